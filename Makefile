@@ -1,0 +1,44 @@
+# Quick start: `make demo` brings up the example subgraphs and the router; `make test` runs every test.
+# Both create .venv and install from this repository's own files. The tests also need Node 20+ and npm
+# (Apollo's reference packages, installed into oracle/node_modules, are the oracle for differential tests).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install oracle demo test lint compose check bench-compose clean
+
+$(BIN)/router: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(BIN)/router
+
+install: $(BIN)/router
+
+oracle/node_modules/.package-lock.json: oracle/package.json oracle/package-lock.json
+	cd oracle && npm ci --no-audit --no-fund --loglevel=error
+
+oracle: oracle/node_modules/.package-lock.json
+
+demo: install
+	$(BIN)/router dev
+
+test: install oracle
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check planner router subgraphs tests bench
+	$(BIN)/mypy
+
+compose: install
+	$(BIN)/router compose --config router.yaml -o supergraph.graphql
+
+check: install
+	$(BIN)/router check --config router.yaml --against supergraph.graphql
+
+bench-compose: install oracle
+	$(BIN)/python -m bench.compose
+
+clean:
+	rm -rf $(VENV) oracle/node_modules
