@@ -1,0 +1,46 @@
+"""Smoke test: `python -m bench.compose --quick` runs end to end (never asserts a speed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.compose.measure import apollo_missing
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.oracle
+
+
+def test_bench_compose_quick_times_both_composers() -> None:
+    missing = apollo_missing()
+    if missing is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"Apollo's composer is required in CI: {missing}")
+        pytest.skip(f"Apollo's composer is unavailable: {missing}")
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.compose", "--quick", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(
+            f"bench.compose printed no JSON (exit {proc.returncode}):\n{proc.stderr}"
+        )
+    apollo, ours = report["apollo"], report["ours"]
+    assert apollo["median_ms"] is not None, apollo["unavailable"]
+    assert apollo["ok"], f"Apollo rejected the generated input: {apollo['errors']}"
+    assert ours["median_ms"] is not None, (
+        f"our side was not timed: {ours['unavailable']}"
+    )
+    assert proc.returncode == 0, proc.stderr
