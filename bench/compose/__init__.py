@@ -1,0 +1,1 @@
+"""Composition benchmark: our compose() against Apollo's composeServices (see README.md)."""
