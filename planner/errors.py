@@ -83,6 +83,7 @@ SUPERGRAPH_ERRORS: dict[str, str] = {
     "INVALID_SUPERGRAPH": "The supergraph SDL does not parse or is not a valid join-spec supergraph.",
     "UNSUPPORTED_LINKED_FEATURE": "The supergraph links a feature for EXECUTION or SECURITY that we cannot honour.",
     "UNSUPPORTED_JOIN_VERSION": "The supergraph's join spec version is outside v0.2 to v0.5.",
+    "REFERENCED_INACCESSIBLE": "An accessible element of the supergraph references an @inaccessible type.",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from planner.composition.compose import compose
 from planner.composition.result import (
     CompositionError,
     CompositionHint,
@@ -14,4 +15,5 @@ __all__ = [
     "CompositionHint",
     "CompositionResult",
     "SubgraphInput",
+    "compose",
 ]

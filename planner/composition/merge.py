@@ -1,0 +1,392 @@
+"""Merging validated subgraphs into the supergraph model (Apollo Federation 2 merge rules).
+
+Subgraphs are merged in name order, as Apollo does; a type's fields appear in the order the
+subgraphs first declare them. Object and interface fields are merged in `merge_fields.py`;
+enums, inputs, unions and scalars here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from planner.composition.errors import error
+from planner.composition.merge_fields import FieldMerger
+from planner.composition.merge_types import TypeRelations
+from planner.composition.result import CompositionError, CompositionHint
+from planner.composition.subgraph_model import Applied, Subgraph, TypeDef
+from planner.composition.supergraph_model import (
+    JoinType,
+    MergedEnumValue,
+    MergedInputValue,
+    MergedType,
+    SupergraphModel,
+)
+from planner.composition.type_refs import named_type
+
+__all__ = ["graph_enum_names", "merge_subgraphs"]
+
+_KIND_LABEL = {
+    "OBJECT": "Object Type",
+    "INTERFACE": "Interface Type",
+    "UNION": "Union Type",
+    "ENUM": "Enum Type",
+    "INPUT_OBJECT": "Input Object Type",
+    "SCALAR": "Scalar Type",
+}
+
+
+def graph_enum_names(names: Sequence[str]) -> dict[str, str]:
+    """Subgraph name -> `join__Graph` value: upper case, non-alphanumerics as `_`, made unique."""
+    result: dict[str, str] = {}
+    used: Counter[str] = Counter()
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
+        if base[:1].isdigit():
+            base = "_" + base
+        used[base] += 1
+        result[name] = base if used[base] == 1 else f"{base}_{used[base] - 1}"
+    return result
+
+
+def merge_subgraphs(
+    subgraphs: Sequence[Subgraph],
+) -> tuple[SupergraphModel | None, list[CompositionError], list[CompositionHint]]:
+    merger = _Merger(sorted(subgraphs, key=lambda s: s.name))
+    model = merger.merge()
+    return (model if not merger.errors else None), merger.errors, merger.hints
+
+
+class _Merger:
+    def __init__(self, subgraphs: list[Subgraph]) -> None:
+        self.subgraphs = subgraphs
+        self.graph = graph_enum_names([s.name for s in subgraphs])
+        self.errors: list[CompositionError] = []
+        self.hints: list[CompositionHint] = []
+        self.defs: dict[str, list[tuple[Subgraph, TypeDef]]] = {}
+        implementers: dict[str, set[str]] = {}
+        members: dict[str, set[str]] = {}
+        for sg in subgraphs:
+            for name, type_def in sg.types.items():
+                self.defs.setdefault(name, []).append((sg, type_def))
+                for interface in type_def.interfaces:
+                    implementers.setdefault(interface, set()).add(name)
+                for member in type_def.members:
+                    members.setdefault(member, set()).add(name)
+        for name in list(implementers):
+            for impl in list(implementers[name]):
+                implementers[name] |= implementers.get(impl, set())
+        self.relations = TypeRelations(implementers, members)
+        self.input_usage, self.output_usage = self._enum_usage()
+
+    def merge(self) -> SupergraphModel:
+        roots: dict[str, str] = {}
+        for sg in self.subgraphs:
+            roots.update(sg.roots)
+        roots["query"] = "Query"
+        types: dict[str, MergedType] = {}
+        for name in sorted(self.defs, key=_sort_key):
+            merged = self._merge_type(name, self.defs[name])
+            if merged is not None:
+                types[name] = merged
+        fields = FieldMerger(self, types)
+        for name, merged in types.items():
+            if merged.kind in ("OBJECT", "INTERFACE"):
+                fields.merge_fields(merged, self.defs[name])
+        fields.add_interface_object_fields()
+        if "Query" not in types:
+            types["Query"] = MergedType("Query", "OBJECT", None, Applied())
+        query = types["Query"]
+        present = {j.graph for j in query.join_types}
+        for sg in self.subgraphs:
+            if self.graph[sg.name] not in present:
+                query.join_types.append(JoinType(self.graph[sg.name]))
+        query.join_types.sort(key=lambda j: self._graph_index(j.graph))
+        version = max(sg.version for sg in self.subgraphs) if self.subgraphs else (2, 0)
+        join_version = "0.5" if version >= (2, 8) else "0.4" if version >= (2, 7) else "0.3"
+        model = SupergraphModel(
+            graphs=[(self.graph[s.name], s.name, s.url) for s in self.subgraphs],
+            roots={k: roots[k] for k in ("query", "mutation", "subscription") if k in roots},
+            types=types,
+            join_version=join_version,
+        )
+        model.uses_tag = any(_uses(t, "tags") for t in types.values())
+        model.uses_inaccessible = any(_uses(t, "inaccessible") for t in types.values())
+        return model
+
+    def _graph_index(self, graph: str) -> int:
+        return list(self.graph.values()).index(graph)
+
+    def hint(self, code: str, message: str, coordinate: str | None = None) -> None:
+        self.hints.append(CompositionHint(code, message, coordinate))
+
+    def _merge_type(self, name: str, defs: list[tuple[Subgraph, TypeDef]]) -> MergedType | None:
+        kinds = {("INTERFACE" if t.interface_object else t.kind) for _, t in defs}
+        if len(kinds) > 1:
+            by_kind: dict[str, list[str]] = {}
+            for sg, t in defs:
+                by_kind.setdefault(t.kind, []).append(sg.name)
+            parts = [
+                f'{_KIND_LABEL[k]} in {_subgraph_list(v)}' for k, v in by_kind.items()
+            ]
+            self.errors.append(
+                error(
+                    "TYPE_KIND_MISMATCH",
+                    f'Type "{name}" has mismatched kind: it is defined as {" but ".join(parts)}',
+                    tuple(sg.name for sg, _ in defs),
+                    name,
+                )
+            )
+            return None
+        kind = kinds.pop()
+        merged = MergedType(
+            name=name,
+            kind=kind,
+            description=_pick_description([t.description for _, t in defs]),
+            applied=merge_applied([t.applied for _, t in defs]),
+        )
+        for sg, t in defs:
+            graph = self.graph[sg.name]
+            for interface in t.interfaces:
+                merged.join_implements.append((graph, interface))
+                if interface not in merged.interfaces:
+                    merged.interfaces.append(interface)
+            keys = t.keys or [None]
+            for key in keys:
+                merged.join_types.append(
+                    JoinType(
+                        graph,
+                        key=key.fields if key else None,
+                        resolvable=key.resolvable if key else True,
+                        interface_object=t.interface_object,
+                    )
+                )
+            if t.specified_by and merged.specified_by is None:
+                merged.specified_by = t.specified_by
+        if kind == "UNION":
+            for sg, t in defs:
+                for member in t.members:
+                    merged.join_members.append((self.graph[sg.name], member))
+                    if member not in merged.members:
+                        merged.members.append(member)
+        elif kind == "ENUM":
+            self._merge_enum(merged, defs)
+        elif kind == "INPUT_OBJECT":
+            self._merge_input(merged, defs)
+        return merged
+
+    def _enum_usage(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Enum name -> an example coordinate where it is used as input / as output."""
+        inputs: dict[str, str] = {}
+        outputs: dict[str, str] = {}
+        for sg in self.subgraphs:
+            for type_def in sg.types.values():
+                for f in type_def.fields.values():
+                    outputs.setdefault(named_type(f.type), f"{type_def.name}.{f.name}")
+                    for a in f.args.values():
+                        inputs.setdefault(named_type(a.type), f"{type_def.name}.{f.name}({a.name}:)")
+                for i in type_def.input_fields.values():
+                    inputs.setdefault(named_type(i.type), f"{type_def.name}.{i.name}")
+        return inputs, outputs
+
+    def _merge_enum(self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]) -> None:
+        name = merged.name
+        as_input = self.input_usage.get(name)
+        as_output = self.output_usage.get(name)
+        all_values: list[str] = []
+        for _, t in defs:
+            all_values.extend(v for v in t.values if v not in all_values)
+        for value in all_values:
+            having = [(sg, t.values[value]) for sg, t in defs if value in t.values]
+            missing = [sg.name for sg, t in defs if value not in t.values]
+            if missing and as_input and as_output:
+                self.errors.append(
+                    error(
+                        "ENUM_VALUE_MISMATCH",
+                        f'Enum type "{name}" is used as both input type (for example, as type of "{as_input}") and output type (for example, as type of "{as_output}"), but value "{value}" is not defined in all the subgraphs defining "{name}": "{value}" is defined in {_subgraph_list([sg.name for sg, _ in having])} but not in {_subgraph_list(missing)}',
+                        tuple(sg.name for sg, _ in defs),
+                        name,
+                    )
+                )
+                continue
+            if missing and as_input:
+                self.hint(
+                    "INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM",
+                    f'Value "{value}" of enum type "{name}" will not be part of the supergraph as it is not defined in all the subgraphs defining "{name}": "{value}" is defined in {_subgraph_list([sg.name for sg, _ in having])} but not in {_subgraph_list(missing)}',
+                    f"{name}.{value}",
+                )
+                continue
+            if missing:
+                self.hint(
+                    "INCONSISTENT_ENUM_VALUE_FOR_OUTPUT_ENUM",
+                    f'Value "{value}" of enum type "{name}" has been added to the supergraph but is only defined in a subset of the subgraphs defining "{name}": "{value}" is defined in {_subgraph_list([sg.name for sg, _ in having])} but not in {_subgraph_list(missing)}',
+                    f"{name}.{value}",
+                )
+            merged.values[value] = MergedEnumValue(
+                value,
+                _pick_description([v.description for _, v in having]),
+                merge_applied([v.applied for _, v in having]),
+                [self.graph[sg.name] for sg, _ in having],
+            )
+        if not merged.values and as_input and not as_output:
+            self.errors.append(
+                error(
+                    "EMPTY_MERGED_ENUM_TYPE",
+                    f'None of the values of enum type "{name}" are defined consistently in all the subgraphs defining that type. As only values common to all subgraphs are merged, this would result in an empty type.',
+                    tuple(sg.name for sg, _ in defs),
+                    name,
+                )
+            )
+
+    def _merge_input(self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]) -> None:
+        name = merged.name
+        all_fields: list[str] = []
+        for _, t in defs:
+            all_fields.extend(f for f in t.input_fields if f not in all_fields)
+        for field_name in all_fields:
+            having = [(sg, t.input_fields[field_name]) for sg, t in defs if field_name in t.input_fields]
+            missing = [sg.name for sg, t in defs if field_name not in t.input_fields]
+            coordinate = f"{name}.{field_name}"
+            if missing:
+                required = [sg.name for sg, v in having if v.type.endswith("!") and v.default is None]
+                if required:
+                    self.errors.append(
+                        error(
+                            "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
+                            f'Input object field "{coordinate}" is required in some subgraphs but does not appear in all subgraphs: it is required in {_subgraph_list(required)} but does not appear in {_subgraph_list(missing)}',
+                            tuple(sg.name for sg, _ in defs),
+                            coordinate,
+                        )
+                    )
+                else:
+                    self.hint(
+                        "INCONSISTENT_INPUT_OBJECT_FIELD",
+                        f'Input object field "{field_name}" will not be added to "{name}" in the supergraph as it does not appear in all subgraphs: it is defined in {_subgraph_list([sg.name for sg, _ in having])} but not in {_subgraph_list(missing)}',
+                        coordinate,
+                    )
+                continue
+            value = self.merge_input_value(
+                coordinate, having, "FIELD_TYPE_MISMATCH", "INPUT_FIELD_DEFAULT_MISMATCH", "Input field"
+            )
+            if value is not None:
+                merged.input_fields[field_name] = value
+        if not merged.input_fields and not any(e.coordinate == name for e in self.errors):
+            self.errors.append(
+                error(
+                    "EMPTY_MERGED_INPUT_TYPE",
+                    f'None of the fields of input object type "{name}" are consistently defined in all the subgraphs defining that type. As only fields common to all subgraphs are merged, this would result in an empty type.',
+                    tuple(sg.name for sg, _ in defs),
+                    name,
+                )
+            )
+
+    def merge_input_value(
+        self,
+        coordinate: str,
+        having: Sequence[tuple[Subgraph, object]],
+        type_code: str,
+        default_code: str,
+        what: str,
+    ) -> MergedInputValue | None:
+        """Merges one argument or input field declared in every given subgraph."""
+        values = [v for _, v in having]
+        refs = [v.type for v in values]  # type: ignore[attr-defined]
+        merged_type = self.relations.most_specific(refs)
+        if merged_type is None:
+            detail = " but ".join(
+                f'type "{ref}" in {_subgraph_list(names)}' for ref, names in _group(having, "type")
+            )
+            self.errors.append(
+                error(
+                    type_code,
+                    f'Type of {what.lower() if what != "Input field" else "input field"} "{coordinate}" is incompatible across subgraphs: it has {detail}',
+                    tuple(sg.name for sg, _ in having),
+                    coordinate,
+                )
+            )
+            return None
+        defaults = {v.default for v in values}  # type: ignore[attr-defined]
+        if len(defaults) > 1:
+            detail = " but ".join(
+                (f'default value {d} in {_subgraph_list(n)}' if d is not None else f"no default value in {_subgraph_list(n)}")
+                for d, n in _group(having, "default")
+            )
+            self.errors.append(
+                error(
+                    default_code,
+                    f'{what} "{coordinate}" has incompatible default values across subgraphs: it has {detail}',
+                    tuple(sg.name for sg, _ in having),
+                    coordinate,
+                )
+            )
+            return None
+        first = values[0]
+        return MergedInputValue(
+            name=first.name,  # type: ignore[attr-defined]
+            type=merged_type,
+            default=defaults.pop(),
+            description=_pick_description([v.description for v in values]),  # type: ignore[attr-defined]
+            applied=merge_applied([v.applied for v in values]),  # type: ignore[attr-defined]
+        )
+
+
+def _group(having: Sequence[tuple[Subgraph, object]], attr: str) -> list[tuple[str | None, list[str]]]:
+    groups: dict[str | None, list[str]] = {}
+    for sg, value in having:
+        groups.setdefault(getattr(value, attr), []).append(sg.name)
+    return list(groups.items())
+
+
+def _subgraph_list(names: Sequence[str]) -> str:
+    quoted = [f'"{n}"' for n in names]
+    if len(quoted) == 1:
+        return f"subgraph {quoted[0]}"
+    return "subgraphs " + ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def subgraph_list(names: Sequence[str]) -> str:
+    return _subgraph_list(names)
+
+
+def _pick_description(descriptions: Sequence[str | None]) -> str | None:
+    present = [d for d in descriptions if d]
+    if not present:
+        return None
+    counts = Counter(present)
+    best = max(counts.values())
+    return next(d for d in present if counts[d] == best)
+
+
+def pick_description(descriptions: Sequence[str | None]) -> str | None:
+    return _pick_description(descriptions)
+
+
+def merge_applied(applied: Sequence[Applied]) -> Applied:
+    merged = Applied()
+    for a in applied:
+        merged.inaccessible = merged.inaccessible or a.inaccessible
+        merged.tags.extend(t for t in a.tags if t not in merged.tags)
+        if a.deprecated and not merged.deprecated:
+            merged.deprecated = True
+            merged.deprecation_reason = a.deprecation_reason
+    return merged
+
+
+def _uses(t: MergedType, what: str) -> bool:
+    def has(a: Applied) -> bool:
+        return bool(a.tags) if what == "tags" else a.inaccessible
+
+    if has(t.applied):
+        return True
+    for f in t.fields.values():
+        if has(f.applied) or any(has(a.applied) for a in f.args.values()):
+            return True
+    return any(has(v.applied) for v in t.input_fields.values()) or any(
+        has(v.applied) for v in t.values.values()
+    )
+
+
+def _sort_key(name: str) -> tuple[str, str]:
+    """Apollo prints definitions in locale order: case-insensitive first, lower case first on ties."""
+    return (name.lower(), name.swapcase())

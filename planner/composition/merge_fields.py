@@ -1,0 +1,272 @@
+"""Merging the fields of object and interface types, and their `@join__field` metadata.
+
+A field gets no `@join__field` when every subgraph defining its type resolves it the same
+way; otherwise one application per subgraph that declares it (external, overridden-but-used
+or resolving). Sharing rules: a field resolved by several subgraphs must be shareable in each
+(explicitly, through its type, as a key field, or as a Federation 1 field).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from planner.composition.errors import error
+from planner.composition.subgraph_model import FieldDef, Subgraph, TypeDef
+from planner.composition.supergraph_model import JoinField, MergedField, MergedType
+
+if TYPE_CHECKING:
+    from planner.composition.merge import _Merger
+
+__all__ = ["FieldMerger"]
+
+
+class FieldMerger:
+    def __init__(self, merger: _Merger, types: dict[str, MergedType]) -> None:
+        self.m = merger
+        self.types = types
+
+    def merge_fields(self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]) -> None:
+        names: list[str] = []
+        for _, t in defs:
+            names.extend(f for f in t.fields if f not in names)
+        for name in names:
+            having = [(sg, t, t.fields[name]) for sg, t in defs if name in t.fields]
+            field = self._merge_field(merged, defs, having)
+            if field is not None:
+                merged.fields[name] = field
+
+    def _merge_field(
+        self,
+        merged: MergedType,
+        defs: list[tuple[Subgraph, TypeDef]],
+        having: list[tuple[Subgraph, TypeDef, FieldDef]],
+    ) -> MergedField | None:
+        from planner.composition.merge import merge_applied, pick_description, subgraph_list
+
+        coordinate = f"{merged.name}.{having[0][2].name}"
+        names_in = {sg.name for sg, _, _ in having}
+        overridden_by: dict[str, FieldDef] = {}
+        for sg, _, f in having:
+            if f.override is None:
+                continue
+            if f.override not in {s.name for s in self.m.subgraphs}:
+                self.m.hint(
+                    "FROM_SUBGRAPH_DOES_NOT_EXIST",
+                    f'Source subgraph "{f.override}" for field "{coordinate}" on subgraph "{sg.name}" does not exist. Did you mean any of the existing subgraphs?',
+                    coordinate,
+                )
+            elif f.override in names_in:
+                source = next(sf for s, _, sf in having if s.name == f.override)
+                if source.override is not None:
+                    self.m.errors.append(
+                        error(
+                            "OVERRIDE_SOURCE_HAS_OVERRIDE",
+                            f'Field "{coordinate}" on subgraph "{sg.name}" is also marked with directive @override in subgraph "{f.override}". Only one @override directive is allowed per field.',
+                            (sg.name, f.override),
+                            coordinate,
+                        )
+                    )
+                    return None
+                overridden_by[f.override] = f
+        non_external = [(sg, t, f) for sg, t, f in having if not f.external]
+        if not non_external:
+            if merged.kind == "OBJECT":
+                self.m.errors.append(
+                    error(
+                        "EXTERNAL_MISSING_ON_BASE",
+                        f'Field "{coordinate}" is marked @external on all the subgraphs in which it is listed ({subgraph_list([sg.name for sg, _, _ in having])}).',
+                        tuple(sg.name for sg, _, _ in having),
+                        coordinate,
+                    )
+                )
+            return None
+        refs = [f.type for _, _, f in non_external]
+        merged_type = self.m.relations.most_general(refs)
+        if merged_type is None:
+            self.m.errors.append(
+                error(
+                    "FIELD_TYPE_MISMATCH",
+                    f'Type of field "{coordinate}" is incompatible across subgraphs: it has {_by_type(non_external)}',
+                    tuple(sg.name for sg, _, _ in non_external),
+                    coordinate,
+                )
+            )
+            return None
+        if len(set(refs)) > 1:
+            origin = next(sg.name for sg, _, f in non_external if f.type == merged_type)
+            for sg, _, f in non_external:
+                if f.type != merged_type:
+                    self.m.hint(
+                        "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE",
+                        f'Type of field "{coordinate}" is inconsistent but compatible across subgraphs: will use type "{merged_type}" (from subgraph "{origin}") in supergraph but "{coordinate}" has subtype "{f.type}" in subgraph "{sg.name}".',
+                        coordinate,
+                    )
+        externals = [(sg, f) for sg, _, f in having if f.external]
+        mismatched = [(sg, f) for sg, f in externals if not self.m.relations.is_subtype(merged_type, f.type)]
+        if mismatched:
+            groups = [(s, None, f) for s, f in mismatched] + non_external[:1]
+            self.m.errors.append(
+                error(
+                    "EXTERNAL_TYPE_MISMATCH",
+                    f'Type of field "{coordinate}" is incompatible across subgraphs (where marked @external): it has {_by_type(groups)}',
+                    tuple(sg.name for sg, _ in mismatched),
+                    coordinate,
+                )
+            )
+        if merged.kind == "OBJECT":
+            self._check_sharing(coordinate, non_external, overridden_by)
+        args = self._merge_args(coordinate, non_external)
+        if args is None:
+            return None
+        field = MergedField(
+            name=having[0][2].name,
+            type=merged_type,
+            args=args,
+            description=pick_description([f.description for _, _, f in having]),
+            applied=merge_applied([f.applied for _, _, f in having]),
+        )
+        field.join_fields = self._join_fields(merged, defs, having, overridden_by, merged_type)
+        return field
+
+    def _check_sharing(
+        self,
+        coordinate: str,
+        non_external: list[tuple[Subgraph, TypeDef, FieldDef]],
+        overridden_by: dict[str, FieldDef],
+    ) -> None:
+        if any(f.override_label for _, _, f in non_external):
+            return
+        resolving = [(sg, t, f) for sg, t, f in non_external if sg.name not in overridden_by]
+        if len(resolving) < 2:
+            return
+        non_shareable = [
+            sg.name
+            for sg, t, f in resolving
+            if not (f.shareable or t.shareable or not sg.fed2 or (t.name, f.name) in sg.key_fields)
+        ]
+        if not non_shareable:
+            return
+        from planner.composition.merge import subgraph_list
+
+        names = sorted(sg.name for sg, _, _ in resolving)
+        which = "all of them" if len(non_shareable) == len(resolving) else subgraph_list(non_shareable)
+        self.m.errors.append(
+            error(
+                "INVALID_FIELD_SHARING",
+                f'Non-shareable field "{coordinate}" is resolved from multiple subgraphs: it is resolved from {subgraph_list(names)} and defined as non-shareable in {which}',
+                tuple(names),
+                coordinate,
+            )
+        )
+
+    def _merge_args(
+        self, coordinate: str, non_external: list[tuple[Subgraph, TypeDef, FieldDef]]
+    ) -> dict[str, object] | None:
+        from planner.composition.merge import subgraph_list
+
+        names: list[str] = []
+        for _, _, f in non_external:
+            names.extend(a for a in f.args if a not in names)
+        args: dict[str, object] = {}
+        ok = True
+        for name in names:
+            arg_coordinate = f"{coordinate}({name}:)"
+            having = [(sg, f.args[name]) for sg, _, f in non_external if name in f.args]
+            missing = [sg.name for sg, _, f in non_external if name not in f.args]
+            if missing:
+                required = [sg.name for sg, a in having if a.type.endswith("!") and a.default is None]
+                if required:
+                    self.m.errors.append(
+                        error(
+                            "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+                            f'Argument "{arg_coordinate}" is required in some subgraphs but does not appear in all subgraphs: it is required in {subgraph_list(required)} but does not appear in {subgraph_list(missing)}',
+                            tuple(sg.name for sg, _, _ in non_external),
+                            arg_coordinate,
+                        )
+                    )
+                    ok = False
+                else:
+                    self.m.hint(
+                        "INCONSISTENT_ARGUMENT_PRESENCE",
+                        f'Optional argument "{arg_coordinate}" will not be included in the supergraph as it does not appear in all subgraphs: it is defined in {subgraph_list([sg.name for sg, _ in having])} but not in {subgraph_list(missing)}',
+                        arg_coordinate,
+                    )
+                continue
+            value = self.m.merge_input_value(
+                arg_coordinate, having, "FIELD_ARGUMENT_TYPE_MISMATCH", "FIELD_ARGUMENT_DEFAULT_MISMATCH", "Argument"
+            )
+            if value is None:
+                ok = False
+            else:
+                args[name] = value
+        return args if ok else None
+
+    def _join_fields(
+        self,
+        merged: MergedType,
+        defs: list[tuple[Subgraph, TypeDef]],
+        having: list[tuple[Subgraph, TypeDef, FieldDef]],
+        overridden_by: dict[str, FieldDef],
+        merged_type: str,
+    ) -> list[JoinField]:
+        plain = (
+            len(having) == len(defs)
+            and not overridden_by
+            and all(
+                not f.external and f.requires is None and f.provides is None and f.override is None and f.type == merged_type
+                for _, _, f in having
+            )
+        )
+        if plain:
+            return []
+        types_differ = any(f.type != merged_type for _, _, f in having)
+        joins: list[JoinField] = []
+        for sg, t, f in having:
+            graph = self.m.graph[sg.name]
+            overrider = overridden_by.get(sg.name)
+            join = JoinField(
+                graph,
+                requires=f.requires,
+                provides=f.provides,
+                type=f.type if types_differ else None,
+                external=f.external,
+                override=f.override,
+                override_label=f.override_label,
+            )
+            if overrider is not None:
+                if overrider.override_label:
+                    join.override_label = overrider.override_label
+                elif (t.name, f.name) in sg.used_fields:
+                    join = JoinField(graph, type=join.type, used_overridden=True)
+                else:
+                    continue
+            joins.append(join)
+        return joins
+
+    def add_interface_object_fields(self) -> None:
+        """Fields an @interfaceObject adds to an interface also exist on every implementation."""
+        for interface in self.types.values():
+            if interface.kind != "INTERFACE" or not any(j.interface_object for j in interface.join_types):
+                continue
+            for t in self.types.values():
+                if interface.name not in t.interfaces:
+                    continue
+                for name, field in interface.fields.items():
+                    if name not in t.fields:
+                        t.fields[name] = MergedField(
+                            name=name,
+                            type=field.type,
+                            args=dict(field.args),
+                            description=field.description,
+                            applied=field.applied,
+                            join_fields=[JoinField(None)],
+                        )
+
+
+def _by_type(defs: list[tuple[Subgraph, object, FieldDef]]) -> str:
+    from planner.composition.merge import subgraph_list
+
+    groups: dict[str, list[str]] = {}
+    for sg, _, f in defs:
+        groups.setdefault(f.type, []).append(sg.name)
+    return " but ".join(f'type "{ref}" in {subgraph_list(names)}' for ref, names in groups.items())

@@ -1,0 +1,209 @@
+"""Rules checked on the merged supergraph: queries exist, @inaccessible is consistent,
+entity interfaces and @interfaceObject are used correctly, and every field is reachable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from planner.composition.errors import error, error_at
+from planner.composition.result import CompositionError
+from planner.composition.satisfiability import check_satisfiability
+from planner.composition.subgraph_model import Subgraph
+from planner.composition.supergraph_model import MergedType, SupergraphModel
+from planner.composition.type_refs import named_type
+
+__all__ = ["validate_supergraph"]
+
+
+def validate_supergraph(model: SupergraphModel, subgraphs: Sequence[Subgraph]) -> list[CompositionError]:
+    errors: list[CompositionError] = []
+    query = model.types.get("Query")
+    if query is None or not query.fields:
+        errors.append(error("NO_QUERIES", "No queries found in any subgraph: a supergraph must have a query root type."))
+        return errors
+    errors.extend(_inaccessible(model))
+    errors.extend(_interface_objects(model, subgraphs))
+    errors.extend(_entity_interfaces(model, subgraphs))
+    errors.extend(_interface_fields(model))
+    if not errors:
+        errors.extend(check_satisfiability(model, subgraphs))
+    return errors
+
+
+def _inaccessible(model: SupergraphModel) -> list[CompositionError]:
+    errors: list[CompositionError] = []
+    hidden = {name for name, t in model.types.items() if t.applied.inaccessible}
+
+    def referenced(type_ref: str, by: str) -> None:
+        name = named_type(type_ref)
+        if name in hidden:
+            errors.append(
+                error(
+                    "REFERENCED_INACCESSIBLE",
+                    f'Type "{name}" is @inaccessible but is referenced by "{by}", which is in the API schema.',
+                    coordinate=by,
+                )
+            )
+
+    for t in model.types.values():
+        if t.applied.inaccessible:
+            continue
+        if t.kind in ("OBJECT", "INTERFACE"):
+            visible = [f for f in t.fields.values() if not f.applied.inaccessible]
+            for f in visible:
+                referenced(f.type, f"{t.name}.{f.name}")
+                for a in f.args.values():
+                    coordinate = f"{t.name}.{f.name}({a.name}:)"
+                    if a.applied.inaccessible:
+                        if a.type.endswith("!") and a.default is None:
+                            errors.append(
+                                error(
+                                    "REQUIRED_INACCESSIBLE",
+                                    f'Argument "{coordinate}" is @inaccessible but is a required argument of its field.',
+                                    coordinate=coordinate,
+                                )
+                            )
+                        continue
+                    referenced(a.type, coordinate)
+            for i in t.interfaces:
+                if i in hidden:
+                    referenced(i, t.name)
+            if not visible and t.fields:
+                errors.append(_only_inaccessible(t, "fields"))
+        elif t.kind == "INPUT_OBJECT":
+            visible_inputs = [v for v in t.input_fields.values() if not v.applied.inaccessible]
+            for v in visible_inputs:
+                referenced(v.type, f"{t.name}.{v.name}")
+            for v in t.input_fields.values():
+                if v.applied.inaccessible and v.type.endswith("!") and v.default is None:
+                    errors.append(
+                        error(
+                            "REQUIRED_INACCESSIBLE",
+                            f'Input field "{t.name}.{v.name}" is @inaccessible but is a required input field of its type.',
+                            coordinate=f"{t.name}.{v.name}",
+                        )
+                    )
+            if not visible_inputs and t.input_fields:
+                errors.append(_only_inaccessible(t, "input fields"))
+        elif t.kind == "ENUM":
+            if t.values and all(v.applied.inaccessible for v in t.values.values()):
+                errors.append(_only_inaccessible(t, "values"))
+        elif t.kind == "UNION" and t.members and all(m in hidden for m in t.members):
+            errors.append(_only_inaccessible(t, "members"))
+    for kind, root in model.roots.items():
+        if root in hidden:
+            errors.append(
+                error(
+                    "DISALLOWED_INACCESSIBLE",
+                    f'Type "{root}" is @inaccessible but is the root {kind} type, which must be in the API schema.',
+                    coordinate=root,
+                )
+            )
+    return errors
+
+
+def _only_inaccessible(t: MergedType, what: str) -> CompositionError:
+    kind = {"OBJECT": "Type", "INTERFACE": "Type", "INPUT_OBJECT": "Input object", "ENUM": "Enum", "UNION": "Union"}[t.kind]
+    return error(
+        "ONLY_INACCESSIBLE_CHILDREN",
+        f'{kind} "{t.name}" is in the API schema but all of its {what} are @inaccessible.',
+        coordinate=t.name,
+    )
+
+
+def _interface_objects(model: SupergraphModel, subgraphs: Sequence[Subgraph]) -> list[CompositionError]:
+    errors: list[CompositionError] = []
+    for t in model.types.values():
+        if not any(j.interface_object for j in t.join_types):
+            continue
+        as_object = [sg.name for sg in subgraphs if t.name in sg.types and sg.types[t.name].interface_object]
+        as_interface = [
+            sg for sg in subgraphs if t.name in sg.types and sg.types[t.name].kind == "INTERFACE" and sg.types[t.name].keys
+        ]
+        if not as_interface:
+            names = ", ".join(f'"{n}"' for n in as_object)
+            errors.append(
+                error(
+                    "INTERFACE_OBJECT_USAGE_ERROR",
+                    f'Type "{t.name}" is declared with @interfaceObject in all the subgraphs in which is is defined (it is defined in subgraphs {names} but should be defined as an interface in at least one subgraph)',
+                    tuple(as_object),
+                    t.name,
+                )
+            )
+            continue
+        implementations = [n for n, other in model.types.items() if t.name in other.interfaces]
+        for sg in subgraphs:
+            mine = sg.types.get(t.name)
+            if mine is None or not mine.interface_object:
+                continue
+            for impl in implementations:
+                if impl in sg.types:
+                    errors.append(
+                        error_at(
+                            "INTERFACE_OBJECT_USAGE_ERROR",
+                            sg.name,
+                            f'Interface type "{t.name}" is defined as an @interfaceObject in subgraph "{sg.name}" so that subgraph should not define any of the implementation types of "{t.name}", but it defines type "{impl}"',
+                            sg.types[impl].node,
+                            impl,
+                        )
+                    )
+    return errors
+
+
+def _entity_interfaces(model: SupergraphModel, subgraphs: Sequence[Subgraph]) -> list[CompositionError]:
+    errors: list[CompositionError] = []
+    for sg in subgraphs:
+        for interface in sg.types.values():
+            if interface.kind != "INTERFACE" or not interface.keys:
+                continue
+            supergraph_impls = [n for n, other in model.types.items() if interface.name in other.interfaces and other.kind == "OBJECT"]
+            missing = [n for n in supergraph_impls if n not in sg.types]
+            if missing:
+                errors.append(
+                    error_at(
+                        "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+                        sg.name,
+                        f'Interface type "{interface.name}" has a resolvable key (@key(fields: "{interface.keys[0].fields}")) in subgraph "{sg.name}" but that subgraph is missing some of the supergraph implementation types of "{interface.name}". Subgraph "{sg.name}" should define type{"s" if len(missing) > 1 else ""} {_and(missing)} (and have {"them" if len(missing) > 1 else "it"} implement "{interface.name}").',
+                        interface.node,
+                        interface.name,
+                    )
+                )
+            for impl_name in [n for n, other in sg.types.items() if interface.name in other.interfaces]:
+                impl = sg.types[impl_name]
+                impl_keys = {" ".join(k.fields.split()) for k in impl.keys}
+                for key in interface.keys:
+                    if " ".join(key.fields.split()) not in impl_keys:
+                        errors.append(
+                            error_at(
+                                "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
+                                sg.name,
+                                f'Key @key(fields: "{key.fields}") on interface type "{interface.name}" is missing on implementation type "{impl_name}".',
+                                impl.node,
+                                impl_name,
+                            )
+                        )
+    return errors
+
+
+def _interface_fields(model: SupergraphModel) -> list[CompositionError]:
+    errors: list[CompositionError] = []
+    for t in model.types.values():
+        for interface_name in t.interfaces:
+            interface = model.types.get(interface_name)
+            if interface is None:
+                continue
+            for name in interface.fields:
+                if name not in t.fields:
+                    errors.append(
+                        error(
+                            "INTERFACE_FIELD_NO_IMPLEM",
+                            f'Interface field "{interface_name}.{name}" is declared in some subgraph but type "{t.name}", which implements "{interface_name}", does not have field "{name}" in any subgraph.',
+                            coordinate=f"{t.name}.{name}",
+                        )
+                    )
+    return errors
+
+
+def _and(names: Sequence[str]) -> str:
+    quoted = [f'"{n}"' for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]

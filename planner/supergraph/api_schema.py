@@ -1,0 +1,210 @@
+"""Derive the API schema: what clients see of a supergraph.
+
+The supergraph minus the machinery of every linked feature (``join__*``, ``link__*``,
+``@tag``, ``@inaccessible``, ``@authenticated``..., their definitions and applications, and
+the schema's ``@link``s) and minus every ``@inaccessible`` element. Descriptions,
+``@deprecated``, ``@specifiedBy``, default values and executable directives stay.
+
+Works on the AST so nothing else is lost on the way: filter the document, then build it.
+https://www.apollographql.com/docs/graphos/reference/federation/directives#inaccessible
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TypeVar
+
+from graphql import (
+    DirectiveDefinitionNode,
+    DirectiveNode,
+    DocumentNode,
+    EnumTypeDefinitionNode,
+    EnumTypeExtensionNode,
+    GraphQLError,
+    GraphQLSchema,
+    InputObjectTypeDefinitionNode,
+    InputObjectTypeExtensionNode,
+    InputValueDefinitionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+    ListTypeNode,
+    NamedTypeNode,
+    NonNullTypeNode,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
+    TypeNode,
+    UnionTypeDefinitionNode,
+    UnionTypeExtensionNode,
+    build_ast_schema,
+    validate_schema,
+)
+from graphql.language import DefinitionNode, Node
+
+from planner.supergraph.error import SupergraphError
+from planner.supergraph.links import INACCESSIBLE_IDENTITY, LinkedFeature
+
+__all__ = ["api_document", "build_api_schema", "named_type"]
+
+_N = TypeVar("_N", bound=Node)
+
+# Apollo removes user definitions of these (the router provides its own).
+_BUILT_IN_ELSEWHERE = frozenset({"defer", "stream"})
+
+
+def build_api_schema(document: DocumentNode, links: tuple[LinkedFeature, ...]) -> GraphQLSchema:
+    """The API schema of a supergraph document (refusing dangling inaccessible references)."""
+    filtered = api_document(document, links)
+    try:
+        schema = build_ast_schema(filtered)
+    except (GraphQLError, TypeError) as error:
+        raise SupergraphError(
+            "INVALID_SUPERGRAPH", f"the API schema does not build: {error}"
+        ) from error
+    errors = validate_schema(schema)
+    if errors:
+        raise SupergraphError(
+            "INVALID_SUPERGRAPH",
+            "the API schema is invalid: " + "; ".join(error.message for error in errors),
+        )
+    return schema
+
+
+def api_document(document: DocumentNode, links: tuple[LinkedFeature, ...]) -> DocumentNode:
+    """The supergraph document without feature machinery and ``@inaccessible`` elements."""
+    return _ApiFilter(document, links).document(document)
+
+
+def named_type(node: TypeNode) -> str:
+    """The named type under any list and non-null wrappers."""
+    while isinstance(node, ListTypeNode | NonNullTypeNode):
+        node = node.type
+    assert isinstance(node, NamedTypeNode)
+    return node.name.value
+
+
+class _ApiFilter:
+    def __init__(self, document: DocumentNode, links: tuple[LinkedFeature, ...]) -> None:
+        self.links = links
+        inaccessible = next(
+            (link for link in links if link.identity == INACCESSIBLE_IDENTITY), None
+        )
+        self.inaccessible = inaccessible.directive_name("inaccessible") if inaccessible else None
+        self.removed_types = {
+            definition.name.value
+            for definition in document.definitions
+            if isinstance(definition, TypeDefinitionNode | TypeExtensionNode)
+            and (self._owned_type(definition.name.value) or self._hidden(definition))
+        }
+        self.dangling: list[str] = []
+
+    def document(self, document: DocumentNode) -> DocumentNode:
+        definitions = [
+            kept for definition in document.definitions if (kept := self._definition(definition))
+        ]
+        if self.dangling:
+            raise SupergraphError(
+                "REFERENCED_INACCESSIBLE",
+                "accessible elements reference removed types: " + ", ".join(self.dangling),
+            )
+        return DocumentNode(definitions=tuple(definitions))
+
+    def _definition(self, node: DefinitionNode) -> DefinitionNode | None:
+        if isinstance(node, SchemaDefinitionNode | SchemaExtensionNode):
+            directives = self._directives(node.directives)
+            if isinstance(node, SchemaExtensionNode) and not (
+                directives or node.operation_types
+            ):
+                return None
+            return replace(node, directives=directives)
+        if isinstance(node, DirectiveDefinitionNode):
+            name = node.name.value
+            if name in _BUILT_IN_ELSEWHERE or any(
+                link.owns_directive(name) for link in self.links
+            ):
+                return None
+            return replace(node, arguments=self._arguments(node.arguments, f"@{name}"))
+        if isinstance(node, TypeDefinitionNode | TypeExtensionNode):
+            if node.name.value in self.removed_types:
+                return None
+            return self._type(node)
+        return node
+
+    def _type(self, node: TypeDefinitionNode | TypeExtensionNode) -> DefinitionNode:
+        name = node.name.value
+        node = replace(node, directives=self._directives(node.directives))
+        if isinstance(
+            node,
+            ObjectTypeDefinitionNode
+            | ObjectTypeExtensionNode
+            | InterfaceTypeDefinitionNode
+            | InterfaceTypeExtensionNode,
+        ):
+            return replace(
+                node,
+                interfaces=self._named(node.interfaces),
+                fields=tuple(
+                    replace(
+                        field,
+                        directives=self._directives(field.directives),
+                        arguments=self._arguments(field.arguments, f"{name}.{field.name.value}"),
+                    )
+                    for field in self._visible(node.fields)
+                    if self._check(field.type, f"{name}.{field.name.value}")
+                ),
+            )
+        if isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
+            return replace(node, types=self._named(node.types))
+        if isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
+            return replace(
+                node,
+                values=tuple(
+                    replace(value, directives=self._directives(value.directives))
+                    for value in self._visible(node.values)
+                ),
+            )
+        if isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
+            return replace(node, fields=self._arguments(node.fields, name))
+        return node
+
+    def _arguments(
+        self, arguments: tuple[InputValueDefinitionNode, ...] | None, parent: str
+    ) -> tuple[InputValueDefinitionNode, ...]:
+        return tuple(
+            replace(argument, directives=self._directives(argument.directives))
+            for argument in self._visible(arguments)
+            if self._check(argument.type, f"{parent}({argument.name.value}:)")
+        )
+
+    def _named(self, names: tuple[NamedTypeNode, ...] | None) -> tuple[NamedTypeNode, ...]:
+        """Implemented interfaces and union members lose the removed (inaccessible) ones."""
+        return tuple(name for name in names or () if name.name.value not in self.removed_types)
+
+    def _check(self, node: TypeNode, coordinate: str) -> bool:
+        if named_type(node) in self.removed_types:
+            self.dangling.append(f"{coordinate} (type {named_type(node)})")
+        return True
+
+    def _visible(self, nodes: Iterable[_N] | None) -> list[_N]:
+        return [node for node in nodes or () if not self._hidden(node)]
+
+    def _hidden(self, node: Node) -> bool:
+        directives: tuple[DirectiveNode, ...] = getattr(node, "directives", None) or ()
+        return self.inaccessible is not None and any(
+            directive.name.value == self.inaccessible for directive in directives
+        )
+
+    def _owned_type(self, name: str) -> bool:
+        return any(link.owns_type(name) for link in self.links)
+
+    def _directives(self, directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...]:
+        return tuple(
+            directive
+            for directive in directives or ()
+            if not any(link.owns_directive(directive.name.value) for link in self.links)
+        )
+

@@ -1,0 +1,61 @@
+"""Load a supergraph SDL printed by Apollo's composition (or ours) into a ``Supergraph``.
+
+Accepts join spec v0.2 to v0.5 under link v1.0 (or the older ``@core(feature:)`` form),
+whatever names the links give the join directives, and refuses, with a coded
+``SupergraphError``, anything a router could serve wrongly: SDL that does not parse or
+build, no join link, a join version we do not know, a feature linked ``for: EXECUTION`` or
+``for: SECURITY`` that we do not support.
+
+https://www.apollographql.com/docs/graphos/reference/federation/supergraph-specs
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from graphql import GraphQLError, GraphQLSyntaxError, build_ast_schema, parse, validate_schema
+
+from planner.supergraph.api_schema import build_api_schema
+from planner.supergraph.error import SupergraphError
+from planner.supergraph.links import check_links, read_links
+from planner.supergraph.model import Supergraph
+from planner.supergraph.read_join import read_join_model
+
+__all__ = ["load_supergraph"]
+
+
+def load_supergraph(sdl: str) -> Supergraph:
+    """Parse, check and index a supergraph SDL (raises ``SupergraphError``)."""
+    try:
+        document = parse(sdl)
+    except GraphQLSyntaxError as error:
+        raise SupergraphError(
+            "INVALID_SUPERGRAPH", f"the supergraph does not parse: {error}"
+        ) from error
+    links = read_links(document)
+    join = check_links(links)
+    try:
+        schema = build_ast_schema(document)
+    except (GraphQLError, TypeError) as error:
+        raise SupergraphError(
+            "INVALID_SUPERGRAPH", f"the supergraph schema does not build: {error}"
+        ) from error
+    errors = validate_schema(schema)
+    if errors:
+        raise SupergraphError(
+            "INVALID_SUPERGRAPH",
+            "the supergraph schema is invalid: " + "; ".join(e.message for e in errors),
+        )
+    graphs, types = read_join_model(document, links, join)
+    assert join.version is not None  # check_links accepted it
+    return Supergraph(
+        sdl=sdl,
+        schema_hash=hashlib.sha256(sdl.encode()).hexdigest(),
+        document=document,
+        schema=schema,
+        api_schema=build_api_schema(document, links),
+        join_version=join.version,
+        links=links,
+        graphs=graphs,
+        types=types,
+    )
