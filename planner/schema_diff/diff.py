@@ -3,10 +3,11 @@
 The walk follows graphql-js's findBreakingChanges/findSchemaChanges and
 graphql-inspector's diff: root operation types, then each named type by kind
 (fields with their arguments, interfaces, union members, enum values, input
-fields), then directive definitions (locations, repeatability, arguments). Introspection types and built-in scalars are
-part of every schema and are skipped. A type that changed kind is reported once as
-TYPE_KIND_CHANGED; its members are not compared, since nothing about them carries
-over.
+fields), then directive definitions (locations, repeatability, arguments).
+Introspection types, built-in scalars and built-in directives are part of every
+schema and are skipped. A type that changed kind is reported once as
+TYPE_KIND_CHANGED; its members are not compared, since nothing about them
+carries over.
 """
 
 from __future__ import annotations
