@@ -1,0 +1,1 @@
+"""The inventory example subgraph; see `schema.py`."""

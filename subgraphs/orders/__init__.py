@@ -1,0 +1,1 @@
+"""The orders example subgraph; see `schema.py`."""

@@ -1,0 +1,1 @@
+"""The products example subgraph; see `schema.py`."""

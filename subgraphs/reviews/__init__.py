@@ -1,0 +1,1 @@
+"""The reviews example subgraph; see `schema.py`."""

@@ -1,0 +1,7 @@
+"""`python -m subgraphs.reviews [--host H] [--port P]`: serve the reviews subgraph alone."""
+
+from subgraphs import SUBGRAPHS
+from subgraphs._serve import main
+from subgraphs.reviews.schema import schema
+
+raise SystemExit(main("reviews", schema, SUBGRAPHS["reviews"]))
