@@ -1,0 +1,1 @@
+"""Composition tests: the case corpus, and agreement with Apollo's composer."""
