@@ -1,4 +1,4 @@
-"""The `router` command line: compose, check (and later plan, serve, dev)."""
+"""The `router` command line."""
 
 from __future__ import annotations
 
@@ -6,20 +6,30 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from router.commands import check, compose
+from router.commands.common import CommandError
+
 __all__ = ["main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="router", description="GraphQL federation router")
-    parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    compose.add_parser(subparsers)
+    check.add_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    parser.error(f"unknown command {args.command!r}")
-    return 2
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except CommandError as exc:
+        print(f"router {args.command}: {exc}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        return 130
+    return status
 
 
 if __name__ == "__main__":

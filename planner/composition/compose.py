@@ -8,7 +8,11 @@ from planner.composition.errors import error
 from planner.composition.merge import merge_subgraphs
 from planner.composition.print_supergraph import print_supergraph
 from planner.composition.read_subgraph import read_subgraph
-from planner.composition.result import CompositionError, CompositionResult, SubgraphInput
+from planner.composition.result import (
+    CompositionError,
+    CompositionResult,
+    SubgraphInput,
+)
 from planner.composition.subgraph_model import Subgraph
 from planner.composition.validate_subgraph import validate_subgraph
 from planner.composition.validate_supergraph import validate_supergraph

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from graphql import FieldNode, GraphQLSyntaxError, InlineFragmentNode, SelectionSetNode, TokenKind
+from graphql import (
+    FieldNode,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    SelectionSetNode,
+    TokenKind,
+)
 from graphql.language.parser import Parser
 
 from planner.composition.subgraph_model import FieldDef, Subgraph, TypeDef

@@ -41,7 +41,11 @@ class FieldMerger:
         defs: list[tuple[Subgraph, TypeDef]],
         having: list[tuple[Subgraph, TypeDef, FieldDef]],
     ) -> MergedField | None:
-        from planner.composition.merge import merge_applied, pick_description, subgraph_list
+        from planner.composition.merge import (
+            merge_applied,
+            pick_description,
+            subgraph_list,
+        )
 
         coordinate = f"{merged.name}.{having[0][2].name}"
         names_in = {sg.name for sg, _, _ in having}

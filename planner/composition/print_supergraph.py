@@ -113,11 +113,13 @@ def _graph_enum(model: SupergraphModel) -> str:
     return "enum join__Graph {\n" + values + "\n}"
 
 
-def _description(text: str | None, indent: str) -> str:
+def _description(text: str | None, indent: str, first: bool = True) -> str:
+    """A description; one that is not first in its block gets a blank line before it."""
     if not text:
         return ""
     block = print_block_string(text)
-    return "\n".join(indent + line if line else line for line in block.split("\n")) + "\n"
+    printed = "\n".join(indent + line if line else line for line in block.split("\n")) + "\n"
+    return printed if first else "\n" + printed
 
 
 def _type(t: MergedType) -> str:
@@ -155,17 +157,17 @@ def _type(t: MergedType) -> str:
 def _body(t: MergedType) -> str:
     lines: list[str] = []
     if t.kind in ("OBJECT", "INTERFACE"):
-        for f in t.fields.values():
-            lines.append(_description(f.description, "  ") + "  " + _field(f))
+        for i, f in enumerate(t.fields.values()):
+            lines.append(_description(f.description, "  ", i == 0) + "  " + _field(f))
     elif t.kind == "INPUT_OBJECT":
-        for v in t.input_fields.values():
-            lines.append(_description(v.description, "  ") + "  " + _input_value(v))
+        for i, v in enumerate(t.input_fields.values()):
+            lines.append(_description(v.description, "  ", i == 0) + "  " + _input_value(v))
     elif t.kind == "ENUM":
-        for value in t.values.values():
+        for i, value in enumerate(t.values.values()):
             directives = _inline(
                 value.applied, [f"@join__enumValue(graph: {g})" for g in value.graphs]
             )
-            lines.append(_description(value.description, "  ") + f"  {value.name}{directives}")
+            lines.append(_description(value.description, "  ", i == 0) + f"  {value.name}{directives}")
     return "\n".join(lines)
 
 
@@ -174,7 +176,9 @@ def _field(f: MergedField) -> str:
     if f.args:
         values = list(f.args.values())
         if any(a.description for a in values):
-            inner = "\n".join(_description(a.description, "    ") + "    " + _input_value(a) for a in values)
+            inner = "\n".join(
+                _description(a.description, "    ", i == 0) + "    " + _input_value(a) for i, a in enumerate(values)
+            )
             args = "(\n" + inner + "\n  )"
         else:
             args = "(" + ", ".join(_input_value(a) for a in values) + ")"

@@ -53,7 +53,12 @@ from graphql.type.introspection import introspection_types
 from graphql.type.scalars import specified_scalar_types
 
 from planner.composition.errors import error_at
-from planner.composition.links import FEDERATION_DIRECTIVES, FederationLink, LinkError, read_links
+from planner.composition.links import (
+    FEDERATION_DIRECTIVES,
+    FederationLink,
+    LinkError,
+    read_links,
+)
 from planner.composition.result import CompositionError, SubgraphInput
 from planner.composition.subgraph_model import (
     DEFAULT_ROOT_NAMES,
@@ -152,6 +157,7 @@ def _prepare_document(document: DocumentNode, link: FederationLink) -> tuple[Doc
         d.name.value for d in document.definitions if isinstance(d, TypeDefinitionNode)
     }
     orphans: set[str] = set()
+    dropped: set[str] = set()
     for node in document.definitions:
         if isinstance(node, DirectiveDefinitionNode) and node.name.value in federation_names:
             continue
@@ -163,6 +169,7 @@ def _prepare_document(document: DocumentNode, link: FederationLink) -> tuple[Doc
                 fields = tuple(f for f in node.fields if f.name.value not in _MACHINERY_FIELDS)
                 if len(fields) != len(node.fields):
                     if not fields:
+                        dropped.add(name)
                         continue
                     node = _copy(node, fields=fields)
             if isinstance(node, TypeExtensionNode) and name not in defined:
@@ -170,8 +177,20 @@ def _prepare_document(document: DocumentNode, link: FederationLink) -> tuple[Doc
                 orphans.add(name)
                 node = _promote(node)
         kept.append(node)
+    if dropped:
+        kept = [_without_root_types(n, dropped) for n in kept]
     prelude = parse(_PRELUDE + _federation_definitions(link)).definitions
     return DocumentNode(definitions=tuple(kept) + tuple(prelude)), orphans
+
+
+def _without_root_types(node: DefinitionNode, dropped: set[str]) -> DefinitionNode:
+    """A root type that only held `_entities`/`_service` is gone: so is its schema entry."""
+    if not isinstance(node, SchemaDefinitionNode | SchemaExtensionNode) or not node.operation_types:
+        return node
+    kept = tuple(o for o in node.operation_types if o.type.name.value not in dropped)
+    if kept or isinstance(node, SchemaExtensionNode):
+        return cast(DefinitionNode, _copy(node, operation_types=kept))
+    return SchemaExtensionNode(directives=node.directives, operation_types=())
 
 
 def _federation_definitions(link: FederationLink) -> str:

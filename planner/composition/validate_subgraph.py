@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 
 from planner.composition.errors import error_at
-from planner.composition.field_sets import FieldSetError, parse_field_set, walk_field_set
+from planner.composition.field_sets import (
+    FieldSetError,
+    parse_field_set,
+    walk_field_set,
+)
 from planner.composition.result import CompositionError
 from planner.composition.subgraph_model import FieldDef, Subgraph, TypeDef
 from planner.composition.type_refs import is_list, named_type

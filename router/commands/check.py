@@ -1,0 +1,152 @@
+"""`router check`: composition errors and hints, plus what the change does to clients.
+
+The new composition's API schema is diffed against the previous supergraph's (`--against`,
+by default router.yaml's `supergraph.file`); every change is classed BREAKING, DANGEROUS or
+SAFE. Exits 1 on composition errors, or on breaking changes unless `--allow-breaking`.
+`--format github` prints GitHub Actions workflow annotations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from planner.composition import CompositionError, CompositionResult
+from planner.schema_diff import Criticality, SchemaChange, diff_schemas
+from planner.supergraph import SupergraphError, load_supergraph
+from router.commands.common import CommandError, compose_from_config, format_error, load
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="check that the subgraphs compose and what the change breaks for clients",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", default="router.yaml", help="router.yaml path (default: %(default)s)")
+    parser.add_argument(
+        "--against",
+        help="previous supergraph to diff the API schema against (default: router.yaml's supergraph.file; none if it does not exist)",
+    )
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text")
+    parser.add_argument("--allow-breaking", action="store_true", help="exit 0 even when changes are breaking")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config, base_dir = load(args.config)
+    result, files = compose_from_config(config, base_dir)
+    against = args.against or (str(base_dir / config.supergraph.file) if config.supergraph.file else None)
+    changes: list[SchemaChange] = []
+    baseline: str | None = None
+    if result.supergraph_sdl is not None and against is not None:
+        path = Path(against)
+        if path.exists():
+            changes = _diff(path, result.supergraph_sdl)
+            baseline = str(against)
+        elif args.against:
+            raise CommandError(f"--against {against}: no such file")
+    breaking = [c for c in changes if c.criticality is Criticality.BREAKING]
+    report = {"text": _text, "json": _json, "github": _github}[args.format]
+    print(report(result, changes, files, baseline))
+    if result.errors:
+        return 1
+    return 1 if breaking and not args.allow_breaking else 0
+
+
+def _diff(previous: Path, new_sdl: str) -> list[SchemaChange]:
+    try:
+        old = load_supergraph(previous.read_text(encoding="utf-8")).api_schema
+    except SupergraphError as exc:
+        raise CommandError(f"--against {previous}: {exc.message} ({exc.code})") from None
+    except OSError as exc:
+        raise CommandError(f"--against {previous}: cannot read: {exc.strerror}") from None
+    new = load_supergraph(new_sdl).api_schema
+    return diff_schemas(old, new)
+
+
+def _counts(changes: list[SchemaChange]) -> dict[str, int]:
+    return {level.name: sum(1 for c in changes if c.criticality is level) for level in Criticality}
+
+
+def _text(result: CompositionResult, changes: list[SchemaChange], files: dict[str, str], baseline: str | None) -> str:
+    lines = [format_error(e, files) for e in result.errors]
+    lines += [f"hint[{h.code}]: {h.message}" for h in result.hints]
+    lines += [f"{c.criticality.name} {c.code} {c.coordinate}: {c.message}" for c in changes]
+    if result.errors:
+        lines.append(f"composition failed with {len(result.errors)} error(s)")
+    elif baseline is None:
+        lines.append("composition succeeded (no previous supergraph to diff against)")
+    else:
+        counts = _counts(changes)
+        lines.append(
+            f"composition succeeded; against {baseline}: {counts['BREAKING']} breaking, "
+            f"{counts['DANGEROUS']} dangerous, {counts['SAFE']} safe change(s)"
+        )
+    return "\n".join(lines)
+
+
+def _error_json(err: CompositionError) -> dict[str, Any]:
+    return {
+        "code": err.code,
+        "message": err.message,
+        "subgraphs": list(err.subgraphs),
+        "coordinate": err.coordinate,
+        "locations": [{"subgraph": s, "line": line, "column": col} for s, line, col in err.locations],
+    }
+
+
+def _json(result: CompositionResult, changes: list[SchemaChange], files: dict[str, str], baseline: str | None) -> str:
+    counts = _counts(changes)
+    return json.dumps(
+        {
+            "ok": not result.errors and not counts["BREAKING"],
+            "composed": not result.errors,
+            "errors": [_error_json(e) for e in result.errors],
+            "hints": [{"code": h.code, "message": h.message, "coordinate": h.coordinate} for h in result.hints],
+            "against": baseline,
+            "changes": [
+                {"criticality": c.criticality.name, "code": c.code, "coordinate": c.coordinate, "message": c.message}
+                for c in changes
+            ],
+            "counts": counts,
+        },
+        indent=2,
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github(result: CompositionResult, changes: list[SchemaChange], files: dict[str, str], baseline: str | None) -> str:
+    lines = []
+    for err in result.errors:
+        props = [f"title={_escape_property(err.code)}"]
+        if err.locations:
+            subgraph, row, column = err.locations[0]
+            if subgraph in files:
+                props = [f"file={_escape_property(files[subgraph])}", f"line={row}", f"col={column}", *props]
+        lines.append(f"::error {','.join(props)}::{_escape(err.message)}")
+    for hint in result.hints:
+        lines.append(f"::notice title={_escape_property(hint.code)}::{_escape(hint.message)}")
+    level = {Criticality.BREAKING: "error", Criticality.DANGEROUS: "warning", Criticality.SAFE: "notice"}
+    for change in changes:
+        title = _escape_property(f"{change.criticality.name} {change.code}")
+        lines.append(f"::{level[change.criticality]} title={title}::{_escape(f'{change.coordinate}: {change.message}')}")
+    lines.append(_text(result, [], files, baseline).splitlines()[-1] if not changes else _summary(changes, baseline))
+    return "\n".join(lines)
+
+
+def _summary(changes: list[SchemaChange], baseline: str | None) -> str:
+    counts = _counts(changes)
+    return f"against {baseline}: {counts['BREAKING']} breaking, {counts['DANGEROUS']} dangerous, {counts['SAFE']} safe change(s)"

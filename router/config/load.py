@@ -1,0 +1,79 @@
+"""Reading router.yaml: YAML, `${env.NAME}` (and `${env.NAME:-default}`) expansion, validation."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from router.config.model import RouterConfig
+
+__all__ = ["ConfigError", "load_config", "parse_config"]
+
+_ENV = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(Exception):
+    """router.yaml is unreadable or invalid; the message names the dotted key."""
+
+
+def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> RouterConfig:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_config(text, environ, source=str(path))
+
+
+def parse_config(text: str, environ: Mapping[str, str] | None = None, source: str = "router.yaml") -> RouterConfig:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of sections")
+    expanded = _expand(raw, os.environ if environ is None else environ, source, "")
+    try:
+        return RouterConfig.model_validate(expanded)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+
+
+def _expand(value: Any, environ: Mapping[str, str], source: str, path: str) -> Any:
+    if isinstance(value, str):
+        def substitute(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in environ:
+                return environ[name]
+            if default is not None:
+                return default
+            raise ConfigError(f"{source}: {path or '(top level)'}: environment variable {name} is not set")
+
+        return _ENV.sub(substitute, value)
+    if isinstance(value, dict):
+        return {k: _expand(v, environ, source, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, environ, source, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    lines = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"] if p != "schema_") or "(top level)"
+        path = path.replace("schema_", "schema")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+        got = err.get("input")
+        detail = f" (got {got!r})" if err["type"] != "extra_forbidden" and not isinstance(got, dict) else ""
+        lines.append(f"{source}: {path}: {message}{detail}")
+    return "\n".join(lines)
