@@ -17,6 +17,7 @@ from planner.composition.merge_types import TypeRelations
 from planner.composition.result import CompositionError, CompositionHint
 from planner.composition.subgraph_model import Applied, Subgraph, TypeDef
 from planner.composition.supergraph_model import (
+    JoinField,
     JoinType,
     MergedEnumValue,
     MergedInputValue,
@@ -158,23 +159,36 @@ class _Merger:
                     JoinType(
                         graph,
                         key=key.fields if key else None,
+                        extension=self._is_extension(sg, t, defs),
                         resolvable=key.resolvable if key else True,
                         interface_object=t.interface_object,
                     )
                 )
             if t.specified_by and merged.specified_by is None:
                 merged.specified_by = t.specified_by
+        merged.join_implements.sort(key=lambda gi: (self._graph_index(gi[0]), merged.interfaces.index(gi[1])))
         if kind == "UNION":
             for sg, t in defs:
                 for member in t.members:
                     merged.join_members.append((self.graph[sg.name], member))
                     if member not in merged.members:
                         merged.members.append(member)
+            merged.join_members.sort(key=lambda gm: (self._graph_index(gm[0]), merged.members.index(gm[1])))
         elif kind == "ENUM":
             self._merge_enum(merged, defs)
         elif kind == "INPUT_OBJECT":
             self._merge_input(merged, defs)
         return merged
+
+    @staticmethod
+    def _is_extension(sg: Subgraph, t: TypeDef, defs: list[tuple[Subgraph, TypeDef]]) -> bool:
+        """`extension: true`: declared with @extends, or only by `extend type` (Federation 1's
+        extensions of a type another subgraph defines are upgraded to definitions)."""
+        if t.declared_extends:
+            return True
+        if not t.extension:
+            return False
+        return sg.fed2 or all(other.extension for _, other in defs)
 
     def _enum_usage(self) -> tuple[dict[str, str], dict[str, str]]:
         """Enum name -> an example coordinate where it is used as input / as output."""
@@ -269,8 +283,11 @@ class _Merger:
             value = self.merge_input_value(
                 coordinate, having, "FIELD_TYPE_MISMATCH", "INPUT_FIELD_DEFAULT_MISMATCH", "Input field"
             )
-            if value is not None:
-                merged.input_fields[field_name] = value
+            if value is None:
+                continue
+            if any(v.type != value.type for _, v in having):
+                value.join_fields = [JoinField(self.graph[sg.name], type=v.type) for sg, v in having]
+            merged.input_fields[field_name] = value
         if not merged.input_fields and not any(e.coordinate == name for e in self.errors):
             self.errors.append(
                 error(

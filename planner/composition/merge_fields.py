@@ -213,8 +213,9 @@ class FieldMerger:
         overridden_by: dict[str, FieldDef],
         merged_type: str,
     ) -> list[JoinField]:
+        owners = len(self.m.subgraphs) if merged.name == "Query" else len(defs)
         plain = (
-            len(having) == len(defs)
+            len(having) == owners
             and not overridden_by
             and all(
                 not f.external and f.requires is None and f.provides is None and f.override is None and f.type == merged_type

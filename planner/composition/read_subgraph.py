@@ -60,6 +60,7 @@ from planner.composition.links import (
     read_links,
 )
 from planner.composition.result import CompositionError, SubgraphInput
+from planner.composition.print_value import print_value
 from planner.composition.subgraph_model import (
     DEFAULT_ROOT_NAMES,
     ROOT_KINDS,
@@ -316,6 +317,7 @@ class _SubgraphReader:
             shareable="shareable" in names,
             interface_object="interfaceObject" in names,
             extension=named.name in self.orphans or "extends" in names,
+            declared_extends="extends" in names,
             node=named.ast_node,
         )
         for name, args in directives:
@@ -339,6 +341,8 @@ class _SubgraphReader:
                 type_def.fields[field_name] = self._read_field(
                     field_name, gfield, from_extension or field_name in extension_fields
                 )
+                if "external" in names:
+                    type_def.fields[field_name].external = True
         elif isinstance(named, GraphQLUnionType):
             type_def.members = [m.name for m in named.types]
         elif isinstance(named, GraphQLEnumType):
@@ -383,7 +387,7 @@ class _SubgraphReader:
         return InputValueDef(
             name=name,
             type=self._rename(str(value.type)),
-            default=print_ast(default) if default is not None else None,
+            default=print_value(default) if default is not None else None,
             description=value.description,
             applied=self._applied(self._directives([node])),
             node=node,

@@ -90,7 +90,8 @@ class TypeDef:
     keys: list[KeyDef] = field(default_factory=list)
     shareable: bool = False
     interface_object: bool = False
-    extension: bool = False  # declared only by `extend type` / @extends
+    extension: bool = False  # declared only by `extend type` (or @extends)
+    declared_extends: bool = False  # carries @extends
     specified_by: str | None = None
     node: Node | None = None
 

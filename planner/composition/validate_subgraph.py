@@ -64,7 +64,7 @@ class _Validator:
             try:
                 if _has_directive(key.fields):
                     self.fail(
-                        "KEY_HAS_DIRECTIVE_IN_FIELDS_ARG",
+                        "KEY_DIRECTIVE_IN_FIELDS_ARG",
                         f"{where}: cannot have directive applications in the @key(fields:) argument but found @{_has_directive(key.fields)}.",
                         type_def.node,
                         type_def.name,

@@ -30,6 +30,7 @@ __all__ = [
     "INACCESSIBLE_IDENTITY",
     "JOIN_IDENTITY",
     "SUPPORTED_FEATURES",
+    "TAG_IDENTITY",
     "LinkImport",
     "LinkedFeature",
     "check_links",
@@ -42,6 +43,7 @@ CORE_IDENTITY = _SPECS + "core"
 JOIN_IDENTITY = _SPECS + "join"
 INACCESSIBLE_IDENTITY = _SPECS + "inaccessible"
 CONTEXT_IDENTITY = _SPECS + "context"
+TAG_IDENTITY = _SPECS + "tag"
 
 JOIN_VERSIONS = frozenset({"v0.2", "v0.3", "v0.4", "v0.5"})
 
@@ -52,7 +54,7 @@ SUPPORTED_FEATURES: dict[str, frozenset[str]] = {
     CORE_IDENTITY: frozenset({"v0.1", "v0.2"}),
     JOIN_IDENTITY: JOIN_VERSIONS,
     INACCESSIBLE_IDENTITY: frozenset({"v0.1", "v0.2"}),
-    _SPECS + "tag": frozenset({"v0.1", "v0.2", "v0.3"}),
+    TAG_IDENTITY: frozenset({"v0.1", "v0.2", "v0.3"}),
     _SPECS + "authenticated": frozenset({"v0.1"}),
     _SPECS + "requiresScopes": frozenset({"v0.1"}),
     _SPECS + "policy": frozenset({"v0.1"}),

@@ -1,0 +1,52 @@
+"""Supergraph loading: parse a composed supergraph, derive its API schema, extract subgraphs.
+
+Pure code (no I/O): ``load_supergraph(sdl)`` gives a ``Supergraph`` holding the full
+schema, the client-facing API schema, the subgraphs and the join model the planner reads.
+"""
+
+from __future__ import annotations
+
+from planner.supergraph.error import SupergraphError
+from planner.supergraph.extract import extract_subgraphs
+from planner.supergraph.links import LinkedFeature, LinkImport
+from planner.supergraph.load import load_supergraph
+from planner.supergraph.model import (
+    ContextArgument,
+    EnumValueJoin,
+    FieldJoin,
+    Graph,
+    JoinField,
+    JoinImplements,
+    JoinType,
+    JoinUnionMember,
+    Supergraph,
+    TypeContext,
+    TypeJoin,
+    TypeKind,
+)
+from planner.supergraph.printing import print_api_schema, print_sorted_schema
+
+__all__ = [
+    # loading
+    "SupergraphError",
+    "load_supergraph",
+    # schemas and subgraphs
+    "extract_subgraphs",
+    "print_api_schema",
+    "print_sorted_schema",
+    # the model
+    "ContextArgument",
+    "EnumValueJoin",
+    "FieldJoin",
+    "Graph",
+    "JoinField",
+    "JoinImplements",
+    "JoinType",
+    "JoinUnionMember",
+    "LinkImport",
+    "LinkedFeature",
+    "Supergraph",
+    "TypeContext",
+    "TypeJoin",
+    "TypeKind",
+]
