@@ -28,6 +28,10 @@ from planner.composition.type_refs import named_type
 
 __all__ = ["graph_enum_names", "merge_subgraphs"]
 
+_EXECUTABLE_LOCATIONS = (
+    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT", "VARIABLE_DEFINITION",
+)  # fmt: skip
 _KIND_LABEL = {
     "OBJECT": "Object Type",
     "INTERFACE": "Interface Type",
@@ -112,6 +116,8 @@ class _Merger:
             types=types,
             join_version=join_version,
         )
+        model.executable_directives = self._executable_directives()
+        self._add_composed_directives(model)
         model.uses_tag = any(_uses(t, "tags") for t in types.values())
         model.uses_inaccessible = any(_uses(t, "inaccessible") for t in types.values())
         return model
@@ -179,6 +185,47 @@ class _Merger:
         elif kind == "INPUT_OBJECT":
             self._merge_input(merged, defs)
         return merged
+
+    def _executable_directives(self) -> dict[str, str]:
+        """Executable directives defined in every subgraph, with their common locations and arguments.
+
+        Type-system directives are not composed (Apollo keeps them only with @composeDirective).
+        """
+        from planner.composition.print_supergraph import print_directive_definition
+
+        result: dict[str, str] = {}
+        if not self.subgraphs:
+            return result
+        for name, first in self.subgraphs[0].directives.items():
+            defs = [sg.directives.get(name) for sg in self.subgraphs]
+            if any(d is None for d in defs):
+                continue
+            present = [d for d in defs if d is not None]
+            locations = [
+                loc for loc in first.locations
+                if loc in _EXECUTABLE_LOCATIONS and all(loc in d.locations for d in present)
+            ]
+            if not locations:
+                continue
+            args = [a for a in first.args if all(any(b.name == a.name for b in d.args) for d in present)]
+            result[name] = print_directive_definition(
+                name, args, locations, all(d.repeatable for d in present)
+            )
+        return result
+
+    def _add_composed_directives(self, model: SupergraphModel) -> None:
+        """@composeDirective'd directives keep their definition, applications and @link."""
+        from planner.composition.print_supergraph import print_directive_definition
+
+        for sg in self.subgraphs:
+            for name, url in sg.composed.items():
+                definition = sg.directives.get(name)
+                if definition is None or name in model.executable_directives:
+                    continue
+                model.executable_directives[name] = print_directive_definition(
+                    name, list(definition.args), list(definition.locations), definition.repeatable
+                )
+                model.composed_links.setdefault(url, []).append(name)
 
     @staticmethod
     def _is_extension(sg: Subgraph, t: TypeDef, defs: list[tuple[Subgraph, TypeDef]]) -> bool:
@@ -384,6 +431,7 @@ def merge_applied(applied: Sequence[Applied]) -> Applied:
     for a in applied:
         merged.inaccessible = merged.inaccessible or a.inaccessible
         merged.tags.extend(t for t in a.tags if t not in merged.tags)
+        merged.composed.extend(c for c in a.composed if c not in merged.composed)
         if a.deprecated and not merged.deprecated:
             merged.deprecated = True
             merged.deprecation_reason = a.deprecation_reason

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from planner.composition.errors import error
 from planner.composition.subgraph_model import FieldDef, Subgraph, TypeDef
 from planner.composition.supergraph_model import JoinField, MergedField, MergedType
+from planner.composition.type_refs import named_type
 
 if TYPE_CHECKING:
     from planner.composition.merge import _Merger
@@ -117,8 +118,10 @@ class FieldMerger:
                     coordinate,
                 )
             )
+        self._check_external_arguments(coordinate, non_external, externals)
         if merged.kind == "OBJECT":
             self._check_sharing(coordinate, non_external, overridden_by)
+            self._check_runtime_types(coordinate, merged_type, non_external)
         args = self._merge_args(coordinate, non_external)
         if args is None:
             return None
@@ -162,6 +165,58 @@ class FieldMerger:
                 coordinate,
             )
         )
+
+    def _check_external_arguments(
+        self,
+        coordinate: str,
+        non_external: list[tuple[Subgraph, TypeDef, FieldDef]],
+        externals: list[tuple[Subgraph, FieldDef]],
+    ) -> None:
+        from planner.composition.merge import subgraph_list
+
+        for sg, f in externals:
+            for _, _, resolving in non_external:
+                for arg in resolving.args:
+                    if arg not in f.args:
+                        declared = [s.name for s, _, r in non_external if arg in r.args]
+                        self.m.errors.append(
+                            error(
+                                "EXTERNAL_ARGUMENT_MISSING",
+                                f'Field "{coordinate}" is missing argument "{coordinate}({arg}:)" in some subgraphs where it is marked @external: argument "{coordinate}({arg}:)" is declared in {subgraph_list(declared)} but not in subgraph "{sg.name}" (where "{coordinate}" is @external).',
+                                (*declared, sg.name),
+                                f"{coordinate}({arg}:)",
+                            )
+                        )
+                        return
+
+    def _check_runtime_types(
+        self, coordinate: str, merged_type: str, non_external: list[tuple[Subgraph, TypeDef, FieldDef]]
+    ) -> None:
+        """A shared field of abstract type must be able to return a common runtime type everywhere."""
+        if len(non_external) < 2:
+            return
+        target = named_type(merged_type)
+        runtime: list[tuple[str, set[str]]] = []
+        for sg, _, _ in non_external:
+            local = sg.types.get(target)
+            if local is None or local.kind not in ("INTERFACE", "UNION"):
+                return
+            if local.kind == "UNION":
+                runtime.append((sg.name, set(local.members)))
+            else:
+                runtime.append((sg.name, {n for n, t in sg.types.items() if target in t.interfaces and t.kind == "OBJECT"}))
+        for i, (first, types_a) in enumerate(runtime):
+            for second, types_b in runtime[i + 1 :]:
+                if types_a and types_b and not types_a & types_b:
+                    self.m.errors.append(
+                        error(
+                            "SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES",
+                            f'For the following supergraph API query:\n{{ {coordinate} }}\nShared field "{coordinate}" return type "{merged_type}" has a non-intersecting set of possible runtime types across subgraphs. Runtime types in subgraph "{first}" are: [{", ".join(sorted(types_a))}]. Runtime types in subgraph "{second}" are: [{", ".join(sorted(types_b))}]. This is not allowed as shared fields must resolve the same way in all subgraphs, and that imply at least some common runtime types between the subgraphs.',
+                            (first, second),
+                            coordinate,
+                        )
+                    )
+                    return
 
     def _merge_args(
         self, coordinate: str, non_external: list[tuple[Subgraph, TypeDef, FieldDef]]

@@ -15,7 +15,7 @@ from graphql.language.block_string import print_block_string
 from graphql.language.print_string import print_string
 
 from planner.composition.merge import _sort_key
-from planner.composition.subgraph_model import Applied
+from planner.composition.subgraph_model import Applied, InputValueDef
 from planner.composition.supergraph_model import (
     JoinField,
     JoinType,
@@ -80,6 +80,9 @@ def _schema(model: SupergraphModel) -> str:
         links.append('@link(url: "https://specs.apollo.dev/tag/v0.3")')
     if model.uses_inaccessible:
         links.append('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
+    for url, names in model.composed_links.items():
+        imports = ", ".join(f'"@{n}"' for n in names)
+        links.append(f"@link(url: {print_string(url)}, import: [{imports}])")
     roots = "\n".join(f"  {kind}: {name}" for kind, name in model.roots.items())
     return "schema\n" + "\n".join(f"  {link}" for link in links) + "\n{\n" + roots + "\n}"
 
@@ -98,11 +101,23 @@ def _directive_definitions(model: SupergraphModel) -> list[str]:
         defs["join__directive"] = (
             "directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION"
         )
+    defs.update(model.executable_directives)
     if model.uses_inaccessible:
         defs["inaccessible"] = f"directive @inaccessible on {_LOCATIONS_ALL}"
     if model.uses_tag:
         defs["tag"] = f"directive @tag(name: String!) repeatable on {_LOCATIONS_ALL} | SCHEMA"
     return [defs[name] for name in sorted(defs, key=_sort_key)]
+
+
+def print_directive_definition(
+    name: str, args: list[InputValueDef], locations: list[str], repeatable: bool
+) -> str:
+    printed_args = ""
+    if args:
+        printed_args = "(" + ", ".join(
+            f"{a.name}: {a.type}" + (f" = {a.default}" if a.default is not None else "") for a in args
+        ) + ")"
+    return f"directive @{name}{printed_args}{' repeatable' if repeatable else ''} on {' | '.join(locations)}"
 
 
 def _graph_enum(model: SupergraphModel) -> str:
@@ -196,6 +211,7 @@ def _inline(applied: Applied, joins: Iterable[str]) -> str:
     if applied.inaccessible:
         parts.append("@inaccessible")
     parts.extend(joins)
+    parts.extend(applied.composed)
     parts.extend(f"@tag(name: {print_string(tag)})" for tag in applied.tags)
     if applied.deprecated:
         if applied.deprecation_reason is None:
@@ -207,6 +223,7 @@ def _inline(applied: Applied, joins: Iterable[str]) -> str:
 
 def _applied_type(applied: Applied) -> list[str]:
     parts = ["@inaccessible"] if applied.inaccessible else []
+    parts.extend(applied.composed)
     parts.extend(f"@tag(name: {print_string(tag)})" for tag in applied.tags)
     return parts
 

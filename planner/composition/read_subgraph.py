@@ -63,6 +63,7 @@ from planner.composition.result import CompositionError, SubgraphInput
 from planner.composition.print_value import print_value
 from planner.composition.subgraph_model import (
     DEFAULT_ROOT_NAMES,
+    DirectiveDef,
     ROOT_KINDS,
     Applied,
     EnumValueDef,
@@ -137,7 +138,35 @@ def read_subgraph(inp: SubgraphInput) -> tuple[Subgraph | None, list[Composition
     problems = [e for e in validate_schema(schema) if "root type must be provided" not in e.message]
     if problems:
         return None, [_graphql_error(inp.name, e) for e in problems]
-    return _SubgraphReader(inp, schema, link, orphans).read()
+    composed = _composed_directives([dn for node in schema_nodes for dn in node.directives or ()], link)
+    return _SubgraphReader(inp, schema, link, orphans, composed).read()
+
+
+def _composed_directives(directives: list[DirectiveNode], link: FederationLink) -> dict[str, str]:
+    """`@composeDirective(name: "@x")` names -> the url of the non-federation @link importing them."""
+    from graphql import value_from_ast_untyped
+
+    compose_names = {local for local, canonical in link.directives.items() if canonical == "composeDirective"}
+    imports: dict[str, str] = {}
+    for d in directives:
+        if d.name.value != "link":
+            continue
+        args = {a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()}
+        url = args.get("url")
+        if not isinstance(url, str) or "specs.apollo.dev/federation/" in url:
+            continue
+        for item in args.get("import") or []:
+            name = item if isinstance(item, str) else (item.get("as") or item.get("name")) if isinstance(item, dict) else None
+            if isinstance(name, str):
+                imports[name.lstrip("@")] = url
+    composed: dict[str, str] = {}
+    for d in directives:
+        if d.name.value in compose_names:
+            args = {a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()}
+            name = str(args.get("name", "")).lstrip("@")
+            if name in imports:
+                composed[name] = imports[name]
+    return composed
 
 
 def _graphql_error(subgraph: str, exc: Exception) -> CompositionError:
@@ -217,8 +246,14 @@ def _promote(node: TypeExtensionNode) -> Node:
 
 class _SubgraphReader:
     def __init__(
-        self, inp: SubgraphInput, schema: GraphQLSchema, link: FederationLink, orphans: set[str]
+        self,
+        inp: SubgraphInput,
+        schema: GraphQLSchema,
+        link: FederationLink,
+        orphans: set[str],
+        composed: dict[str, str],
     ) -> None:
+        self.composed = composed
         self.inp = inp
         self.schema = schema
         self.link = link
@@ -263,10 +298,38 @@ class _SubgraphReader:
             types=types,
             roots=roots,
             directive_names={canonical: local for local, canonical in self.link.directives.items()},
+            directives=self._directive_definitions(),
+            composed=dict(self.composed),
         )
+        for name in self.composed:
+            definition = subgraph.directives.get(name)
+            if definition is not None and any(a.applied.inaccessible for a in definition.args):
+                self.errors.append(
+                    error_at(
+                        "DISALLOWED_INACCESSIBLE",
+                        self.inp.name,
+                        f'Core feature directive "@{name}" cannot use @inaccessible.',
+                        None,
+                        f"@{name}",
+                    )
+                )
         if self.errors:
             return None, self.errors
         return subgraph, []
+
+    def _directive_definitions(self) -> dict[str, DirectiveDef]:
+        found: dict[str, DirectiveDef] = {}
+        for directive in self.schema.directives:
+            node = directive.ast_node
+            if node is None or directive.name in self.link.directives or directive.name == "link":
+                continue
+            found[directive.name] = DirectiveDef(
+                name=directive.name,
+                args=tuple(self._input_value(n, a) for n, a in directive.args.items()),
+                locations=tuple(loc.name for loc in directive.locations),
+                repeatable=directive.is_repeatable,
+            )
+        return found
 
     def _rename(self, type_ref: str) -> str:
         if not self.renames:
@@ -291,8 +354,18 @@ class _SubgraphReader:
                 found.append((canonical, args))
         return found
 
-    def _applied(self, directives: list[tuple[str, dict[str, Any]]]) -> Applied:
+    def _composed_applications(self, nodes: Iterable[Node | None]) -> list[str]:
+        found: list[str] = []
+        for node in nodes:
+            for d in cast(Sequence[DirectiveNode], getattr(node, "directives", None) or ()):
+                if d.name.value in self.composed:
+                    found.append(print_ast(d))
+        return found
+
+    def _applied(self, directives: list[tuple[str, dict[str, Any]]], nodes: Iterable[Node | None] = ()) -> Applied:
         applied = Applied()
+        if self.composed:
+            applied.composed = self._composed_applications(nodes)
         for name, args in directives:
             if name == "inaccessible":
                 applied.inaccessible = True
@@ -313,7 +386,7 @@ class _SubgraphReader:
             name=self.renames.get(named.name, named.name),
             kind=_kind(named),
             description=named.description,
-            applied=self._applied(directives),
+            applied=self._applied(directives, nodes),
             shareable="shareable" in names,
             interface_object="interfaceObject" in names,
             extension=named.name in self.orphans or "extends" in names,
@@ -349,7 +422,7 @@ class _SubgraphReader:
             for value_name, value in named.values.items():
                 value_directives = self._directives([value.ast_node])
                 type_def.values[value_name] = EnumValueDef(
-                    value_name, value.description, self._applied(value_directives), value.ast_node
+                    value_name, value.description, self._applied(value_directives, [value.ast_node]), value.ast_node
                 )
         elif isinstance(named, GraphQLInputObjectType):
             for field_name, input_field in named.fields.items():
@@ -363,7 +436,7 @@ class _SubgraphReader:
             type=self._rename(str(gfield.type)),
             args={n: self._input_value(n, a) for n, a in gfield.args.items()},
             description=gfield.description,
-            applied=self._applied(directives),
+            applied=self._applied(directives, [gfield.ast_node]),
             from_extension=from_extension,
             node=gfield.ast_node,
         )
@@ -389,7 +462,7 @@ class _SubgraphReader:
             type=self._rename(str(value.type)),
             default=print_value(default) if default is not None else None,
             description=value.description,
-            applied=self._applied(self._directives([node])),
+            applied=self._applied(self._directives([node]), [node]),
             node=node,
         )
 

@@ -32,6 +32,7 @@ class Applied:
     tags: list[str] = field(default_factory=list)
     deprecated: bool = False
     deprecation_reason: str | None = None  # None: @deprecated without a reason argument
+    composed: list[str] = field(default_factory=list)  # printed @composeDirective'd applications
 
 
 @dataclass(slots=True)
@@ -100,6 +101,16 @@ class TypeDef:
         return bool(self.keys)
 
 
+@dataclass(frozen=True, slots=True)
+class DirectiveDef:
+    """A subgraph's own directive definition (federation directives excluded)."""
+
+    name: str
+    args: tuple[InputValueDef, ...]
+    locations: tuple[str, ...]
+    repeatable: bool
+
+
 @dataclass(slots=True)
 class Subgraph:
     name: str
@@ -110,6 +121,9 @@ class Subgraph:
     roots: dict[str, str]  # operation kind -> root type name (already renamed to the default)
     # canonical federation directive -> the name this subgraph uses for it (for messages)
     directive_names: dict[str, str] = field(default_factory=dict)
+    directives: dict[str, DirectiveDef] = field(default_factory=dict)
+    # @composeDirective'd directive name -> the url of the @link importing it
+    composed: dict[str, str] = field(default_factory=dict)
     # (type, field) pairs selected by a @key of their type, and by any @key/@requires/@provides
     key_fields: set[tuple[str, str]] = field(default_factory=set)
     used_fields: set[tuple[str, str]] = field(default_factory=set)

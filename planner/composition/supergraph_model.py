@@ -89,5 +89,8 @@ class SupergraphModel:
     roots: dict[str, str]  # operation kind -> type name
     types: dict[str, MergedType]
     join_version: str  # "0.3", "0.4" or "0.5"
+    # executable directives every subgraph defines: printed definitions by name
+    executable_directives: dict[str, str] = field(default_factory=dict)
+    composed_links: dict[str, list[str]] = field(default_factory=dict)  # url -> imported names
     uses_tag: bool = False
     uses_inaccessible: bool = False

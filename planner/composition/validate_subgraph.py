@@ -72,7 +72,16 @@ class _Validator:
                     continue
                 selected = walk_field_set(self.sg, type_def.name, key.fields)
             except FieldSetError as exc:
-                self.fail("KEY_INVALID_FIELDS", f"{where}: {exc}", type_def.node, type_def.name)
+                abstract = self._abstract_key_field(type_def, key.fields)
+                if abstract is not None:
+                    self.fail(
+                        "KEY_FIELDS_SELECT_INVALID_TYPE",
+                        f'{where}: field "{type_def.name}.{abstract.name}" is a{"n" if self._kind_of(abstract.type) == "INTERFACE" else ""} {self._kind_of(abstract.type).capitalize()} type which is not allowed in @key',
+                        type_def.node,
+                        type_def.name,
+                    )
+                else:
+                    self.fail("KEY_INVALID_FIELDS", f"{where}: {exc}", type_def.node, type_def.name)
                 continue
             for sel in selected:
                 coordinate = f"{sel.parent.name}.{sel.field.name}"
@@ -95,6 +104,18 @@ class _Validator:
                 self.sg.used_fields.add((sel.parent.name, sel.field.name))
                 if sel.depth == 0:
                     self.sg.key_fields.add((sel.parent.name, sel.field.name))
+
+    def _abstract_key_field(self, type_def: TypeDef, fields: str) -> FieldDef | None:
+        """A top-level key field of interface or union type (checked before sub-selections)."""
+        try:
+            selection_set = parse_field_set(fields)
+        except FieldSetError:
+            return None
+        for node in selection_set.selections:
+            field_def = type_def.fields.get(getattr(getattr(node, "name", None), "value", ""))
+            if field_def is not None and self._kind_of(field_def.type) in ("INTERFACE", "UNION"):
+                return field_def
+        return None
 
     def _kind_of(self, type_ref: str) -> str:
         target = self.sg.types.get(named_type(type_ref))

@@ -90,15 +90,14 @@ def _inaccessible(model: SupergraphModel) -> list[CompositionError]:
                 errors.append(_only_inaccessible(t, "values"))
         elif t.kind == "UNION" and t.members and all(m in hidden for m in t.members):
             errors.append(_only_inaccessible(t, "members"))
-    for kind, root in model.roots.items():
-        if root in hidden:
-            errors.append(
-                error(
-                    "DISALLOWED_INACCESSIBLE",
-                    f'Type "{root}" is @inaccessible but is the root {kind} type, which must be in the API schema.',
-                    coordinate=root,
-                )
+    if model.roots.get("query") in hidden:
+        errors.append(
+            error(
+                "QUERY_ROOT_TYPE_INACCESSIBLE",
+                'Type "Query" is @inaccessible but is the root query type, which must be in the API schema.',
+                coordinate="Query",
             )
+        )
     return errors
 
 
