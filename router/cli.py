@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from router.commands import check, compose
+from router.commands import check, compose, dev
 from router.commands.common import CommandError
 
 __all__ = ["main"]
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compose.add_parser(subparsers)
     check.add_parser(subparsers)
+    dev.add_parser(subparsers)
     return parser
 
 

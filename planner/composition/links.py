@@ -76,7 +76,7 @@ class FederationLink:
 
 
 def _link_args(node: DirectiveNode) -> dict[str, object]:
-    return {a.name.value: value_from_ast_untyped(a.value) for a in node.arguments}
+    return {a.name.value: value_from_ast_untyped(a.value) for a in node.arguments or ()}
 
 
 def read_links(schema_directives: list[DirectiveNode]) -> FederationLink:

@@ -15,7 +15,7 @@ from planner.composition.errors import error
 from planner.composition.merge_fields import FieldMerger
 from planner.composition.merge_types import TypeRelations
 from planner.composition.result import CompositionError, CompositionHint
-from planner.composition.subgraph_model import Applied, Subgraph, TypeDef
+from planner.composition.subgraph_model import Applied, KeyDef, Subgraph, TypeDef
 from planner.composition.supergraph_model import (
     JoinField,
     JoinType,
@@ -159,7 +159,7 @@ class _Merger:
                 merged.join_implements.append((graph, interface))
                 if interface not in merged.interfaces:
                     merged.interfaces.append(interface)
-            keys = t.keys or [None]
+            keys: list[KeyDef | None] = list(t.keys) or [None]
             for key in keys:
                 merged.join_types.append(
                     JoinType(

@@ -8,11 +8,17 @@ or resolving). Sharing rules: a field resolved by several subgraphs must be shar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from planner.composition.errors import error
 from planner.composition.subgraph_model import FieldDef, Subgraph, TypeDef
-from planner.composition.supergraph_model import JoinField, MergedField, MergedType
+from planner.composition.supergraph_model import (
+    JoinField,
+    MergedField,
+    MergedInputValue,
+    MergedType,
+)
 from planner.composition.type_refs import named_type
 
 if TYPE_CHECKING:
@@ -220,13 +226,13 @@ class FieldMerger:
 
     def _merge_args(
         self, coordinate: str, non_external: list[tuple[Subgraph, TypeDef, FieldDef]]
-    ) -> dict[str, object] | None:
+    ) -> dict[str, MergedInputValue] | None:
         from planner.composition.merge import subgraph_list
 
         names: list[str] = []
         for _, _, f in non_external:
             names.extend(a for a in f.args if a not in names)
-        args: dict[str, object] = {}
+        args: dict[str, MergedInputValue] = {}
         ok = True
         for name in names:
             arg_coordinate = f"{coordinate}({name}:)"
@@ -323,7 +329,7 @@ class FieldMerger:
                         )
 
 
-def _by_type(defs: list[tuple[Subgraph, object, FieldDef]]) -> str:
+def _by_type(defs: Sequence[tuple[Subgraph, object, FieldDef]]) -> str:
     from planner.composition.merge import subgraph_list
 
     groups: dict[str, list[str]] = {}

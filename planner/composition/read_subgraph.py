@@ -59,13 +59,13 @@ from planner.composition.links import (
     LinkError,
     read_links,
 )
-from planner.composition.result import CompositionError, SubgraphInput
 from planner.composition.print_value import print_value
+from planner.composition.result import CompositionError, SubgraphInput
 from planner.composition.subgraph_model import (
     DEFAULT_ROOT_NAMES,
-    DirectiveDef,
     ROOT_KINDS,
     Applied,
+    DirectiveDef,
     EnumValueDef,
     FieldDef,
     InputValueDef,
@@ -205,7 +205,7 @@ def _prepare_document(document: DocumentNode, link: FederationLink) -> tuple[Doc
             if isinstance(node, TypeExtensionNode) and name not in defined:
                 defined.add(name)
                 orphans.add(name)
-                node = _promote(node)
+                node = cast(DefinitionNode, _promote(node))
         kept.append(node)
     if dropped:
         kept = [_without_root_types(n, dropped) for n in kept]
@@ -220,7 +220,7 @@ def _without_root_types(node: DefinitionNode, dropped: set[str]) -> DefinitionNo
     kept = tuple(o for o in node.operation_types if o.type.name.value not in dropped)
     if kept or isinstance(node, SchemaExtensionNode):
         return cast(DefinitionNode, _copy(node, operation_types=kept))
-    return SchemaExtensionNode(directives=node.directives, operation_types=())
+    return cast(DefinitionNode, SchemaExtensionNode(directives=node.directives, operation_types=()))
 
 
 def _federation_definitions(link: FederationLink) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from planner.composition.errors import error
 from planner.composition.field_sets import FieldSetError, parse_field_set
+from planner.composition.result import CompositionError
 from planner.composition.subgraph_model import Subgraph, TypeDef
 from planner.composition.supergraph_model import SupergraphModel
 from planner.composition.type_refs import named_type
@@ -24,7 +25,7 @@ __all__ = ["check_satisfiability"]
 _MAX_ERRORS = 10
 
 
-def check_satisfiability(model: SupergraphModel, subgraphs: Sequence[Subgraph]):  # type: ignore[no-untyped-def]
+def check_satisfiability(model: SupergraphModel, subgraphs: Sequence[Subgraph]) -> list[CompositionError]:
     return _Checker(model, subgraphs).run()
 
 
@@ -42,8 +43,8 @@ class _Checker:
         self.closures: dict[tuple[str, str], list[str]] = {}
         self.collectible_cache: dict[tuple[str, str, str], bool] = {}
 
-    def run(self):  # type: ignore[no-untyped-def]
-        errors = []
+    def run(self) -> list[CompositionError]:
+        errors: list[CompositionError] = []
         reported: set[tuple[str, str]] = set()
         seen: set[tuple[str, str, str]] = set()
         queue: deque[tuple[str, str, tuple[str, ...], _Provided]] = deque()
@@ -68,10 +69,10 @@ class _Checker:
                 if mfield.applied.inaccessible:
                     continue
                 if self._resolves(type_name, fname, sg):
-                    self._push_children(queue, type_name, fname, sg, path + (fname,), None)
+                    self._push_children(queue, type_name, fname, sg, (*path, fname), None)
                     continue
                 if provided is not None and fname in provided and fname in local.fields:
-                    self._push_children(queue, type_name, fname, sg, path + (fname,), provided[fname])
+                    self._push_children(queue, type_name, fname, sg, (*path, fname), provided[fname])
                     continue
                 reached = [self.by_name[n] for n in self._closure(type_name, sg)]
                 found = [s for s in reached if self._resolves(type_name, fname, s)]
@@ -79,12 +80,12 @@ class _Checker:
                 if found:
                     target = found[0]
                     owner = type_name if type_name in target.types and not target.types[type_name].interface_object else self._interface_object_name(type_name, target)
-                    self._push_children(queue, owner or type_name, fname, target, path + (fname,), None)
+                    self._push_children(queue, owner or type_name, fname, target, (*path, fname), None)
                     continue
                 if (type_name, fname) in reported:
                     continue
                 reported.add((type_name, fname))
-                errors.append(self._error(type_name, fname, sg, path + (fname,)))
+                errors.append(self._error(type_name, fname, sg, (*path, fname)))
         return errors
 
     def _resolves(self, type_name: str, fname: str, sg: Subgraph) -> bool:
@@ -121,7 +122,7 @@ class _Checker:
         else:
             return
         for member in runtime:
-            queue.append((member, sg.name, path + (f"... on {member}",), provided))
+            queue.append((member, sg.name, (*path, f"... on {member}"), provided))
 
     def _closure(self, type_name: str, start: Subgraph) -> list[str]:
         """Subgraphs reachable from `start` for this type through chains of key jumps."""
@@ -190,7 +191,7 @@ class _Checker:
                 found.append(sg)
         return found
 
-    def _error(self, type_name: str, fname: str, sg: Subgraph, path: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def _error(self, type_name: str, fname: str, sg: Subgraph, path: tuple[str, ...]) -> CompositionError:
         reasons = [f'- from subgraph "{sg.name}":', f'  - cannot find field "{type_name}.{fname}".']
         for other in self.subgraphs:
             if other is sg or not self._resolves(type_name, fname, other):
@@ -204,8 +205,7 @@ class _Checker:
                 fields = ", ".join(f'"{k.fields}"' for k in keys if k.resolvable)
                 why = f'subgraph "{sg.name}" cannot resolve the fields of any @key of type "{type_name}" in subgraph "{other.name}" (@key(fields: {fields}))'
             reasons.append(f'  - cannot move to subgraph "{other.name}", which has field "{type_name}.{fname}", because {why}.')
-        kind, *fields = path
-        query = _example_query(kind, fields)
+        query = _example_query(path[0], list(path[1:]))
         message = (
             f"The following supergraph API query:\n{query}\ncannot be satisfied by the subgraphs because:\n"
             + "\n".join(reasons)
