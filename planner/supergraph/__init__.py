@@ -27,14 +27,6 @@ from planner.supergraph.model import (
 from planner.supergraph.printing import print_api_schema, print_sorted_schema
 
 __all__ = [
-    # loading
-    "SupergraphError",
-    "load_supergraph",
-    # schemas and subgraphs
-    "extract_subgraphs",
-    "print_api_schema",
-    "print_sorted_schema",
-    # the model
     "ContextArgument",
     "EnumValueJoin",
     "FieldJoin",
@@ -46,7 +38,12 @@ __all__ = [
     "LinkImport",
     "LinkedFeature",
     "Supergraph",
+    "SupergraphError",
     "TypeContext",
     "TypeJoin",
     "TypeKind",
+    "extract_subgraphs",
+    "load_supergraph",
+    "print_api_schema",
+    "print_sorted_schema",
 ]

@@ -12,12 +12,11 @@ https://www.apollographql.com/docs/graphos/reference/federation/directives#inacc
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import TypeVar
 
 from graphql import (
+    ConstDirectiveNode,
     DirectiveDefinitionNode,
-    DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
@@ -28,9 +27,7 @@ from graphql import (
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
-    ListTypeNode,
     NamedTypeNode,
-    NonNullTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     SchemaDefinitionNode,
@@ -45,10 +42,11 @@ from graphql import (
 )
 from graphql.language import DefinitionNode, Node
 
+from planner.supergraph.ast_edit import named_type, replace_node
 from planner.supergraph.error import SupergraphError
 from planner.supergraph.links import INACCESSIBLE_IDENTITY, LinkedFeature
 
-__all__ = ["api_document", "build_api_schema", "named_type"]
+__all__ = ["api_document", "build_api_schema"]
 
 _N = TypeVar("_N", bound=Node)
 
@@ -56,7 +54,9 @@ _N = TypeVar("_N", bound=Node)
 _BUILT_IN_ELSEWHERE = frozenset({"defer", "stream"})
 
 
-def build_api_schema(document: DocumentNode, links: tuple[LinkedFeature, ...]) -> GraphQLSchema:
+def build_api_schema(
+    document: DocumentNode, links: tuple[LinkedFeature, ...]
+) -> GraphQLSchema:
     """The API schema of a supergraph document (refusing dangling inaccessible references)."""
     filtered = api_document(document, links)
     try:
@@ -69,31 +69,30 @@ def build_api_schema(document: DocumentNode, links: tuple[LinkedFeature, ...]) -
     if errors:
         raise SupergraphError(
             "INVALID_SUPERGRAPH",
-            "the API schema is invalid: " + "; ".join(error.message for error in errors),
+            "the API schema is invalid: "
+            + "; ".join(error.message for error in errors),
         )
     return schema
 
 
-def api_document(document: DocumentNode, links: tuple[LinkedFeature, ...]) -> DocumentNode:
+def api_document(
+    document: DocumentNode, links: tuple[LinkedFeature, ...]
+) -> DocumentNode:
     """The supergraph document without feature machinery and ``@inaccessible`` elements."""
     return _ApiFilter(document, links).document(document)
 
 
-def named_type(node: TypeNode) -> str:
-    """The named type under any list and non-null wrappers."""
-    while isinstance(node, ListTypeNode | NonNullTypeNode):
-        node = node.type
-    assert isinstance(node, NamedTypeNode)
-    return node.name.value
-
-
 class _ApiFilter:
-    def __init__(self, document: DocumentNode, links: tuple[LinkedFeature, ...]) -> None:
+    def __init__(
+        self, document: DocumentNode, links: tuple[LinkedFeature, ...]
+    ) -> None:
         self.links = links
         inaccessible = next(
             (link for link in links if link.identity == INACCESSIBLE_IDENTITY), None
         )
-        self.inaccessible = inaccessible.directive_name("inaccessible") if inaccessible else None
+        self.inaccessible = (
+            inaccessible.directive_name("inaccessible") if inaccessible else None
+        )
         self.removed_types = {
             definition.name.value
             for definition in document.definitions
@@ -104,12 +103,15 @@ class _ApiFilter:
 
     def document(self, document: DocumentNode) -> DocumentNode:
         definitions = [
-            kept for definition in document.definitions if (kept := self._definition(definition))
+            kept
+            for definition in document.definitions
+            if (kept := self._definition(definition))
         ]
         if self.dangling:
             raise SupergraphError(
                 "REFERENCED_INACCESSIBLE",
-                "accessible elements reference removed types: " + ", ".join(self.dangling),
+                "accessible elements reference removed types: "
+                + ", ".join(self.dangling),
             )
         return DocumentNode(definitions=tuple(definitions))
 
@@ -120,14 +122,16 @@ class _ApiFilter:
                 directives or node.operation_types
             ):
                 return None
-            return replace(node, directives=directives)
+            return replace_node(node, directives=directives)
         if isinstance(node, DirectiveDefinitionNode):
             name = node.name.value
             if name in _BUILT_IN_ELSEWHERE or any(
                 link.owns_directive(name) for link in self.links
             ):
                 return None
-            return replace(node, arguments=self._arguments(node.arguments, f"@{name}"))
+            return replace_node(
+                node, arguments=self._arguments(node.arguments, f"@{name}")
+            )
         if isinstance(node, TypeDefinitionNode | TypeExtensionNode):
             if node.name.value in self.removed_types:
                 return None
@@ -136,7 +140,7 @@ class _ApiFilter:
 
     def _type(self, node: TypeDefinitionNode | TypeExtensionNode) -> DefinitionNode:
         name = node.name.value
-        node = replace(node, directives=self._directives(node.directives))
+        node = replace_node(node, directives=self._directives(node.directives))
         if isinstance(
             node,
             ObjectTypeDefinitionNode
@@ -144,45 +148,53 @@ class _ApiFilter:
             | InterfaceTypeDefinitionNode
             | InterfaceTypeExtensionNode,
         ):
-            return replace(
+            return replace_node(
                 node,
                 interfaces=self._named(node.interfaces),
                 fields=tuple(
-                    replace(
+                    replace_node(
                         field,
                         directives=self._directives(field.directives),
-                        arguments=self._arguments(field.arguments, f"{name}.{field.name.value}"),
+                        arguments=self._arguments(
+                            field.arguments, f"{name}.{field.name.value}"
+                        ),
                     )
                     for field in self._visible(node.fields)
                     if self._check(field.type, f"{name}.{field.name.value}")
                 ),
             )
         if isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
-            return replace(node, types=self._named(node.types))
+            return replace_node(node, types=self._named(node.types))
         if isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
-            return replace(
+            return replace_node(
                 node,
                 values=tuple(
-                    replace(value, directives=self._directives(value.directives))
+                    replace_node(value, directives=self._directives(value.directives))
                     for value in self._visible(node.values)
                 ),
             )
-        if isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
-            return replace(node, fields=self._arguments(node.fields, name))
+        if isinstance(
+            node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode
+        ):
+            return replace_node(node, fields=self._arguments(node.fields, name))
         return node
 
     def _arguments(
         self, arguments: tuple[InputValueDefinitionNode, ...] | None, parent: str
     ) -> tuple[InputValueDefinitionNode, ...]:
         return tuple(
-            replace(argument, directives=self._directives(argument.directives))
+            replace_node(argument, directives=self._directives(argument.directives))
             for argument in self._visible(arguments)
             if self._check(argument.type, f"{parent}({argument.name.value}:)")
         )
 
-    def _named(self, names: tuple[NamedTypeNode, ...] | None) -> tuple[NamedTypeNode, ...]:
+    def _named(
+        self, names: tuple[NamedTypeNode, ...] | None
+    ) -> tuple[NamedTypeNode, ...]:
         """Implemented interfaces and union members lose the removed (inaccessible) ones."""
-        return tuple(name for name in names or () if name.name.value not in self.removed_types)
+        return tuple(
+            name for name in names or () if name.name.value not in self.removed_types
+        )
 
     def _check(self, node: TypeNode, coordinate: str) -> bool:
         if named_type(node) in self.removed_types:
@@ -193,7 +205,9 @@ class _ApiFilter:
         return [node for node in nodes or () if not self._hidden(node)]
 
     def _hidden(self, node: Node) -> bool:
-        directives: tuple[DirectiveNode, ...] = getattr(node, "directives", None) or ()
+        directives: tuple[ConstDirectiveNode, ...] = (
+            getattr(node, "directives", None) or ()
+        )
         return self.inaccessible is not None and any(
             directive.name.value == self.inaccessible for directive in directives
         )
@@ -201,10 +215,11 @@ class _ApiFilter:
     def _owned_type(self, name: str) -> bool:
         return any(link.owns_type(name) for link in self.links)
 
-    def _directives(self, directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...]:
+    def _directives(
+        self, directives: tuple[ConstDirectiveNode, ...] | None
+    ) -> tuple[ConstDirectiveNode, ...]:
         return tuple(
             directive
             for directive in directives or ()
             if not any(link.owns_directive(directive.name.value) for link in self.links)
         )
-

@@ -15,11 +15,11 @@ same API schema; the tests check that with Apollo's composer.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import cast
 
 from graphql import (
+    ConstDirectiveNode,
     DirectiveDefinitionNode,
-    DirectiveNode,
     DocumentNode,
     FieldDefinitionNode,
     InputValueDefinitionNode,
@@ -32,19 +32,20 @@ from graphql import (
     parse_type,
     print_ast,
 )
-from graphql.language import DefinitionNode
+from graphql.language import DefinitionNode, Node
 
-from planner.supergraph.api_schema import named_type
+from planner.supergraph.ast_edit import directive_node, named_type, replace_node
 from planner.supergraph.fieldsets import walk_field_set
 from planner.supergraph.links import INACCESSIBLE_IDENTITY, TAG_IDENTITY
-from planner.supergraph.model import FieldJoin, JoinField, Supergraph, TypeJoin, TypeKind
-from planner.supergraph.read_join import TypeNode, type_nodes_by_name
-from planner.supergraph.subgraph_ast import (
-    EXECUTABLE_LOCATIONS,
-    TypeDraft,
-    directive_node,
-    field_nodes,
+from planner.supergraph.model import (
+    JoinField,
+    Supergraph,
+    TypeJoin,
+    TypeKind,
 )
+from planner.supergraph.read_join import TypeNode, type_nodes_by_name
+from planner.supergraph.shareable import Shareability
+from planner.supergraph.type_draft import EXECUTABLE_LOCATIONS, TypeDraft, field_nodes
 
 __all__ = ["extract_subgraphs"]
 
@@ -55,9 +56,9 @@ _BUILT_IN_KEPT = frozenset({"deprecated", "specifiedBy"})
 def extract_subgraphs(supergraph: Supergraph) -> dict[str, str]:
     """Each subgraph's SDL, by subgraph name, in ``join__Graph`` order."""
     nodes = type_nodes_by_name(supergraph.document, supergraph.links)
-    provided = _provided_fields(supergraph, nodes)
+    sharing = Shareability(supergraph, nodes)
     return {
-        name: _SubgraphBuilder(supergraph, name, nodes, provided).sdl()
+        name: _SubgraphBuilder(supergraph, name, nodes, sharing).sdl()
         for name in supergraph.subgraph_names
     }
 
@@ -70,16 +71,20 @@ class _SubgraphBuilder:
         supergraph: Supergraph,
         graph: str,
         nodes: dict[str, list[TypeNode]],
-        provided: set[tuple[str, str, str]],
+        sharing: Shareability,
     ) -> None:
         self.supergraph = supergraph
         self.graph = graph
         self.nodes = nodes
-        self.provided = provided
+        self.sharing = sharing
         inaccessible = supergraph.link(INACCESSIBLE_IDENTITY)
         tag = supergraph.link(TAG_IDENTITY)
         self.renames = {
-            **({inaccessible.directive_name("inaccessible"): "inaccessible"} if inaccessible else {}),
+            **(
+                {inaccessible.directive_name("inaccessible"): "inaccessible"}
+                if inaccessible
+                else {}
+            ),
             **({tag.directive_name("tag"): "tag"} if tag else {}),
         }
         self.imports: set[str] = set()
@@ -95,23 +100,34 @@ class _SubgraphBuilder:
             self._fill(types[name], draft)
         for name in self.drafts:
             self._complete_field_sets(types[name])
-        definitions = [node for draft in self.drafts.values() if (node := draft.build())]
         directives = self._executable_directives()
-        head: list[DefinitionNode] = [self._federation_link()]
+        # The link comes last: it imports what the definitions above used.
+        definitions: list[Node] = [self._federation_link()]
         roots = self._root_definition()
         if roots is not None:
-            head.append(roots)
-        return print_ast(DocumentNode(definitions=(*head, *directives, *definitions))) + "\n"
+            definitions.append(roots)
+        definitions.extend(directives)
+        definitions.extend(
+            node for draft in self.drafts.values() if (node := draft.build())
+        )
+        # A schema extension is a definition to the parser and printer; 3.3's annotation
+        # of DocumentNode.definitions leaves it out.
+        document = DocumentNode(
+            definitions=cast("tuple[DefinitionNode, ...]", tuple(definitions))
+        )
+        return print_ast(document) + "\n"
 
     def directive(
         self, name: str, version: tuple[int, int] = (2, 0), /, **args: object
-    ) -> DirectiveNode:
+    ) -> ConstDirectiveNode:
         """A federation directive application, recorded for the ``@link`` import list."""
         self.imports.add(name)
         self.version = max(self.version, version)
         return directive_node(name, **args)
 
-    def kept(self, directives: tuple[DirectiveNode, ...] | None) -> tuple[DirectiveNode, ...]:
+    def kept(
+        self, directives: tuple[ConstDirectiveNode, ...] | None
+    ) -> tuple[ConstDirectiveNode, ...]:
         """The applications a subgraph keeps: @deprecated, @specifiedBy, @inaccessible, @tag."""
         kept = []
         for directive in directives or ():
@@ -119,14 +135,16 @@ class _SubgraphBuilder:
             if name in _BUILT_IN_KEPT:
                 kept.append(directive)
             elif name in self.renames:
-                kept.append(replace(directive, name=NameNode(value=self.renames[name])))
+                kept.append(
+                    replace_node(directive, name=NameNode(value=self.renames[name]))
+                )
                 self.imports.add(self.renames[name])
         return tuple(kept)
 
     def _draft(self, type_join: TypeJoin) -> TypeDraft:
         nodes = self.nodes[type_join.name]
         interface_object = type_join.is_interface_object(self.graph)
-        directives: list[DirectiveNode] = []
+        directives: list[ConstDirectiveNode] = []
         seen_keys: set[tuple[str, bool]] = set()
         for join in type_join.keys(self.graph):
             assert join.key is not None
@@ -135,28 +153,35 @@ class _SubgraphBuilder:
             seen_keys.add((join.key, join.resolvable))
             version = (2, 3) if type_join.kind is TypeKind.INTERFACE else (2, 0)
             resolvable = {} if join.resolvable else {"resolvable": False}
-            directives.append(self.directive("key", version, fields=join.key, **resolvable))
+            directives.append(
+                self.directive("key", version, fields=join.key, **resolvable)
+            )
         if interface_object:
             directives.append(self.directive("interfaceObject", (2, 3)))
         for context in type_join.contexts:
             if context.graph == self.graph:
                 directives.append(self.directive("context", (2, 8), name=context.name))
-        directives.extend(self.kept(tuple(d for node in nodes for d in node.directives or ())))
+        directives.extend(
+            self.kept(tuple(d for node in nodes for d in node.directives or ()))
+        )
         return TypeDraft(
             name=type_join.name,
             kind=TypeKind.OBJECT if interface_object else type_join.kind,
             nodes=nodes,
             directives=directives,
-            interfaces=[] if interface_object else list(type_join.interfaces_in(self.graph)),
+            interfaces=[]
+            if interface_object
+            else list(type_join.interfaces_in(self.graph)),
             members=list(type_join.members_in(self.graph)),
         )
 
     def _fill(self, type_join: TypeJoin, draft: TypeDraft) -> None:
         if type_join.kind is TypeKind.ENUM:
-            for node in draft.enum_value_nodes():
-                value_join = type_join.enum_values[node.name.value]
-                if self.graph in value_join.graphs:
-                    draft.values.append(replace(node, directives=self.kept(node.directives)))
+            for value in draft.enum_value_nodes():
+                if self.graph in type_join.enum_values[value.name.value].graphs:
+                    draft.values.append(
+                        replace_node(value, directives=self.kept(value.directives))
+                    )
             return
         for node in field_nodes(draft.nodes):
             field_join = type_join.fields[node.name.value]
@@ -164,13 +189,13 @@ class _SubgraphBuilder:
             if join is None:
                 continue
             if isinstance(node, InputValueDefinitionNode):
-                draft.fields[node.name.value] = replace(
+                draft.fields[node.name.value] = replace_node(
                     node,
                     type=parse_type(join.type) if join.type else node.type,
                     directives=self.kept(node.directives),
                 )
             else:
-                shareable = _is_shareable(type_join, field_join, self.provided)
+                shareable = self.sharing.is_shareable(type_join, field_join)
                 draft.fields[node.name.value] = self._field(node, join, shareable)
 
     def _field(
@@ -190,7 +215,9 @@ class _SubgraphBuilder:
         if join.override:
             if join.override_label:
                 override = self.directive(
-                    "override", (2, 7), **{"from": join.override, "label": join.override_label}
+                    "override",
+                    (2, 7),
+                    **{"from": join.override, "label": join.override_label},
                 )
             else:
                 override = self.directive("override", **{"from": join.override})
@@ -198,7 +225,7 @@ class _SubgraphBuilder:
         if shareable and not join.external and not join.used_overridden:
             directives.append(self.directive("shareable"))
         arguments = [
-            replace(argument, directives=self.kept(argument.directives))
+            replace_node(argument, directives=self.kept(argument.directives))
             for argument in node.arguments or ()
         ]
         for context_argument in join.context_arguments:
@@ -208,10 +235,12 @@ class _SubgraphBuilder:
                 InputValueDefinitionNode(
                     name=NameNode(value=context_argument.name),
                     type=parse_type(context_argument.type),
-                    directives=(self.directive("fromContext", (2, 8), field=selection),),
+                    directives=(
+                        self.directive("fromContext", (2, 8), field=selection),
+                    ),
                 )
             )
-        return replace(
+        return replace_node(
             node,
             type=parse_type(join.type) if join.type else node.type,
             arguments=tuple(arguments),
@@ -220,9 +249,9 @@ class _SubgraphBuilder:
 
     def _complete_field_sets(self, type_join: TypeJoin) -> None:
         """Add, as @external, fields that keys, @requires and @provides select but we lack."""
-        for join in type_join.keys(self.graph):
-            assert join.key is not None
-            walk_field_set(join.key, type_join.name, self._ensure_field)
+        for type_key in type_join.keys(self.graph):
+            assert type_key.key is not None
+            walk_field_set(type_key.key, type_join.name, self._ensure_field)
         draft = self.drafts[type_join.name]
         for name, field_join in type_join.fields.items():
             join = field_join.in_graph(self.graph)
@@ -232,32 +261,39 @@ class _SubgraphBuilder:
             if join.requires:
                 walk_field_set(join.requires, type_join.name, self._ensure_field)
             if join.provides:
-                walk_field_set(join.provides, named_type(field.type), self._ensure_field)
+                walk_field_set(
+                    join.provides, named_type(field.type), self._ensure_field
+                )
 
     def _ensure_field(self, parent: str, name: str) -> str | None:
         source = next(
-            (node for node in field_nodes(self.nodes.get(parent, [])) if node.name.value == name),
+            (
+                node
+                for node in field_nodes(self.nodes.get(parent, []))
+                if node.name.value == name
+            ),
             None,
         )
         if not isinstance(source, FieldDefinitionNode):
             return None
         draft = self.drafts.get(parent)
-        if draft is not None and draft.kind in (TypeKind.OBJECT, TypeKind.INTERFACE):
-            if name not in draft.fields:
-                draft.fields[name] = replace(
-                    source,
-                    arguments=tuple(
-                        replace(argument, directives=self.kept(argument.directives))
-                        for argument in source.arguments or ()
-                    ),
-                    directives=(*self.kept(source.directives), self.directive("external")),
-                )
+        if draft is not None and draft.lacks_field(name):
+            draft.fields[name] = replace_node(
+                source,
+                arguments=tuple(
+                    replace_node(argument, directives=self.kept(argument.directives))
+                    for argument in source.arguments or ()
+                ),
+                directives=(*self.kept(source.directives), self.directive("external")),
+            )
         return named_type(source.type)
 
     def _federation_link(self) -> SchemaExtensionNode:
         url = _FEDERATION_URL.format(*self.version)
         imports = [f"@{name}" for name in sorted(self.imports)]
-        link = directive_node("link", url=url, **({"import": imports} if imports else {}))
+        link = directive_node(
+            "link", url=url, **({"import": imports} if imports else {})
+        )
         return SchemaExtensionNode(directives=(link,), operation_types=())
 
     def _root_definition(self) -> SchemaDefinitionNode | None:
@@ -271,9 +307,13 @@ class _SubgraphBuilder:
         present = {
             operation: root.name
             for operation, root in roots.items()
-            if root is not None and root.name in self.drafts and self.drafts[root.name].fields
+            if root is not None
+            and root.name in self.drafts
+            and self.drafts[root.name].fields
         }
-        if all(name == operation.value.capitalize() for operation, name in present.items()):
+        if all(
+            name == operation.value.capitalize() for operation, name in present.items()
+        ):
             return None
         return SchemaDefinitionNode(
             directives=(),
@@ -303,60 +343,10 @@ class _SubgraphBuilder:
             )
             if locations:
                 arguments = tuple(
-                    replace(argument, directives=self.kept(argument.directives))
+                    replace_node(argument, directives=self.kept(argument.directives))
                     for argument in definition.arguments or ()
                 )
-                kept.append(replace(definition, locations=locations, arguments=arguments))
+                kept.append(
+                    replace_node(definition, locations=locations, arguments=arguments)
+                )
         return kept
-
-
-def _is_shareable(
-    type_join: TypeJoin, field_join: FieldJoin, provided: set[tuple[str, str, str]]
-) -> bool:
-    """Whether 2+ graphs resolve the field, counting external copies a @provides serves.
-
-    PORT_NOTE: Apollo counts only non-external copies; composition also counts provided
-    ones, so without this the extracted subgraphs would not compose again.
-    """
-    if type_join.kind is not TypeKind.OBJECT:
-        return False
-    if field_join.implicit:
-        return len(type_join.graphs) > 1
-    resolving = [
-        join
-        for join in field_join.joins
-        if not join.used_overridden
-        and (
-            not join.external
-            or (join.graph, type_join.name, field_join.name) in provided
-        )
-    ]
-    return len(resolving) > 1
-
-
-def _provided_fields(
-    supergraph: Supergraph, nodes: dict[str, list[TypeNode]]
-) -> set[tuple[str, str, str]]:
-    """(graph, type, field) for every field some @provides in that graph selects."""
-    provided: set[tuple[str, str, str]] = set()
-
-    def field_type(parent: str, name: str) -> str | None:
-        for node in field_nodes(nodes.get(parent, [])):
-            if node.name.value == name:
-                return named_type(node.type)
-        return None
-
-    for type_join in supergraph.types.values():
-        for field_join in type_join.fields.values():
-            for join in field_join.joins:
-                target = field_type(type_join.name, field_join.name)
-                if join.provides and join.graph and target:
-                    graph = join.graph
-
-                    def visit(parent: str, name: str, graph: str = graph) -> str | None:
-                        provided.add((graph, parent, name))
-                        return field_type(parent, name)
-
-                    walk_field_set(join.provides, target, visit)
-    return provided
-

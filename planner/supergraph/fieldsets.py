@@ -56,4 +56,8 @@ def _walk(selection_set: SelectionSetNode, parent: str, visit: FieldVisitor) -> 
                 _walk(selection.selection_set, child, visit)
         elif isinstance(selection, InlineFragmentNode):
             condition = selection.type_condition
-            _walk(selection.selection_set, condition.name.value if condition else parent, visit)
+            _walk(
+                selection.selection_set,
+                condition.name.value if condition else parent,
+                visit,
+            )

@@ -12,6 +12,7 @@ https://specs.apollo.dev/link/v1.0/ and https://specs.apollo.dev/core/v0.2/
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -135,7 +136,9 @@ def read_links(document: DocumentNode) -> tuple[LinkedFeature, ...]:
             'link/v1.0") (nor the older @core) application',
         )
     links = tuple(
-        _read_link(directive) for directive in applications if directive.name.value == bootstrap
+        _read_link(directive)
+        for directive in applications
+        if directive.name.value == bootstrap
     )
     seen: dict[str, str] = {}
     for link in links:
@@ -165,7 +168,11 @@ def check_links(links: tuple[LinkedFeature, ...]) -> LinkedFeature:
             f"(supported: {', '.join(sorted(JOIN_VERSIONS))})",
         )
     core = next((link for link in links if link.identity == CORE_IDENTITY), None)
-    if core is not None and core.version == "v0.1" and any(link.purpose for link in links):
+    if (
+        core is not None
+        and core.version == "v0.1"
+        and any(link.purpose for link in links)
+    ):
         raise SupergraphError(
             "UNSUPPORTED_LINKED_FEATURE",
             "the for: argument needs core spec v0.2 or later "
@@ -184,7 +191,7 @@ def check_links(links: tuple[LinkedFeature, ...]) -> LinkedFeature:
     return join
 
 
-def _bootstrap_name(applications: list[DirectiveNode]) -> str | None:
+def _bootstrap_name(applications: Sequence[DirectiveNode]) -> str | None:
     """The name under which the schema applies the link (or core) spec to itself."""
     for directive in applications:
         args = _arguments(directive)
@@ -240,7 +247,9 @@ def _imports(url: str, value: object) -> tuple[LinkImport, ...]:
                 )
             imports.append(LinkImport(name, alias))
         else:
-            raise SupergraphError("INVALID_SUPERGRAPH", f"{url}: invalid import {entry!r}")
+            raise SupergraphError(
+                "INVALID_SUPERGRAPH", f"{url}: invalid import {entry!r}"
+            )
     return tuple(imports)
 
 

@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import hashlib
 
-from graphql import GraphQLError, GraphQLSyntaxError, build_ast_schema, parse, validate_schema
+from graphql import (
+    GraphQLError,
+    GraphQLSyntaxError,
+    build_ast_schema,
+    parse,
+    validate_schema,
+)
 
 from planner.supergraph.api_schema import build_api_schema
 from planner.supergraph.error import SupergraphError

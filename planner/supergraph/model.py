@@ -161,7 +161,9 @@ class TypeJoin:
     fields: Mapping[str, FieldJoin]
     implements: tuple[JoinImplements, ...] = ()
     union_members: tuple[JoinUnionMember, ...] = ()
-    enum_values: Mapping[str, EnumValueJoin] = field(default_factory=lambda: _NO_ENUM_VALUES)
+    enum_values: Mapping[str, EnumValueJoin] = field(
+        default_factory=lambda: _NO_ENUM_VALUES
+    )
     contexts: tuple[TypeContext, ...] = ()
 
     @property
@@ -175,7 +177,9 @@ class TypeJoin:
 
     def is_interface_object(self, graph: str) -> bool:
         """Whether ``graph`` sees this interface as an ``@interfaceObject`` object type."""
-        return any(join.is_interface_object for join in self.joins if join.graph == graph)
+        return any(
+            join.is_interface_object for join in self.joins if join.graph == graph
+        )
 
     def interfaces_in(self, graph: str) -> tuple[str, ...]:
         """The interfaces this type implements in ``graph``."""

@@ -30,13 +30,15 @@ def print_api_schema(supergraph: Supergraph) -> str:
 def print_sorted_schema(schema: GraphQLSchema) -> str:
     """SDL with type and directive definitions sorted by name (members keep their order)."""
     directives = sorted(
-        (d for d in schema.directives if not is_specified_directive(d)), key=lambda d: d.name
+        (d for d in schema.directives if not is_specified_directive(d)),
+        key=lambda d: d.name,
     )
     types = sorted(
         (
             type_
             for name, type_ in schema.type_map.items()
-            if not is_specified_scalar_type(type_) and not is_introspection_type(type_)
+            if not is_specified_scalar_type(type_)
+            and not is_introspection_type(type_)
             and not name.startswith("__")
         ),
         key=lambda type_: type_.name,

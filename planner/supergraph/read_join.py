@@ -10,7 +10,7 @@ https://specs.apollo.dev/join/v0.5/
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 from graphql import (
@@ -97,11 +97,16 @@ def read_join_model(
 
 class _JoinReader:
     def __init__(
-        self, document: DocumentNode, links: tuple[LinkedFeature, ...], join: LinkedFeature
+        self,
+        document: DocumentNode,
+        links: tuple[LinkedFeature, ...],
+        join: LinkedFeature,
     ) -> None:
         self.join = join
         self.nodes = type_nodes_by_name(document, links)
-        context = next((link for link in links if link.identity == CONTEXT_IDENTITY), None)
+        context = next(
+            (link for link in links if link.identity == CONTEXT_IDENTITY), None
+        )
         self.context_directive = context.directive_name("context") if context else None
         self.graphs = self._read_graphs(document)
         self.by_enum_value = {value: graph.name for value, graph in self.graphs.items()}
@@ -112,12 +117,16 @@ class _JoinReader:
         graph_directive = self.join.directive_name("graph")
         graphs: dict[str, Graph] = {}
         for definition in document.definitions:
-            if not isinstance(definition, EnumTypeDefinitionNode | EnumTypeExtensionNode):
+            if not isinstance(
+                definition, EnumTypeDefinitionNode | EnumTypeExtensionNode
+            ):
                 continue
             if definition.name.value != enum_name:
                 continue
             for value in definition.values or ():
-                args = next(iter(_applications(value.directives, graph_directive)), None)
+                args = next(
+                    iter(_applications(value.directives, graph_directive)), None
+                )
                 if args is None or not isinstance(args.get("name"), str):
                     raise SupergraphError(
                         "INVALID_SUPERGRAPH",
@@ -125,16 +134,21 @@ class _JoinReader:
                     )
                 url = args.get("url")
                 graphs[value.name.value] = Graph(
-                    value.name.value, str(args["name"]), url if isinstance(url, str) else ""
+                    value.name.value,
+                    str(args["name"]),
+                    url if isinstance(url, str) else "",
                 )
         if not graphs:
             raise SupergraphError(
-                "INVALID_SUPERGRAPH", f"the supergraph declares no subgraph (enum {enum_name})"
+                "INVALID_SUPERGRAPH",
+                f"the supergraph declares no subgraph (enum {enum_name})",
             )
         return graphs
 
     def read_types(self) -> dict[str, TypeJoin]:
-        joined = {name: self._type_joins(name, nodes) for name, nodes in self.nodes.items()}
+        joined = {
+            name: self._type_joins(name, nodes) for name, nodes in self.nodes.items()
+        }
         types: dict[str, TypeJoin] = {}
         for name, nodes in self.nodes.items():
             kind = _KINDS[type(nodes[0])]
@@ -148,7 +162,9 @@ class _JoinReader:
                 fields=MappingProxyType(self._fields(nodes, graphs)),
                 implements=tuple(
                     JoinImplements(self._graph(args, name), str(args.get("interface")))
-                    for args in _applications(directives, self.join.directive_name("implements"))
+                    for args in _applications(
+                        directives, self.join.directive_name("implements")
+                    )
                 ),
                 union_members=self._union_members(nodes, directives, graphs, joined),
                 enum_values=MappingProxyType(self._enum_values(nodes, graphs)),
@@ -170,10 +186,14 @@ class _JoinReader:
             for args in _applications(node.directives, directive)
         )
         if not joins:
-            raise SupergraphError("INVALID_SUPERGRAPH", f"type {name} has no @{directive}")
+            raise SupergraphError(
+                "INVALID_SUPERGRAPH", f"type {name} has no @{directive}"
+            )
         return joins
 
-    def _fields(self, nodes: list[TypeNode], graphs: tuple[str, ...]) -> dict[str, FieldJoin]:
+    def _fields(
+        self, nodes: list[TypeNode], graphs: tuple[str, ...]
+    ) -> dict[str, FieldJoin]:
         directive = self.join.directive_name("field")
         fields: dict[str, FieldJoin] = {}
         for node in nodes:
@@ -187,7 +207,9 @@ class _JoinReader:
                     FieldJoin(field.name.value, joins)
                     if joins
                     else FieldJoin(
-                        field.name.value, tuple(JoinField(graph) for graph in graphs), True
+                        field.name.value,
+                        tuple(JoinField(graph) for graph in graphs),
+                        True,
                     )
                 )
         return fields
@@ -195,7 +217,9 @@ class _JoinReader:
     def _field_join(self, args: dict[str, object], coordinate: str) -> JoinField:
         contexts = args.get("contextArguments")
         return JoinField(
-            graph=self._graph(args, coordinate) if args.get("graph") is not None else None,
+            graph=self._graph(args, coordinate)
+            if args.get("graph") is not None
+            else None,
             requires=_optional_str(args.get("requires")),
             provides=_optional_str(args.get("provides")),
             type=_optional_str(args.get("type")),
@@ -218,14 +242,16 @@ class _JoinReader:
     def _union_members(
         self,
         nodes: list[TypeNode],
-        directives: list[DirectiveNode],
+        directives: Sequence[DirectiveNode],
         graphs: tuple[str, ...],
         joined: dict[str, tuple[JoinType, ...]],
     ) -> tuple[JoinUnionMember, ...]:
         name = nodes[0].name.value
         explicit = tuple(
             JoinUnionMember(self._graph(args, name), str(args.get("member")))
-            for args in _applications(directives, self.join.directive_name("unionMember"))
+            for args in _applications(
+                directives, self.join.directive_name("unionMember")
+            )
         )
         if explicit:
             return explicit
@@ -266,7 +292,9 @@ class _JoinReader:
                 )
         return values
 
-    def _contexts(self, name: str, directives: list[DirectiveNode]) -> tuple[TypeContext, ...]:
+    def _contexts(
+        self, name: str, directives: Sequence[DirectiveNode]
+    ) -> tuple[TypeContext, ...]:
         if self.context_directive is None:
             return ()
         contexts = []
@@ -313,7 +341,10 @@ def _applications(
 ) -> list[dict[str, object]]:
     """The arguments of each application of ``@name``, as plain Python values."""
     return [
-        {arg.name.value: value_from_ast_untyped(arg.value) for arg in directive.arguments or ()}
+        {
+            arg.name.value: value_from_ast_untyped(arg.value)
+            for arg in directive.arguments or ()
+        }
         for directive in directives or ()
         if directive.name.value == name
     ]
@@ -321,4 +352,3 @@ def _applications(
 
 def _optional_str(value: object) -> str | None:
     return value if isinstance(value, str) else None
-

@@ -1,8 +1,8 @@
-"""AST pieces for building a subgraph document: type drafts and directive applications.
+"""A draft of one subgraph's copy of a supergraph type, filled in during extraction.
 
-A ``TypeDraft`` collects one subgraph's copy of a supergraph type while extraction decides
-its fields, values and members; ``build`` turns it into a graphql-core definition node, so
-printing (escaping, block strings, default values) is graphql-core's ``print_ast``.
+Extraction decides a type's fields, values and members subgraph by subgraph; ``build``
+turns the draft into a graphql-core definition node, so printing (escaping, block strings,
+default values) is graphql-core's ``print_ast``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from graphql import (
-    ArgumentNode,
-    BooleanValueNode,
+    ConstDirectiveNode,
     DirectiveLocation,
-    DirectiveNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
     EnumValueDefinitionNode,
@@ -24,22 +22,19 @@ from graphql import (
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
-    ListValueNode,
     NamedTypeNode,
     NameNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     ScalarTypeDefinitionNode,
-    StringValueNode,
     TypeDefinitionNode,
     UnionTypeDefinitionNode,
-    ValueNode,
 )
 
 from planner.supergraph.model import TypeKind
 from planner.supergraph.read_join import TypeNode
 
-__all__ = ["EXECUTABLE_LOCATIONS", "TypeDraft", "directive_node", "field_nodes"]
+__all__ = ["EXECUTABLE_LOCATIONS", "TypeDraft", "field_nodes"]
 
 EXECUTABLE_LOCATIONS = frozenset(
     location.name
@@ -65,22 +60,16 @@ _FIELDED = (
 )
 
 
-def directive_node(name: str, /, **args: object) -> DirectiveNode:
-    """``@name(arg: value, ...)`` from plain strings, booleans and lists of strings."""
-    return DirectiveNode(
-        name=NameNode(value=name),
-        arguments=tuple(
-            ArgumentNode(name=NameNode(value=arg), value=_value(value))
-            for arg, value in args.items()
-        ),
-    )
-
-
 def field_nodes(
     nodes: Iterable[TypeNode],
 ) -> list[FieldDefinitionNode | InputValueDefinitionNode]:
     """The fields (or input fields) of a type's definition and extension nodes, in order."""
-    return [field for node in nodes if isinstance(node, _FIELDED) for field in node.fields or ()]
+    return [
+        field
+        for node in nodes
+        if isinstance(node, _FIELDED)
+        for field in node.fields or ()
+    ]
 
 
 @dataclass(slots=True)
@@ -90,13 +79,20 @@ class TypeDraft:
     name: str
     kind: TypeKind
     nodes: list[TypeNode]
-    directives: list[DirectiveNode]
+    directives: list[ConstDirectiveNode]
     interfaces: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
     fields: dict[str, FieldDefinitionNode | InputValueDefinitionNode] = field(
         default_factory=dict
     )
     values: list[EnumValueDefinitionNode] = field(default_factory=list)
+
+    def lacks_field(self, name: str) -> bool:
+        """Whether this object or interface type has no field ``name`` (yet)."""
+        return (
+            self.kind in (TypeKind.OBJECT, TypeKind.INTERFACE)
+            and name not in self.fields
+        )
 
     def enum_value_nodes(self) -> list[EnumValueDefinitionNode]:
         """The supergraph's values of this enum, definition and extensions, in order."""
@@ -111,7 +107,11 @@ class TypeDraft:
         """The definition node, or None for a type this subgraph leaves empty."""
         name = NameNode(value=self.name)
         description = next(
-            (node.description for node in self.nodes if isinstance(node, TypeDefinitionNode)),
+            (
+                node.description
+                for node in self.nodes
+                if isinstance(node, TypeDefinitionNode)
+            ),
             None,
         )
         directives = tuple(self.directives)
@@ -121,13 +121,20 @@ class TypeDraft:
                 return None
             fields = tuple(self.fields.values())
             if kind is TypeKind.INPUT_OBJECT:
-                inputs = tuple(f for f in fields if isinstance(f, InputValueDefinitionNode))
+                inputs = tuple(
+                    f for f in fields if isinstance(f, InputValueDefinitionNode)
+                )
                 return InputObjectTypeDefinitionNode(
-                    name=name, description=description, directives=directives, fields=inputs
+                    name=name,
+                    description=description,
+                    directives=directives,
+                    fields=inputs,
                 )
             outputs = tuple(f for f in fields if isinstance(f, FieldDefinitionNode))
             node_class = (
-                ObjectTypeDefinitionNode if kind is TypeKind.OBJECT else InterfaceTypeDefinitionNode
+                ObjectTypeDefinitionNode
+                if kind is TypeKind.OBJECT
+                else InterfaceTypeDefinitionNode
             )
             return node_class(
                 name=name,
@@ -140,26 +147,24 @@ class TypeDraft:
             if not self.members:
                 return None
             return UnionTypeDefinitionNode(
-                name=name, description=description, directives=directives, types=_named(self.members)
+                name=name,
+                description=description,
+                directives=directives,
+                types=_named(self.members),
             )
         if kind is TypeKind.ENUM:
             if not self.values:
                 return None
             return EnumTypeDefinitionNode(
-                name=name, description=description, directives=directives, values=tuple(self.values)
+                name=name,
+                description=description,
+                directives=directives,
+                values=tuple(self.values),
             )
-        return ScalarTypeDefinitionNode(name=name, description=description, directives=directives)
+        return ScalarTypeDefinitionNode(
+            name=name, description=description, directives=directives
+        )
 
 
 def _named(names: list[str]) -> tuple[NamedTypeNode, ...]:
     return tuple(NamedTypeNode(name=NameNode(value=name)) for name in names)
-
-
-def _value(value: object) -> ValueNode:
-    if isinstance(value, bool):
-        return BooleanValueNode(value=value)
-    if isinstance(value, str):
-        return StringValueNode(value=value)
-    if isinstance(value, list | tuple):
-        return ListValueNode(values=tuple(_value(item) for item in value))
-    raise TypeError(f"no GraphQL literal for {value!r}")

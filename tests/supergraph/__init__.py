@@ -1,0 +1,1 @@
+"""Tests of planner/supergraph: loading, the join model, the API schema, extraction."""
