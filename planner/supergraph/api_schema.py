@@ -60,7 +60,9 @@ def build_api_schema(
     """The API schema of a supergraph document (refusing dangling inaccessible references)."""
     filtered = api_document(document, links)
     try:
-        schema = build_ast_schema(filtered)
+        # The full document passed SDL validation; this subset of it has no dangling
+        # references (api_document refuses them), and validate_schema runs below.
+        schema = build_ast_schema(filtered, assume_valid_sdl=True)
     except (GraphQLError, TypeError) as error:
         raise SupergraphError(
             "INVALID_SUPERGRAPH", f"the API schema does not build: {error}"
@@ -118,11 +120,15 @@ class _ApiFilter:
     def _definition(self, node: DefinitionNode) -> DefinitionNode | None:
         if isinstance(node, SchemaDefinitionNode | SchemaExtensionNode):
             directives = self._directives(node.directives)
-            if isinstance(node, SchemaExtensionNode) and not (
-                directives or node.operation_types
-            ):
+            # As Apollo does, an inaccessible root type takes its operation with it.
+            operations = tuple(
+                operation
+                for operation in node.operation_types or ()
+                if named_type(operation.type) not in self.removed_types
+            )
+            if isinstance(node, SchemaExtensionNode) and not (directives or operations):
                 return None
-            return replace_node(node, directives=directives)
+            return replace_node(node, directives=directives, operation_types=operations)
         if isinstance(node, DirectiveDefinitionNode):
             name = node.name.value
             if name in _BUILT_IN_ELSEWHERE or any(

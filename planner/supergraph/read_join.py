@@ -170,6 +170,7 @@ class _JoinReader:
                 enum_values=MappingProxyType(self._enum_values(nodes, graphs)),
                 contexts=self._contexts(name, directives),
             )
+            _check_graphs(types[name])
         return types
 
     def _type_joins(self, name: str, nodes: list[TypeNode]) -> tuple[JoinType, ...]:
@@ -318,6 +319,30 @@ class _JoinReader:
                 f"{where}: graph {value!r} is not a {self.join.type_name('Graph')} value",
             )
         return graph
+
+
+def _check_graphs(type_join: TypeJoin) -> None:
+    """Every per-graph application must name a graph that has the type."""
+    graphs = set(type_join.graphs)
+    used = [
+        (f"{type_join.name}.{field.name}", join.graph)
+        for field in type_join.fields.values()
+        for join in field.joins
+    ]
+    used += [(type_join.name, item.graph) for item in type_join.implements]
+    used += [(type_join.name, item.graph) for item in type_join.union_members]
+    used += [
+        (f"{type_join.name}.{value.name}", graph)
+        for value in type_join.enum_values.values()
+        for graph in value.graphs
+    ]
+    for where, graph in used:
+        if graph is not None and graph not in graphs:
+            raise SupergraphError(
+                "INVALID_SUPERGRAPH",
+                f"{where} is joined to subgraph {graph!r}, "
+                f"which does not have type {type_join.name}",
+            )
 
 
 def _field_nodes(

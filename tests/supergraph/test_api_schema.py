@@ -17,10 +17,15 @@ from graphql import (
 )
 from graphql.language import Node
 
-from planner.supergraph import Supergraph, print_api_schema, print_sorted_schema
+from planner.supergraph import (
+    Supergraph,
+    load_supergraph,
+    print_api_schema,
+    print_sorted_schema,
+)
 from planner.supergraph.read_join import type_nodes_by_name
 
-from .conftest import CASES
+from .conftest import CASES, ERROR_CASES
 
 _KEPT_DIRECTIVES = {"deprecated", "specifiedBy"}
 
@@ -226,3 +231,19 @@ def test_print_sorted_schema_sorts_definitions_but_keeps_member_order() -> None:
     assert "type Root {\n  zebra: Int\n  apple: B\n}" in printed
     assert "type B implements Y & X" in printed
     assert printed.startswith("schema {\n  query: Root\n}\n\n")
+
+
+def test_inaccessible_root_type_takes_its_operation_with_it() -> None:
+    # Composition refuses this (DISALLOWED_INACCESSIBLE); Apollo's loader drops the root.
+    sdl = (
+        ERROR_CASES["referenced_inaccessible"]
+        .supergraph.replace(
+            "  query: Query\n", "  query: Query\n  mutation: Mutation\n"
+        )
+        .replace('key: "id")\n  @inaccessible\n', 'key: "id")\n')
+    )
+    sdl += "\ntype Mutation\n  @join__type(graph: USERS)\n  @inaccessible\n{\n  x: Int\n}\n"
+    supergraph = load_supergraph(sdl)
+    assert supergraph.schema.mutation_type is not None
+    assert supergraph.api_schema.mutation_type is None
+    assert "Mutation" not in supergraph.api_schema.type_map

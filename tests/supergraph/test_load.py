@@ -17,8 +17,10 @@ from .conftest import CASES, ERROR_CASES
 APOLLO_ACCEPTS = {
     "connectors_feature": "Apollo Router runs connectors; we have no connector runtime",
     "join_v01": "Apollo still reads Federation 1 supergraphs; we read join v0.2 and later",
-    "type_without_join_type": "Apollo's API schema ignores it (its extraction asserts); "
-    "we refuse at load time rather than plan with a type no subgraph has",
+    # Apollo builds the API schema without reading join directives; its subgraph
+    # extraction then fails on these. We refuse at load time instead.
+    "type_without_join_type": "a type no subgraph has",
+    "field_in_graph_without_its_type": "a field joined to a subgraph without its type",
 }
 
 
