@@ -24,13 +24,14 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
-import subgraphs
 from planner.composition import CompositionResult, SubgraphInput, compose
 from router.commands.common import CommandError, eprint, format_error, load
 from router.config import RouterConfig
@@ -42,10 +43,14 @@ START_TIMEOUT = 30.0  # seconds for every child to answer, all starting at once
 STOP_TIMEOUT = 5.0  # seconds for the children to exit after SIGTERM, before SIGKILL
 # The path every example subgraph serves GraphQL at (subgraphs/_serve.py, GRAPHQL_PATH).
 _EXAMPLE_PATH = "/graphql"
-_PROJECT_ROOT = Path(subgraphs.__file__).resolve().parent.parent
+# The folder holding the router and subgraphs packages (the repository, for an editable
+# install). Children run there, so `-m subgraphs.<name>` finds the example package even
+# when the user's folder has a `subgraphs/` of its own; `subgraphs` is never imported here.
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _TYPENAME_QUERY = json.dumps({"query": "{ __typename }"}).encode()
 # Loopback only: never send the readiness probes through a proxy from the environment.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,9 +60,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", default="router.yaml", help="router.yaml path (default: %(default)s)")
     parser.add_argument(
-        "--port", type=int, help="the router's port (default: the port of router.yaml's supergraph.listen)"
+        "--config",
+        default="router.yaml",
+        help="router.yaml path (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        help="the router's port (default: the port of router.yaml's supergraph.listen)",
     )
     parser.set_defaults(run=run)
 
@@ -70,6 +81,11 @@ class _Endpoint:
     host: str
     port: int
     url: str
+    is_router: bool = False
+
+    @property
+    def label(self) -> str:
+        return "the router" if self.is_router else f"subgraph {self.name!r}"
 
 
 class _Signals:
@@ -83,7 +99,9 @@ class _Signals:
     def __init__(self) -> None:
         self.received: str | None = None
         self._event = threading.Event()
-        self._previous: dict[int, object] = {}
+        self._previous: dict[
+            int, Callable[[int, FrameType | None], Any] | int | None
+        ] = {}
 
     def __enter__(self) -> _Signals:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -92,7 +110,7 @@ class _Signals:
 
     def __exit__(self, *exc: object) -> None:
         for signum, handler in self._previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
+            signal.signal(signum, handler)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.received = signal.Signals(signum).name
@@ -107,12 +125,16 @@ class _Children:
 
     def __init__(self) -> None:
         self.running: list[tuple[_Endpoint, subprocess.Popen[bytes]]] = []
+        self._preexec = _parent_death_signal()
 
     def __enter__(self) -> _Children:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if not self.running:
             return
@@ -125,14 +147,16 @@ class _Children:
             try:
                 process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                eprint(f"router dev: {endpoint.name} did not stop within {STOP_TIMEOUT:.0f} s; killing it")
+                eprint(
+                    f"router dev: {endpoint.label} did not stop within {STOP_TIMEOUT:.0f} s; killing it"
+                )
                 process.kill()
                 process.wait()
         print("router dev: stopped", flush=True)
 
     def spawn(self, endpoint: _Endpoint, argv: list[str]) -> None:
         # Its own session: a Ctrl-C in the terminal reaches `router dev` alone, which then
-        # stops the children in order. Output goes straight to the terminal.
+        # stops the children in order. Their stderr goes straight to the terminal.
         process = subprocess.Popen(
             argv,
             cwd=_PROJECT_ROOT,
@@ -140,18 +164,26 @@ class _Children:
             stdout=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            preexec_fn=self._preexec,
         )
         self.running.append((endpoint, process))
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM it if `router dev` dies, even by SIGKILL.
+def _parent_death_signal() -> Callable[[], None] | None:
+    """Linux: a preexec_fn after which the kernel SIGTERMs the child if `router dev` dies,
+    even by SIGKILL, so no subgraph outlives it. None elsewhere.
 
-    preexec_fn is unsafe only when the parent has other threads; `router dev` has none.
+    prctl is looked up here, before any fork; preexec_fn is unsafe only in a parent with
+    other threads, and `router dev` has none.
     """
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if sys.platform != "linux":
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def set_parent_death_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    return set_parent_death_signal
 
 
 def run(args: argparse.Namespace) -> int:
@@ -165,9 +197,23 @@ def run(args: argparse.Namespace) -> int:
 
     with ExitStack() as stack:
         signals = stack.enter_context(_Signals())
+        # Entered before the children, so removed only after the router has stopped.
+        folder = Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="router-dev-"))
+        )
         children = stack.enter_context(_Children())
+        print(
+            f"router dev: starting {len(examples)} example subgraph(s) from {args.config}",
+            flush=True,
+        )
         for endpoint in examples:
-            argv = [sys.executable, "-m", f"subgraphs.{endpoint.name}", "--host", endpoint.host]
+            argv = [
+                sys.executable,
+                "-m",
+                f"subgraphs.{endpoint.name}",
+                "--host",
+                endpoint.host,
+            ]
             children.spawn(endpoint, [*argv, "--port", str(endpoint.port)])
         if not _wait_ready(children, signals):
             return 0
@@ -176,12 +222,19 @@ def run(args: argparse.Namespace) -> int:
         if result.supergraph_sdl is None:
             for err in result.errors:
                 eprint(format_error(err, {}))
-            raise CommandError(f"the running subgraphs do not compose ({len(result.errors)} error(s))")
+            raise CommandError(
+                f"the running subgraphs do not compose ({len(result.errors)} error(s))"
+            )
         _compare_with_committed(config, base_dir, result.supergraph_sdl)
 
         if serve_router:
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="router-dev-")))
-            _start_router(children, router, Path(args.config).resolve(), folder, result.supergraph_sdl)
+            _start_router(
+                children,
+                router,
+                Path(args.config).resolve(),
+                folder,
+                result.supergraph_sdl,
+            )
             if not _wait_ready(children, signals):
                 return 0
 
@@ -190,7 +243,9 @@ def run(args: argparse.Namespace) -> int:
         while signals.received is None:
             for endpoint, process in children.running:
                 if process.poll() is not None:
-                    raise CommandError(f"{endpoint.name} exited unexpectedly (status {process.returncode})")
+                    raise CommandError(
+                        f"{endpoint.label} exited unexpectedly (status {process.returncode})"
+                    )
             signals.wait(0.5)
         print(f"router dev: {signals.received} received", flush=True)
     return 0
@@ -199,16 +254,27 @@ def run(args: argparse.Namespace) -> int:
 def _example_endpoints(config: RouterConfig) -> list[_Endpoint]:
     """The registry's example subgraphs on loopback addresses: the ones `router dev` starts."""
     endpoints = []
+    known = {
+        main.parent.name for main in (_PROJECT_ROOT / "subgraphs").glob("*/__main__.py")
+    }
     for name, entry in config.subgraphs.items():
         url = config.override_subgraph_url.get(name, entry.routing_url)
         parts = urlsplit(url)
-        if name not in subgraphs.SUBGRAPHS or not _is_loopback(parts.hostname):
+        if name not in known or not _is_loopback(parts.hostname):
             continue
-        key = f"override_subgraph_url.{name}" if name in config.override_subgraph_url else f"subgraphs.{name}.routing_url"
+        key = (
+            f"override_subgraph_url.{name}"
+            if name in config.override_subgraph_url
+            else f"subgraphs.{name}.routing_url"
+        )
         if parts.port is None:
-            raise CommandError(f"{key}: `router dev` needs an explicit port to start {name} on (got {url!r})")
+            raise CommandError(
+                f"{key}: `router dev` needs an explicit port to start {name} on (got {url!r})"
+            )
         if parts.path != _EXAMPLE_PATH:
-            raise CommandError(f"{key}: the example subgraph serves {_EXAMPLE_PATH}, not {parts.path!r} (got {url!r})")
+            raise CommandError(
+                f"{key}: the example subgraph serves {_EXAMPLE_PATH}, not {parts.path!r} (got {url!r})"
+            )
         endpoints.append(_Endpoint(name, str(parts.hostname), parts.port, url))
     return endpoints
 
@@ -227,11 +293,19 @@ def _router_endpoint(config: RouterConfig, port: int | None) -> _Endpoint:
     host = host.strip("[]") or "127.0.0.1"
     if port is None:
         if not listen_port.isdigit():
-            raise CommandError(f"supergraph.listen: expected host:port (got {config.supergraph.listen!r})")
+            raise CommandError(
+                f"supergraph.listen: expected host:port (got {config.supergraph.listen!r})"
+            )
         port = int(listen_port)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     shown = f"[{shown}]" if ":" in shown else shown
-    return _Endpoint("router", host, port, f"http://{shown}:{port}{config.supergraph.path}")
+    return _Endpoint(
+        "router",
+        host,
+        port,
+        f"http://{shown}:{port}{config.supergraph.path}",
+        is_router=True,
+    )
 
 
 def _check_ports(endpoints: list[_Endpoint]) -> None:
@@ -239,8 +313,10 @@ def _check_ports(endpoints: list[_Endpoint]) -> None:
     seen: dict[int, str] = {}
     for endpoint in endpoints:
         if endpoint.port in seen:
-            raise CommandError(f"{endpoint.name} and {seen[endpoint.port]} are both configured on port {endpoint.port}")
-        seen[endpoint.port] = endpoint.name
+            raise CommandError(
+                f"{endpoint.label} and {seen[endpoint.port]} are both configured on port {endpoint.port}"
+            )
+        seen[endpoint.port] = endpoint.label
         family = socket.AF_INET6 if ":" in endpoint.host else socket.AF_INET
         with socket.socket(family, socket.SOCK_STREAM) as sock:
             # As the child will: a port in TIME_WAIT is free, one with a listener is not.
@@ -248,9 +324,8 @@ def _check_ports(endpoints: list[_Endpoint]) -> None:
             try:
                 sock.bind((endpoint.host, endpoint.port))
             except OSError as exc:
-                what = "subgraph " + repr(endpoint.name) if endpoint.name != "router" else "the router"
                 raise CommandError(
-                    f"cannot start {what} on {endpoint.host}:{endpoint.port}: {exc.strerror} "
+                    f"cannot start {endpoint.label} on {endpoint.host}:{endpoint.port}: {exc.strerror} "
                     "(is it already running? stop it, or change the port in router.yaml)"
                 ) from None
 
@@ -264,17 +339,21 @@ def _wait_ready(children: _Children, signals: _Signals) -> bool:
                 return False
             if process.poll() is not None:
                 raise CommandError(
-                    f"{endpoint.name} exited during start-up (status {process.returncode}) "
+                    f"{endpoint.label} exited during start-up (status {process.returncode}) "
                     f"on {endpoint.host}:{endpoint.port}; its output is above"
                 )
             if time.monotonic() > deadline:
-                raise CommandError(f"{endpoint.name} did not answer at {endpoint.url} within {START_TIMEOUT:.0f} s")
+                raise CommandError(
+                    f"{endpoint.label} did not answer at {endpoint.url} within {START_TIMEOUT:.0f} s"
+                )
             signals.wait(0.05)
     return signals.received is None
 
 
 def _answers(url: str) -> bool:
-    request = urllib.request.Request(url, data=_TYPENAME_QUERY, headers={"content-type": "application/json"})
+    request = urllib.request.Request(
+        url, data=_TYPENAME_QUERY, headers={"content-type": "application/json"}
+    )
     try:
         with _OPENER.open(request, timeout=1) as response:
             body = json.loads(response.read())
@@ -283,12 +362,23 @@ def _answers(url: str) -> bool:
     return isinstance(body, dict) and isinstance(body.get("data"), dict)
 
 
-def _compose_running(config: RouterConfig, base_dir: Path, running: dict[str, str]) -> CompositionResult:
+def _compose_running(
+    config: RouterConfig, base_dir: Path, running: dict[str, str]
+) -> CompositionResult:
     """Composes what the started subgraphs serve, with the registry's schemas for the rest."""
-    others = {name: entry for name, entry in config.subgraphs.items() if name not in running}
+    others = {
+        name: entry for name, entry in config.subgraphs.items() if name not in running
+    }
     try:
-        registry = subgraph_inputs(config.model_copy(update={"subgraphs": others}), base_dir) if others else []
-        served = {name: SubgraphInput(name, url, fetch_service_sdl(name, url)) for name, url in running.items()}
+        registry = (
+            subgraph_inputs(config.model_copy(update={"subgraphs": others}), base_dir)
+            if others
+            else []
+        )
+        served = {
+            name: SubgraphInput(name, url, fetch_service_sdl(name, url))
+            for name, url in running.items()
+        }
     except RegistryError as exc:
         raise CommandError(str(exc)) from None
     by_name = {**{i.name: i for i in registry}, **served}
@@ -302,9 +392,16 @@ def _compare_with_committed(config: RouterConfig, base_dir: Path, sdl: str) -> N
     try:
         committed = path.read_text(encoding="utf-8")
     except OSError as exc:
-        eprint(f"warning: supergraph.file {config.supergraph.file}: cannot read: {exc.strerror}")
+        eprint(
+            f"warning: supergraph.file {config.supergraph.file}: cannot read: {exc.strerror}"
+        )
         return
-    if committed != sdl:
+    if committed == sdl:
+        print(
+            f"router dev: the running subgraphs compose to {config.supergraph.file}",
+            flush=True,
+        )
+    else:
         eprint(
             f"warning: the supergraph composed from the running subgraphs differs from {config.supergraph.file}; "
             f"`router check` shows what changed for clients, `router compose -o {config.supergraph.file}` updates it"
@@ -315,7 +412,13 @@ def _router_available() -> bool:
     return importlib.util.find_spec("router.server") is not None
 
 
-def _start_router(children: _Children, endpoint: _Endpoint, config: Path, folder: Path, supergraph_sdl: str) -> None:
+def _start_router(
+    children: _Children,
+    endpoint: _Endpoint,
+    config: Path,
+    folder: Path,
+    supergraph_sdl: str,
+) -> None:
     """The one place the router starts: `python -m router.server`, serving `supergraph_sdl`.
 
     The contract assumed of router.server (the next piece of work): it takes
@@ -325,17 +428,38 @@ def _start_router(children: _Children, endpoint: _Endpoint, config: Path, folder
     """
     supergraph = folder / "supergraph.graphql"
     supergraph.write_text(supergraph_sdl, encoding="utf-8")
-    listen = f"[{endpoint.host}]:{endpoint.port}" if ":" in endpoint.host else f"{endpoint.host}:{endpoint.port}"
-    argv = [sys.executable, "-m", "router.server", "--config", str(config), "--supergraph", str(supergraph)]
+    listen = (
+        f"[{endpoint.host}]:{endpoint.port}"
+        if ":" in endpoint.host
+        else f"{endpoint.host}:{endpoint.port}"
+    )
+    argv = [
+        sys.executable,
+        "-m",
+        "router.server",
+        "--config",
+        str(config),
+        "--supergraph",
+        str(supergraph),
+    ]
     children.spawn(endpoint, [*argv, "--listen", listen])
 
 
-def _print_urls(config: RouterConfig, examples: list[_Endpoint], router: _Endpoint, serve_router: bool) -> None:
+def _print_urls(
+    config: RouterConfig,
+    examples: list[_Endpoint],
+    router: _Endpoint,
+    serve_router: bool,
+) -> None:
     started = {e.name for e in examples}
     width = max(len(name) for name in [*config.subgraphs, "router"])
     for name, entry in config.subgraphs.items():
         url = config.override_subgraph_url.get(name, entry.routing_url)
-        note = "" if name in started else "  (not started: not an example subgraph on a loopback address)"
+        note = (
+            ""
+            if name in started
+            else "  (not started: not an example subgraph on a loopback address)"
+        )
         print(f"  {name:<{width}}  {url}{note}", flush=True)
     if serve_router:
         print(f"  {'router':<{width}}  {router.url}", flush=True)

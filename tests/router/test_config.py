@@ -1,0 +1,128 @@
+"""router.yaml loading (router/config), seen through `router compose` as a user runs it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Cli
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE = REPO.parent / "shared" / "reference-router.yaml"
+EXAMPLES = ("users", "products", "reviews", "inventory", "orders")
+USERS_SDL = REPO / "subgraphs" / "users" / "schema.graphql"
+
+
+def _write(folder: Path, text: str) -> None:
+    (folder / "router.yaml").write_text(text, encoding="utf-8")
+
+
+def _users_only(
+    routing_url: str = "http://127.0.0.1:4001/graphql",
+    schema: str = f"{{ file: {USERS_SDL} }}",
+) -> str:
+    return (
+        f"subgraphs:\n  users:\n    routing_url: {routing_url}\n    schema: {schema}\n"
+    )
+
+
+def test_reference_router_yaml_with_a_registry_loads(cli: Cli, tmp_path: Path) -> None:
+    if not REFERENCE.exists():
+        pytest.skip(
+            f"{REFERENCE} is absent (it lives beside the repository, not in it)"
+        )
+    registry = ["subgraphs:"]
+    for number, name in enumerate(EXAMPLES, start=1):
+        registry += [
+            f"  {name}:",
+            f"    routing_url: http://127.0.0.1:{4000 + number}/graphql",
+            f"    schema: {{ file: {REPO / 'subgraphs' / name / 'schema.graphql'} }}",
+        ]
+    _write(tmp_path, REFERENCE.read_text(encoding="utf-8") + "\n".join(registry) + "\n")
+    result = cli("compose")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (REPO / "supergraph.graphql").read_text(encoding="utf-8")
+
+
+def test_env_variable_is_expanded(cli: Cli, tmp_path: Path) -> None:
+    _write(tmp_path, _users_only(routing_url="${env.ROUTER_TEST_USERS_URL}"))
+    result = cli(
+        "compose", env={"ROUTER_TEST_USERS_URL": "http://users.test:9/graphql"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        'USERS @join__graph(name: "users", url: "http://users.test:9/graphql")'
+        in result.stdout
+    )
+
+
+def test_env_default_is_used_when_the_variable_is_unset(
+    cli: Cli, tmp_path: Path
+) -> None:
+    assert "ROUTER_TEST_UNSET" not in os.environ
+    _write(
+        tmp_path,
+        _users_only(
+            routing_url="${env.ROUTER_TEST_UNSET:-http://fallback.test:9/graphql}"
+        ),
+    )
+    result = cli("compose")
+    assert result.returncode == 0, result.stderr
+    assert 'url: "http://fallback.test:9/graphql"' in result.stdout
+
+
+def test_env_value_wins_over_the_default(cli: Cli, tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        _users_only(
+            routing_url="${env.ROUTER_TEST_URL:-http://fallback.test:9/graphql}"
+        ),
+    )
+    result = cli("compose", env={"ROUTER_TEST_URL": "http://set.test:9/graphql"})
+    assert result.returncode == 0, result.stderr
+    assert 'url: "http://set.test:9/graphql"' in result.stdout
+
+
+def test_missing_env_variable_is_an_error_naming_the_key(
+    cli: Cli, tmp_path: Path
+) -> None:
+    assert "ROUTER_TEST_MISSING" not in os.environ
+    _write(tmp_path, _users_only(routing_url="${env.ROUTER_TEST_MISSING}"))
+    result = cli("compose")
+    assert result.returncode == 1
+    assert (
+        "subgraphs.users.routing_url: environment variable ROUTER_TEST_MISSING is not set"
+        in result.stderr
+    )
+
+
+def test_unknown_nested_key_names_the_dotted_path(cli: Cli, tmp_path: Path) -> None:
+    _write(
+        tmp_path, "supergraph:\n  listen: 127.0.0.1:4000\n  bogus: 1\n" + _users_only()
+    )
+    result = cli("compose")
+    assert result.returncode == 1
+    assert "router.yaml: supergraph.bogus: unknown key" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        pytest.param("{}", id="neither"),
+        pytest.param(f"{{ file: {USERS_SDL}, introspect: true }}", id="both"),
+    ],
+)
+def test_schema_needs_exactly_one_of_file_or_introspect(
+    cli: Cli, tmp_path: Path, schema: str
+) -> None:
+    _write(tmp_path, _users_only(schema=schema))
+    result = cli("compose")
+    assert result.returncode == 1
+    assert (
+        "router.yaml: subgraphs.users.schema: give exactly one of 'file' or 'introspect: true'"
+        in result.stderr
+    )
