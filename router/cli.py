@@ -13,7 +13,9 @@ __all__ = ["main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="router", description="GraphQL federation router")
+    parser = argparse.ArgumentParser(
+        prog="router", description="GraphQL federation router"
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compose.add_parser(subparsers)
     check.add_parser(subparsers)

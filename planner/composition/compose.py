@@ -49,12 +49,32 @@ def _check_names(subgraphs: Sequence[SubgraphInput]) -> list[CompositionError]:
     seen: set[str] = set()
     for inp in subgraphs:
         if inp.name == "_":
-            errors.append(error("INVALID_SUBGRAPH_NAME", f"[{inp.name}] Invalid name {inp.name} for a subgraph: this name is reserved", (inp.name,)))
+            errors.append(
+                error(
+                    "INVALID_SUBGRAPH_NAME",
+                    f"[{inp.name}] Invalid name {inp.name} for a subgraph: this name is reserved",
+                    (inp.name,),
+                )
+            )
         elif not inp.name.strip():
-            errors.append(error("INVALID_SUBGRAPH_NAME", "A subgraph name cannot be empty", ()))
+            errors.append(
+                error("INVALID_SUBGRAPH_NAME", "A subgraph name cannot be empty", ())
+            )
         elif inp.name in seen:
-            errors.append(error("INVALID_SUBGRAPH_NAME", f'A subgraph named "{inp.name}" is given more than once', (inp.name,)))
+            errors.append(
+                error(
+                    "INVALID_SUBGRAPH_NAME",
+                    f'A subgraph named "{inp.name}" is given more than once',
+                    (inp.name,),
+                )
+            )
         seen.add(inp.name)
     if not subgraphs:
-        errors.append(error("NO_QUERIES", "No subgraphs to compose: a supergraph must have a query root type.", ()))
+        errors.append(
+            error(
+                "NO_QUERIES",
+                "No subgraphs to compose: a supergraph must have a query root type.",
+                (),
+            )
+        )
     return errors

@@ -43,7 +43,9 @@ def parse_field_set(text: str) -> SelectionSetNode:
         raise FieldSetError(f"syntax error: {exc.message}") from None
 
 
-def walk_field_set(subgraph: Subgraph, type_name: str, text: str) -> list[SelectedField]:
+def walk_field_set(
+    subgraph: Subgraph, type_name: str, text: str
+) -> list[SelectedField]:
     """Every field a field set selects, resolved against the subgraph's types."""
     selection_set = parse_field_set(text)
     return list(_walk(subgraph, subgraph.types[type_name], selection_set, 0))
@@ -54,7 +56,11 @@ def _walk(
 ) -> Iterator[SelectedField]:
     for selection in selection_set.selections:
         if isinstance(selection, InlineFragmentNode):
-            condition = selection.type_condition.name.value if selection.type_condition else parent.name
+            condition = (
+                selection.type_condition.name.value
+                if selection.type_condition
+                else parent.name
+            )
             target = subgraph.types.get(condition)
             if target is None:
                 raise FieldSetError(f'Unknown type "{condition}"')

@@ -43,8 +43,18 @@ FEDERATION_DIRECTIVES: dict[str, int] = {
 }
 FEDERATION_TYPES = ("FieldSet", "Scope", "Policy", "ContextFieldValue")
 KNOWN_MINOR_VERSIONS = range(0, 14)
-FED1_DIRECTIVES = ("key", "external", "requires", "provides", "extends", "tag", "inaccessible")
-_URL = re.compile(r"^(?P<base>.*/)(?P<name>[A-Za-z_][A-Za-z0-9_-]*)/v(?P<major>\d+)\.(?P<minor>\d+)/?$")
+FED1_DIRECTIVES = (
+    "key",
+    "external",
+    "requires",
+    "provides",
+    "extends",
+    "tag",
+    "inaccessible",
+)
+_URL = re.compile(
+    r"^(?P<base>.*/)(?P<name>[A-Za-z_][A-Za-z0-9_-]*)/v(?P<major>\d+)\.(?P<minor>\d+)/?$"
+)
 
 
 class LinkError(Exception):
@@ -88,7 +98,10 @@ def read_links(schema_directives: list[DirectiveNode]) -> FederationLink:
         args = _link_args(node)
         url = args.get("url")
         if not isinstance(url, str):
-            raise LinkError("INVALID_LINK_DIRECTIVE_USAGE", "@link must have a string 'url' argument")
+            raise LinkError(
+                "INVALID_LINK_DIRECTIVE_USAGE",
+                "@link must have a string 'url' argument",
+            )
         match = _URL.match(url)
         if not match:
             raise LinkError(
@@ -97,7 +110,10 @@ def read_links(schema_directives: list[DirectiveNode]) -> FederationLink:
             )
         if url.startswith(FEDERATION_URL):
             if fed is not None:
-                raise LinkError("INVALID_LINK_DIRECTIVE_USAGE", "the federation spec is linked more than once")
+                raise LinkError(
+                    "INVALID_LINK_DIRECTIVE_USAGE",
+                    "the federation spec is linked more than once",
+                )
             major, minor = int(match["major"]), int(match["minor"])
             if major != 2 or minor not in KNOWN_MINOR_VERSIONS:
                 raise LinkError(
@@ -107,12 +123,16 @@ def read_links(schema_directives: list[DirectiveNode]) -> FederationLink:
             fed = (args, (major, minor))
     if fed is None:
         names = {d: d for d in FED1_DIRECTIVES}
-        return FederationLink(version=None, directives=names, types={"_FieldSet": "FieldSet"})
+        return FederationLink(
+            version=None, directives=names, types={"_FieldSet": "FieldSet"}
+        )
     args, version = fed
     return FederationLink(version=version, **_imports(args, version))
 
 
-def _imports(args: dict[str, object], version: tuple[int, int]) -> dict[str, dict[str, str]]:
+def _imports(
+    args: dict[str, object], version: tuple[int, int]
+) -> dict[str, dict[str, str]]:
     namespace = args.get("as") or "federation"
     if not isinstance(namespace, str):
         raise LinkError("INVALID_LINK_DIRECTIVE_USAGE", "@link(as:) must be a string")
@@ -134,7 +154,10 @@ def _imports(args: dict[str, object], version: tuple[int, int]) -> dict[str, dic
                     f'Invalid @link import renaming: directive "{name}" imported name should start with a "@" character, but got "{alias}".',
                 )
         else:
-            raise LinkError("INVALID_LINK_DIRECTIVE_USAGE", f"Invalid sub-value {item!r} for @link(import:) argument")
+            raise LinkError(
+                "INVALID_LINK_DIRECTIVE_USAGE",
+                f"Invalid sub-value {item!r} for @link(import:) argument",
+            )
         if name.startswith("@"):
             canonical = name[1:]
             if canonical not in available:

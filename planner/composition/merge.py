@@ -109,10 +109,14 @@ class _Merger:
                 query.join_types.append(JoinType(self.graph[sg.name]))
         query.join_types.sort(key=lambda j: self._graph_index(j.graph))
         version = max(sg.version for sg in self.subgraphs) if self.subgraphs else (2, 0)
-        join_version = "0.5" if version >= (2, 8) else "0.4" if version >= (2, 7) else "0.3"
+        join_version = (
+            "0.5" if version >= (2, 8) else "0.4" if version >= (2, 7) else "0.3"
+        )
         model = SupergraphModel(
             graphs=[(self.graph[s.name], s.name, s.url) for s in self.subgraphs],
-            roots={k: roots[k] for k in ("query", "mutation", "subscription") if k in roots},
+            roots={
+                k: roots[k] for k in ("query", "mutation", "subscription") if k in roots
+            },
             types=types,
             join_version=join_version,
         )
@@ -128,14 +132,16 @@ class _Merger:
     def hint(self, code: str, message: str, coordinate: str | None = None) -> None:
         self.hints.append(CompositionHint(code, message, coordinate))
 
-    def _merge_type(self, name: str, defs: list[tuple[Subgraph, TypeDef]]) -> MergedType | None:
+    def _merge_type(
+        self, name: str, defs: list[tuple[Subgraph, TypeDef]]
+    ) -> MergedType | None:
         kinds = {("INTERFACE" if t.interface_object else t.kind) for _, t in defs}
         if len(kinds) > 1:
             by_kind: dict[str, list[str]] = {}
             for sg, t in defs:
                 by_kind.setdefault(t.kind, []).append(sg.name)
             parts = [
-                f'{_KIND_LABEL[k]} in {_subgraph_list(v)}' for k, v in by_kind.items()
+                f"{_KIND_LABEL[k]} in {_subgraph_list(v)}" for k, v in by_kind.items()
             ]
             self.errors.append(
                 error(
@@ -172,14 +178,18 @@ class _Merger:
                 )
             if t.specified_by and merged.specified_by is None:
                 merged.specified_by = t.specified_by
-        merged.join_implements.sort(key=lambda gi: (self._graph_index(gi[0]), merged.interfaces.index(gi[1])))
+        merged.join_implements.sort(
+            key=lambda gi: (self._graph_index(gi[0]), merged.interfaces.index(gi[1]))
+        )
         if kind == "UNION":
             for sg, t in defs:
                 for member in t.members:
                     merged.join_members.append((self.graph[sg.name], member))
                     if member not in merged.members:
                         merged.members.append(member)
-            merged.join_members.sort(key=lambda gm: (self._graph_index(gm[0]), merged.members.index(gm[1])))
+            merged.join_members.sort(
+                key=lambda gm: (self._graph_index(gm[0]), merged.members.index(gm[1]))
+            )
         elif kind == "ENUM":
             self._merge_enum(merged, defs)
         elif kind == "INPUT_OBJECT":
@@ -202,12 +212,18 @@ class _Merger:
                 continue
             present = [d for d in defs if d is not None]
             locations = [
-                loc for loc in first.locations
-                if loc in _EXECUTABLE_LOCATIONS and all(loc in d.locations for d in present)
+                loc
+                for loc in first.locations
+                if loc in _EXECUTABLE_LOCATIONS
+                and all(loc in d.locations for d in present)
             ]
             if not locations:
                 continue
-            args = [a for a in first.args if all(any(b.name == a.name for b in d.args) for d in present)]
+            args = [
+                a
+                for a in first.args
+                if all(any(b.name == a.name for b in d.args) for d in present)
+            ]
             result[name] = print_directive_definition(
                 name, args, locations, all(d.repeatable for d in present)
             )
@@ -223,12 +239,17 @@ class _Merger:
                 if definition is None or name in model.executable_directives:
                     continue
                 model.executable_directives[name] = print_directive_definition(
-                    name, list(definition.args), list(definition.locations), definition.repeatable
+                    name,
+                    list(definition.args),
+                    list(definition.locations),
+                    definition.repeatable,
                 )
                 model.composed_links.setdefault(url, []).append(name)
 
     @staticmethod
-    def _is_extension(sg: Subgraph, t: TypeDef, defs: list[tuple[Subgraph, TypeDef]]) -> bool:
+    def _is_extension(
+        sg: Subgraph, t: TypeDef, defs: list[tuple[Subgraph, TypeDef]]
+    ) -> bool:
         """`extension: true`: declared with @extends, or only by `extend type` (Federation 1's
         extensions of a type another subgraph defines are upgraded to definitions)."""
         if t.declared_extends:
@@ -246,12 +267,16 @@ class _Merger:
                 for f in type_def.fields.values():
                     outputs.setdefault(named_type(f.type), f"{type_def.name}.{f.name}")
                     for a in f.args.values():
-                        inputs.setdefault(named_type(a.type), f"{type_def.name}.{f.name}({a.name}:)")
+                        inputs.setdefault(
+                            named_type(a.type), f"{type_def.name}.{f.name}({a.name}:)"
+                        )
                 for i in type_def.input_fields.values():
                     inputs.setdefault(named_type(i.type), f"{type_def.name}.{i.name}")
         return inputs, outputs
 
-    def _merge_enum(self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]) -> None:
+    def _merge_enum(
+        self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]
+    ) -> None:
         name = merged.name
         as_input = self.input_usage.get(name)
         as_output = self.output_usage.get(name)
@@ -300,17 +325,27 @@ class _Merger:
                 )
             )
 
-    def _merge_input(self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]) -> None:
+    def _merge_input(
+        self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]
+    ) -> None:
         name = merged.name
         all_fields: list[str] = []
         for _, t in defs:
             all_fields.extend(f for f in t.input_fields if f not in all_fields)
         for field_name in all_fields:
-            having = [(sg, t.input_fields[field_name]) for sg, t in defs if field_name in t.input_fields]
+            having = [
+                (sg, t.input_fields[field_name])
+                for sg, t in defs
+                if field_name in t.input_fields
+            ]
             missing = [sg.name for sg, t in defs if field_name not in t.input_fields]
             coordinate = f"{name}.{field_name}"
             if missing:
-                required = [sg.name for sg, v in having if v.type.endswith("!") and v.default is None]
+                required = [
+                    sg.name
+                    for sg, v in having
+                    if v.type.endswith("!") and v.default is None
+                ]
                 if required:
                     self.errors.append(
                         error(
@@ -328,14 +363,22 @@ class _Merger:
                     )
                 continue
             value = self.merge_input_value(
-                coordinate, having, "FIELD_TYPE_MISMATCH", "INPUT_FIELD_DEFAULT_MISMATCH", "Input field"
+                coordinate,
+                having,
+                "FIELD_TYPE_MISMATCH",
+                "INPUT_FIELD_DEFAULT_MISMATCH",
+                "Input field",
             )
             if value is None:
                 continue
             if any(v.type != value.type for _, v in having):
-                value.join_fields = [JoinField(self.graph[sg.name], type=v.type) for sg, v in having]
+                value.join_fields = [
+                    JoinField(self.graph[sg.name], type=v.type) for sg, v in having
+                ]
             merged.input_fields[field_name] = value
-        if not merged.input_fields and not any(e.coordinate == name for e in self.errors):
+        if not merged.input_fields and not any(
+            e.coordinate == name for e in self.errors
+        ):
             self.errors.append(
                 error(
                     "EMPTY_MERGED_INPUT_TYPE",
@@ -359,7 +402,8 @@ class _Merger:
         merged_type = self.relations.most_specific(refs)
         if merged_type is None:
             detail = " but ".join(
-                f'type "{ref}" in {_subgraph_list(names)}' for ref, names in _group(having, "type")
+                f'type "{ref}" in {_subgraph_list(names)}'
+                for ref, names in _group(having, "type")
             )
             self.errors.append(
                 error(
@@ -373,7 +417,11 @@ class _Merger:
         defaults = {v.default for v in values}  # type: ignore[attr-defined]
         if len(defaults) > 1:
             detail = " but ".join(
-                (f'default value {d} in {_subgraph_list(n)}' if d is not None else f"no default value in {_subgraph_list(n)}")
+                (
+                    f"default value {d} in {_subgraph_list(n)}"
+                    if d is not None
+                    else f"no default value in {_subgraph_list(n)}"
+                )
                 for d, n in _group(having, "default")
             )
             self.errors.append(
@@ -395,7 +443,9 @@ class _Merger:
         )
 
 
-def _group(having: Sequence[tuple[Subgraph, object]], attr: str) -> list[tuple[str | None, list[str]]]:
+def _group(
+    having: Sequence[tuple[Subgraph, object]], attr: str
+) -> list[tuple[str | None, list[str]]]:
     groups: dict[str | None, list[str]] = {}
     for sg, value in having:
         groups.setdefault(getattr(value, attr), []).append(sg.name)

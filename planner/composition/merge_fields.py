@@ -32,7 +32,9 @@ class FieldMerger:
         self.m = merger
         self.types = types
 
-    def merge_fields(self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]) -> None:
+    def merge_fields(
+        self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]
+    ) -> None:
         names: list[str] = []
         for _, t in defs:
             names.extend(f for f in t.fields if f not in names)
@@ -113,7 +115,11 @@ class FieldMerger:
                         coordinate,
                     )
         externals = [(sg, f) for sg, _, f in having if f.external]
-        mismatched = [(sg, f) for sg, f in externals if not self.m.relations.is_subtype(merged_type, f.type)]
+        mismatched = [
+            (sg, f)
+            for sg, f in externals
+            if not self.m.relations.is_subtype(merged_type, f.type)
+        ]
         if mismatched:
             groups = [(s, None, f) for s, f in mismatched] + non_external[:1]
             self.m.errors.append(
@@ -138,7 +144,9 @@ class FieldMerger:
             description=pick_description([f.description for _, _, f in having]),
             applied=merge_applied([f.applied for _, _, f in having]),
         )
-        field.join_fields = self._join_fields(merged, defs, having, overridden_by, merged_type)
+        field.join_fields = self._join_fields(
+            merged, defs, having, overridden_by, merged_type
+        )
         return field
 
     def _check_sharing(
@@ -149,20 +157,31 @@ class FieldMerger:
     ) -> None:
         if any(f.override_label for _, _, f in non_external):
             return
-        resolving = [(sg, t, f) for sg, t, f in non_external if sg.name not in overridden_by]
+        resolving = [
+            (sg, t, f) for sg, t, f in non_external if sg.name not in overridden_by
+        ]
         if len(resolving) < 2:
             return
         non_shareable = [
             sg.name
             for sg, t, f in resolving
-            if not (f.shareable or t.shareable or not sg.fed2 or (t.name, f.name) in sg.key_fields)
+            if not (
+                f.shareable
+                or t.shareable
+                or not sg.fed2
+                or (t.name, f.name) in sg.key_fields
+            )
         ]
         if not non_shareable:
             return
         from planner.composition.merge import subgraph_list
 
         names = sorted(sg.name for sg, _, _ in resolving)
-        which = "all of them" if len(non_shareable) == len(resolving) else subgraph_list(non_shareable)
+        which = (
+            "all of them"
+            if len(non_shareable) == len(resolving)
+            else subgraph_list(non_shareable)
+        )
         self.m.errors.append(
             error(
                 "INVALID_FIELD_SHARING",
@@ -196,7 +215,10 @@ class FieldMerger:
                         return
 
     def _check_runtime_types(
-        self, coordinate: str, merged_type: str, non_external: list[tuple[Subgraph, TypeDef, FieldDef]]
+        self,
+        coordinate: str,
+        merged_type: str,
+        non_external: list[tuple[Subgraph, TypeDef, FieldDef]],
     ) -> None:
         """A shared field of abstract type must be able to return a common runtime type everywhere."""
         if len(non_external) < 2:
@@ -210,7 +232,16 @@ class FieldMerger:
             if local.kind == "UNION":
                 runtime.append((sg.name, set(local.members)))
             else:
-                runtime.append((sg.name, {n for n, t in sg.types.items() if target in t.interfaces and t.kind == "OBJECT"}))
+                runtime.append(
+                    (
+                        sg.name,
+                        {
+                            n
+                            for n, t in sg.types.items()
+                            if target in t.interfaces and t.kind == "OBJECT"
+                        },
+                    )
+                )
         for i, (first, types_a) in enumerate(runtime):
             for second, types_b in runtime[i + 1 :]:
                 if types_a and types_b and not types_a & types_b:
@@ -239,7 +270,11 @@ class FieldMerger:
             having = [(sg, f.args[name]) for sg, _, f in non_external if name in f.args]
             missing = [sg.name for sg, _, f in non_external if name not in f.args]
             if missing:
-                required = [sg.name for sg, a in having if a.type.endswith("!") and a.default is None]
+                required = [
+                    sg.name
+                    for sg, a in having
+                    if a.type.endswith("!") and a.default is None
+                ]
                 if required:
                     self.m.errors.append(
                         error(
@@ -258,7 +293,11 @@ class FieldMerger:
                     )
                 continue
             value = self.m.merge_input_value(
-                arg_coordinate, having, "FIELD_ARGUMENT_TYPE_MISMATCH", "FIELD_ARGUMENT_DEFAULT_MISMATCH", "Argument"
+                arg_coordinate,
+                having,
+                "FIELD_ARGUMENT_TYPE_MISMATCH",
+                "FIELD_ARGUMENT_DEFAULT_MISMATCH",
+                "Argument",
             )
             if value is None:
                 ok = False
@@ -279,7 +318,11 @@ class FieldMerger:
             len(having) == owners
             and not overridden_by
             and all(
-                not f.external and f.requires is None and f.provides is None and f.override is None and f.type == merged_type
+                not f.external
+                and f.requires is None
+                and f.provides is None
+                and f.override is None
+                and f.type == merged_type
                 for _, _, f in having
             )
         )
@@ -312,7 +355,9 @@ class FieldMerger:
     def add_interface_object_fields(self) -> None:
         """Fields an @interfaceObject adds to an interface also exist on every implementation."""
         for interface in self.types.values():
-            if interface.kind != "INTERFACE" or not any(j.interface_object for j in interface.join_types):
+            if interface.kind != "INTERFACE" or not any(
+                j.interface_object for j in interface.join_types
+            ):
                 continue
             for t in self.types.values():
                 if interface.name not in t.interfaces:
@@ -335,4 +380,6 @@ def _by_type(defs: Sequence[tuple[Subgraph, object, FieldDef]]) -> str:
     groups: dict[str, list[str]] = {}
     for sg, _, f in defs:
         groups.setdefault(f.type, []).append(sg.name)
-    return " but ".join(f'type "{ref}" in {subgraph_list(names)}' for ref, names in groups.items())
+    return " but ".join(
+        f'type "{ref}" in {subgraph_list(names)}' for ref, names in groups.items()
+    )

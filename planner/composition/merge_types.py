@@ -12,11 +12,15 @@ __all__ = ["TypeRelations"]
 class TypeRelations:
     """Subtype checks over the union of every subgraph's interfaces and unions."""
 
-    def __init__(self, implementers: dict[str, set[str]], members: dict[str, set[str]]) -> None:
+    def __init__(
+        self, implementers: dict[str, set[str]], members: dict[str, set[str]]
+    ) -> None:
         self.implementers = implementers
         self.members = members
 
-    def is_subtype(self, sub: str, sup: str, allow_named_subtyping: bool = True) -> bool:
+    def is_subtype(
+        self, sub: str, sup: str, allow_named_subtyping: bool = True
+    ) -> bool:
         if sub == sup:
             return True
         if is_non_null(sub):
@@ -41,6 +45,8 @@ class TypeRelations:
     def most_specific(self, refs: Sequence[str]) -> str | None:
         """The input type that is a subtype (by nullability only) of every other reference."""
         for candidate in refs:
-            if all(self.is_subtype(candidate, r, allow_named_subtyping=False) for r in refs):
+            if all(
+                self.is_subtype(candidate, r, allow_named_subtyping=False) for r in refs
+            ):
                 return candidate
         return None

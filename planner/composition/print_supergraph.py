@@ -79,12 +79,16 @@ def _schema(model: SupergraphModel) -> str:
     if model.uses_tag:
         links.append('@link(url: "https://specs.apollo.dev/tag/v0.3")')
     if model.uses_inaccessible:
-        links.append('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
+        links.append(
+            '@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)'
+        )
     for url, names in model.composed_links.items():
         imports = ", ".join(f'"@{n}"' for n in names)
         links.append(f"@link(url: {print_string(url)}, import: [{imports}])")
     roots = "\n".join(f"  {kind}: {name}" for kind, name in model.roots.items())
-    return "schema\n" + "\n".join(f"  {link}" for link in links) + "\n{\n" + roots + "\n}"
+    return (
+        "schema\n" + "\n".join(f"  {link}" for link in links) + "\n{\n" + roots + "\n}"
+    )
 
 
 def _directive_definitions(model: SupergraphModel) -> list[str]:
@@ -105,7 +109,9 @@ def _directive_definitions(model: SupergraphModel) -> list[str]:
     if model.uses_inaccessible:
         defs["inaccessible"] = f"directive @inaccessible on {_LOCATIONS_ALL}"
     if model.uses_tag:
-        defs["tag"] = f"directive @tag(name: String!) repeatable on {_LOCATIONS_ALL} | SCHEMA"
+        defs["tag"] = (
+            f"directive @tag(name: String!) repeatable on {_LOCATIONS_ALL} | SCHEMA"
+        )
     return [defs[name] for name in sorted(defs, key=_sort_key)]
 
 
@@ -114,9 +120,15 @@ def print_directive_definition(
 ) -> str:
     printed_args = ""
     if args:
-        printed_args = "(" + ", ".join(
-            f"{a.name}: {a.type}" + (f" = {a.default}" if a.default is not None else "") for a in args
-        ) + ")"
+        printed_args = (
+            "("
+            + ", ".join(
+                f"{a.name}: {a.type}"
+                + (f" = {a.default}" if a.default is not None else "")
+                for a in args
+            )
+            + ")"
+        )
     return f"directive @{name}{printed_args}{' repeatable' if repeatable else ''} on {' | '.join(locations)}"
 
 
@@ -133,7 +145,9 @@ def _description(text: str | None, indent: str, first: bool = True) -> str:
     if not text:
         return ""
     block = print_block_string(text)
-    printed = "\n".join(indent + line if line else line for line in block.split("\n")) + "\n"
+    printed = (
+        "\n".join(indent + line if line else line for line in block.split("\n")) + "\n"
+    )
     return printed if first else "\n" + printed
 
 
@@ -150,7 +164,10 @@ def _type(t: MergedType) -> str:
     if t.interfaces:
         head += " implements " + " & ".join(t.interfaces)
     directives = [
-        *(f'@join__implements(graph: {g}, interface: "{i}")' for g, i in t.join_implements),
+        *(
+            f'@join__implements(graph: {g}, interface: "{i}")'
+            for g, i in t.join_implements
+        ),
         *(_join_type(j) for j in t.join_types),
         *(f'@join__unionMember(graph: {g}, member: "{m}")' for g, m in t.join_members),
         *_applied_type(t.applied),
@@ -176,13 +193,18 @@ def _body(t: MergedType) -> str:
             lines.append(_description(f.description, "  ", i == 0) + "  " + _field(f))
     elif t.kind == "INPUT_OBJECT":
         for i, v in enumerate(t.input_fields.values()):
-            lines.append(_description(v.description, "  ", i == 0) + "  " + _input_value(v))
+            lines.append(
+                _description(v.description, "  ", i == 0) + "  " + _input_value(v)
+            )
     elif t.kind == "ENUM":
         for i, value in enumerate(t.values.values()):
             directives = _inline(
                 value.applied, [f"@join__enumValue(graph: {g})" for g in value.graphs]
             )
-            lines.append(_description(value.description, "  ", i == 0) + f"  {value.name}{directives}")
+            lines.append(
+                _description(value.description, "  ", i == 0)
+                + f"  {value.name}{directives}"
+            )
     return "\n".join(lines)
 
 
@@ -192,7 +214,8 @@ def _field(f: MergedField) -> str:
         values = list(f.args.values())
         if any(a.description for a in values):
             inner = "\n".join(
-                _description(a.description, "    ", i == 0) + "    " + _input_value(a) for i, a in enumerate(values)
+                _description(a.description, "    ", i == 0) + "    " + _input_value(a)
+                for i, a in enumerate(values)
             )
             args = "(\n" + inner + "\n  )"
         else:
@@ -217,7 +240,9 @@ def _inline(applied: Applied, joins: Iterable[str]) -> str:
         if applied.deprecation_reason is None:
             parts.append("@deprecated")
         else:
-            parts.append(f"@deprecated(reason: {print_string(applied.deprecation_reason)})")
+            parts.append(
+                f"@deprecated(reason: {print_string(applied.deprecation_reason)})"
+            )
     return "".join(" " + p for p in parts)
 
 

@@ -22,7 +22,11 @@ __all__ = ["print_value"]
 
 def print_value(node: ValueNode) -> str:
     if isinstance(node, ObjectValueNode):
-        return "{" + ", ".join(f"{f.name.value}: {print_value(f.value)}" for f in node.fields) + "}"
+        return (
+            "{"
+            + ", ".join(f"{f.name.value}: {print_value(f.value)}" for f in node.fields)
+            + "}"
+        )
     if isinstance(node, ListValueNode):
         return "[" + ", ".join(print_value(v) for v in node.values) + "]"
     if isinstance(node, StringValueNode):

@@ -124,45 +124,71 @@ def read_subgraph(inp: SubgraphInput) -> tuple[Subgraph | None, list[Composition
     except GraphQLSyntaxError as exc:
         return None, [_graphql_error(inp.name, exc)]
     schema_nodes = [
-        d for d in document.definitions if isinstance(d, SchemaDefinitionNode | SchemaExtensionNode)
+        d
+        for d in document.definitions
+        if isinstance(d, SchemaDefinitionNode | SchemaExtensionNode)
     ]
     try:
         link = read_links([dn for node in schema_nodes for dn in node.directives or ()])
     except LinkError as exc:
-        return None, [CompositionError(exc.code, f"[{inp.name}] {exc.message}", (inp.name,))]
+        return None, [
+            CompositionError(exc.code, f"[{inp.name}] {exc.message}", (inp.name,))
+        ]
     document, orphans = _prepare_document(document, link)
     try:
         schema = build_ast_schema(document, assume_valid_sdl=False)
     except (GraphQLError, TypeError) as exc:
         return None, [_graphql_error(inp.name, exc)]
-    problems = [e for e in validate_schema(schema) if "root type must be provided" not in e.message]
+    problems = [
+        e
+        for e in validate_schema(schema)
+        if "root type must be provided" not in e.message
+    ]
     if problems:
         return None, [_graphql_error(inp.name, e) for e in problems]
-    composed = _composed_directives([dn for node in schema_nodes for dn in node.directives or ()], link)
+    composed = _composed_directives(
+        [dn for node in schema_nodes for dn in node.directives or ()], link
+    )
     return _SubgraphReader(inp, schema, link, orphans, composed).read()
 
 
-def _composed_directives(directives: list[DirectiveNode], link: FederationLink) -> dict[str, str]:
+def _composed_directives(
+    directives: list[DirectiveNode], link: FederationLink
+) -> dict[str, str]:
     """`@composeDirective(name: "@x")` names -> the url of the non-federation @link importing them."""
     from graphql import value_from_ast_untyped
 
-    compose_names = {local for local, canonical in link.directives.items() if canonical == "composeDirective"}
+    compose_names = {
+        local
+        for local, canonical in link.directives.items()
+        if canonical == "composeDirective"
+    }
     imports: dict[str, str] = {}
     for d in directives:
         if d.name.value != "link":
             continue
-        args = {a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()}
+        args = {
+            a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()
+        }
         url = args.get("url")
         if not isinstance(url, str) or "specs.apollo.dev/federation/" in url:
             continue
         for item in args.get("import") or []:
-            name = item if isinstance(item, str) else (item.get("as") or item.get("name")) if isinstance(item, dict) else None
+            name = (
+                item
+                if isinstance(item, str)
+                else (item.get("as") or item.get("name"))
+                if isinstance(item, dict)
+                else None
+            )
             if isinstance(name, str):
                 imports[name.lstrip("@")] = url
     composed: dict[str, str] = {}
     for d in directives:
         if d.name.value in compose_names:
-            args = {a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()}
+            args = {
+                a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()
+            }
             name = str(args.get("name", "")).lstrip("@")
             if name in imports:
                 composed[name] = imports[name]
@@ -175,10 +201,14 @@ def _graphql_error(subgraph: str, exc: Exception) -> CompositionError:
     locations: tuple[tuple[str, int, int], ...] = ()
     if isinstance(exc, GraphQLError) and exc.locations:
         locations = tuple((subgraph, loc.line, loc.column) for loc in exc.locations)
-    return CompositionError("INVALID_GRAPHQL", f"[{subgraph}] {first}", (subgraph,), None, locations)
+    return CompositionError(
+        "INVALID_GRAPHQL", f"[{subgraph}] {first}", (subgraph,), None, locations
+    )
 
 
-def _prepare_document(document: DocumentNode, link: FederationLink) -> tuple[DocumentNode, set[str]]:
+def _prepare_document(
+    document: DocumentNode, link: FederationLink
+) -> tuple[DocumentNode, set[str]]:
     """Drops federation machinery, adds our directive definitions, promotes orphan extensions."""
     federation_names = set(link.directives) | {"link"}
     machinery_types = _MACHINERY_TYPES | set(link.types)
@@ -189,14 +219,22 @@ def _prepare_document(document: DocumentNode, link: FederationLink) -> tuple[Doc
     orphans: set[str] = set()
     dropped: set[str] = set()
     for node in document.definitions:
-        if isinstance(node, DirectiveDefinitionNode) and node.name.value in federation_names:
+        if (
+            isinstance(node, DirectiveDefinitionNode)
+            and node.name.value in federation_names
+        ):
             continue
         if isinstance(node, TypeDefinitionNode | TypeExtensionNode):
             name = node.name.value
             if name in machinery_types:
                 continue
-            if isinstance(node, ObjectTypeDefinitionNode | ObjectTypeExtensionNode) and node.fields:
-                fields = tuple(f for f in node.fields if f.name.value not in _MACHINERY_FIELDS)
+            if (
+                isinstance(node, ObjectTypeDefinitionNode | ObjectTypeExtensionNode)
+                and node.fields
+            ):
+                fields = tuple(
+                    f for f in node.fields if f.name.value not in _MACHINERY_FIELDS
+                )
                 if len(fields) != len(node.fields):
                     if not fields:
                         dropped.add(name)
@@ -215,12 +253,18 @@ def _prepare_document(document: DocumentNode, link: FederationLink) -> tuple[Doc
 
 def _without_root_types(node: DefinitionNode, dropped: set[str]) -> DefinitionNode:
     """A root type that only held `_entities`/`_service` is gone: so is its schema entry."""
-    if not isinstance(node, SchemaDefinitionNode | SchemaExtensionNode) or not node.operation_types:
+    if (
+        not isinstance(node, SchemaDefinitionNode | SchemaExtensionNode)
+        or not node.operation_types
+    ):
         return node
     kept = tuple(o for o in node.operation_types if o.type.name.value not in dropped)
     if kept or isinstance(node, SchemaExtensionNode):
         return cast(DefinitionNode, _copy(node, operation_types=kept))
-    return cast(DefinitionNode, SchemaExtensionNode(directives=node.directives, operation_types=()))
+    return cast(
+        DefinitionNode,
+        SchemaExtensionNode(directives=node.directives, operation_types=()),
+    )
 
 
 def _federation_definitions(link: FederationLink) -> str:
@@ -265,7 +309,11 @@ class _SubgraphReader:
         roots: dict[str, str] = {}
         for kind, root in zip(
             ROOT_KINDS,
-            (self.schema.query_type, self.schema.mutation_type, self.schema.subscription_type),
+            (
+                self.schema.query_type,
+                self.schema.mutation_type,
+                self.schema.subscription_type,
+            ),
             strict=True,
         ):
             if root is None:
@@ -297,13 +345,17 @@ class _SubgraphReader:
             version=self.link.version or (1, 0),
             types=types,
             roots=roots,
-            directive_names={canonical: local for local, canonical in self.link.directives.items()},
+            directive_names={
+                canonical: local for local, canonical in self.link.directives.items()
+            },
             directives=self._directive_definitions(),
             composed=dict(self.composed),
         )
         for name in self.composed:
             definition = subgraph.directives.get(name)
-            if definition is not None and any(a.applied.inaccessible for a in definition.args):
+            if definition is not None and any(
+                a.applied.inaccessible for a in definition.args
+            ):
                 self.errors.append(
                     error_at(
                         "DISALLOWED_INACCESSIBLE",
@@ -321,7 +373,11 @@ class _SubgraphReader:
         found: dict[str, DirectiveDef] = {}
         for directive in self.schema.directives:
             node = directive.ast_node
-            if node is None or directive.name in self.link.directives or directive.name == "link":
+            if (
+                node is None
+                or directive.name in self.link.directives
+                or directive.name == "link"
+            ):
                 continue
             found[directive.name] = DirectiveDef(
                 name=directive.name,
@@ -339,11 +395,15 @@ class _SubgraphReader:
             return type_ref.replace(name, self.renames[name])
         return type_ref
 
-    def _directives(self, nodes: Iterable[Node | None]) -> list[tuple[str, dict[str, Any]]]:
+    def _directives(
+        self, nodes: Iterable[Node | None]
+    ) -> list[tuple[str, dict[str, Any]]]:
         """Federation (canonical name) and built-in directives applied on the given AST nodes."""
         found: list[tuple[str, dict[str, Any]]] = []
         for node in nodes:
-            for d in cast(Sequence[DirectiveNode], getattr(node, "directives", None) or ()):
+            for d in cast(
+                Sequence[DirectiveNode], getattr(node, "directives", None) or ()
+            ):
                 name = d.name.value
                 canonical = self.link.directives.get(name)
                 if canonical is None and name in ("deprecated", "specifiedBy"):
@@ -357,12 +417,18 @@ class _SubgraphReader:
     def _composed_applications(self, nodes: Iterable[Node | None]) -> list[str]:
         found: list[str] = []
         for node in nodes:
-            for d in cast(Sequence[DirectiveNode], getattr(node, "directives", None) or ()):
+            for d in cast(
+                Sequence[DirectiveNode], getattr(node, "directives", None) or ()
+            ):
                 if d.name.value in self.composed:
                     found.append(print_ast(d))
         return found
 
-    def _applied(self, directives: list[tuple[str, dict[str, Any]]], nodes: Iterable[Node | None] = ()) -> Applied:
+    def _applied(
+        self,
+        directives: list[tuple[str, dict[str, Any]]],
+        nodes: Iterable[Node | None] = (),
+    ) -> Applied:
         applied = Applied()
         if self.composed:
             applied.composed = self._composed_applications(nodes)
@@ -398,7 +464,10 @@ class _SubgraphReader:
                 fields = args.get("fields")
                 resolvable = args.get("resolvable", True)
                 type_def.keys.append(
-                    KeyDef(fields if isinstance(fields, str) else "", resolvable is not False)
+                    KeyDef(
+                        fields if isinstance(fields, str) else "",
+                        resolvable is not False,
+                    )
                 )
             elif name == "specifiedBy":
                 type_def.specified_by = args.get("url")
@@ -422,11 +491,16 @@ class _SubgraphReader:
             for value_name, value in named.values.items():
                 value_directives = self._directives([value.ast_node])
                 type_def.values[value_name] = EnumValueDef(
-                    value_name, value.description, self._applied(value_directives, [value.ast_node]), value.ast_node
+                    value_name,
+                    value.description,
+                    self._applied(value_directives, [value.ast_node]),
+                    value.ast_node,
                 )
         elif isinstance(named, GraphQLInputObjectType):
             for field_name, input_field in named.fields.items():
-                type_def.input_fields[field_name] = self._input_value(field_name, input_field)
+                type_def.input_fields[field_name] = self._input_value(
+                    field_name, input_field
+                )
         return type_def
 
     def _read_field(self, name: str, gfield: Any, from_extension: bool) -> FieldDef:

@@ -25,7 +25,9 @@ __all__ = ["check_satisfiability"]
 _MAX_ERRORS = 10
 
 
-def check_satisfiability(model: SupergraphModel, subgraphs: Sequence[Subgraph]) -> list[CompositionError]:
+def check_satisfiability(
+    model: SupergraphModel, subgraphs: Sequence[Subgraph]
+) -> list[CompositionError]:
     return _Checker(model, subgraphs).run()
 
 
@@ -53,7 +55,9 @@ class _Checker:
                 if sg.roots.get(kind) == root and root in sg.types:
                     for fname in sg.types[root].fields:
                         if self._resolves(root, fname, sg):
-                            self._push_children(queue, root, fname, sg, (kind, fname), None)
+                            self._push_children(
+                                queue, root, fname, sg, (kind, fname), None
+                            )
         while queue and len(errors) < _MAX_ERRORS:
             type_name, sg_name, path, provided = queue.popleft()
             state = (type_name, sg_name, _provided_key(provided))
@@ -63,24 +67,39 @@ class _Checker:
             sg = self.by_name[sg_name]
             merged = self.model.types.get(type_name)
             local = sg.types.get(type_name)
-            if merged is None or local is None or (local.kind == "INTERFACE" and not local.interface_object):
+            if (
+                merged is None
+                or local is None
+                or (local.kind == "INTERFACE" and not local.interface_object)
+            ):
                 continue
             for fname, mfield in merged.fields.items():
                 if mfield.applied.inaccessible:
                     continue
                 if self._resolves(type_name, fname, sg):
-                    self._push_children(queue, type_name, fname, sg, (*path, fname), None)
+                    self._push_children(
+                        queue, type_name, fname, sg, (*path, fname), None
+                    )
                     continue
                 if provided is not None and fname in provided and fname in local.fields:
-                    self._push_children(queue, type_name, fname, sg, (*path, fname), provided[fname])
+                    self._push_children(
+                        queue, type_name, fname, sg, (*path, fname), provided[fname]
+                    )
                     continue
                 reached = [self.by_name[n] for n in self._closure(type_name, sg)]
                 found = [s for s in reached if self._resolves(type_name, fname, s)]
                 found += self._via_interface_objects(type_name, fname, reached)
                 if found:
                     target = found[0]
-                    owner = type_name if type_name in target.types and not target.types[type_name].interface_object else self._interface_object_name(type_name, target)
-                    self._push_children(queue, owner or type_name, fname, target, (*path, fname), None)
+                    owner = (
+                        type_name
+                        if type_name in target.types
+                        and not target.types[type_name].interface_object
+                        else self._interface_object_name(type_name, target)
+                    )
+                    self._push_children(
+                        queue, owner or type_name, fname, target, (*path, fname), None
+                    )
                     continue
                 if (type_name, fname) in reported:
                     continue
@@ -93,7 +112,11 @@ class _Checker:
         if t is None:
             return False
         f = t.fields.get(fname)
-        return f is not None and not f.external and (type_name, fname, sg.name) not in self.overridden
+        return (
+            f is not None
+            and not f.external
+            and (type_name, fname, sg.name) not in self.overridden
+        )
 
     def _push_children(
         self,
@@ -148,7 +171,9 @@ class _Checker:
         if cache_key not in self.collectible_cache:
             try:
                 selection = parse_field_set(fields)
-                self.collectible_cache[cache_key] = self._selection_local(sg.types.get(type_name), selection, sg)
+                self.collectible_cache[cache_key] = self._selection_local(
+                    sg.types.get(type_name), selection, sg
+                )
             except FieldSetError:
                 self.collectible_cache[cache_key] = False
         return self.collectible_cache[cache_key]
@@ -179,7 +204,9 @@ class _Checker:
                 return interface
         return None
 
-    def _via_interface_objects(self, type_name: str, fname: str, reached: list[Subgraph]) -> list[Subgraph]:
+    def _via_interface_objects(
+        self, type_name: str, fname: str, reached: list[Subgraph]
+    ) -> list[Subgraph]:
         merged = self.model.types.get(type_name)
         found = []
         for sg in self.subgraphs:
@@ -187,30 +214,43 @@ class _Checker:
             if interface is None or not self._resolves(interface, fname, sg):
                 continue
             keys = [k for k in sg.types[interface].keys if k.resolvable]
-            if merged and any(self._collectible(type_name, k.fields, r) for k in keys for r in reached):
+            if merged and any(
+                self._collectible(type_name, k.fields, r) for k in keys for r in reached
+            ):
                 found.append(sg)
         return found
 
-    def _error(self, type_name: str, fname: str, sg: Subgraph, path: tuple[str, ...]) -> CompositionError:
-        reasons = [f'- from subgraph "{sg.name}":', f'  - cannot find field "{type_name}.{fname}".']
+    def _error(
+        self, type_name: str, fname: str, sg: Subgraph, path: tuple[str, ...]
+    ) -> CompositionError:
+        reasons = [
+            f'- from subgraph "{sg.name}":',
+            f'  - cannot find field "{type_name}.{fname}".',
+        ]
         for other in self.subgraphs:
             if other is sg or not self._resolves(type_name, fname, other):
                 continue
             keys = other.types[type_name].keys
             if not keys:
-                why = f'type "{type_name}" has no @key defined in subgraph "{other.name}"'
+                why = (
+                    f'type "{type_name}" has no @key defined in subgraph "{other.name}"'
+                )
             elif not any(k.resolvable for k in keys):
                 why = f'none of the @key defined on type "{type_name}" in subgraph "{other.name}" are resolvable (they are all declared with their "resolvable" argument set to false)'
             else:
                 fields = ", ".join(f'"{k.fields}"' for k in keys if k.resolvable)
                 why = f'subgraph "{sg.name}" cannot resolve the fields of any @key of type "{type_name}" in subgraph "{other.name}" (@key(fields: {fields}))'
-            reasons.append(f'  - cannot move to subgraph "{other.name}", which has field "{type_name}.{fname}", because {why}.')
+            reasons.append(
+                f'  - cannot move to subgraph "{other.name}", which has field "{type_name}.{fname}", because {why}.'
+            )
         query = _example_query(path[0], list(path[1:]))
         message = (
             f"The following supergraph API query:\n{query}\ncannot be satisfied by the subgraphs because:\n"
             + "\n".join(reasons)
         )
-        return error("SATISFIABILITY_ERROR", message, (sg.name,), f"{type_name}.{fname}")
+        return error(
+            "SATISFIABILITY_ERROR", message, (sg.name,), f"{type_name}.{fname}"
+        )
 
 
 _Provided = dict[str, "_Provided"] | None  # field name -> what is provided under it
@@ -220,14 +260,18 @@ def _provided_fields(selection_set) -> dict[str, _Provided]:  # type: ignore[no-
     provided: dict[str, _Provided] = {}
     for node in selection_set.selections:
         if hasattr(node, "name"):
-            provided[node.name.value] = _provided_fields(node.selection_set) if node.selection_set else None
+            provided[node.name.value] = (
+                _provided_fields(node.selection_set) if node.selection_set else None
+            )
         elif getattr(node, "selection_set", None) is not None:
             provided.update(_provided_fields(node.selection_set))
     return provided
 
 
 def _provided_key(provided: _Provided) -> str:
-    return "" if provided is None else repr(sorted(provided.items(), key=lambda kv: kv[0]))
+    return (
+        "" if provided is None else repr(sorted(provided.items(), key=lambda kv: kv[0]))
+    )
 
 
 def _example_query(kind: str, fields: list[str]) -> str:

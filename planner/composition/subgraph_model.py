@@ -21,7 +21,11 @@ __all__ = [
 ]
 
 ROOT_KINDS = ("query", "mutation", "subscription")
-DEFAULT_ROOT_NAMES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+DEFAULT_ROOT_NAMES = {
+    "query": "Query",
+    "mutation": "Mutation",
+    "subscription": "Subscription",
+}
 
 
 @dataclass(slots=True)
@@ -32,7 +36,9 @@ class Applied:
     tags: list[str] = field(default_factory=list)
     deprecated: bool = False
     deprecation_reason: str | None = None  # None: @deprecated without a reason argument
-    composed: list[str] = field(default_factory=list)  # printed @composeDirective'd applications
+    composed: list[str] = field(
+        default_factory=list
+    )  # printed @composeDirective'd applications
 
 
 @dataclass(slots=True)
@@ -118,7 +124,9 @@ class Subgraph:
     fed2: bool
     version: tuple[int, int]  # federation version; (1, 0) for Federation 1 subgraphs
     types: dict[str, TypeDef]
-    roots: dict[str, str]  # operation kind -> root type name (already renamed to the default)
+    roots: dict[
+        str, str
+    ]  # operation kind -> root type name (already renamed to the default)
     # canonical federation directive -> the name this subgraph uses for it (for messages)
     directive_names: dict[str, str] = field(default_factory=dict)
     directives: dict[str, DirectiveDef] = field(default_factory=dict)

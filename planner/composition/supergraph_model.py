@@ -28,7 +28,9 @@ class JoinType:
 
 @dataclass(slots=True)
 class JoinField:
-    graph: str | None  # None: a bare `@join__field` (field only reachable through an @interfaceObject)
+    graph: (
+        str | None
+    )  # None: a bare `@join__field` (field only reachable through an @interfaceObject)
     requires: str | None = None
     provides: str | None = None
     type: str | None = None
@@ -85,12 +87,16 @@ class MergedType:
 
 @dataclass(slots=True)
 class SupergraphModel:
-    graphs: list[tuple[str, str, str]]  # (enum value, subgraph name, url), in name order
+    graphs: list[
+        tuple[str, str, str]
+    ]  # (enum value, subgraph name, url), in name order
     roots: dict[str, str]  # operation kind -> type name
     types: dict[str, MergedType]
     join_version: str  # "0.3", "0.4" or "0.5"
     # executable directives every subgraph defines: printed definitions by name
     executable_directives: dict[str, str] = field(default_factory=dict)
-    composed_links: dict[str, list[str]] = field(default_factory=dict)  # url -> imported names
+    composed_links: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # url -> imported names
     uses_tag: bool = False
     uses_inaccessible: bool = False

@@ -33,7 +33,13 @@ class _Validator:
         self.sg = subgraph
         self.errors: list[CompositionError] = []
 
-    def fail(self, code: str, message: str, node: object = None, coordinate: str | None = None) -> None:
+    def fail(
+        self,
+        code: str,
+        message: str,
+        node: object = None,
+        coordinate: str | None = None,
+    ) -> None:
         self.errors.append(error_at(code, self.sg.name, message, node, coordinate))  # type: ignore[arg-type]
 
     def run(self) -> list[CompositionError]:
@@ -81,14 +87,19 @@ class _Validator:
                         type_def.name,
                     )
                 else:
-                    self.fail("KEY_INVALID_FIELDS", f"{where}: {exc}", type_def.node, type_def.name)
+                    self.fail(
+                        "KEY_INVALID_FIELDS",
+                        f"{where}: {exc}",
+                        type_def.node,
+                        type_def.name,
+                    )
                 continue
             for sel in selected:
                 coordinate = f"{sel.parent.name}.{sel.field.name}"
                 if sel.field.args:
                     self.fail(
                         "KEY_FIELDS_HAS_ARGS",
-                        f'{where}: field {coordinate} cannot be included because it has arguments (fields with argument are not allowed in @key)',
+                        f"{where}: field {coordinate} cannot be included because it has arguments (fields with argument are not allowed in @key)",
                         type_def.node,
                         type_def.name,
                     )
@@ -112,8 +123,13 @@ class _Validator:
         except FieldSetError:
             return None
         for node in selection_set.selections:
-            field_def = type_def.fields.get(getattr(getattr(node, "name", None), "value", ""))
-            if field_def is not None and self._kind_of(field_def.type) in ("INTERFACE", "UNION"):
+            field_def = type_def.fields.get(
+                getattr(getattr(node, "name", None), "value", "")
+            )
+            if field_def is not None and self._kind_of(field_def.type) in (
+                "INTERFACE",
+                "UNION",
+            ):
                 return field_def
         return None
 
@@ -156,8 +172,16 @@ class _Validator:
         if field_def.override is not None:
             self._check_override(type_def, field_def, coordinate, on_interface)
 
-    def _check_requires(self, type_def: TypeDef, field_def: FieldDef, coordinate: str, on_interface: bool) -> None:
-        where = f'On field "{coordinate}", for @requires(fields: "{field_def.requires}")'
+    def _check_requires(
+        self,
+        type_def: TypeDef,
+        field_def: FieldDef,
+        coordinate: str,
+        on_interface: bool,
+    ) -> None:
+        where = (
+            f'On field "{coordinate}", for @requires(fields: "{field_def.requires}")'
+        )
         if on_interface:
             self.fail(
                 "REQUIRES_UNSUPPORTED_ON_INTERFACE",
@@ -169,14 +193,29 @@ class _Validator:
         try:
             selected = walk_field_set(self.sg, type_def.name, field_def.requires or "")
         except FieldSetError as exc:
-            self.fail("REQUIRES_INVALID_FIELDS", f"{where}: {exc}", field_def.node, coordinate)
+            self.fail(
+                "REQUIRES_INVALID_FIELDS", f"{where}: {exc}", field_def.node, coordinate
+            )
             return
         self._check_external_selection(
-            selected, "REQUIRES_FIELDS_MISSING_EXTERNAL", where, "@requires", field_def, coordinate
+            selected,
+            "REQUIRES_FIELDS_MISSING_EXTERNAL",
+            where,
+            "@requires",
+            field_def,
+            coordinate,
         )
 
-    def _check_provides(self, type_def: TypeDef, field_def: FieldDef, coordinate: str, on_interface: bool) -> None:
-        where = f'On field "{coordinate}", for @provides(fields: "{field_def.provides}")'
+    def _check_provides(
+        self,
+        type_def: TypeDef,
+        field_def: FieldDef,
+        coordinate: str,
+        on_interface: bool,
+    ) -> None:
+        where = (
+            f'On field "{coordinate}", for @provides(fields: "{field_def.provides}")'
+        )
         if on_interface:
             self.fail(
                 "PROVIDES_UNSUPPORTED_ON_INTERFACE",
@@ -198,14 +237,27 @@ class _Validator:
         try:
             selected = walk_field_set(self.sg, target, field_def.provides or "")
         except FieldSetError as exc:
-            self.fail("PROVIDES_INVALID_FIELDS", f"{where}: {exc}", field_def.node, coordinate)
+            self.fail(
+                "PROVIDES_INVALID_FIELDS", f"{where}: {exc}", field_def.node, coordinate
+            )
             return
         self._check_external_selection(
-            selected, "PROVIDES_FIELDS_MISSING_EXTERNAL", where, "@provides", field_def, coordinate
+            selected,
+            "PROVIDES_FIELDS_MISSING_EXTERNAL",
+            where,
+            "@provides",
+            field_def,
+            coordinate,
         )
 
     def _check_external_selection(
-        self, selected: list, code: str, where: str, directive: str, field_def: FieldDef, coordinate: str  # type: ignore[type-arg]
+        self,
+        selected: list[SelectedField],
+        code: str,
+        where: str,
+        directive: str,
+        field_def: FieldDef,
+        coordinate: str,
     ) -> None:
         external_parents: set[int] = set()
         for sel in selected:
@@ -231,7 +283,13 @@ class _Validator:
         # when it is external; nothing else is implicit.
         return False
 
-    def _check_override(self, type_def: TypeDef, field_def: FieldDef, coordinate: str, on_interface: bool) -> None:
+    def _check_override(
+        self,
+        type_def: TypeDef,
+        field_def: FieldDef,
+        coordinate: str,
+        on_interface: bool,
+    ) -> None:
         source = field_def.override
         if on_interface:
             self.fail(
@@ -267,7 +325,10 @@ class _Validator:
     def _check_externals_used(self) -> None:
         for type_def in self.sg.types.values():
             for field_def in type_def.fields.values():
-                if not field_def.external or (type_def.name, field_def.name) in self.sg.used_fields:
+                if (
+                    not field_def.external
+                    or (type_def.name, field_def.name) in self.sg.used_fields
+                ):
                     continue
                 if self._satisfies_interface(type_def, field_def.name):
                     continue
@@ -281,7 +342,9 @@ class _Validator:
 
     def _satisfies_interface(self, type_def: TypeDef, field_name: str) -> bool:
         return any(
-            field_name in self.sg.types[i].fields for i in type_def.interfaces if i in self.sg.types
+            field_name in self.sg.types[i].fields
+            for i in type_def.interfaces
+            if i in self.sg.types
         )
 
 

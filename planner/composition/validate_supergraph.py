@@ -15,11 +15,18 @@ from planner.composition.type_refs import named_type
 __all__ = ["validate_supergraph"]
 
 
-def validate_supergraph(model: SupergraphModel, subgraphs: Sequence[Subgraph]) -> list[CompositionError]:
+def validate_supergraph(
+    model: SupergraphModel, subgraphs: Sequence[Subgraph]
+) -> list[CompositionError]:
     errors: list[CompositionError] = []
     query = model.types.get("Query")
     if query is None or not query.fields:
-        errors.append(error("NO_QUERIES", "No queries found in any subgraph: a supergraph must have a query root type."))
+        errors.append(
+            error(
+                "NO_QUERIES",
+                "No queries found in any subgraph: a supergraph must have a query root type.",
+            )
+        )
         return errors
     errors.extend(_inaccessible(model))
     errors.extend(_interface_objects(model, subgraphs))
@@ -71,11 +78,17 @@ def _inaccessible(model: SupergraphModel) -> list[CompositionError]:
             if not visible and t.fields:
                 errors.append(_only_inaccessible(t, "fields"))
         elif t.kind == "INPUT_OBJECT":
-            visible_inputs = [v for v in t.input_fields.values() if not v.applied.inaccessible]
+            visible_inputs = [
+                v for v in t.input_fields.values() if not v.applied.inaccessible
+            ]
             for v in visible_inputs:
                 referenced(v.type, f"{t.name}.{v.name}")
             for v in t.input_fields.values():
-                if v.applied.inaccessible and v.type.endswith("!") and v.default is None:
+                if (
+                    v.applied.inaccessible
+                    and v.type.endswith("!")
+                    and v.default is None
+                ):
                     errors.append(
                         error(
                             "REQUIRED_INACCESSIBLE",
@@ -102,7 +115,13 @@ def _inaccessible(model: SupergraphModel) -> list[CompositionError]:
 
 
 def _only_inaccessible(t: MergedType, what: str) -> CompositionError:
-    kind = {"OBJECT": "Type", "INTERFACE": "Type", "INPUT_OBJECT": "Input object", "ENUM": "Enum", "UNION": "Union"}[t.kind]
+    kind = {
+        "OBJECT": "Type",
+        "INTERFACE": "Type",
+        "INPUT_OBJECT": "Input object",
+        "ENUM": "Enum",
+        "UNION": "Union",
+    }[t.kind]
     return error(
         "ONLY_INACCESSIBLE_CHILDREN",
         f'{kind} "{t.name}" is in the API schema but all of its {what} are @inaccessible.',
@@ -110,14 +129,24 @@ def _only_inaccessible(t: MergedType, what: str) -> CompositionError:
     )
 
 
-def _interface_objects(model: SupergraphModel, subgraphs: Sequence[Subgraph]) -> list[CompositionError]:
+def _interface_objects(
+    model: SupergraphModel, subgraphs: Sequence[Subgraph]
+) -> list[CompositionError]:
     errors: list[CompositionError] = []
     for t in model.types.values():
         if not any(j.interface_object for j in t.join_types):
             continue
-        as_object = [sg.name for sg in subgraphs if t.name in sg.types and sg.types[t.name].interface_object]
+        as_object = [
+            sg.name
+            for sg in subgraphs
+            if t.name in sg.types and sg.types[t.name].interface_object
+        ]
         as_interface = [
-            sg for sg in subgraphs if t.name in sg.types and sg.types[t.name].kind == "INTERFACE" and sg.types[t.name].keys
+            sg
+            for sg in subgraphs
+            if t.name in sg.types
+            and sg.types[t.name].kind == "INTERFACE"
+            and sg.types[t.name].keys
         ]
         if not as_interface:
             names = ", ".join(f'"{n}"' for n in as_object)
@@ -130,7 +159,9 @@ def _interface_objects(model: SupergraphModel, subgraphs: Sequence[Subgraph]) ->
                 )
             )
             continue
-        implementations = [n for n, other in model.types.items() if t.name in other.interfaces]
+        implementations = [
+            n for n, other in model.types.items() if t.name in other.interfaces
+        ]
         for sg in subgraphs:
             mine = sg.types.get(t.name)
             if mine is None or not mine.interface_object:
@@ -149,13 +180,19 @@ def _interface_objects(model: SupergraphModel, subgraphs: Sequence[Subgraph]) ->
     return errors
 
 
-def _entity_interfaces(model: SupergraphModel, subgraphs: Sequence[Subgraph]) -> list[CompositionError]:
+def _entity_interfaces(
+    model: SupergraphModel, subgraphs: Sequence[Subgraph]
+) -> list[CompositionError]:
     errors: list[CompositionError] = []
     for sg in subgraphs:
         for interface in sg.types.values():
             if interface.kind != "INTERFACE" or not interface.keys:
                 continue
-            supergraph_impls = [n for n, other in model.types.items() if interface.name in other.interfaces and other.kind == "OBJECT"]
+            supergraph_impls = [
+                n
+                for n, other in model.types.items()
+                if interface.name in other.interfaces and other.kind == "OBJECT"
+            ]
             missing = [n for n in supergraph_impls if n not in sg.types]
             if missing:
                 errors.append(
@@ -167,7 +204,9 @@ def _entity_interfaces(model: SupergraphModel, subgraphs: Sequence[Subgraph]) ->
                         interface.name,
                     )
                 )
-            for impl_name in [n for n, other in sg.types.items() if interface.name in other.interfaces]:
+            for impl_name in [
+                n for n, other in sg.types.items() if interface.name in other.interfaces
+            ]:
                 impl = sg.types[impl_name]
                 impl_keys = {" ".join(k.fields.split()) for k in impl.keys}
                 for key in interface.keys:
@@ -205,4 +244,6 @@ def _interface_fields(model: SupergraphModel) -> list[CompositionError]:
 
 def _and(names: Sequence[str]) -> str:
     quoted = [f'"{n}"' for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    return (
+        quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    )

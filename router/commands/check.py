@@ -28,20 +28,30 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", default="router.yaml", help="router.yaml path (default: %(default)s)")
+    parser.add_argument(
+        "--config",
+        default="router.yaml",
+        help="router.yaml path (default: %(default)s)",
+    )
     parser.add_argument(
         "--against",
         help="previous supergraph to diff the API schema against (default: router.yaml's supergraph.file; none if it does not exist)",
     )
     parser.add_argument("--format", choices=("text", "json", "github"), default="text")
-    parser.add_argument("--allow-breaking", action="store_true", help="exit 0 even when changes are breaking")
+    parser.add_argument(
+        "--allow-breaking",
+        action="store_true",
+        help="exit 0 even when changes are breaking",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config, base_dir = load(args.config)
     result, files = compose_from_config(config, base_dir)
-    against = args.against or (str(base_dir / config.supergraph.file) if config.supergraph.file else None)
+    against = args.against or (
+        str(base_dir / config.supergraph.file) if config.supergraph.file else None
+    )
     changes: list[SchemaChange] = []
     baseline: str | None = None
     if result.supergraph_sdl is not None and against is not None:
@@ -63,21 +73,35 @@ def _diff(previous: Path, new_sdl: str) -> list[SchemaChange]:
     try:
         old = load_supergraph(previous.read_text(encoding="utf-8")).api_schema
     except SupergraphError as exc:
-        raise CommandError(f"--against {previous}: {exc.message} ({exc.code})") from None
+        raise CommandError(
+            f"--against {previous}: {exc.message} ({exc.code})"
+        ) from None
     except OSError as exc:
-        raise CommandError(f"--against {previous}: cannot read: {exc.strerror}") from None
+        raise CommandError(
+            f"--against {previous}: cannot read: {exc.strerror}"
+        ) from None
     new = load_supergraph(new_sdl).api_schema
     return diff_schemas(old, new)
 
 
 def _counts(changes: list[SchemaChange]) -> dict[str, int]:
-    return {level.name: sum(1 for c in changes if c.criticality is level) for level in Criticality}
+    return {
+        level.name: sum(1 for c in changes if c.criticality is level)
+        for level in Criticality
+    }
 
 
-def _text(result: CompositionResult, changes: list[SchemaChange], files: dict[str, str], baseline: str | None) -> str:
+def _text(
+    result: CompositionResult,
+    changes: list[SchemaChange],
+    files: dict[str, str],
+    baseline: str | None,
+) -> str:
     lines = [format_error(e, files) for e in result.errors]
     lines += [f"hint[{h.code}]: {h.message}" for h in result.hints]
-    lines += [f"{c.criticality.name} {c.code} {c.coordinate}: {c.message}" for c in changes]
+    lines += [
+        f"{c.criticality.name} {c.code} {c.coordinate}: {c.message}" for c in changes
+    ]
     if result.errors:
         lines.append(f"composition failed with {len(result.errors)} error(s)")
     elif baseline is None:
@@ -97,21 +121,37 @@ def _error_json(err: CompositionError) -> dict[str, Any]:
         "message": err.message,
         "subgraphs": list(err.subgraphs),
         "coordinate": err.coordinate,
-        "locations": [{"subgraph": s, "line": line, "column": col} for s, line, col in err.locations],
+        "locations": [
+            {"subgraph": s, "line": line, "column": col}
+            for s, line, col in err.locations
+        ],
     }
 
 
-def _json(result: CompositionResult, changes: list[SchemaChange], files: dict[str, str], baseline: str | None) -> str:
+def _json(
+    result: CompositionResult,
+    changes: list[SchemaChange],
+    files: dict[str, str],
+    baseline: str | None,
+) -> str:
     counts = _counts(changes)
     return json.dumps(
         {
             "ok": not result.errors and not counts["BREAKING"],
             "composed": not result.errors,
             "errors": [_error_json(e) for e in result.errors],
-            "hints": [{"code": h.code, "message": h.message, "coordinate": h.coordinate} for h in result.hints],
+            "hints": [
+                {"code": h.code, "message": h.message, "coordinate": h.coordinate}
+                for h in result.hints
+            ],
             "against": baseline,
             "changes": [
-                {"criticality": c.criticality.name, "code": c.code, "coordinate": c.coordinate, "message": c.message}
+                {
+                    "criticality": c.criticality.name,
+                    "code": c.code,
+                    "coordinate": c.coordinate,
+                    "message": c.message,
+                }
                 for c in changes
             ],
             "counts": counts,
@@ -128,22 +168,44 @@ def _escape_property(text: str) -> str:
     return _escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _github(result: CompositionResult, changes: list[SchemaChange], files: dict[str, str], baseline: str | None) -> str:
+def _github(
+    result: CompositionResult,
+    changes: list[SchemaChange],
+    files: dict[str, str],
+    baseline: str | None,
+) -> str:
     lines = []
     for err in result.errors:
         props = [f"title={_escape_property(err.code)}"]
         if err.locations:
             subgraph, row, column = err.locations[0]
             if subgraph in files:
-                props = [f"file={_escape_property(files[subgraph])}", f"line={row}", f"col={column}", *props]
+                props = [
+                    f"file={_escape_property(files[subgraph])}",
+                    f"line={row}",
+                    f"col={column}",
+                    *props,
+                ]
         lines.append(f"::error {','.join(props)}::{_escape(err.message)}")
     for hint in result.hints:
-        lines.append(f"::notice title={_escape_property(hint.code)}::{_escape(hint.message)}")
-    level = {Criticality.BREAKING: "error", Criticality.DANGEROUS: "warning", Criticality.SAFE: "notice"}
+        lines.append(
+            f"::notice title={_escape_property(hint.code)}::{_escape(hint.message)}"
+        )
+    level = {
+        Criticality.BREAKING: "error",
+        Criticality.DANGEROUS: "warning",
+        Criticality.SAFE: "notice",
+    }
     for change in changes:
         title = _escape_property(f"{change.criticality.name} {change.code}")
-        lines.append(f"::{level[change.criticality]} title={title}::{_escape(f'{change.coordinate}: {change.message}')}")
-    lines.append(_text(result, [], files, baseline).splitlines()[-1] if not changes else _summary(changes, baseline))
+        lines.append(
+            f"::{level[change.criticality]} title={title}::{_escape(f'{change.coordinate}: {change.message}')}"
+        )
+    lines.append(
+        _text(result, [], files, baseline).splitlines()[-1]
+        if not changes
+        else _summary(changes, baseline)
+    )
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +28,9 @@ def load(path: str) -> tuple[RouterConfig, Path]:
         raise CommandError(str(exc)) from None
 
 
-def compose_from_config(config: RouterConfig, base_dir: Path) -> tuple[CompositionResult, dict[str, str]]:
+def compose_from_config(
+    config: RouterConfig, base_dir: Path
+) -> tuple[CompositionResult, dict[str, str]]:
     """Composes the registry; also returns subgraph name -> schema file (for error locations)."""
     if not config.subgraphs:
         raise CommandError("router.yaml has no 'subgraphs' section: nothing to compose")
@@ -36,7 +39,7 @@ def compose_from_config(config: RouterConfig, base_dir: Path) -> tuple[Compositi
     except RegistryError as exc:
         raise CommandError(str(exc)) from None
     files = {
-        name: str(entry.schema_.file)
+        name: os.path.relpath(base_dir / str(entry.schema_.file))
         for name, entry in config.subgraphs.items()
         if entry.schema_ is not None and entry.schema_.file
     }
@@ -45,7 +48,13 @@ def compose_from_config(config: RouterConfig, base_dir: Path) -> tuple[Compositi
 
 def format_error(err: CompositionError, files: dict[str, str]) -> str:
     where = ", ".join(err.subgraphs)
-    line = f"error[{err.code}]" + (f" ({where})" if where else "") + f": {err.message}"
+    # Messages about one subgraph already start with "[name]", as Apollo words them.
+    named = len(err.subgraphs) == 1 and err.message.startswith(f"[{err.subgraphs[0]}]")
+    line = (
+        f"error[{err.code}]"
+        + (f" ({where})" if where and not named else "")
+        + f": {err.message}"
+    )
     for subgraph, row, column in err.locations:
         line += f"\n  --> {files.get(subgraph, subgraph)}:{row}:{column}"
     return line

@@ -17,9 +17,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="compose router.yaml's subgraphs into a supergraph",
         description="Compose the subgraphs registered in router.yaml into a supergraph (Apollo join-spec format).",
     )
-    parser.add_argument("--config", default="router.yaml", help="router.yaml path (default: %(default)s)")
-    parser.add_argument("-o", "--output", help="write the supergraph here instead of stdout")
-    parser.add_argument("--quiet", action="store_true", help="do not print composition hints")
+    parser.add_argument(
+        "--config",
+        default="router.yaml",
+        help="router.yaml path (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-o", "--output", help="write the supergraph here instead of stdout"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="do not print composition hints"
+    )
     parser.set_defaults(run=run)
 
 

@@ -22,7 +22,9 @@ class ConfigError(Exception):
     """router.yaml is unreadable or invalid; the message names the dotted key."""
 
 
-def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> RouterConfig:
+def load_config(
+    path: str | Path, environ: Mapping[str, str] | None = None
+) -> RouterConfig:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -30,7 +32,9 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> R
     return parse_config(text, environ, source=str(path))
 
 
-def parse_config(text: str, environ: Mapping[str, str] | None = None, source: str = "router.yaml") -> RouterConfig:
+def parse_config(
+    text: str, environ: Mapping[str, str] | None = None, source: str = "router.yaml"
+) -> RouterConfig:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -48,19 +52,27 @@ def parse_config(text: str, environ: Mapping[str, str] | None = None, source: st
 
 def _expand(value: Any, environ: Mapping[str, str], source: str, path: str) -> Any:
     if isinstance(value, str):
+
         def substitute(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
             if name in environ:
                 return environ[name]
             if default is not None:
                 return default
-            raise ConfigError(f"{source}: {path or '(top level)'}: environment variable {name} is not set")
+            raise ConfigError(
+                f"{source}: {path or '(top level)'}: environment variable {name} is not set"
+            )
 
         return _ENV.sub(substitute, value)
     if isinstance(value, dict):
-        return {k: _expand(v, environ, source, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        return {
+            k: _expand(v, environ, source, f"{path}.{k}" if path else str(k))
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_expand(v, environ, source, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [
+            _expand(v, environ, source, f"{path}[{i}]") for i, v in enumerate(value)
+        ]
     return value
 
 
@@ -74,6 +86,10 @@ def _describe(exc: ValidationError, source: str) -> str:
         else:
             message = err["msg"].removeprefix("Value error, ")
         got = err.get("input")
-        detail = f" (got {got!r})" if err["type"] != "extra_forbidden" and not isinstance(got, dict) else ""
+        detail = (
+            f" (got {got!r})"
+            if err["type"] != "extra_forbidden" and not isinstance(got, dict)
+            else ""
+        )
         lines.append(f"{source}: {path}: {message}{detail}")
     return "\n".join(lines)

@@ -25,7 +25,9 @@ class SupergraphConfig(_Strict):
     listen: str = "127.0.0.1:4000"
     path: str = "/graphql"
     introspection: bool = True
-    file: str | None = None  # a composed supergraph; without it, compose from `subgraphs` at start-up
+    file: str | None = (
+        None  # a composed supergraph; without it, compose from `subgraphs` at start-up
+    )
 
 
 class SubgraphSchemaSource(_Strict):
