@@ -11,6 +11,7 @@ import re
 from planner.composition.errors import error_at
 from planner.composition.field_sets import (
     FieldSetError,
+    SelectedField,
     parse_field_set,
     walk_field_set,
 )
