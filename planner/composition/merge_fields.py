@@ -343,6 +343,12 @@ class FieldMerger:
                 override_label=f.override_label,
             )
             if overrider is not None:
+                self._override_hint(
+                    f"{t.name}.{f.name}",
+                    sg.name,
+                    overrider,
+                    (t.name, f.name) in sg.used_fields,
+                )
                 if overrider.override_label:
                     join.override_label = overrider.override_label
                 elif (t.name, f.name) in sg.used_fields:
@@ -351,6 +357,22 @@ class FieldMerger:
                     continue
             joins.append(join)
         return joins
+
+    def _override_hint(
+        self, coordinate: str, source: str, overrider: FieldDef, used: bool
+    ) -> None:
+        if overrider.override_label:
+            self.m.hint(
+                "OVERRIDE_MIGRATION_IN_PROGRESS",
+                f'Field "{coordinate}" is currently being migrated with progressive @override. Once the migration is complete, remove the field from subgraph "{source}".',
+                coordinate,
+            )
+        elif not used:
+            self.m.hint(
+                "OVERRIDDEN_FIELD_CAN_BE_REMOVED",
+                f'Field "{coordinate}" on subgraph "{source}" is overridden. Consider removing it.',
+                coordinate,
+            )
 
     def add_interface_object_fields(self) -> None:
         """Fields an @interfaceObject adds to an interface also exist on every implementation."""
