@@ -13,9 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from graphql import ConstValueNode, DirectiveNode, value_from_ast_untyped
+from graphql import DirectiveNode, value_from_ast_untyped
 
-__all__ = ["FEDERATION_DIRECTIVES", "FederationLink", "LinkError", "read_links"]
+__all__ = [
+    "FEDERATION_DIRECTIVES",
+    "FederationLink",
+    "LinkError",
+    "directive_args",
+    "read_links",
+]
 
 FEDERATION_URL = "https://specs.apollo.dev/federation/"
 LINK_URL = "https://specs.apollo.dev/link/"
@@ -85,7 +91,7 @@ class FederationLink:
         return canonical
 
 
-def _link_args(node: DirectiveNode) -> dict[str, object]:
+def directive_args(node: DirectiveNode) -> dict[str, object]:
     return {a.name.value: value_from_ast_untyped(a.value) for a in node.arguments or ()}
 
 
@@ -95,7 +101,7 @@ def read_links(schema_directives: list[DirectiveNode]) -> FederationLink:
     for node in schema_directives:
         if node.name.value != "link":
             continue
-        args = _link_args(node)
+        args = directive_args(node)
         url = args.get("url")
         if not isinstance(url, str):
             raise LinkError(
@@ -175,7 +181,3 @@ def _imports(
                 f'Cannot import unknown element "{name}" from federation v{version[0]}.{version[1]}.',
             )
     return {"directives": directives, "types": types}
-
-
-def parse_value(node: ConstValueNode) -> object:
-    return value_from_ast_untyped(node)

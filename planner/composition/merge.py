@@ -141,7 +141,7 @@ class _Merger:
             for sg, t in defs:
                 by_kind.setdefault(t.kind, []).append(sg.name)
             parts = [
-                f"{_KIND_LABEL[k]} in {_subgraph_list(v)}" for k, v in by_kind.items()
+                f"{_KIND_LABEL[k]} in {subgraph_list(v)}" for k, v in by_kind.items()
             ]
             self.errors.append(
                 error(
@@ -156,7 +156,7 @@ class _Merger:
         merged = MergedType(
             name=name,
             kind=kind,
-            description=_pick_description([t.description for _, t in defs]),
+            description=pick_description([t.description for _, t in defs]),
             applied=merge_applied([t.applied for _, t in defs]),
         )
         for sg, t in defs:
@@ -290,7 +290,7 @@ class _Merger:
                 self.errors.append(
                     error(
                         "ENUM_VALUE_MISMATCH",
-                        f'Enum type "{name}" is used as both input type (for example, as type of "{as_input}") and output type (for example, as type of "{as_output}"), but value "{value}" is not defined in all the subgraphs defining "{name}": "{value}" is defined in {_subgraph_list([sg.name for sg, _ in having])} but not in {_subgraph_list(missing)}',
+                        f'Enum type "{name}" is used as both input type (for example, as type of "{as_input}") and output type (for example, as type of "{as_output}"), but value "{value}" is not defined in all the subgraphs defining "{name}": "{value}" is defined in {subgraph_list([sg.name for sg, _ in having])} but not in {subgraph_list(missing)}',
                         tuple(sg.name for sg, _ in defs),
                         name,
                     )
@@ -299,19 +299,19 @@ class _Merger:
             if missing and as_input:
                 self.hint(
                     "INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM",
-                    f'Value "{value}" of enum type "{name}" will not be part of the supergraph as it is not defined in all the subgraphs defining "{name}": "{value}" is defined in {_subgraph_list([sg.name for sg, _ in having])} but not in {_subgraph_list(missing)}',
+                    f'Value "{value}" of enum type "{name}" will not be part of the supergraph as it is not defined in all the subgraphs defining "{name}": "{value}" is defined in {subgraph_list([sg.name for sg, _ in having])} but not in {subgraph_list(missing)}',
                     f"{name}.{value}",
                 )
                 continue
             if missing:
                 self.hint(
                     "INCONSISTENT_ENUM_VALUE_FOR_OUTPUT_ENUM",
-                    f'Value "{value}" of enum type "{name}" has been added to the supergraph but is only defined in a subset of the subgraphs defining "{name}": "{value}" is defined in {_subgraph_list([sg.name for sg, _ in having])} but not in {_subgraph_list(missing)}',
+                    f'Value "{value}" of enum type "{name}" has been added to the supergraph but is only defined in a subset of the subgraphs defining "{name}": "{value}" is defined in {subgraph_list([sg.name for sg, _ in having])} but not in {subgraph_list(missing)}',
                     f"{name}.{value}",
                 )
             merged.values[value] = MergedEnumValue(
                 value,
-                _pick_description([v.description for _, v in having]),
+                pick_description([v.description for _, v in having]),
                 merge_applied([v.applied for _, v in having]),
                 [self.graph[sg.name] for sg, _ in having],
             )
@@ -350,7 +350,7 @@ class _Merger:
                     self.errors.append(
                         error(
                             "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
-                            f'Input object field "{coordinate}" is required in some subgraphs but does not appear in all subgraphs: it is required in {_subgraph_list(required)} but does not appear in {_subgraph_list(missing)}',
+                            f'Input object field "{coordinate}" is required in some subgraphs but does not appear in all subgraphs: it is required in {subgraph_list(required)} but does not appear in {subgraph_list(missing)}',
                             tuple(sg.name for sg, _ in defs),
                             coordinate,
                         )
@@ -358,7 +358,7 @@ class _Merger:
                 else:
                     self.hint(
                         "INCONSISTENT_INPUT_OBJECT_FIELD",
-                        f'Input object field "{field_name}" will not be added to "{name}" in the supergraph as it does not appear in all subgraphs: it is defined in {_subgraph_list([sg.name for sg, _ in having])} but not in {_subgraph_list(missing)}',
+                        f'Input object field "{field_name}" will not be added to "{name}" in the supergraph as it does not appear in all subgraphs: it is defined in {subgraph_list([sg.name for sg, _ in having])} but not in {subgraph_list(missing)}',
                         coordinate,
                     )
                 continue
@@ -402,7 +402,7 @@ class _Merger:
         merged_type = self.relations.most_specific(refs)
         if merged_type is None:
             detail = " but ".join(
-                f'type "{ref}" in {_subgraph_list(names)}'
+                f'type "{ref}" in {subgraph_list(names)}'
                 for ref, names in _group(having, "type")
             )
             self.errors.append(
@@ -418,9 +418,9 @@ class _Merger:
         if len(defaults) > 1:
             detail = " but ".join(
                 (
-                    f"default value {d} in {_subgraph_list(n)}"
+                    f"default value {d} in {subgraph_list(n)}"
                     if d is not None
-                    else f"no default value in {_subgraph_list(n)}"
+                    else f"no default value in {subgraph_list(n)}"
                 )
                 for d, n in _group(having, "default")
             )
@@ -438,7 +438,7 @@ class _Merger:
             name=first.name,  # type: ignore[attr-defined]
             type=merged_type,
             default=defaults.pop(),
-            description=_pick_description([v.description for v in values]),  # type: ignore[attr-defined]
+            description=pick_description([v.description for v in values]),  # type: ignore[attr-defined]
             applied=merge_applied([v.applied for v in values]),  # type: ignore[attr-defined]
         )
 
@@ -452,28 +452,20 @@ def _group(
     return list(groups.items())
 
 
-def _subgraph_list(names: Sequence[str]) -> str:
+def subgraph_list(names: Sequence[str]) -> str:
     quoted = [f'"{n}"' for n in names]
     if len(quoted) == 1:
         return f"subgraph {quoted[0]}"
     return "subgraphs " + ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def subgraph_list(names: Sequence[str]) -> str:
-    return _subgraph_list(names)
-
-
-def _pick_description(descriptions: Sequence[str | None]) -> str | None:
+def pick_description(descriptions: Sequence[str | None]) -> str | None:
     present = [d for d in descriptions if d]
     if not present:
         return None
     counts = Counter(present)
     best = max(counts.values())
     return next(d for d in present if counts[d] == best)
-
-
-def pick_description(descriptions: Sequence[str | None]) -> str | None:
-    return _pick_description(descriptions)
 
 
 def merge_applied(applied: Sequence[Applied]) -> Applied:

@@ -54,9 +54,9 @@ from graphql.type.scalars import specified_scalar_types
 
 from planner.composition.errors import error_at
 from planner.composition.links import (
-    FEDERATION_DIRECTIVES,
     FederationLink,
     LinkError,
+    directive_args,
     read_links,
 )
 from planner.composition.print_value import print_value
@@ -156,8 +156,6 @@ def _composed_directives(
     directives: list[DirectiveNode], link: FederationLink
 ) -> dict[str, str]:
     """`@composeDirective(name: "@x")` names -> the url of the non-federation @link importing them."""
-    from graphql import value_from_ast_untyped
-
     compose_names = {
         local
         for local, canonical in link.directives.items()
@@ -167,13 +165,12 @@ def _composed_directives(
     for d in directives:
         if d.name.value != "link":
             continue
-        args = {
-            a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()
-        }
+        args = directive_args(d)
         url = args.get("url")
         if not isinstance(url, str) or "specs.apollo.dev/federation/" in url:
             continue
-        for item in args.get("import") or []:
+        imported = args.get("import")
+        for item in imported if isinstance(imported, list) else []:
             name = (
                 item
                 if isinstance(item, str)
@@ -186,9 +183,7 @@ def _composed_directives(
     composed: dict[str, str] = {}
     for d in directives:
         if d.name.value in compose_names:
-            args = {
-                a.name.value: value_from_ast_untyped(a.value) for a in d.arguments or ()
-            }
+            args = directive_args(d)
             name = str(args.get("name", "")).lstrip("@")
             if name in imports:
                 composed[name] = imports[name]
@@ -410,7 +405,7 @@ class _SubgraphReader:
                     canonical = name
                 if canonical is None:
                     continue
-                args = {a.name.value: _literal(a.value) for a in d.arguments or ()}
+                args = directive_args(d)
                 found.append((canonical, args))
         return found
 
@@ -545,12 +540,6 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _literal(node: Any) -> Any:
-    from graphql import value_from_ast_untyped
-
-    return value_from_ast_untyped(node)
-
-
 def _kind(named: GraphQLNamedType) -> str:
     if isinstance(named, GraphQLObjectType):
         return "OBJECT"
@@ -564,6 +553,3 @@ def _kind(named: GraphQLNamedType) -> str:
         return "INPUT_OBJECT"
     assert isinstance(named, GraphQLScalarType)
     return "SCALAR"
-
-
-_ = FEDERATION_DIRECTIVES  # re-exported for validators that check versions

@@ -270,19 +270,12 @@ class _Validator:
                 continue
             if any(d < sel.depth for d in external_parents):
                 continue
-            if self._implicitly_external(sel.parent, sel.field):
-                continue
             self.fail(
                 code,
                 f'{where}: field "{sel.parent.name}.{sel.field.name}" should not be part of a {directive} since it is already provided by this subgraph (it is not marked @external)',
                 field_def.node,
                 coordinate,
             )
-
-    def _implicitly_external(self, parent: TypeDef, field_def: FieldDef) -> bool:
-        # A key field of an entity may appear in @requires/@provides without @external in fed 2 only
-        # when it is external; nothing else is implicit.
-        return False
 
     def _check_override(
         self,
