@@ -1,0 +1,172 @@
+"""Query plan nodes: what the planner produces and the executor walks.
+
+Frozen dataclasses mirroring Apollo's plan format (QUERY_PLANNING.md §3), so plans print
+in Apollo's text form (``planner.printer``) and serialise to Apollo's JSON form
+(``planner.plan_json``). ``Defer`` and ``Subscription`` exist so the format has room for
+them; the planner does not produce them yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Union
+
+__all__ = [
+    "Condition",
+    "Defer",
+    "DeferredBlock",
+    "DeferredDependency",
+    "Fetch",
+    "FetchRewrite",
+    "Flatten",
+    "KeyRenamer",
+    "Parallel",
+    "PlanNode",
+    "PrimaryBlock",
+    "QueryPlan",
+    "RequiredField",
+    "RequiredFragment",
+    "RequiredSelection",
+    "Sequence",
+    "Subscription",
+    "ValueSetter",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredField:
+    """A field of a fetch's ``requires``: copied from stored data into a representation."""
+
+    name: str
+    selections: tuple[RequiredSelection, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredFragment:
+    """``... on T { ... }`` in ``requires``: applies to objects whose ``__typename`` is T
+    (or a subtype of T)."""
+
+    type_condition: str | None
+    selections: tuple[RequiredSelection, ...]
+
+
+RequiredSelection = Union[RequiredField, RequiredFragment]
+
+
+@dataclass(frozen=True, slots=True)
+class ValueSetter:
+    """Sets the value at ``path`` (``"... on T"`` steps match by ``__typename``)."""
+
+    path: tuple[str, ...]
+    set_value_to: object
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRenamer:
+    """Renames the key at ``path`` to ``rename_key_to``."""
+
+    path: tuple[str, ...]
+    rename_key_to: str
+
+
+FetchRewrite = Union[ValueSetter, KeyRenamer]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """One subgraph request.
+
+    Without ``requires`` it is a root fetch, merged at the cursor; with it, an
+    ``_entities`` fetch whose representations are ``requires`` projected onto each object
+    at the cursor. ``operation`` is the exact GraphQL text sent to the subgraph.
+    """
+
+    service_name: str
+    operation: str
+    operation_name: str | None
+    operation_kind: Literal["query", "mutation", "subscription"]
+    variable_usages: tuple[str, ...] = ()
+    requires: tuple[RequiredSelection, ...] | None = None
+    input_rewrites: tuple[FetchRewrite, ...] = ()
+    output_rewrites: tuple[FetchRewrite, ...] = ()
+    context_rewrites: tuple[FetchRewrite, ...] = ()
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Flatten:
+    """Runs ``node`` on every object reached by ``path`` (``"@"`` = each list item)."""
+
+    path: tuple[str, ...]
+    node: PlanNode
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    """Children in order; each sees what earlier ones merged."""
+
+    nodes: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Parallel:
+    """Children concurrently, on the same input data."""
+
+    nodes: tuple[PlanNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Runs ``if_clause`` when the boolean variable ``condition`` is true, else
+    ``else_clause`` (either may be absent)."""
+
+    condition: str
+    if_clause: PlanNode | None = None
+    else_clause: PlanNode | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredDependency:
+    id: str
+    defer_label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryBlock:
+    subselection: str | None = None
+    node: PlanNode | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredBlock:
+    depends: tuple[DeferredDependency, ...]
+    query_path: tuple[str, ...]
+    label: str | None = None
+    subselection: str | None = None
+    node: PlanNode | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Defer:
+    """Incremental delivery (reserved: the planner does not emit it yet)."""
+
+    primary: PrimaryBlock
+    deferred: tuple[DeferredBlock, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A subscription and its per-event enrichment (reserved: not emitted yet)."""
+
+    primary: Fetch
+    rest: PlanNode | None = None
+
+
+PlanNode = Union[Sequence, Parallel, Fetch, Flatten, Condition, Defer, Subscription]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """A whole plan; ``node`` is None when nothing needs fetching (e.g. introspection)."""
+
+    node: PlanNode | None = None
