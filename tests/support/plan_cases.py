@@ -17,9 +17,16 @@ whose `graph.yaml` lists the subgraphs). Either way the folder of the SDLs also 
   (planning returns a plan within `max_seconds`, required then);
 - `port_note`: why we deliberately differ from Apollo, if we do;
 - `apollo_note`: where Apollo's plan is not the shape the sentence describes, and why;
-- `execution`: subgraph traffic and the client response, for the runtime tests
-  (`requests` per service in plan order, each with its expected `variables` subset and
-  canned `response`, plus the expected `response` to the client).
+- `fetch_details: true`: the point is in what the text form does not print (variable
+  usages, input and output rewrites), so Apollo's JSON plan is kept too (`plan.json`,
+  `plan-<id>.json`) and each fetch's details are compared with ours;
+- `execution`: runs of the plan against mock subgraphs, for the runtime tests. Each run
+  names its `operation` (id), optionally a `name` and client `variables`, lists the
+  subgraph `requests` in plan order (`service`; `variables` the request must carry,
+  `representations` in full and in order; the canned `response` body; `http_status`,
+  200 unless given) and the client `response` expected: `data` exactly, key order
+  included, and `errors` one for one, each matching on the keys it gives (`message`,
+  `path`, `extensions` entries); `{}` matches any error.
 """
 
 from __future__ import annotations
@@ -65,9 +72,12 @@ _OPTIONAL_KEYS = {
     "max_seconds",
     "port_note",
     "apollo_note",
+    "fetch_details",
     "execution",
 }
 _OPERATION_KEYS = {"id", "query", "operation_name", "override_labels"}
+_RUN_KEYS = {"operation", "name", "variables", "requests", "response"}
+_REQUEST_KEYS = {"service", "variables", "response", "http_status"}
 
 Expectation = Literal["plan_text", "valid_plan"]
 
@@ -101,8 +111,16 @@ class PlanOperation:
     override_labels: frozenset[str]
     plan_path: Path
 
+    @property
+    def plan_json_path(self) -> Path:
+        return self.plan_path.with_suffix(".json")
+
     def expected_plan(self) -> str:
         return self.plan_path.read_text(encoding="utf-8")
+
+    def expected_plan_json(self) -> dict[str, Any]:
+        plan: dict[str, Any] = json.loads(self.plan_json_path.read_text("utf-8"))
+        return plan
 
     def oracle_input(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"query": self.query}
@@ -126,7 +144,8 @@ class ScenarioCase:
     max_seconds: float | None
     port_note: str | None
     apollo_note: str | None
-    execution: Mapping[str, Any] | None
+    fetch_details: bool
+    execution: tuple[Mapping[str, Any], ...]
 
     @property
     def number(self) -> int:
@@ -228,6 +247,38 @@ def _read_operations(path: Path, raw: object, where: Path) -> tuple[PlanOperatio
     return tuple(operations)
 
 
+def _read_execution(
+    raw: object, operations: Sequence[PlanOperation], where: Path
+) -> tuple[Mapping[str, Any], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise ValueError(f"{where}: execution must be a non-empty list of runs")
+    ids = {op.id for op in operations}
+    for index, run in enumerate(raw):
+        if not isinstance(run, dict) or run.get("operation") not in ids:
+            raise ValueError(f"{where}: execution run {index} needs an operation id")
+        unknown = set(run) - _RUN_KEYS
+        if unknown or not isinstance(run.get("response"), dict):
+            raise ValueError(
+                f"{where}: execution run {index}: unknown keys {sorted(unknown)} "
+                "or no response"
+            )
+        requests = run.get("requests")
+        if not isinstance(requests, list) or not all(
+            isinstance(r, dict)
+            and isinstance(r.get("service"), str)
+            and "response" in r
+            and not set(r) - _REQUEST_KEYS
+            for r in requests
+        ):
+            raise ValueError(
+                f"{where}: execution run {index}: requests must be mappings with "
+                f"service and response (keys among {sorted(_REQUEST_KEYS)})"
+            )
+    return tuple(raw)
+
+
 def load_scenario(path: Path) -> ScenarioCase:
     """Read one scenario folder; a malformed one raises ValueError naming the file."""
     spec_path = path / "case.yaml"
@@ -257,19 +308,19 @@ def load_scenario(path: Path) -> ScenarioCase:
     max_seconds = spec.get("max_seconds")
     if (expect == "valid_plan") != (max_seconds is not None):
         raise ValueError(f"{spec_path}: max_seconds goes with expect: valid_plan")
-    execution = spec.get("execution")
-    if execution is not None and not isinstance(execution, dict):
-        raise ValueError(f"{spec_path}: execution must be a mapping")
+    operations = _read_operations(path, spec["operations"], spec_path)
+    execution = _read_execution(spec.get("execution"), operations, spec_path)
     return ScenarioCase(
         name=path.name,
         path=path,
         title=str(spec["title"]),
         graph=graph,
-        operations=_read_operations(path, spec["operations"], spec_path),
+        operations=operations,
         expect=expect,
         max_seconds=None if max_seconds is None else float(max_seconds),
         port_note=spec.get("port_note"),
         apollo_note=spec.get("apollo_note"),
+        fetch_details=bool(spec.get("fetch_details", False)),
         execution=execution,
     )
 

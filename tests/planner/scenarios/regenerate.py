@@ -12,6 +12,7 @@ composer's supergraph differs from Apollo's.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -56,8 +57,11 @@ def main(argv: list[str]) -> int:
     if not _compose(graphs):
         return 1
     batches: dict[Path, list[PlanOperation]] = {g.path: [] for g in graphs}
+    keep_json: set[Path] = set()
     for case in cases:
         batches[case.graph.path].extend(case.operations)
+        if case.fetch_details:
+            keep_json.update(op.plan_path for op in case.operations)
     results = plan_with_apollo(
         [(g.supergraph_sdl(), batches[g.path]) for g in graphs]
     )
@@ -70,6 +74,10 @@ def main(argv: list[str]) -> int:
                 failed = True
                 continue
             operation.plan_path.write_text(plan["text"] + "\n", encoding="utf-8")
+            if operation.plan_path in keep_json:
+                operation.plan_json_path.write_text(
+                    json.dumps(plan["plan"], indent=2) + "\n", encoding="utf-8"
+                )
             print(f"{where}: {plan['ms']:.0f} ms")
     return 1 if failed else 0
 
