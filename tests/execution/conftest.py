@@ -1,0 +1,355 @@
+"""Execution tests: hand-picked plans run against real subgraphs on loopback.
+
+The example subgraphs run as real processes (`python -m subgraphs.<name> --port 0`), one
+set for the session. Plans come from `apollo_plans.json` (Apollo's planner's JSON plans for
+`cases.json`, checked by `test_execution_apollo_plans.py`) or are written by hand.
+Misbehaving subgraphs are small aiohttp apps started inside the test (`loopback_app`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from aiohttp import web
+from graphql import parse, validate
+
+from planner.query_plan import (
+    Condition,
+    Fetch,
+    Flatten,
+    KeyRenamer,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    RequiredField,
+    RequiredFragment,
+    RequiredSelection,
+    Sequence,
+    ValueSetter,
+)
+from planner.supergraph import load_supergraph
+from planner.supergraph.model import Supergraph
+from router.execution import (
+    ResponseShaper,
+    SubgraphClient,
+    SubgraphEndpoint,
+    execute_plan,
+)
+
+HERE = Path(__file__).parent
+REPO = HERE.parents[1]
+SUBGRAPH_NAMES = ("users", "products", "reviews", "inventory", "orders")
+_START_TIMEOUT = 20.0
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+# --- Apollo's JSON plan format -> our plan dataclasses --------------------------------
+
+
+def _required(selections: list[dict[str, Any]]) -> tuple[RequiredSelection, ...]:
+    out: list[RequiredSelection] = []
+    for selection in selections:
+        if selection["kind"] == "Field":
+            out.append(
+                RequiredField(
+                    selection["name"], _required(selection.get("selections") or [])
+                )
+            )
+        else:
+            out.append(
+                RequiredFragment(
+                    selection.get("typeCondition"), _required(selection["selections"])
+                )
+            )
+    return tuple(out)
+
+
+def _rewrites(items: list[dict[str, Any]] | None) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for item in items or ():
+        if item["kind"] == "ValueSetter":
+            out.append(ValueSetter(tuple(item["path"]), item["setValueTo"]))
+        else:
+            out.append(KeyRenamer(tuple(item["path"]), item["renameKeyTo"]))
+    return tuple(out)
+
+
+def _node(obj: dict[str, Any]) -> PlanNode:
+    kind = obj["kind"]
+    if kind == "Sequence":
+        return Sequence(tuple(_node(child) for child in obj["nodes"]))
+    if kind == "Parallel":
+        return Parallel(tuple(_node(child) for child in obj["nodes"]))
+    if kind == "Flatten":
+        return Flatten(tuple(obj["path"]), _node(obj["node"]))
+    if kind == "Condition":
+        return Condition(
+            obj["condition"],
+            _node(obj["ifClause"]) if obj.get("ifClause") else None,
+            _node(obj["elseClause"]) if obj.get("elseClause") else None,
+        )
+    assert kind == "Fetch", kind
+    requires = obj.get("requires")
+    return Fetch(
+        service_name=obj["serviceName"],
+        operation=obj["operation"],
+        operation_name=obj.get("operationName"),
+        operation_kind=obj["operationKind"],
+        variable_usages=tuple(obj.get("variableUsages") or ()),
+        requires=None if requires is None else _required(requires),
+        input_rewrites=_rewrites(obj.get("inputRewrites")),
+        output_rewrites=_rewrites(obj.get("outputRewrites")),
+        id=obj.get("id"),
+    )
+
+
+def plan_from_apollo(obj: dict[str, Any]) -> QueryPlan:
+    return QueryPlan(_node(obj["node"]) if obj.get("node") else None)
+
+
+@pytest.fixture(scope="session")
+def cases() -> dict[str, dict[str, Any]]:
+    """`cases.json` with each case's stored Apollo plan under "plan"."""
+    queries = json.loads((HERE / "cases.json").read_text())
+    plans = json.loads((HERE / "apollo_plans.json").read_text())
+    return {
+        name: {**case, "plan": plan_from_apollo(plans[name])}
+        for name, case in queries.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def supergraph() -> Supergraph:
+    return load_supergraph((REPO / "supergraph.graphql").read_text())
+
+
+# --- the example subgraphs as processes -----------------------------------------------
+
+
+class _Process:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"subgraphs.{name}", "--port", "0"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.url = ""
+
+    def wait_ready(self) -> None:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], _START_TIMEOUT)
+        line = self.process.stdout.readline().decode() if ready else ""
+        match = re.search(r"(http://\S+)/graphql", line)
+        if match is None:
+            self._stderr.seek(0)
+            pytest.fail(f"subgraph {self.name} did not start: {self._stderr.read()!r}")
+        self.url = f"{match.group(1)}/graphql"
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                with _NO_PROXY.open(f"{match.group(1)}/health", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        pytest.fail(f"subgraph {self.name} never became healthy")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._stderr.close()
+
+
+@pytest.fixture(scope="session")
+def subgraph_urls() -> Iterator[dict[str, str]]:
+    """The five example subgraphs, started once per session: name -> GraphQL URL."""
+    running = [_Process(name) for name in SUBGRAPH_NAMES]
+    try:
+        for process in running:
+            process.wait_ready()
+        yield {process.name: process.url for process in running}
+    finally:
+        for process in running:
+            process.stop()
+
+
+def endpoints_for(
+    urls: dict[str, str], overrides: dict[str, dict[str, Any]]
+) -> dict[str, SubgraphEndpoint]:
+    """Endpoints for ``urls``; ``overrides[name]`` replaces fields of one endpoint."""
+    return {
+        name: SubgraphEndpoint(name=name, **{"url": url, **overrides.get(name, {})})
+        for name, url in urls.items()
+    }
+
+
+@pytest_asyncio.fixture
+async def make_client(
+    subgraph_urls: dict[str, str],
+) -> AsyncIterator[Callable[..., SubgraphClient]]:
+    """``make_client(products={"url": ..., "timeout": 0.2})``: a client to the example
+    subgraphs with some endpoints replaced; closed when the test ends."""
+    made: list[SubgraphClient] = []
+
+    def make(**overrides: dict[str, Any]) -> SubgraphClient:
+        made.append(SubgraphClient(endpoints_for(subgraph_urls, overrides)))
+        return made[-1]
+
+    yield make
+    for subgraph_client in made:
+        await subgraph_client.close()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., SubgraphClient]) -> SubgraphClient:
+    return make_client()
+
+
+# --- running an operation end to end (what the pipeline will do) ----------------------
+
+Run = Callable[..., Awaitable[dict[str, Any]]]
+
+
+async def run_operation(
+    supergraph: Supergraph,
+    client: SubgraphClient,
+    query: str,
+    plan: QueryPlan,
+    variables: dict[str, Any] | None = None,
+    operation_name: str | None = None,
+) -> dict[str, Any]:
+    document = parse(query)
+    problems = validate(supergraph.api_schema, document)
+    assert not problems, problems
+    variables = variables or {}
+    result = await execute_plan(
+        plan, variables=variables, client=client, schema=supergraph.schema
+    )
+    shaper = ResponseShaper.compile(supergraph.api_schema, document, operation_name)
+    return shaper.shape(result.data, result.errors, variables)
+
+
+@pytest.fixture
+def run_case(
+    cases: dict[str, dict[str, Any]], supergraph: Supergraph, client: SubgraphClient
+) -> Run:
+    """Runs a stored case against the example subgraphs; returns the client response."""
+
+    async def run(
+        name: str,
+        variables: dict[str, Any] | None = None,
+        subgraph_client: SubgraphClient | None = None,
+    ) -> dict[str, Any]:
+        case = cases[name]
+        return await run_operation(
+            supergraph,
+            subgraph_client or client,
+            case["query"],
+            case["plan"],
+            variables,
+            case.get("operationName"),
+        )
+
+    return run
+
+
+@pytest_asyncio.fixture
+async def subgraph_query(
+    subgraph_urls: dict[str, str],
+) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """Asks one example subgraph directly; returns `data` (asserting no errors)."""
+    direct = SubgraphClient(endpoints_for(subgraph_urls, {}))
+
+    async def query(
+        name: str, text: str, variables: dict[str, Any] | None = None
+    ) -> Any:
+        response = await direct.post(
+            name, {"query": text, "variables": variables or {}}
+        )
+        assert "errors" not in response.body, response.body
+        return response.body["data"]
+
+    yield query
+    await direct.close()
+
+
+# --- small misbehaving subgraphs ------------------------------------------------------
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@pytest_asyncio.fixture
+async def loopback_app() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
+    """Starts an aiohttp app answering POST /graphql with ``handler``; returns its URL."""
+    runners: list[web.AppRunner] = []
+
+    async def start(handler: Handler) -> str:
+        app = web.Application()
+        app.router.add_post("/graphql", handler)
+        runner = web.AppRunner(app, shutdown_timeout=0.1)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        port = runner.addresses[0][1]
+        return f"http://127.0.0.1:{port}/graphql"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+@pytest_asyncio.fixture
+async def recording_proxy(
+    loopback_app: Callable[[Handler], Awaitable[str]],
+) -> AsyncIterator[Callable[[str], Awaitable[tuple[str, list[dict[str, Any]]]]]]:
+    """``url, requests = await recording_proxy(target)``: a proxy in front of a real
+    subgraph that keeps every GraphQL request body it forwards."""
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def start(target: str) -> tuple[str, list[dict[str, Any]]]:
+        requests: list[dict[str, Any]] = []
+        session = aiohttp.ClientSession(trust_env=False)
+        sessions.append(session)
+
+        async def forward(request: web.Request) -> web.StreamResponse:
+            body = await request.read()
+            requests.append(json.loads(body))
+            async with session.post(
+                target, data=body, headers={"content-type": "application/json"}
+            ) as answer:
+                return web.Response(
+                    body=await answer.read(),
+                    status=answer.status,
+                    content_type="application/json",
+                )
+
+        return await loopback_app(forward), requests
+
+    yield start
+    for session in sessions:
+        await session.close()
