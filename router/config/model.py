@@ -1,33 +1,82 @@
 """The typed shape of router.yaml (pydantic models; unknown keys are rejected).
 
-Sections that later work will type (headers, limits, traffic_shaping, telemetry, cors,
-ratelimit, authentication, csrf...) are accepted as mappings for now, so that a file written
-for Apollo Router, or the reference article's, loads today. Any other top-level key is an
-error naming it.
+Where Apollo Router has a key we use its name, meaning and default
+(https://www.apollographql.com/docs/graphos/routing/configuration). Sections that later
+work will type (headers, telemetry, cors, csrf, ratelimit, authentication, authorization,
+plugins, and the `limits` other than `http_max_request_bytes`) are accepted as mappings
+for now, so that a file written for Apollo Router, or the reference article's, loads today;
+`router serve` logs that they are not active yet. Any other key is an error naming it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["RouterConfig", "SubgraphConfig", "SubgraphSchemaSource", "SupergraphConfig"]
+from router.config.duration import Duration
+
+__all__ = [
+    "BatchingConfig",
+    "HealthCheckConfig",
+    "IncludeSubgraphErrorsConfig",
+    "LimitsConfig",
+    "QueryPlanningConfig",
+    "RouterConfig",
+    "SubgraphConfig",
+    "SubgraphSchemaSource",
+    "SubgraphTrafficShaping",
+    "SupergraphConfig",
+    "TrafficShapingConfig",
+]
+
+DEFAULT_SUBGRAPH_TIMEOUT = (
+    30.0  # seconds; Apollo Router's default for `traffic_shaping`
+)
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class _InMemoryCache(_Strict):
+    """`supergraph.query_planning.cache.in_memory`."""
+
+    limit: int = Field(default=512, ge=1)  # Apollo Router's default
+
+
+class _PlanCache(_Strict):
+    in_memory: _InMemoryCache = _InMemoryCache()
+
+
+class QueryPlanningConfig(_Strict):
+    """`supergraph.query_planning`: the plan cache (the other keys are accepted, inactive)."""
+
+    cache: _PlanCache = _PlanCache()
+    warmed_up_queries: int | None = None
+    experimental_plans_limit: int | None = None
+    experimental_paths_limit: int | None = None
+    experimental_reuse_query_plans: bool = False
+
+
 class SupergraphConfig(_Strict):
     """`supergraph`: where the router listens, and which supergraph it serves."""
 
     listen: str = "127.0.0.1:4000"
+    # PORT_NOTE: Apollo Router's default path is `/`; ours has always been `/graphql`.
     path: str = "/graphql"
-    introspection: bool = True
-    file: str | None = (
-        None  # a composed supergraph; without it, compose from `subgraphs` at start-up
-    )
+    # Apollo Router's default: introspection is off unless asked for.
+    introspection: bool = False
+    # A composed supergraph; without it, compose from `subgraphs` at start-up.
+    file: str | None = None
+    query_planning: QueryPlanningConfig = QueryPlanningConfig()
+    defer_support: bool = True
+
+    @model_validator(mode="after")
+    def _path_is_absolute(self) -> SupergraphConfig:
+        if not self.path.startswith("/"):
+            raise ValueError("path: must start with '/'")
+        return self
 
 
 class SubgraphSchemaSource(_Strict):
@@ -50,6 +99,115 @@ class SubgraphConfig(_Strict):
     schema_: SubgraphSchemaSource | None = Field(default=None, alias="schema")
 
 
+class _RateLimit(_Strict):
+    capacity: int = Field(ge=1)
+    interval: Duration
+
+
+class SubgraphTrafficShaping(_Strict):
+    """`traffic_shaping.all` and `traffic_shaping.subgraphs.<name>` (Apollo's keys).
+
+    Every field is optional so that `subgraphs.<name>` overrides `all` field by field;
+    `TrafficShapingConfig.for_subgraph` does the merge. Only `timeout` takes effect today.
+    """
+
+    timeout: Duration | None = None
+    deduplicate_query: bool | None = None
+    compression: Literal["gzip", "br", "deflate", "identity"] | None = None
+    global_rate_limit: _RateLimit | None = None
+    experimental_http2: Literal["enable", "disable", "http2only"] | None = None
+    experimental_http2_keep_alive_interval: Duration | None = None
+    experimental_http2_keep_alive_timeout: Duration | None = None
+    dns_resolution_strategy: str | None = None
+    experimental_retry: dict[str, Any] | None = None
+
+
+class _RouterTrafficShaping(_Strict):
+    """`traffic_shaping.router`: client-side limits (accepted, not active yet)."""
+
+    timeout: Duration | None = None
+    global_rate_limit: _RateLimit | None = None
+    concurrency_limit: int | None = None
+
+
+class TrafficShapingConfig(_Strict):
+    """`traffic_shaping`: `all` merged with `subgraphs.<name>` field by field."""
+
+    router: _RouterTrafficShaping | None = None
+    all: SubgraphTrafficShaping = SubgraphTrafficShaping()
+    subgraphs: dict[str, SubgraphTrafficShaping] = {}
+
+    def for_subgraph(self, name: str) -> SubgraphTrafficShaping:
+        """The settings for `name`: its own fields, else `all`'s, else the defaults."""
+        own = self.subgraphs.get(name)
+        merged = self.all.model_dump(exclude_none=True)
+        if own is not None:
+            merged.update(own.model_dump(exclude_none=True))
+        merged.setdefault("timeout", DEFAULT_SUBGRAPH_TIMEOUT)
+        return SubgraphTrafficShaping.model_construct(**merged)
+
+
+class IncludeSubgraphErrorsConfig(_Strict):
+    """`include_subgraph_errors`: whether subgraph error messages reach clients.
+
+    Apollo's default is false: messages are replaced by "Subgraph errors redacted".
+    `subgraphs.<name>` takes precedence over `all`.
+    """
+
+    all: bool = False
+    subgraphs: dict[str, bool] = {}
+
+    def includes(self, subgraph: str) -> bool:
+        return self.subgraphs.get(subgraph, self.all)
+
+
+class HealthCheckConfig(_Strict):
+    """`health_check`: `GET <path>` (liveness) and `GET <path>?ready` (a schema is loaded).
+
+    PORT_NOTE: Apollo Router listens for health checks on 127.0.0.1:8088 by default; we
+    answer them on the GraphQL listener unless `listen` names another address, so that a
+    router started with `--listen` alone needs one port.
+    """
+
+    enabled: bool = True
+    listen: str | None = None
+    path: str = "/health"
+
+
+class _SubgraphBatchingSwitch(_Strict):
+    enabled: bool = False
+
+
+class _SubgraphBatching(_Strict):
+    all: _SubgraphBatchingSwitch = _SubgraphBatchingSwitch()
+    subgraphs: dict[str, _SubgraphBatchingSwitch] = {}
+
+
+class BatchingConfig(_Strict):
+    """`batching`: client batches (a JSON array of requests), Apollo Router's keys.
+
+    Subgraph batching (`subgraph`) is accepted but not active yet: each operation of a
+    batch is fetched from the subgraphs on its own.
+    """
+
+    enabled: bool = False
+    mode: Literal["batch_http_link"] = "batch_http_link"
+    subgraph: _SubgraphBatching | None = None
+    maximum_size: int | None = Field(default=None, ge=1)
+
+
+class LimitsConfig(BaseModel):
+    """`limits`: the body cap and parser token limit are ours to apply; the operation limits
+    (`max_depth`, `max_height`, `max_aliases`, `max_root_fields`...) belong to later work
+    and are accepted as they are."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    http_max_request_bytes: int = Field(default=2_000_000, ge=1)  # Apollo's default
+    # Apollo's default: a document of more lexical tokens is refused before parsing ends.
+    parser_max_tokens: int = Field(default=15_000, ge=1)
+
+
 _SECTION = dict[str, Any]
 
 
@@ -57,16 +215,48 @@ class RouterConfig(_Strict):
     supergraph: SupergraphConfig = SupergraphConfig()
     subgraphs: dict[str, SubgraphConfig] = {}
     override_subgraph_url: dict[str, str] = {}
+    traffic_shaping: TrafficShapingConfig = TrafficShapingConfig()
+    include_subgraph_errors: IncludeSubgraphErrorsConfig = IncludeSubgraphErrorsConfig()
+    health_check: HealthCheckConfig = HealthCheckConfig()
+    batching: BatchingConfig = BatchingConfig()
+    limits: LimitsConfig = LimitsConfig()
     headers: _SECTION = {}
-    limits: _SECTION = {}
-    traffic_shaping: _SECTION = {}
     telemetry: _SECTION = {}
     cors: _SECTION = {}
     csrf: _SECTION = {}
     ratelimit: _SECTION = {}
     authentication: _SECTION = {}
     authorization: _SECTION = {}
-    include_subgraph_errors: _SECTION = {}
-    health_check: _SECTION = {}
-    batching: _SECTION = {}
     plugins: _SECTION = {}
+
+    def inactive_keys(self) -> list[str]:
+        """Keys present in the file that no code applies yet (logged once at start-up)."""
+        names = [
+            name
+            for name in (
+                "headers",
+                "telemetry",
+                "cors",
+                "csrf",
+                "ratelimit",
+                "authentication",
+                "authorization",
+                "plugins",
+            )
+            if getattr(self, name)
+        ]
+        names += [f"limits.{key}" for key in (self.limits.model_extra or {})]
+        shaping = self.traffic_shaping
+        if shaping.router is not None:
+            names.append("traffic_shaping.router")
+        for where, entry in [("all", shaping.all)] + [
+            (f"subgraphs.{n}", e) for n, e in shaping.subgraphs.items()
+        ]:
+            names += [
+                f"traffic_shaping.{where}.{key}"
+                for key in entry.model_dump(exclude_none=True)
+                if key != "timeout"
+            ]
+        if self.batching.subgraph is not None:
+            names.append("batching.subgraph")
+        return names

@@ -1,0 +1,347 @@
+"""The router's ASGI application: GraphQL over HTTP at `supergraph.path`, health checks.
+
+HTTP only: method and path routing, Accept negotiation, body limits, status codes by
+response media type (https://graphql.github.io/graphql-over-http/draft/). Each request
+runs on the generation current when it started (`router.server.state`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+
+from router.config import RouterConfig
+from router.server.errors import (
+    BATCH_LIMIT_EXCEEDED,
+    BATCHING_NOT_ENABLED,
+    INTERNAL_SERVER_ERROR,
+    INVALID_CONTENT_TYPE_HEADER,
+    INVALID_GRAPHQL_REQUEST,
+    METHOD_NOT_ALLOWED,
+    NOT_FOUND,
+    SERVICE_UNAVAILABLE,
+    RequestFailure,
+    graphql_error,
+)
+from router.server.pipeline import Outcome
+from router.server.reload import Reloader
+from router.server.request import (
+    GraphQLRequest,
+    MediaType,
+    check_content_type,
+    decode_get,
+    decode_post_body,
+    negotiate,
+    request_from_mapping,
+)
+from router.server.settings import ServeSettings
+from router.server.source import SourceError, read_config
+from router.server.state import Generation, StateHolder
+
+__all__ = ["RouterApp", "app_from_environment"]
+
+logger = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_GRAPHQL_METHODS = "GET, POST"
+
+
+class RouterApp:
+    """ASGI app; the lifespan starts the reloader, which loads the first generation."""
+
+    def __init__(self, settings: ServeSettings, initial: RouterConfig) -> None:
+        self.settings = settings
+        self.holder = StateHolder()
+        self._initial = initial
+        self._reloader: asyncio.Task[None] | None = None
+
+    @property
+    def config(self) -> RouterConfig:
+        current = self.holder.current
+        return current.config if current is not None else self._initial
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            try:
+                await self._http(scope, receive, send)
+            except _ClientGone:
+                pass
+            except Exception:
+                logger.exception("unexpected failure in the HTTP layer")
+                body = {
+                    "data": None,
+                    "errors": [
+                        graphql_error(INTERNAL_SERVER_ERROR, "Internal server error")
+                    ],
+                }
+                # Fails when the response had started; then there is nothing more to say.
+                with contextlib.suppress(Exception):
+                    await _send_json(send, 200, body)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                reloader = Reloader(self.settings, self.holder)
+                self._reloader = asyncio.get_running_loop().create_task(reloader.run())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._reloader is not None:
+                    self._reloader.cancel()
+                await self.holder.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        config = self.config
+        path: str = scope["path"]
+        on_health_listener = self._on_health_listener(scope)
+        health = config.health_check
+        if (
+            health.enabled
+            and path == health.path
+            and (on_health_listener or self.settings.health_port is None)
+        ):
+            await self._health(scope, send)
+        elif path == config.supergraph.path and not on_health_listener:
+            await self._graphql(scope, receive, send, config)
+        else:
+            await _send_failure(
+                send,
+                RequestFailure.of(NOT_FOUND, f"Not found: {path[:200]}", 404),
+                MediaType.JSON,
+            )
+
+    def _on_health_listener(self, scope: Scope) -> bool:
+        server = scope.get("server")
+        return (
+            self.settings.health_port is not None
+            and server is not None
+            and server[1] == self.settings.health_port
+        )
+
+    async def _health(self, scope: Scope, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            await _send_json(send, 405, {"status": "DOWN"}, (("allow", "GET"),))
+            return
+        params = parse_qs(
+            scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+        )
+        if "ready" in params and self.holder.current is None:
+            await _send_json(send, 503, {"status": "DOWN"})
+        else:
+            await _send_json(send, 200, {"status": "UP"})
+
+    async def _graphql(
+        self, scope: Scope, receive: Receive, send: Send, config: RouterConfig
+    ) -> None:
+        headers = _headers(scope)
+        try:
+            media = negotiate(headers.get("accept"))
+        except RequestFailure as failure:
+            await _send_failure(send, failure, MediaType.JSON)
+            return
+        method: str = scope["method"]
+        try:
+            if method == "POST":
+                payload = await self._read_post(headers, receive, config)
+            elif method == "GET":
+                payload = decode_get(scope.get("query_string", b""))
+            else:
+                raise RequestFailure.of(
+                    METHOD_NOT_ALLOWED,
+                    f"Method {method[:20]} is not allowed: use GET or POST",
+                    405,
+                    headers=(("allow", _GRAPHQL_METHODS),),
+                )
+        except RequestFailure as failure:
+            await _send_failure(send, failure, media)
+            return
+        generation = self.holder.acquire()
+        if generation is None:
+            await _send_failure(
+                send,
+                RequestFailure.of(
+                    SERVICE_UNAVAILABLE, "The router has no supergraph loaded yet", 503
+                ),
+                media,
+            )
+            return
+        try:
+            if isinstance(payload, GraphQLRequest):
+                outcome = await generation.pipeline.run(payload, method=method)
+                await _send_outcome(send, outcome, media)
+            else:
+                await self._batch(send, generation, payload, media)
+        finally:
+            self.holder.release(generation)
+
+    async def _read_post(
+        self, headers: dict[str, str], receive: Receive, config: RouterConfig
+    ) -> GraphQLRequest | list[Any]:
+        encoding = headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise RequestFailure.of(
+                INVALID_CONTENT_TYPE_HEADER,
+                "Content-Encoding is not supported: send the body uncompressed",
+                415,
+            )
+        check_content_type(headers.get("content-type"))
+        body = await _read_body(headers, receive, config.limits.http_max_request_bytes)
+        if not body.strip():
+            raise RequestFailure.of(
+                INVALID_GRAPHQL_REQUEST,
+                "Invalid GraphQL request: the body is empty",
+                400,
+            )
+        return decode_post_body(body)
+
+    async def _batch(
+        self, send: Send, generation: Generation, items: list[Any], media: MediaType
+    ) -> None:
+        """A client batch (Apollo's `batch_http_link` mode): each item runs on its own,
+        concurrently; the answers come back as one JSON array, in order."""
+        batching = generation.config.batching
+        try:
+            if not batching.enabled:
+                raise RequestFailure.of(
+                    BATCHING_NOT_ENABLED, "batching not enabled", 400
+                )
+            if not items:
+                raise RequestFailure.of(
+                    INVALID_GRAPHQL_REQUEST, "Invalid GraphQL request: empty batch", 400
+                )
+            if batching.maximum_size is not None and len(items) > batching.maximum_size:
+                raise RequestFailure.of(
+                    BATCH_LIMIT_EXCEEDED,
+                    f"Batch limits exceeded: you provided a batch with {len(items)} "
+                    "entries, but the configured maximum router batch size is "
+                    f"{batching.maximum_size}",
+                    422,
+                )
+            requests = [request_from_mapping(item) for item in items]
+        except RequestFailure as failure:
+            await _send_failure(send, failure, media)
+            return
+        outcomes = await asyncio.gather(
+            *(generation.pipeline.run(r, method="POST") for r in requests)
+        )
+        # PORT_NOTE: Apollo Router takes the first answer's status for the batch; a batch
+        # of independent operations gets 200 here and each entry speaks for itself.
+        await _send_bytes(
+            send, 200, orjson.dumps([o.body for o in outcomes]), _content_type(media)
+        )
+
+
+class _ClientGone(Exception):
+    """The client disconnected while its body was being read."""
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in scope.get("headers", ()):
+        key = name.decode("latin-1").lower()
+        if key not in headers:
+            headers[key] = value.decode("latin-1")
+    return headers
+
+
+async def _read_body(headers: dict[str, str], receive: Receive, limit: int) -> bytes:
+    too_large = RequestFailure.of(
+        INVALID_GRAPHQL_REQUEST, "Request body payload too large", 413
+    )
+    declared = headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _content_type(media: MediaType) -> bytes:
+    return f"{media.value}; charset=utf-8".encode()
+
+
+async def _send_outcome(send: Send, outcome: Outcome, media: MediaType) -> None:
+    status = outcome.status
+    if media is MediaType.JSON and outcome.well_formed:
+        status = 200
+    await _send_bytes(
+        send, status, orjson.dumps(outcome.body), _content_type(media), outcome.headers
+    )
+
+
+async def _send_failure(send: Send, failure: RequestFailure, media: MediaType) -> None:
+    await _send_outcome(
+        send,
+        Outcome(
+            {"errors": failure.errors},
+            failure.status,
+            failure.well_formed,
+            failure.headers,
+        ),
+        media,
+    )
+
+
+async def _send_json(
+    send: Send,
+    status: int,
+    body: dict[str, Any],
+    headers: tuple[tuple[str, str], ...] = (),
+) -> None:
+    await _send_bytes(send, status, orjson.dumps(body), b"application/json", headers)
+
+
+async def _send_bytes(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    headers: tuple[tuple[str, str], ...] = (),
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *((name.encode(), value.encode()) for name, value in headers),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def app_from_environment() -> RouterApp:
+    """The app of one `--workers` process (uvicorn's factory), from the parent's settings."""
+    settings = ServeSettings.from_environment()
+    try:
+        initial, _ = read_config(settings)
+    except SourceError:
+        # The parent validated this file; it changed since. The reloader reports it.
+        initial = RouterConfig()
+    return RouterApp(settings, initial)

@@ -1,0 +1,92 @@
+"""The federated engine: plan through the plan cache, execute the plan, shape the result.
+
+QUERY_PLANNING.md §4. The plan cache is keyed by (schema hash, document hash, operation
+name, override labels), so a repeated operation is neither parsed (document cache) nor
+planned again; the shaper is compiled once per document and operation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import DocumentNode
+
+from planner.plan_cache import PlanCache, PlanCacheKey
+from planner.planning import QueryPlanner, QueryPlanningError
+from planner.query_plan import QueryPlan
+from planner.supergraph import Supergraph
+from router.execution.executor import execute_plan
+from router.execution.shaping import ResponseShaper
+from router.execution.subgraph_client import SubgraphClient
+from router.server.documents import PreparedDocument
+from router.server.errors import RequestFailure, graphql_error
+from router.server.pipeline import Engine
+
+__all__ = ["FederatedEngine"]
+
+_NO_OVERRIDE_LABELS: frozenset[str] = frozenset()
+
+
+class FederatedEngine(Engine):
+    """Plans and runs operations against one supergraph with one subgraph client."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        planner: QueryPlanner,
+        plans: PlanCache,
+        client: SubgraphClient,
+    ) -> None:
+        self._supergraph = supergraph
+        self._planner = planner
+        self._plans = plans
+        self._client = client
+
+    async def run(
+        self,
+        prepared: PreparedDocument,
+        operation_name: str | None,
+        variables: dict[str, Any],
+    ) -> dict[str, Any]:
+        document = prepared.document
+        if document is None:  # only valid documents reach the engine
+            raise ValueError("the engine runs validated documents only")
+        plan = self._plan(prepared.document_hash, document, operation_name)
+        result = await execute_plan(
+            plan,
+            variables=variables,
+            client=self._client,
+            schema=self._supergraph.schema,
+        )
+        shaper = prepared.derived.get(operation_name)
+        if shaper is None:
+            shaper = ResponseShaper.compile(
+                self._supergraph.api_schema, document, operation_name
+            )
+            prepared.derived[operation_name] = shaper
+        response: dict[str, Any] = shaper.shape(result.data, result.errors, variables)
+        return response
+
+    def _plan(
+        self, document_hash: str, document: DocumentNode, operation_name: str | None
+    ) -> QueryPlan:
+        def compute() -> QueryPlan:
+            return self._planner.plan(
+                document,
+                operation_name=operation_name,
+                override_labels=_NO_OVERRIDE_LABELS,
+            )
+
+        try:
+            key = PlanCacheKey(
+                self._supergraph.schema_hash,
+                document_hash,
+                operation_name,
+                _NO_OVERRIDE_LABELS,
+            )
+            plan: QueryPlan = self._plans.get_or_plan(key, compute)
+        except QueryPlanningError as exc:
+            raise RequestFailure(
+                [graphql_error(exc.code, exc.message)], 400, well_formed=True
+            ) from None
+        return plan

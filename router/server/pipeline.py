@@ -1,0 +1,188 @@
+"""The supergraph stage: one GraphQL request in, one GraphQL response out.
+
+parse and validate (cached) -> pick the operation -> refuse what the transport or the
+config forbids -> coerce variables -> answer introspection locally, or plan (cached),
+execute and shape -> redact subgraph errors the config hides. Everything is in terms of
+`GraphQLRequest` and JSON-ready dicts; `router.server.app` does HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from inspect import isawaitable
+from typing import Any
+
+from graphql import GraphQLSchema, OperationDefinitionNode, OperationType, execute
+
+from router.config import IncludeSubgraphErrorsConfig
+from router.server.documents import DocumentCache, PreparedDocument
+from router.server.errors import (
+    GRAPHQL_VALIDATION_FAILED,
+    INTERNAL_SERVER_ERROR,
+    INTROSPECTION_DISABLED,
+    MUTATION_FORBIDDEN,
+    SUBSCRIPTION_DISABLED,
+    RequestFailure,
+    graphql_error,
+)
+from router.server.operation import (
+    INTROSPECTION_FIELDS,
+    coerce_variables,
+    root_field_names,
+    select_operation,
+)
+from router.server.request import GraphQLRequest
+from router.server.subgraph_errors import redact_subgraph_errors
+
+__all__ = ["Engine", "Outcome", "Pipeline"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A GraphQL response body and how HTTP should carry it (see `RequestFailure`)."""
+
+    body: dict[str, Any]
+    status: int = 200
+    well_formed: bool = True
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class Engine:
+    """What runs an operation that needs the subgraphs: plan (cached), execute, shape.
+
+    A seam so the pipeline can be built and tested before, and apart from, the planner
+    and the executor; `router.server.state` builds the real one.
+    """
+
+    async def run(
+        self,
+        prepared: PreparedDocument,
+        operation_name: str | None,
+        variables: dict[str, Any],
+    ) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class Pipeline:
+    """Runs requests against one loaded supergraph (one reload generation)."""
+
+    def __init__(
+        self,
+        *,
+        api_schema: GraphQLSchema,
+        documents: DocumentCache,
+        engine: Engine,
+        introspection: bool,
+        include_subgraph_errors: IncludeSubgraphErrorsConfig,
+    ) -> None:
+        self._schema = api_schema
+        self._documents = documents
+        self._engine = engine
+        self._introspection = introspection
+        self._include = include_subgraph_errors
+
+    async def run(self, request: GraphQLRequest, *, method: str) -> Outcome:
+        try:
+            return await self._run(request, method)
+        except RequestFailure as failure:
+            return Outcome(
+                {"errors": failure.errors},
+                failure.status,
+                failure.well_formed,
+                failure.headers,
+            )
+        except Exception:
+            logger.exception("unexpected failure while serving a request")
+            return Outcome(
+                {
+                    "data": None,
+                    "errors": [
+                        graphql_error(INTERNAL_SERVER_ERROR, "Internal server error")
+                    ],
+                }
+            )
+
+    async def _run(self, request: GraphQLRequest, method: str) -> Outcome:
+        prepared = self._documents.get(request.query)
+        if prepared.errors:
+            raise RequestFailure(prepared.errors, 400, well_formed=True)
+        operation = select_operation(prepared, request.operation_name)
+        self._check_operation_type(operation, method)
+        variables = coerce_variables(self._schema, operation, request.variables)
+        roots = root_field_names(prepared, operation)
+        if roots & INTROSPECTION_FIELDS:
+            if not self._introspection:
+                raise RequestFailure.of(
+                    INTROSPECTION_DISABLED,
+                    "introspection has been disabled",
+                    well_formed=True,
+                )
+            if roots - INTROSPECTION_FIELDS - {"__typename"}:
+                # PORT_NOTE: Apollo Router answers such operations in two parts; we ask
+                # for two operations until the planner can skip introspection fields.
+                raise RequestFailure.of(
+                    GRAPHQL_VALIDATION_FAILED,
+                    "Operations mixing schema introspection (__schema, __type) with "
+                    "other root fields are not supported: send them separately",
+                    well_formed=True,
+                )
+        if roots <= INTROSPECTION_FIELDS | {"__typename"}:
+            return Outcome(await self._answer_locally(prepared, operation, request))
+        body = await self._engine.run(prepared, _name(operation), variables)
+        if body.get("errors"):
+            body["errors"] = redact_subgraph_errors(body["errors"], self._include)
+        return Outcome(body)
+
+    def _check_operation_type(
+        self, operation: OperationDefinitionNode, method: str
+    ) -> None:
+        if method == "GET" and operation.operation is OperationType.MUTATION:
+            raise RequestFailure.of(
+                MUTATION_FORBIDDEN,
+                "Mutations can only be sent over HTTP POST",
+                405,
+                headers=(("allow", "POST"),),
+            )
+        if operation.operation is OperationType.SUBSCRIPTION:
+            raise RequestFailure.of(
+                SUBSCRIPTION_DISABLED,
+                "subscription support is not enabled",
+                well_formed=True,
+            )
+
+    async def _answer_locally(
+        self,
+        prepared: PreparedDocument,
+        operation: OperationDefinitionNode,
+        request: GraphQLRequest,
+    ) -> dict[str, Any]:
+        """Introspection and root `__typename`, executed by graphql-core on the API schema."""
+        assert prepared.document is not None  # validated documents only
+        result = execute(
+            self._schema,
+            prepared.document,
+            operation_name=_name(operation),
+            variable_values=request.variables,
+        )
+        if isawaitable(result):
+            result = await result
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [
+                {
+                    **error.formatted,
+                    "extensions": {
+                        "code": INTERNAL_SERVER_ERROR,
+                        **(error.extensions or {}),
+                    },
+                }
+                for error in result.errors
+            ]
+        return body
+
+
+def _name(operation: OperationDefinitionNode) -> str | None:
+    return operation.name.value if operation.name else None

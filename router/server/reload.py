@@ -1,0 +1,110 @@
+"""Hot reload: watch router.yaml and the supergraph, rebuild aside, swap atomically.
+
+The files are polled (content hashes every `poll_interval`, 0.5 s by default): no
+dependency, and it sees edits that inotify-style watchers miss (editors that replace
+the file, bind-mounted ConfigMaps). A new generation is built off the event loop while
+the old one keeps serving; a file that does not load is logged once and changes
+nothing. Before the first generation loads, a failure that waiting can fix (a subgraph
+to introspect that is not up) is retried every `RETRY_INTERVAL`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from router.server.settings import ServeSettings
+from router.server.source import Fingerprint, SourceError, fingerprint, read_source
+from router.server.state import StateHolder, build_generation
+
+__all__ = ["Reloader"]
+
+logger = logging.getLogger(__name__)
+
+RETRY_INTERVAL = 2.0
+
+
+class Reloader:
+    """Keeps `holder.current` in step with the files `settings` names."""
+
+    def __init__(self, settings: ServeSettings, holder: StateHolder) -> None:
+        self._settings = settings
+        self._holder = holder
+        self._seen: Fingerprint | None = None
+        self._generations = 0
+
+    async def run(self) -> None:
+        retry_at: float | None = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            current = self._current_fingerprint()
+            due = retry_at is not None and loop.time() >= retry_at
+            if due or current != self._seen:
+                self._seen = current
+                retry_at = await self._load()
+            await asyncio.sleep(self._settings.poll_interval)
+
+    def _watched(self) -> tuple[Path, ...]:
+        paths: list[Path] = []
+        if self._holder.current is not None:
+            paths += [Path(p) for p, _ in self._holder.current.source.fingerprint]
+        if self._settings.config_path is not None:
+            paths.append(Path(self._settings.config_path))
+        if self._settings.supergraph_path is not None:
+            paths.append(Path(self._settings.supergraph_path))
+        return tuple(dict.fromkeys(paths))
+
+    def _current_fingerprint(self) -> Fingerprint:
+        return fingerprint(self._watched())
+
+    async def _load(self) -> float | None:
+        """Tries to build and swap in a new generation; returns when to retry, if ever."""
+        first = self._holder.current is None
+        try:
+            source = await asyncio.to_thread(read_source, self._settings)
+        except SourceError as exc:
+            if first:
+                logger.error("cannot load the supergraph: %s", exc)
+            else:
+                logger.error(
+                    "reload refused, still serving the previous schema: %s", exc
+                )
+            if first and exc.retry:
+                return asyncio.get_running_loop().time() + RETRY_INTERVAL
+            return None
+        except Exception:
+            logger.exception(
+                "reload failed unexpectedly; still serving the previous schema"
+            )
+            return None
+        previous = self._holder.current
+        if previous is not None and previous.source.fingerprint == source.fingerprint:
+            return None  # touched, not changed
+        if previous is not None and (
+            previous.config.supergraph.listen != source.config.supergraph.listen
+        ):
+            logger.warning(
+                "supergraph.listen changed to %s: restart the router to listen there",
+                source.config.supergraph.listen,
+            )
+        self._generations += 1
+        try:
+            generation = await asyncio.to_thread(
+                build_generation, source, self._generations
+            )
+        except Exception:
+            logger.exception(
+                "cannot build the router for the new schema; keeping the old one"
+            )
+            return None
+        self._holder.swap(generation)
+        self._seen = source.fingerprint
+        logger.info(
+            "%s supergraph from %s (%d subgraph(s), schema %s)",
+            "serving" if first else "reloaded:",
+            source.described_as,
+            len(source.supergraph.graphs),
+            source.supergraph.schema_hash[:12],
+        )
+        return None

@@ -1,0 +1,130 @@
+"""Router generations: everything one config + supergraph needs, swapped as a whole.
+
+A generation owns its pipeline (document cache, planner, plan cache) and its subgraph
+client. Requests take the current generation when they start and keep it to the end, so
+a reload never changes the schema under a running request; a replaced generation closes
+its client once its last request is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from planner.plan_cache import PlanCache
+from planner.planning import QueryPlanner
+from router.config import RouterConfig
+from router.execution.subgraph_client import SubgraphClient, SubgraphEndpoint
+from router.server.documents import DocumentCache
+from router.server.engine import FederatedEngine
+from router.server.pipeline import Pipeline
+from router.server.source import Source
+
+__all__ = ["Generation", "StateHolder", "build_generation"]
+
+logger = logging.getLogger(__name__)
+
+DOCUMENT_CACHE_SIZE = 2048
+
+
+@dataclass(slots=True)
+class Generation:
+    """One loaded config + supergraph, and the requests currently running on it."""
+
+    source: Source
+    pipeline: Pipeline
+    client: SubgraphClient
+    number: int
+    in_flight: int = 0
+    retired: bool = False
+    closing: bool = False
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def config(self) -> RouterConfig:
+        return self.source.config
+
+    async def close(self) -> None:
+        try:
+            await self.client.close()
+        finally:
+            self.closed.set()
+
+
+def build_generation(source: Source, number: int) -> Generation:
+    """Builds the runtime objects for `source` (blocking: run it off the event loop; the
+    client opens its session on first use, inside the loop)."""
+    config, supergraph = source.config, source.supergraph
+    endpoints = {
+        graph.name: SubgraphEndpoint(
+            graph.name,
+            config.override_subgraph_url.get(graph.name, graph.url),
+            timeout=float(
+                config.traffic_shaping.for_subgraph(graph.name).timeout or 30.0
+            ),
+        )
+        for graph in supergraph.graphs.values()
+    }
+    client = SubgraphClient(endpoints)
+    engine = FederatedEngine(
+        supergraph,
+        QueryPlanner(supergraph),
+        PlanCache(config.supergraph.query_planning.cache.in_memory.limit),
+        client,
+    )
+    pipeline = Pipeline(
+        api_schema=supergraph.api_schema,
+        documents=DocumentCache(
+            supergraph.api_schema,
+            DOCUMENT_CACHE_SIZE,
+            max_tokens=config.limits.parser_max_tokens,
+        ),
+        engine=engine,
+        introspection=config.supergraph.introspection,
+        include_subgraph_errors=config.include_subgraph_errors,
+    )
+    return Generation(source, pipeline, client, number)
+
+
+class StateHolder:
+    """The current generation; `acquire`/`release` bracket every request."""
+
+    def __init__(self) -> None:
+        self.current: Generation | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def acquire(self) -> Generation | None:
+        generation = self.current
+        if generation is not None:
+            generation.in_flight += 1
+        return generation
+
+    def release(self, generation: Generation) -> None:
+        generation.in_flight -= 1
+        if generation.retired and generation.in_flight == 0:
+            self._close(generation)
+
+    def swap(self, generation: Generation) -> None:
+        previous, self.current = self.current, generation
+        if previous is not None:
+            previous.retired = True
+            if previous.in_flight == 0:
+                self._close(previous)
+
+    async def shutdown(self) -> None:
+        if self.current is not None:
+            self.current.retired = True
+            if self.current.in_flight == 0:
+                self._close(self.current)
+            self.current = None
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    def _close(self, generation: Generation) -> None:
+        if generation.closing:
+            return
+        generation.closing = True
+        task = asyncio.get_running_loop().create_task(generation.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
