@@ -1,0 +1,507 @@
+"""From the chosen paths to a dependency graph of fetch groups (QUERY_PLANNING.md §2.5).
+
+The chosen options are merged into a path tree; walking it fills fetch groups: a field
+goes into the current group, a key jump adds the key to the current group and opens (or
+reuses) an ``_entities`` group in the target subgraph, a root-type jump opens a root
+group. ``@requires`` fields are collected where the entity already is when that subgraph
+has them (hoisted to the parent group right after a key jump), otherwise fetched by
+their own groups, and the requiring field goes into a *post-requires* group whose
+representations carry them. Optimisation passes then drop groups left empty, merge
+sibling groups that hit the same subgraph at the same path, and remove dependencies
+implied by others.
+"""
+
+from __future__ import annotations
+
+from graphql import FieldNode, SelectionSetNode
+
+from planner.planning.federation import Federation
+from planner.planning.operation import condition_variables
+from planner.planning.paths import (
+    FieldStep,
+    FragmentStep,
+    GraphPath,
+    KeyStep,
+    PathAdvancer,
+    RootJumpStep,
+    Step,
+    Vertex,
+)
+from planner.planning.selection import FragmentSelection, SelectionTree
+from planner.query_plan import ValueSetter
+from planner.supergraph.fieldsets import parse_field_set
+
+__all__ = ["FetchGraph", "FetchGroup", "PathTree", "build_fetch_graph"]
+
+Conditions = tuple[tuple[str, bool], ...]
+
+
+class PathTree:
+    """Chosen paths merged by common prefix; children keep insertion order."""
+
+    __slots__ = ("children",)
+
+    def __init__(self) -> None:
+        self.children: dict[Step, PathTree] = {}
+
+    @classmethod
+    def from_paths(cls, paths: list[GraphPath]) -> PathTree:
+        root = cls()
+        for path in paths:
+            node = root
+            for step in path.steps:
+                child = node.children.get(step)
+                if child is None:
+                    child = node.children[step] = cls()
+                node = child
+        return root
+
+
+class FetchGroup:
+    """One future subgraph fetch."""
+
+    def __init__(
+        self,
+        group_id: int,
+        graph: str,
+        parent_type: str,
+        merge_at: tuple[str, ...],
+        is_entity: bool,
+        conditions: Conditions,
+    ) -> None:
+        self.id = group_id
+        self.graph = graph
+        self.parent_type = parent_type
+        self.merge_at = merge_at
+        self.is_entity = is_entity
+        self.selection = SelectionTree()
+        self.inputs = SelectionTree() if is_entity else None
+        self.parents: list[FetchGroup] = []
+        self.input_rewrites: list[ValueSetter] = []
+        self.conditions = conditions
+        # Where this group's key was added in its first parent: (parent, selection, type).
+        self.anchor: tuple[FetchGroup, SelectionTree] | None = None
+
+    def depends_on(self, parent: FetchGroup) -> None:
+        if parent is not self and parent not in self.parents:
+            self.parents.append(parent)
+
+    def __repr__(self) -> str:
+        return f"FetchGroup({self.id}, {self.graph}, {'.'.join(self.merge_at)})"
+
+
+class FetchGraph:
+    def __init__(self, groups: list[FetchGroup], root_order: list[FetchGroup]) -> None:
+        self.groups = groups
+        self.root_order = root_order
+
+    def children_of(self, group: FetchGroup) -> list[FetchGroup]:
+        return [g for g in self.groups if group in g.parents]
+
+
+_TYPENAME_SELECTION = parse_field_set("__typename")
+
+
+def build_fetch_graph(
+    federation: Federation,
+    advancer: PathAdvancer,
+    tree: PathTree,
+    root_type: str,
+    serial_roots: bool,
+) -> FetchGraph:
+    builder = _Builder(federation, advancer, root_type, serial_roots)
+    builder.build(tree)
+    graph = FetchGraph(builder.groups, builder.root_order)
+    optimize(graph)
+    return graph
+
+
+class _Builder:
+    def __init__(
+        self,
+        federation: Federation,
+        advancer: PathAdvancer,
+        root_type: str,
+        serial_roots: bool,
+    ) -> None:
+        self.fed = federation
+        self.advancer = advancer
+        self.root_type = root_type
+        self.serial_roots = serial_roots
+        self.groups: list[FetchGroup] = []
+        self.root_order: list[FetchGroup] = []
+        self._entity_groups: dict[
+            tuple[int, str, tuple[str, ...], str], FetchGroup
+        ] = {}
+
+    def _new_group(
+        self,
+        graph: str,
+        parent_type: str,
+        merge_at: tuple[str, ...],
+        is_entity: bool,
+        conditions: Conditions,
+    ) -> FetchGroup:
+        group = FetchGroup(
+            len(self.groups), graph, parent_type, merge_at, is_entity, conditions
+        )
+        self.groups.append(group)
+        return group
+
+    def build(self, tree: PathTree) -> None:
+        roots: dict[str, FetchGroup] = {}
+        for step, child in tree.children.items():
+            assert isinstance(step, FieldStep)
+            if self.serial_roots:
+                last = self.root_order[-1] if self.root_order else None
+                group = last if last is not None and last.graph == step.graph else None
+            else:
+                group = roots.get(step.graph)
+            if group is None:
+                group = self._new_group(step.graph, self.root_type, (), False, ())
+                roots[step.graph] = group
+                self.root_order.append(group)
+            self._field(step, child, group, group.selection, (), ())
+
+    def _visit(
+        self,
+        node: PathTree,
+        group: FetchGroup,
+        selection: SelectionTree,
+        path: tuple[str, ...],
+        conditions: Conditions,
+    ) -> None:
+        for step, child in node.children.items():
+            if isinstance(step, FieldStep):
+                self._field(step, child, group, selection, path, conditions)
+            elif isinstance(step, FragmentStep):
+                self._fragment(step, child, group, selection, path, conditions)
+            elif isinstance(step, KeyStep):
+                self._key(step, child, group, selection, path, conditions)
+            else:
+                self._root_jump(step, child, group, path, conditions)
+
+    def _field(
+        self,
+        step: FieldStep,
+        node: PathTree,
+        group: FetchGroup,
+        selection: SelectionTree,
+        path: tuple[str, ...],
+        conditions: Conditions,
+    ) -> None:
+        field = step.field
+        if step.requires:
+            group, selection = self._requires(step, group, selection, path, conditions)
+        added = selection.add_field(
+            field.name,
+            field.alias,
+            field.arguments,
+            field.directives,
+            field.selections is not None and field.name != "__typename",
+        )
+        if added.children is None:
+            return
+        if self.fed.is_abstract(step.field_type):
+            added.children.add_field("__typename")
+        depth = self.fed.list_depth(step.parent_type, field.name)
+        child_path = (*path, field.response_name, *("@",) * depth)
+        self._visit(
+            node,
+            group,
+            added.children,
+            child_path,
+            conditions + condition_variables(field.directives),
+        )
+
+    def _fragment(
+        self,
+        step: FragmentStep,
+        node: PathTree,
+        group: FetchGroup,
+        selection: SelectionTree,
+        path: tuple[str, ...],
+        conditions: Conditions,
+    ) -> None:
+        directives = step.fragment.directives if step.fragment else ()
+        fragment = selection.add_fragment(step.printed_condition, directives)
+        if self.fed.is_abstract(
+            step.type_condition
+        ) and not self.fed.is_interface_object(step.type_condition, step.graph):
+            fragment.children.add_field("__typename")
+        self._visit(
+            node,
+            group,
+            fragment.children,
+            path,
+            conditions + condition_variables(directives),
+        )
+
+    def _add_key(self, selection: SelectionTree, key: SelectionSetNode) -> None:
+        selection.add_node_selection(_with_typename(key), first=True)
+
+    def _entity_group(
+        self,
+        parent: FetchGroup,
+        parent_selection: SelectionTree,
+        graph: str,
+        path: tuple[str, ...],
+        conditions: Conditions,
+        kind: str = "key",
+    ) -> FetchGroup:
+        cache_key = (parent.id, graph, path, kind)
+        group = self._entity_groups.get(cache_key)
+        if group is None:
+            group = self._new_group(graph, "", path, True, conditions)
+            group.depends_on(parent)
+            group.anchor = (parent, parent_selection)
+            self._entity_groups[cache_key] = group
+        else:
+            group.conditions = tuple(c for c in group.conditions if c in conditions)
+        return group
+
+    def _key(
+        self,
+        step: KeyStep,
+        node: PathTree,
+        group: FetchGroup,
+        selection: SelectionTree,
+        path: tuple[str, ...],
+        conditions: Conditions,
+    ) -> None:
+        self._add_key(selection, step.key.selection)
+        target = self._entity_group(group, selection, step.to_graph, path, conditions)
+        self._add_input(target, step.source_type, step.key.selection)
+        if step.target_type != step.source_type and self.fed.is_interface_object(
+            step.target_type, step.to_graph
+        ):
+            setter = ValueSetter(
+                (f"... on {step.source_type}", "__typename"), step.target_type
+            )
+            if setter not in target.input_rewrites:
+                target.input_rewrites.append(setter)
+        fragment = target.selection.add_fragment(step.target_type)
+        self._visit(node, target, fragment.children, path, ())
+
+    def _add_input(
+        self, group: FetchGroup, type_name: str, fields: SelectionSetNode
+    ) -> None:
+        assert group.inputs is not None
+        fragment = group.inputs.add_fragment(type_name)
+        fragment.children.add_node_selection(_with_typename(fields))
+
+    def _root_jump(
+        self,
+        step: RootJumpStep,
+        node: PathTree,
+        group: FetchGroup,
+        path: tuple[str, ...],
+        conditions: Conditions,
+    ) -> None:
+        target = self._new_group(step.to_graph, step.root_type, path, False, conditions)
+        target.depends_on(group)
+        self._visit(node, target, target.selection, path, ())
+
+    # -- @requires -----------------------------------------------------------
+
+    def _requires(
+        self,
+        step: FieldStep,
+        group: FetchGroup,
+        selection: SelectionTree,
+        path: tuple[str, ...],
+        conditions: Conditions,
+    ) -> tuple[FetchGroup, SelectionTree]:
+        assert step.requires is not None
+        type_name = step.parent_type
+        required = parse_field_set(step.requires)
+        anchor_group, anchor_selection = group, selection
+        if (
+            group.is_entity
+            and group.anchor is not None
+            and group.merge_at == path
+            and _is_top_fragment(group, selection)
+        ):
+            anchor_group, anchor_selection = group.anchor
+        anchor = Vertex(type_name, anchor_group.graph)
+        if anchor_group is not group and self.advancer.covers(anchor, required):
+            anchor_selection.add_node_selection(required)
+            self._add_input(group, type_name, required)
+            return group, selection
+        suppliers: list[FetchGroup] = []
+        for node in required.selections:
+            assert isinstance(node, FieldNode)
+            single = SelectionSetNode(selections=(node,))
+            if self.advancer.covers(anchor, single):
+                anchor_selection.add_node_selection(single)
+                continue
+            supplier = self._supplier(
+                anchor,
+                anchor_group,
+                anchor_selection,
+                type_name,
+                node,
+                path,
+                conditions,
+            )
+            supplier_selection = supplier.selection.add_fragment(type_name)
+            supplier_selection.children.add_node_selection(single)
+            if supplier not in suppliers:
+                suppliers.append(supplier)
+        post = self._entity_group(
+            anchor_group, anchor_selection, step.graph, path, conditions, "requires"
+        )
+        for supplier in suppliers:
+            post.depends_on(supplier)
+        self._add_input(post, type_name, required)
+        key = next(
+            (
+                k
+                for k in self.fed.keys_into(type_name, step.graph)
+                if self.advancer.covers(anchor, k.selection)
+            ),
+            None,
+        )
+        if key is not None:
+            self._add_key(anchor_selection, key.selection)
+            self._add_input(post, type_name, key.selection)
+        fragment = post.selection.add_fragment(type_name)
+        return post, fragment.children
+
+    def _supplier(
+        self,
+        anchor: Vertex,
+        anchor_group: FetchGroup,
+        anchor_selection: SelectionTree,
+        type_name: str,
+        node: FieldNode,
+        path: tuple[str, ...],
+        conditions: Conditions,
+    ) -> FetchGroup:
+        """The group that fetches required field ``node`` for the entity at ``path``."""
+        candidates = []
+        for step, target in self.advancer.key_edges(anchor):
+            assert target.graph is not None
+            if target.type != type_name:
+                continue
+            info = self.fed.resolves(
+                type_name, node.name.value, target.graph, self.advancer.labels
+            )
+            if info is None or info.requires:
+                continue
+            existing = (
+                anchor_group.id,
+                target.graph,
+                path,
+                "key",
+            ) in self._entity_groups
+            candidates.append((not existing, step))
+        if not candidates:
+            from planner.planning.errors import QueryPlanningError
+
+            raise QueryPlanningError(
+                "QUERY_PLANNING_FAILED",
+                f'Cannot satisfy @requires field "{type_name}.{node.name.value}".',
+            )
+        candidates.sort(key=lambda item: item[0])
+        step = candidates[0][1]
+        self._add_key(anchor_selection, step.key.selection)
+        supplier = self._entity_group(
+            anchor_group, anchor_selection, step.to_graph, path, conditions
+        )
+        self._add_input(supplier, type_name, step.key.selection)
+        return supplier
+
+
+def _is_top_fragment(group: FetchGroup, selection: SelectionTree) -> bool:
+    return any(
+        isinstance(item, FragmentSelection) and item.children is selection
+        for item in group.selection
+    )
+
+
+def _with_typename(selection: SelectionSetNode) -> SelectionSetNode:
+    return SelectionSetNode(
+        selections=(*_TYPENAME_SELECTION.selections, *selection.selections)
+    )
+
+
+# -- optimisation passes -------------------------------------------------------
+
+
+def optimize(graph: FetchGraph) -> None:
+    _remove_empty(graph)
+    while _merge_siblings(graph):
+        pass
+    _reduce(graph)
+
+
+def _remove_empty(graph: FetchGraph) -> None:
+    for group in list(graph.groups):
+        if group.selection.has_fields():
+            continue
+        for child in graph.children_of(group):
+            child.parents.remove(group)
+            for parent in group.parents:
+                child.depends_on(parent)
+        graph.groups.remove(group)
+        if group in graph.root_order:
+            graph.root_order.remove(group)
+
+
+def _merge_siblings(graph: FetchGraph) -> bool:
+    for index, group in enumerate(graph.groups):
+        if not group.is_entity:
+            continue
+        for other in graph.groups[index + 1 :]:
+            if (
+                other.is_entity
+                and other.graph == group.graph
+                and other.merge_at == group.merge_at
+                and set(other.parents) == set(group.parents)
+                and other.conditions == group.conditions
+            ):
+                _absorb(graph, group, other)
+                return True
+    return False
+
+
+def _absorb(graph: FetchGraph, into: FetchGroup, other: FetchGroup) -> None:
+    assert into.inputs is not None and other.inputs is not None
+    into.inputs.merge(other.inputs)
+    into.selection.merge(other.selection)
+    for rewrite in other.input_rewrites:
+        if rewrite not in into.input_rewrites:
+            into.input_rewrites.append(rewrite)
+    for child in graph.children_of(other):
+        child.parents.remove(other)
+        child.depends_on(into)
+    graph.groups.remove(other)
+
+
+def _reduce(graph: FetchGraph) -> None:
+    """Transitive reduction: drop a dependency another dependency already implies."""
+
+    def ancestors(group: FetchGroup) -> set[int]:
+        seen: set[int] = set()
+        stack = list(group.parents)
+        while stack:
+            current = stack.pop()
+            if current.id in seen:
+                continue
+            seen.add(current.id)
+            stack.extend(current.parents)
+        return seen
+
+    for group in graph.groups:
+        if len(group.parents) < 2:
+            continue
+        group.parents = [
+            parent
+            for parent in group.parents
+            if not any(
+                parent.id in ancestors(other)
+                for other in group.parents
+                if other is not parent
+            )
+        ]

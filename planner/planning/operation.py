@@ -1,0 +1,385 @@
+"""Operation normalisation: the client operation as an immutable, merged selection tree.
+
+Named fragments are expanded into inline fragments; fragments that add nothing (no
+directives, and a type condition the parent already satisfies) are inlined; duplicate
+fields and fragments are merged; literal ``@skip``/``@include`` are folded away (the
+variable forms stay on their selection); top-level introspection and ``__typename`` are
+removed, since the router answers them itself (QUERY_PLANNING.md §2.1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graphql import (
+    ArgumentNode,
+    BooleanValueNode,
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FloatValueNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    ObjectFieldNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+    is_abstract_type,
+    is_object_type,
+    print_ast,
+)
+from graphql.type import GraphQLCompositeType, GraphQLObjectType
+
+from planner.planning.errors import QueryPlanningError
+
+__all__ = [
+    "NormalizedOperation",
+    "OpField",
+    "OpFragment",
+    "OpSelection",
+    "normalize_operation",
+    "select_operation",
+]
+
+_INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type", "__typename"})
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class OpField:
+    """A field selection; ``selections`` is None for a leaf."""
+
+    name: str
+    alias: str | None
+    arguments: tuple[ArgumentNode, ...]
+    directives: tuple[DirectiveNode, ...]
+    selections: tuple[OpSelection, ...] | None
+    merge_key: str
+
+    @property
+    def response_name(self) -> str:
+        return self.alias or self.name
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class OpFragment:
+    """An inline fragment kept because it narrows the type or carries directives."""
+
+    type_condition: str
+    directives: tuple[DirectiveNode, ...]
+    selections: tuple[OpSelection, ...]
+    merge_key: str
+
+
+OpSelection = OpField | OpFragment
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedOperation:
+    kind: OperationType
+    name: str | None
+    root_type: str
+    definition: OperationDefinitionNode
+    selections: tuple[OpSelection, ...]
+
+
+def select_operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode:
+    """The operation to run, by name (raises GRAPHQL_UNKNOWN_OPERATION_NAME)."""
+    operations = [
+        d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+    ]
+    if operation_name is None:
+        if len(operations) == 1:
+            return operations[0]
+        message = (
+            "Must provide operation name if query contains multiple operations."
+            if operations
+            else "The document contains no operation."
+        )
+        raise QueryPlanningError("GRAPHQL_UNKNOWN_OPERATION_NAME", message)
+    for operation in operations:
+        if operation.name is not None and operation.name.value == operation_name:
+            return operation
+    raise QueryPlanningError(
+        "GRAPHQL_UNKNOWN_OPERATION_NAME", f'Unknown operation named "{operation_name}".'
+    )
+
+
+def normalize_operation(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+) -> NormalizedOperation:
+    """Select and normalise the operation (the document must already be valid)."""
+    definition = select_operation(document, operation_name)
+    root = schema.get_root_type(definition.operation)
+    if root is None:
+        raise QueryPlanningError(
+            "QUERY_PLANNING_FAILED",
+            f"The schema has no {definition.operation.value} type.",
+        )
+    fragments = {
+        d.name.value: d
+        for d in document.definitions
+        if isinstance(d, FragmentDefinitionNode)
+    }
+    normalizer = _Normalizer(schema, fragments)
+    selections = tuple(
+        selection
+        for selection in normalizer.selection_set(definition.selection_set, root)
+        if not (
+            isinstance(selection, OpField)
+            and selection.name in _INTROSPECTION_ROOT_FIELDS
+        )
+    )
+    return NormalizedOperation(
+        kind=definition.operation,
+        name=definition.name.value if definition.name else None,
+        root_type=root.name,
+        definition=definition,
+        selections=selections,
+    )
+
+
+def _literal_condition(directive: DirectiveNode) -> bool | None:
+    """For ``@skip``/``@include`` with a literal ``if``: whether the selection stays."""
+    if directive.name.value not in ("skip", "include"):
+        return None
+    for argument in directive.arguments or ():
+        if argument.name.value == "if" and isinstance(argument.value, BooleanValueNode):
+            keep = argument.value.value
+            return keep if directive.name.value == "include" else not keep
+    return None
+
+
+def _effective_directives(
+    directives: tuple[DirectiveNode, ...] | None,
+) -> tuple[DirectiveNode, ...] | None:
+    """Directives left once literal conditions are folded; None if the selection is
+    excluded."""
+    kept: list[DirectiveNode] = []
+    for directive in directives or ():
+        literal = _literal_condition(directive)
+        if literal is None:
+            kept.append(directive)
+        elif not literal:
+            return None
+    return tuple(kept)
+
+
+def _directives_key(directives: tuple[DirectiveNode, ...]) -> str:
+    return " ".join(print_ast(d) for d in directives)
+
+
+def condition_variables(
+    directives: tuple[DirectiveNode, ...],
+) -> tuple[tuple[str, bool], ...]:
+    """The variable ``@skip``/``@include`` conditions: (variable, include-when-true)."""
+    conditions = []
+    for directive in directives:
+        if directive.name.value not in ("skip", "include"):
+            continue
+        for argument in directive.arguments or ():
+            if argument.name.value == "if" and isinstance(argument.value, VariableNode):
+                conditions.append(
+                    (argument.value.name.value, directive.name.value == "include")
+                )
+    return tuple(conditions)
+
+
+class _Normalizer:
+    def __init__(
+        self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+
+    def selection_set(
+        self, node: SelectionSetNode, parent: GraphQLCompositeType
+    ) -> tuple[OpSelection, ...]:
+        collected: list[OpSelection] = []
+        self._collect(node, parent, collected)
+        return merge_selections(collected)
+
+    def _collect(
+        self,
+        node: SelectionSetNode,
+        parent: GraphQLCompositeType,
+        out: list[OpSelection],
+    ) -> None:
+        for selection in node.selections:
+            directives = _effective_directives(selection.directives)
+            if directives is None:
+                continue
+            if isinstance(selection, FieldNode):
+                out.append(self._field(selection, parent, directives))
+                continue
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments[selection.name.value]
+                condition_name: str | None = fragment.type_condition.name.value
+                selection_set = fragment.selection_set
+            else:
+                assert isinstance(selection, InlineFragmentNode)
+                condition_name = (
+                    selection.type_condition.name.value
+                    if selection.type_condition
+                    else None
+                )
+                selection_set = selection.selection_set
+            condition = (
+                self.schema.get_type(condition_name) if condition_name else parent
+            )
+            assert condition is not None
+            if not directives and _satisfied_by(self.schema, condition, parent):
+                self._collect(selection_set, parent, out)
+                continue
+            target = condition if condition_name else parent
+            assert isinstance(target, (GraphQLObjectType,)) or is_abstract_type(target)
+            inner = self.selection_set(selection_set, target)
+            out.append(
+                OpFragment(
+                    type_condition=target.name,
+                    directives=directives,
+                    selections=inner,
+                    merge_key=f"...{target.name}{_directives_key(directives)}",
+                )
+            )
+
+    def _field(
+        self,
+        node: FieldNode,
+        parent: GraphQLCompositeType,
+        directives: tuple[DirectiveNode, ...],
+    ) -> OpField:
+        name = node.name.value
+        alias = node.alias.value if node.alias else None
+        arguments = tuple(node.arguments or ())
+        if arguments and name != "__typename":
+            definitions = parent.fields[name].args  # type: ignore[union-attr]
+            arguments = tuple(
+                ArgumentNode(
+                    name=argument.name,
+                    value=canonical_literal(
+                        argument.value, definitions[argument.name.value].type
+                    ),
+                )
+                if argument.name.value in definitions
+                else argument
+                for argument in arguments
+            )
+        selections: tuple[OpSelection, ...] | None = None
+        if node.selection_set is not None and name != "__typename":
+            field = parent.fields[name]  # type: ignore[union-attr]
+            child = get_named_type(field.type)
+            selections = self.selection_set(node.selection_set, child)
+        return OpField(
+            name=name,
+            alias=alias,
+            arguments=arguments,
+            directives=directives,
+            selections=selections,
+            merge_key=f"{alias or name}{_directives_key(directives)}",
+        )
+
+
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+
+
+def canonical_literal(value: ValueNode, type_: GraphQLInputType) -> ValueNode:
+    """A literal as Apollo prints it in subgraph queries: an ``ID`` string holding an
+    integer becomes an Int literal, an integral Float literal an Int literal."""
+    named = type_
+    while isinstance(named, GraphQLNonNull):
+        named = named.of_type
+    if isinstance(value, ListValueNode) and isinstance(named, GraphQLList):
+        return ListValueNode(
+            values=tuple(canonical_literal(v, named.of_type) for v in value.values)
+        )
+    if isinstance(named, GraphQLList):
+        return canonical_literal(value, named.of_type)
+    if isinstance(value, ObjectValueNode) and isinstance(named, GraphQLInputObjectType):
+        return ObjectValueNode(
+            fields=tuple(
+                ObjectFieldNode(
+                    name=field.name,
+                    value=canonical_literal(
+                        field.value, named.fields[field.name.value].type
+                    )
+                    if field.name.value in named.fields
+                    else field.value,
+                )
+                for field in value.fields
+            )
+        )
+    if isinstance(named, GraphQLScalarType):
+        if (
+            named.name == "ID"
+            and isinstance(value, StringValueNode)
+            and _INTEGER.fullmatch(value.value)
+        ):
+            return IntValueNode(value=value.value)
+        if named.name == "Float" and isinstance(value, FloatValueNode):
+            number = float(value.value)
+            if number.is_integer() and abs(number) < 1e21:
+                return IntValueNode(value=str(int(number)))
+    return value
+
+
+def _satisfied_by(
+    schema: GraphQLSchema, condition: object, parent: GraphQLCompositeType
+) -> bool:
+    """Whether every object of type ``parent`` satisfies ``condition``."""
+    if condition is parent:
+        return True
+    if is_object_type(parent) and is_abstract_type(condition):
+        return schema.is_sub_type(condition, parent)
+    return False
+
+
+def merge_selections(selections: list[OpSelection]) -> tuple[OpSelection, ...]:
+    """Merge fields and fragments with the same key, keeping first-seen order."""
+    merged: dict[str, OpSelection] = {}
+    for selection in selections:
+        existing = merged.get(selection.merge_key)
+        if existing is None:
+            merged[selection.merge_key] = selection
+            continue
+        if isinstance(existing, OpField):
+            assert isinstance(selection, OpField)
+            if existing.selections is None or selection.selections is None:
+                continue
+            merged[selection.merge_key] = OpField(
+                name=existing.name,
+                alias=existing.alias,
+                arguments=existing.arguments,
+                directives=existing.directives,
+                selections=merge_selections(
+                    [*existing.selections, *selection.selections]
+                ),
+                merge_key=existing.merge_key,
+            )
+        else:
+            assert isinstance(selection, OpFragment)
+            merged[selection.merge_key] = OpFragment(
+                type_condition=existing.type_condition,
+                directives=existing.directives,
+                selections=merge_selections(
+                    [*existing.selections, *selection.selections]
+                ),
+                merge_key=existing.merge_key,
+            )
+    return tuple(merged.values())

@@ -1,0 +1,360 @@
+"""Fetch groups to plan nodes, and each group's subgraph operation.
+
+Groups that can run together form a ``Parallel``; a group's children that depend on it
+alone run in a ``Sequence`` right after it, inside its branch; children with several
+parents wait until all of them have run. Mutation roots run one after another. A group
+whose whole selection shares ``@skip``/``@include`` conditions is wrapped in a
+``Condition`` node and the directives leave its subgraph query.
+"""
+
+from __future__ import annotations
+
+from graphql import (
+    DirectiveNode,
+    OperationDefinitionNode,
+    OperationType,
+    VariableDefinitionNode,
+    VariableNode,
+    print_ast,
+)
+
+from planner.planning.federation import sanitize_graph_name
+from planner.planning.fetch_graph import FetchGraph, FetchGroup
+from planner.planning.operation import condition_variables
+from planner.planning.selection import (
+    FieldSelection,
+    FragmentSelection,
+    SelectionTree,
+    _compact_value,
+)
+from planner.query_plan import (
+    Condition,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    Sequence,
+)
+
+__all__ = ["build_plan"]
+
+
+class _FetchCounter:
+    def __init__(self) -> None:
+        self.next = 0
+
+
+def build_plan(graph: FetchGraph, operation: OperationDefinitionNode) -> QueryPlan:
+    if not graph.groups:
+        return QueryPlan(None)
+    builder = _PlanBuilder(graph, operation)
+    if operation.operation == OperationType.MUTATION:
+        nodes = [builder.process_set([root]) for root in graph.root_order]
+        node = _sequence(nodes)
+    else:
+        roots = [g for g in graph.groups if not g.parents]
+        node = builder.process_set(roots)
+    return QueryPlan(_number(node, operation, _FetchCounter()))
+
+
+class _PlanBuilder:
+    def __init__(self, graph: FetchGraph, operation: OperationDefinitionNode) -> None:
+        self.graph = graph
+        self.operation = operation
+        self.processed: set[int] = set()
+        self.kind = operation.operation
+
+    def process_set(self, groups: list[FetchGroup]) -> PlanNode:
+        branches: list[PlanNode] = []
+        waiting: list[FetchGroup] = []
+        for group in groups:
+            node, rest = self._branch(group)
+            branches.append(node)
+            for child in rest:
+                if child not in waiting:
+                    waiting.append(child)
+        main = _parallel(branches)
+        ready = [
+            g
+            for g in waiting
+            if g.id not in self.processed
+            and all(p.id in self.processed for p in g.parents)
+        ]
+        if not ready:
+            return main
+        return _sequence([main, self.process_set(ready)])
+
+    def _branch(self, group: FetchGroup) -> tuple[PlanNode, list[FetchGroup]]:
+        self.processed.add(group.id)
+        node = self._fetch_node(group)
+        children = self.graph.children_of(group)
+        own = [c for c in children if c.parents == [group]]
+        rest = [c for c in children if c.parents != [group]]
+        if not own:
+            return node, rest
+        inner_branches: list[PlanNode] = []
+        for child in _sibling_order(own):
+            child_node, child_rest = self._branch(child)
+            inner_branches.append(child_node)
+            rest.extend(c for c in child_rest if c not in rest)
+        inner = _parallel(inner_branches)
+        ready = [
+            g
+            for g in rest
+            if g.id not in self.processed
+            and all(p.id in self.processed for p in g.parents)
+            and _descends_only_from(g, group, self.graph)
+        ]
+        if ready:
+            inner = _sequence([inner, self.process_set(ready)])
+            rest = [g for g in rest if g.id not in self.processed]
+        return _sequence([node, inner]), rest
+
+    def _fetch_node(self, group: FetchGroup) -> PlanNode:
+        conditions = list(group.conditions)
+        selection = group.selection
+        shared = _shared_conditions(group)
+        if shared:
+            selection = _strip_conditions(group, shared)
+            conditions.extend(c for c in shared if c not in conditions)
+        node: PlanNode = _PendingFetch(group, selection, self.operation)  # type: ignore[assignment]
+        if group.merge_at:
+            node = Flatten(group.merge_at, node)
+        for variable, include in reversed(conditions):
+            node = (
+                Condition(variable, node, None)
+                if include
+                else Condition(variable, None, node)
+            )
+        return node
+
+
+def _sibling_order(groups: list[FetchGroup]) -> list[FetchGroup]:
+    """Apollo's order for groups that run in parallel after one parent: by response path
+    in order of first appearance, and within one path the latest created first."""
+    paths: list[tuple[str, ...]] = []
+    for group in groups:
+        if group.merge_at not in paths:
+            paths.append(group.merge_at)
+    return [
+        group
+        for path in paths
+        for group in reversed([g for g in groups if g.merge_at == path])
+    ]
+
+
+def _descends_only_from(group: FetchGroup, root: FetchGroup, graph: FetchGraph) -> bool:
+    stack = list(group.parents)
+    seen = set()
+    while stack:
+        current = stack.pop()
+        if current is root:
+            continue
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        if not current.parents:
+            return False
+        stack.extend(current.parents)
+    return True
+
+
+class _PendingFetch:
+    """A fetch whose operation name waits for its number in plan order."""
+
+    def __init__(
+        self,
+        group: FetchGroup,
+        selection: SelectionTree,
+        operation: OperationDefinitionNode,
+    ) -> None:
+        self.group = group
+        self.selection = selection
+        self.operation = operation
+
+
+def _number(
+    node: PlanNode, operation: OperationDefinitionNode, counter: _FetchCounter
+) -> PlanNode:
+    if isinstance(node, _PendingFetch):
+        index = counter.next
+        counter.next += 1
+        return _make_fetch(node.group, node.selection, operation, index)
+    if isinstance(node, Sequence):
+        return Sequence(tuple(_number(n, operation, counter) for n in node.nodes))
+    if isinstance(node, Parallel):
+        return Parallel(tuple(_number(n, operation, counter) for n in node.nodes))
+    if isinstance(node, Flatten):
+        return Flatten(node.path, _number(node.node, operation, counter))
+    if isinstance(node, Condition):
+        return Condition(
+            node.condition,
+            _number(node.if_clause, operation, counter) if node.if_clause else None,
+            _number(node.else_clause, operation, counter) if node.else_clause else None,
+        )
+    return node
+
+
+def _parallel(nodes: list[PlanNode]) -> PlanNode:
+    flat: list[PlanNode] = []
+    for node in nodes:
+        if isinstance(node, Parallel):
+            flat.extend(node.nodes)
+        else:
+            flat.append(node)
+    return flat[0] if len(flat) == 1 else Parallel(tuple(flat))
+
+
+def _sequence(nodes: list[PlanNode]) -> PlanNode:
+    flat: list[PlanNode] = []
+    for node in nodes:
+        if isinstance(node, Sequence):
+            flat.extend(node.nodes)
+        else:
+            flat.append(node)
+    return flat[0] if len(flat) == 1 else Sequence(tuple(flat))
+
+
+# -- conditions ------------------------------------------------------------------
+
+
+def _top_items(group: FetchGroup) -> list[FieldSelection | FragmentSelection]:
+    if not group.is_entity:
+        return list(group.selection)
+    items: list[FieldSelection | FragmentSelection] = []
+    for fragment in group.selection:
+        assert isinstance(fragment, FragmentSelection)
+        items.extend(fragment.children)
+    return items
+
+
+def _shared_conditions(group: FetchGroup) -> tuple[tuple[str, bool], ...]:
+    items = _top_items(group)
+    if not items:
+        return ()
+    shared = set(condition_variables(items[0].directives))
+    for item in items[1:]:
+        shared &= set(condition_variables(item.directives))
+    return tuple(c for c in condition_variables(items[0].directives) if c in shared)
+
+
+def _strip_conditions(
+    group: FetchGroup, conditions: tuple[tuple[str, bool], ...]
+) -> SelectionTree:
+    names = {variable for variable, _ in conditions}
+
+    def keep(directive: DirectiveNode) -> bool:
+        return not (
+            directive.name.value in ("skip", "include")
+            and any(
+                isinstance(a.value, VariableNode) and a.value.name.value in names
+                for a in directive.arguments or ()
+            )
+        )
+
+    def strip_items(tree: SelectionTree) -> SelectionTree:
+        result = SelectionTree()
+        for item in tree:
+            directives = tuple(d for d in item.directives if keep(d))
+            if isinstance(item, FieldSelection):
+                added = result.add_field(
+                    item.name,
+                    item.alias,
+                    item.arguments,
+                    directives,
+                    item.children is not None,
+                )
+                if item.children is not None and added.children is not None:
+                    added.children.merge(item.children)
+            else:
+                fragment = result.add_fragment(item.type_condition, directives)
+                fragment.children.merge(item.children)
+        return result
+
+    if not group.is_entity:
+        return strip_items(group.selection)
+    result = SelectionTree()
+    for fragment in group.selection:
+        assert isinstance(fragment, FragmentSelection)
+        added = result.add_fragment(fragment.type_condition, fragment.directives)
+        added.children.merge(strip_items(fragment.children))
+    return result
+
+
+# -- subgraph operations -----------------------------------------------------------
+
+
+def _make_fetch(
+    group: FetchGroup,
+    selection: SelectionTree,
+    operation: OperationDefinitionNode,
+    index: int,
+) -> Fetch:
+    body = selection.print_compact()
+    used = _used_variables(body, operation)
+    definitions = {
+        d.variable.name.value: d for d in operation.variable_definitions or ()
+    }
+    declared = "".join(
+        _print_variable(definitions[name]) for name in used if name in definitions
+    )
+    name = None
+    if operation.name is not None:
+        name = f"{operation.name.value}__{sanitize_graph_name(group.graph)}__{index}"
+    if group.is_entity:
+        assert group.inputs is not None
+        header = f"query {name}" if name else "query"
+        text = (
+            f"{header}($representations:[_Any!]!{declared})"
+            f"{{_entities(representations:$representations){body}}}"
+        )
+        kind = "query"
+        requires = group.inputs.to_required()
+    else:
+        kind = operation.operation.value
+        requires = None
+        if name or declared or kind != "query":
+            header = kind + (f" {name}" if name else "")
+            text = f"{header}({declared}){body}" if declared else f"{header}{body}"
+        else:
+            text = body
+    return Fetch(
+        service_name=group.graph,
+        operation=text,
+        operation_name=name,
+        operation_kind=kind,  # type: ignore[arg-type]
+        variable_usages=tuple(name for name in used if name in definitions),
+        requires=requires,
+        input_rewrites=tuple(group.input_rewrites),
+    )
+
+
+def _print_variable(definition: VariableDefinitionNode) -> str:
+    text = f"${definition.variable.name.value}:{print_ast(definition.type)}"
+    if definition.default_value is not None:
+        text += "=" + _compact_value(print_ast(definition.default_value))
+    return text
+
+
+def _used_variables(body: str, operation: OperationDefinitionNode) -> list[str]:
+    """Variables referenced in the printed selection, in order of appearance."""
+    names: list[str] = []
+    known = {d.variable.name.value for d in operation.variable_definitions or ()}
+    i = 0
+    in_string = False
+    while i < len(body):
+        char = body[i]
+        if char == '"' and (i == 0 or body[i - 1] != "\\"):
+            in_string = not in_string
+        elif char == "$" and not in_string:
+            j = i + 1
+            while j < len(body) and (body[j].isalnum() or body[j] == "_"):
+                j += 1
+            name = body[i + 1 : j]
+            if name in known and name not in names:
+                names.append(name)
+            i = j
+            continue
+        i += 1
+    return names

@@ -1,0 +1,99 @@
+"""The query planner: a client operation in, a query plan out.
+
+Pure and synchronous. Normalise the operation, collect each leaf's options through the
+query graph, choose one per leaf (greedy, then bounded branch-and-bound), build the
+fetch dependency graph from the chosen paths, and turn it into plan nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import DocumentNode, OperationType
+
+from planner.planning.errors import QueryPlanningError
+from planner.planning.federation import Federation
+from planner.planning.fetch_graph import PathTree, build_fetch_graph
+from planner.planning.operation import normalize_operation
+from planner.planning.paths import GraphPath, PathAdvancer
+from planner.planning.plan_builder import build_plan
+from planner.planning.search import SearchLimits, choose_paths, plan_cost
+from planner.planning.traversal import collect_branches, distribute_root_fragments
+from planner.query_plan import QueryPlan
+from planner.supergraph import Supergraph
+
+__all__ = ["PlannerConfig", "QueryPlanner"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannerConfig:
+    """Planning limits: plans evaluated per operation and wall-clock seconds (the best plan
+    found so far is returned when either is reached)."""
+
+    max_evaluated_plans: int = 10_000
+    time_budget_seconds: float = 5.0
+
+
+class QueryPlanner:
+    """Plans operations against one supergraph; build once, reuse for every request."""
+
+    def __init__(
+        self, supergraph: Supergraph, config: PlannerConfig | None = None
+    ) -> None:
+        self.supergraph = supergraph
+        self.config = config or PlannerConfig()
+        self.federation = Federation(supergraph)
+
+    def plan(
+        self,
+        document: DocumentNode,
+        operation_name: str | None = None,
+        override_labels: frozenset[str] = frozenset(),
+    ) -> QueryPlan:
+        """The plan for ``operation_name`` in ``document`` (validated against the API
+        schema). Raises ``QueryPlanningError``."""
+        operation = normalize_operation(
+            self.supergraph.schema, document, operation_name
+        )
+        if operation.kind == OperationType.SUBSCRIPTION:
+            raise QueryPlanningError(
+                "QUERY_PLANNING_FAILED", "Subscriptions are not supported yet."
+            )
+        advancer = PathAdvancer(self.federation, override_labels)
+        fields = distribute_root_fragments(operation.selections)
+        serial = operation.kind == OperationType.MUTATION
+        limits = SearchLimits(
+            self.config.max_evaluated_plans, self.config.time_budget_seconds
+        )
+
+        def evaluate(paths: list[GraphPath]) -> float:
+            graph = build_fetch_graph(
+                self.federation,
+                advancer,
+                PathTree.from_paths(paths),
+                operation.root_type,
+                serial,
+            )
+            return plan_cost(graph)
+
+        try:
+            if serial:
+                paths: list[GraphPath] = []
+                for field in fields:
+                    branches = collect_branches(advancer, operation.root_type, (field,))
+                    paths.extend(choose_paths(branches, evaluate, limits))
+            else:
+                branches = collect_branches(advancer, operation.root_type, fields)
+                paths = choose_paths(branches, evaluate, limits)
+            graph = build_fetch_graph(
+                self.federation,
+                advancer,
+                PathTree.from_paths(paths),
+                operation.root_type,
+                serial,
+            )
+        except RecursionError as error:
+            raise QueryPlanningError(
+                "QUERY_PLANNING_FAILED", "The operation is too deeply nested to plan."
+            ) from error
+        return build_plan(graph, operation.definition)

@@ -1,0 +1,291 @@
+"""Mutable selection sets that fetch groups build up, and their compact printing.
+
+A group's selection grows as the planner walks the chosen paths: client fields, key and
+required fields, ``__typename`` under abstract types. Fields merge by response name;
+fragments by type condition and directives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from graphql import ArgumentNode, DirectiveNode, SelectionSetNode, print_ast
+from graphql.language import FieldNode, InlineFragmentNode
+
+from planner.query_plan import RequiredField, RequiredFragment, RequiredSelection
+
+__all__ = ["FieldSelection", "FragmentSelection", "SelectionTree"]
+
+
+class FieldSelection:
+    __slots__ = ("alias", "arguments", "children", "directives", "name")
+
+    def __init__(
+        self,
+        name: str,
+        alias: str | None,
+        arguments: tuple[ArgumentNode, ...],
+        directives: tuple[DirectiveNode, ...],
+        composite: bool,
+    ) -> None:
+        self.name = name
+        self.alias = alias
+        self.arguments = arguments
+        self.directives = directives
+        self.children: SelectionTree | None = SelectionTree() if composite else None
+
+    @property
+    def response_name(self) -> str:
+        return self.alias or self.name
+
+
+class FragmentSelection:
+    __slots__ = ("children", "directives", "type_condition")
+
+    def __init__(
+        self, type_condition: str | None, directives: tuple[DirectiveNode, ...]
+    ) -> None:
+        self.type_condition = type_condition
+        self.directives = directives
+        self.children = SelectionTree()
+
+
+Selection = FieldSelection | FragmentSelection
+
+
+def _directives_key(directives: tuple[DirectiveNode, ...]) -> str:
+    return " ".join(print_ast(d) for d in directives)
+
+
+def _arguments_key(arguments: tuple[ArgumentNode, ...]) -> str:
+    return ",".join(print_ast(a) for a in arguments)
+
+
+class SelectionTree:
+    """An ordered selection set."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: dict[str, Selection] = {}
+
+    def __iter__(self) -> Iterator[Selection]:
+        return iter(self.items.values())
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def add_field(
+        self,
+        name: str,
+        alias: str | None = None,
+        arguments: tuple[ArgumentNode, ...] = (),
+        directives: tuple[DirectiveNode, ...] = (),
+        composite: bool = False,
+        *,
+        first: bool = False,
+    ) -> FieldSelection:
+        """The field (created if new); ``first`` puts a new field before the others."""
+        key = (
+            f"{alias or name}({_arguments_key(arguments)}){_directives_key(directives)}"
+        )
+        existing = self.items.get(key)
+        if isinstance(existing, FieldSelection):
+            return existing
+        created = FieldSelection(name, alias, arguments, directives, composite)
+        if first:
+            self.items = {key: created, **self.items}
+        else:
+            self.items[key] = created
+        return created
+
+    def add_fragment(
+        self,
+        type_condition: str | None,
+        directives: tuple[DirectiveNode, ...] = (),
+        *,
+        first: bool = False,
+    ) -> FragmentSelection:
+        key = f"...{type_condition or ''} {_directives_key(directives)}"
+        existing = self.items.get(key)
+        if isinstance(existing, FragmentSelection):
+            return existing
+        created = FragmentSelection(type_condition, directives)
+        if first:
+            self.items = {key: created, **self.items}
+        else:
+            self.items[key] = created
+        return created
+
+    def add_node_selection(
+        self, selection_set: SelectionSetNode, *, first: bool = False
+    ) -> None:
+        """Adds a parsed selection set (a key or ``@requires`` field set), recursively;
+        with ``first``, its top-level items move before the others, in its order."""
+        keys: list[str] = []
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                item: Selection = self.add_field(
+                    node.name.value,
+                    node.alias.value if node.alias else None,
+                    tuple(node.arguments or ()),
+                    (),
+                    node.selection_set is not None,
+                )
+                if node.selection_set is not None and item.children is not None:
+                    item.children.add_node_selection(node.selection_set)
+            elif isinstance(node, InlineFragmentNode):
+                condition = (
+                    node.type_condition.name.value if node.type_condition else None
+                )
+                item = self.add_fragment(condition)
+                item.children.add_node_selection(node.selection_set)
+            else:
+                continue
+            keys.extend(k for k, v in self.items.items() if v is item)
+        if first:
+            front = {k: self.items[k] for k in keys}
+            self.items = {**front, **self.items}
+
+    def merge(self, other: SelectionTree) -> None:
+        """Adds everything ``other`` selects."""
+        for item in other:
+            if isinstance(item, FieldSelection):
+                target = self.add_field(
+                    item.name,
+                    item.alias,
+                    item.arguments,
+                    item.directives,
+                    item.children is not None,
+                )
+                if item.children is not None and target.children is not None:
+                    target.children.merge(item.children)
+            else:
+                fragment = self.add_fragment(item.type_condition, item.directives)
+                fragment.children.merge(item.children)
+
+    def contains(self, other: SelectionTree) -> bool:
+        """Whether everything ``other`` selects is selected here."""
+        for item in other:
+            if isinstance(item, FieldSelection):
+                found = next(
+                    (
+                        mine
+                        for mine in self
+                        if isinstance(mine, FieldSelection)
+                        and mine.response_name == item.response_name
+                        and mine.name == item.name
+                    ),
+                    None,
+                )
+                if found is None:
+                    return False
+                if item.children is not None and (
+                    found.children is None or not found.children.contains(item.children)
+                ):
+                    return False
+            else:
+                match = next(
+                    (
+                        mine
+                        for mine in self
+                        if isinstance(mine, FragmentSelection)
+                        and mine.type_condition == item.type_condition
+                    ),
+                    None,
+                )
+                if match is None or not match.children.contains(item.children):
+                    return False
+        return True
+
+    def has_fields(self) -> bool:
+        """Whether any field is selected, at any depth."""
+        for item in self:
+            if isinstance(item, FieldSelection):
+                return True
+            if item.children.has_fields():
+                return True
+        return False
+
+    def copy(self) -> SelectionTree:
+        result = SelectionTree()
+        result.merge(self)
+        return result
+
+    def print_compact(self) -> str:
+        return "{" + " ".join(_print_item(item) for item in self) + "}"
+
+    def to_required(self) -> tuple[RequiredSelection, ...]:
+        result: list[RequiredSelection] = []
+        for item in self:
+            if isinstance(item, FieldSelection):
+                result.append(
+                    RequiredField(
+                        item.name,
+                        item.children.to_required() if item.children else (),
+                    )
+                )
+            else:
+                result.append(
+                    RequiredFragment(item.type_condition, item.children.to_required())
+                )
+        return tuple(result)
+
+
+def _print_item(item: Selection) -> str:
+    if isinstance(item, FieldSelection):
+        text = f"{item.alias}:{item.name}" if item.alias else item.name
+        if item.arguments:
+            text += (
+                "("
+                + " ".join(
+                    f"{a.name.value}:{_compact_value(print_ast(a.value))}"
+                    for a in item.arguments
+                )
+                + ")"
+            )
+        text += "".join(_print_directive(d) for d in item.directives)
+        if item.children is not None:
+            text += item.children.print_compact()
+        return text
+    prefix = f"...on {item.type_condition}" if item.type_condition else "..."
+    return (
+        prefix
+        + "".join(_print_directive(d) for d in item.directives)
+        + (item.children.print_compact())
+    )
+
+
+def _print_directive(directive: DirectiveNode) -> str:
+    text = "@" + directive.name.value
+    if directive.arguments:
+        text += (
+            "("
+            + " ".join(
+                f"{a.name.value}:{_compact_value(print_ast(a.value))}"
+                for a in directive.arguments
+            )
+            + ")"
+        )
+    return text
+
+
+def _compact_value(text: str) -> str:
+    """graphql-core prints values with ``, `` and ``: ``; strings keep their spaces."""
+    out: list[str] = []
+    in_string = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == '"' and (i == 0 or text[i - 1] != "\\"):
+            in_string = not in_string
+        if not in_string and char == " " and i > 0 and text[i - 1] in ",:":
+            i += 1
+            continue
+        if not in_string and char == ",":
+            out.append(" ")
+            i += 1
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
