@@ -219,13 +219,18 @@ def _read_operations(path: Path, raw: object, where: Path) -> tuple[PlanOperatio
             raise ValueError(f"{where}: operation {index} must be a mapping with query")
         unknown = set(entry) - _OPERATION_KEYS
         if unknown:
-            raise ValueError(f"{where}: operation {index}: unknown keys {sorted(unknown)}")
+            raise ValueError(
+                f"{where}: operation {index}: unknown keys {sorted(unknown)}"
+            )
         op_id = entry.get("id")
         if op_id is None:
             if len(raw) > 1:
                 raise ValueError(f"{where}: operation {index} needs an id")
             plan_path = path / "plan.txt"
             op_id = "main"
+        elif not isinstance(op_id, str) or not op_id:
+            # YAML reads `on`, `off`, `yes`, `1`... as other types: insist on text.
+            raise ValueError(f"{where}: operation {index}: id must be a string")
         else:
             plan_path = path / f"plan-{op_id}.txt"
         labels = entry.get("override_labels") or []
@@ -294,7 +299,9 @@ def load_scenario(path: Path) -> ScenarioCase:
     if "supergraph" in spec:
         shared = SHARED_GRAPHS_DIR / str(spec["supergraph"])
         if not (shared / "graph.yaml").is_file():
-            raise ValueError(f"{spec_path}: no shared supergraph {spec['supergraph']!r}")
+            raise ValueError(
+                f"{spec_path}: no shared supergraph {spec['supergraph']!r}"
+            )
         graph = load_graph(shared)
     else:
         graph = GraphSource(
@@ -353,15 +360,17 @@ def plan_with_apollo(
             text=True,
             cwd=ORACLE_DIR,
         )
-        payload = {
-            "supergraph": sdl,
-            "operations": [op.oracle_input() for op in operations],
-        }
-        procs.append((proc, json.dumps(payload), len(operations)))
+        body = json.dumps(
+            {
+                "supergraph": sdl,
+                "operations": [op.oracle_input() for op in operations],
+            }
+        )
+        procs.append((proc, body, len(operations)))
     results = []
-    for proc, payload, count in procs:
+    for proc, body, count in procs:
         try:
-            out, err = proc.communicate(payload, timeout=_TIMEOUT_SECONDS)
+            out, err = proc.communicate(body, timeout=_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
             proc.kill()
             pytest.fail(f"oracle/plan.mjs took more than {_TIMEOUT_SECONDS}s")

@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for `support`
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root
 
-from support.oracle import compose_with_apollo  # noqa: E402
-from support.plan_cases import (  # noqa: E402
+from support.oracle import compose_with_apollo
+from support.plan_cases import (
     SCENARIOS_DIR,
     GraphSource,
     PlanOperation,
@@ -28,7 +28,7 @@ from support.plan_cases import (  # noqa: E402
     plan_with_apollo,
 )
 
-from planner.composition import SubgraphInput, compose  # noqa: E402
+from planner.composition import SubgraphInput, compose
 
 
 def _compose(graphs: list[GraphSource]) -> bool:
@@ -62,9 +62,7 @@ def main(argv: list[str]) -> int:
         batches[case.graph.path].extend(case.operations)
         if case.fetch_details:
             keep_json.update(op.plan_path for op in case.operations)
-    results = plan_with_apollo(
-        [(g.supergraph_sdl(), batches[g.path]) for g in graphs]
-    )
+    results = plan_with_apollo([(g.supergraph_sdl(), batches[g.path]) for g in graphs])
     failed = False
     for graph, plans in zip(graphs, results, strict=True):
         for operation, plan in zip(batches[graph.path], plans, strict=True):
