@@ -277,6 +277,29 @@ def run_case(
     return run
 
 
+@pytest.fixture
+def run_plan(supergraph: Supergraph, client: SubgraphClient) -> Run:
+    """Runs a hand-written plan for ``query``; returns the client response."""
+
+    async def run(
+        query: str,
+        plan: QueryPlan,
+        variables: dict[str, Any] | None = None,
+        subgraph_client: SubgraphClient | None = None,
+        operation_name: str | None = None,
+    ) -> dict[str, Any]:
+        return await run_operation(
+            supergraph,
+            subgraph_client or client,
+            query,
+            plan,
+            variables,
+            operation_name,
+        )
+
+    return run
+
+
 @pytest_asyncio.fixture
 async def subgraph_query(
     subgraph_urls: dict[str, str],
