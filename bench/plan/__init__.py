@@ -1,0 +1,1 @@
+"""Planning benchmark: our query planner against @apollo/query-planner (see README.md)."""
