@@ -45,6 +45,8 @@ from support.corpus import Subgraph, subgraph_url
 from support.oracle import ORACLE_DIR, REPO_ROOT, require_oracle
 
 __all__ = [
+    "BATCH_PLAN_SCRIPT",
+    "ORACLE_PLAN_SCRIPT",
     "SCENARIOS_DIR",
     "SHARED_GRAPHS_DIR",
     "ApolloPlan",
@@ -61,7 +63,9 @@ __all__ = [
 SCENARIOS_DIR = REPO_ROOT / "tests" / "planner" / "scenarios"
 SHARED_GRAPHS_DIR = SCENARIOS_DIR / "_supergraphs"
 SUPERGRAPH_FILE = "supergraph.graphql"
-_PLAN_SCRIPT = ORACLE_DIR / "plan.mjs"
+ORACLE_PLAN_SCRIPT = ORACLE_DIR / "plan.mjs"
+# oracle/plan.mjs's twin for many supergraphs in one process (node start-up dominates).
+BATCH_PLAN_SCRIPT = SCENARIOS_DIR / "plan_batches.mjs"
 _TIMEOUT_SECONDS = 240
 
 _REQUIRED_KEYS = {"title", "operations"}
@@ -343,44 +347,46 @@ def load_scenarios() -> list[ScenarioCase]:
 
 def plan_with_apollo(
     batches: Sequence[tuple[str, Sequence[PlanOperation]]],
+    script: Path = BATCH_PLAN_SCRIPT,
 ) -> list[list[ApolloPlan]]:
-    """Plan operations with `@apollo/query-planner`: one node process per supergraph.
+    """Plan operations with `@apollo/query-planner`, all in one node process.
 
-    Each batch is (supergraph SDL, operations). The processes run concurrently; results
-    come back in the order of `batches`, then of each batch's operations.
+    Each batch is (supergraph SDL, operations); results come back in the order of
+    `batches`, then of each batch's operations. `script` may be `oracle/plan.mjs` for a
+    single batch (it takes one supergraph).
     """
     node = require_oracle()
-    procs = []
-    for sdl, operations in batches:
-        proc = subprocess.Popen(
-            [node, str(_PLAN_SCRIPT)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+    requests = [
+        {"supergraph": sdl, "operations": [op.oracle_input() for op in operations]}
+        for sdl, operations in batches
+    ]
+    if script == BATCH_PLAN_SCRIPT:
+        payload = json.dumps({"batches": requests})
+    elif len(requests) == 1:
+        payload = json.dumps(requests[0])
+    else:
+        raise ValueError(f"{script.name} plans one supergraph per run")
+    try:
+        proc = subprocess.run(
+            [node, str(script)],
+            input=payload,
+            capture_output=True,
             text=True,
             cwd=ORACLE_DIR,
+            timeout=_TIMEOUT_SECONDS,
+            check=False,
         )
-        body = json.dumps(
-            {
-                "supergraph": sdl,
-                "operations": [op.oracle_input() for op in operations],
-            }
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{script.name} took more than {_TIMEOUT_SECONDS}s", pytrace=False)
+    if proc.returncode != 0:
+        pytest.fail(
+            f"{script.name} exited with status {proc.returncode}:\n{proc.stderr[-4000:]}",
+            pytrace=False,
         )
-        procs.append((proc, body, len(operations)))
-    results = []
-    for proc, body, count in procs:
-        try:
-            out, err = proc.communicate(body, timeout=_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            pytest.fail(f"oracle/plan.mjs took more than {_TIMEOUT_SECONDS}s")
-        if proc.returncode != 0:
-            pytest.fail(
-                f"oracle/plan.mjs exited with status {proc.returncode}:\n{err[-4000:]}",
-                pytrace=False,
-            )
-        plans: list[ApolloPlan] = json.loads(out)["results"]
-        if len(plans) != count:
-            pytest.fail(f"oracle/plan.mjs returned {len(plans)} plans for {count}")
-        results.append(plans)
-    return results
+    results = json.loads(proc.stdout)["results"]
+    if script != BATCH_PLAN_SCRIPT:
+        results = [results]
+    plans: list[list[ApolloPlan]] = results
+    if [len(p) for p in plans] != [len(r["operations"]) for r in requests]:
+        pytest.fail(f"{script.name} returned a wrong number of plans", pytrace=False)
+    return plans
