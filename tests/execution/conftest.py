@@ -27,20 +27,8 @@ import pytest_asyncio
 from aiohttp import web
 from graphql import parse, validate
 
-from planner.query_plan import (
-    Condition,
-    Fetch,
-    Flatten,
-    KeyRenamer,
-    Parallel,
-    PlanNode,
-    QueryPlan,
-    RequiredField,
-    RequiredFragment,
-    RequiredSelection,
-    Sequence,
-    ValueSetter,
-)
+from planner.plan_json import plan_from_json
+from planner.query_plan import QueryPlan
 from planner.supergraph import load_supergraph
 from planner.supergraph.model import Supergraph
 from router.execution import (
@@ -57,77 +45,13 @@ _START_TIMEOUT = 20.0
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-# --- Apollo's JSON plan format -> our plan dataclasses --------------------------------
-
-
-def _required(selections: list[dict[str, Any]]) -> tuple[RequiredSelection, ...]:
-    out: list[RequiredSelection] = []
-    for selection in selections:
-        if selection["kind"] == "Field":
-            out.append(
-                RequiredField(
-                    selection["name"], _required(selection.get("selections") or [])
-                )
-            )
-        else:
-            out.append(
-                RequiredFragment(
-                    selection.get("typeCondition"), _required(selection["selections"])
-                )
-            )
-    return tuple(out)
-
-
-def _rewrites(items: list[dict[str, Any]] | None) -> tuple[Any, ...]:
-    out: list[Any] = []
-    for item in items or ():
-        if item["kind"] == "ValueSetter":
-            out.append(ValueSetter(tuple(item["path"]), item["setValueTo"]))
-        else:
-            out.append(KeyRenamer(tuple(item["path"]), item["renameKeyTo"]))
-    return tuple(out)
-
-
-def _node(obj: dict[str, Any]) -> PlanNode:
-    kind = obj["kind"]
-    if kind == "Sequence":
-        return Sequence(tuple(_node(child) for child in obj["nodes"]))
-    if kind == "Parallel":
-        return Parallel(tuple(_node(child) for child in obj["nodes"]))
-    if kind == "Flatten":
-        return Flatten(tuple(obj["path"]), _node(obj["node"]))
-    if kind == "Condition":
-        return Condition(
-            obj["condition"],
-            _node(obj["ifClause"]) if obj.get("ifClause") else None,
-            _node(obj["elseClause"]) if obj.get("elseClause") else None,
-        )
-    assert kind == "Fetch", kind
-    requires = obj.get("requires")
-    return Fetch(
-        service_name=obj["serviceName"],
-        operation=obj["operation"],
-        operation_name=obj.get("operationName"),
-        operation_kind=obj["operationKind"],
-        variable_usages=tuple(obj.get("variableUsages") or ()),
-        requires=None if requires is None else _required(requires),
-        input_rewrites=_rewrites(obj.get("inputRewrites")),
-        output_rewrites=_rewrites(obj.get("outputRewrites")),
-        id=obj.get("id"),
-    )
-
-
-def plan_from_apollo(obj: dict[str, Any]) -> QueryPlan:
-    return QueryPlan(_node(obj["node"]) if obj.get("node") else None)
-
-
 @pytest.fixture(scope="session")
 def cases() -> dict[str, dict[str, Any]]:
     """`cases.json` with each case's stored Apollo plan under "plan"."""
     queries = json.loads((HERE / "cases.json").read_text())
     plans = json.loads((HERE / "apollo_plans.json").read_text())
     return {
-        name: {**case, "plan": plan_from_apollo(plans[name])}
+        name: {**case, "plan": plan_from_json(plans[name])}
         for name, case in queries.items()
     }
 
