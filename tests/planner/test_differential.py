@@ -149,6 +149,7 @@ class Comparison:
     ours_error: str | None = None
     ours_fetches: int = 0
     ours_chain: int = 0
+    ours_ms: float = 0.0
 
     @property
     def skipped(self) -> bool:
@@ -207,14 +208,18 @@ def _plan_ours(graph: CorpusGraph, comparisons: list[Comparison]) -> None:
     planner = QueryPlanner(load_supergraph(graph.supergraph_sdl))
     for comparison in comparisons:
         op = comparison.operation
+        document = parse(op.query)
+        started = time.perf_counter()
         try:
-            plan = planner.plan(parse(op.query), operation_name=op.operation_name)
+            plan = planner.plan(document, operation_name=op.operation_name)
         except QueryPlanningError as error:
             comparison.ours_error = f"{error.code}: {error.message}"
             continue
         except Exception as error:  # a planner bug: report it with the operation
             comparison.ours_error = f"{type(error).__name__}: {error}"
             continue
+        finally:
+            comparison.ours_ms = (time.perf_counter() - started) * 1000
         comparison.ours_fetches = fetch_count(plan)
         comparison.ours_chain = chain_length(plan)
         try:
@@ -310,6 +315,14 @@ def _summary_lines(run: _Run) -> list[str]:
         f"  identical plan texts: {identical}/{len(ours_ok)}; ours better: "
         f"{len(better)}; ours worse: {len(worse)}",
     ]
+    slowest = sorted(ours_ok, key=lambda c: -c.ours_ms)[:3]
+    if slowest:
+        lines.append(
+            "  slowest for ours: "
+            + ", ".join(
+                f"{c.graph}/{c.operation.name} {c.ours_ms:.0f}ms" for c in slowest
+            )
+        )
     if run.ours_unavailable is not None:
         lines.append(f"  {run.ours_unavailable}")
     elif failed:

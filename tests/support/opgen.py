@@ -263,7 +263,7 @@ class _OperationBuilder:
         if rng.random() < 0.5:
             items.append("__typename")
         if isinstance(type_, GraphQLInterfaceType) and rng.random() < 0.7:
-            wanted = rng.randint(1, 2)
+            wanted = min(rng.randint(1, 2), limit - len(items))
             for field_name in self.pick_fields(type_, depth, wanted):
                 items.extend(self.field_selections(type_, field_name, depth, 1))
         # Type conditions: on every possible type sometimes, otherwise on a few.
