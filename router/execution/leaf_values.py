@@ -14,7 +14,7 @@ from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLNamedType, GraphQLScalarType
 
-__all__ = ["LeafCheck", "leaf_check"]
+__all__ = ["LeafCheck", "leaf_check", "leaf_exact_type"]
 
 LeafCheck = Callable[[Any], bool]
 
@@ -48,6 +48,23 @@ _BUILT_IN: dict[str, LeafCheck] = {
     "Boolean": _is_boolean,
     "ID": _is_id,
 }
+
+
+_EXACT: dict[str, type] = {
+    "Int": int,
+    "Float": float,
+    "String": str,
+    "Boolean": bool,
+    "ID": str,
+}
+
+
+def leaf_exact_type(named_type: GraphQLNamedType) -> type | None:
+    """The Python type that is always valid for a built-in scalar (a fast first test
+    before ``leaf_check``); None for enums and custom scalars."""
+    if isinstance(named_type, GraphQLScalarType):
+        return _EXACT.get(named_type.name)
+    return None
 
 
 def leaf_check(named_type: GraphQLNamedType) -> LeafCheck | None:

@@ -14,7 +14,7 @@ operation's condition variables (``Conditions``); the shaper keeps one per valua
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     BooleanValueNode,
@@ -35,14 +35,16 @@ from graphql import (
     is_leaf_type,
 )
 
-from router.execution.leaf_values import LeafCheck, leaf_check
+from router.execution.leaf_values import LeafCheck, leaf_check, leaf_exact_type
 
 __all__ = [
     "COMPOSITE",
     "COPY",
     "LEAF",
+    "LEAF_FIELD",
     "LIST",
     "NON_NULL",
+    "NON_NULL_LEAF_FIELD",
     "TYPENAME",
     "VALUE",
     "OutputField",
@@ -53,9 +55,10 @@ __all__ = [
 
 # TypeShape kinds.
 NON_NULL, LIST, LEAF, COMPOSITE = 0, 1, 2, 3
-# OutputField kinds: a schema field, __typename, or a value copied as it is (introspection
-# answered by the pipeline).
-VALUE, TYPENAME, COPY = 0, 1, 2
+# OutputField modes: a nullable leaf, a non-null leaf, any other schema field, __typename,
+# or a value copied as it is (introspection answered by the pipeline). Leaves get their
+# own modes so the shaper checks them inline, without a call per value.
+LEAF_FIELD, NON_NULL_LEAF_FIELD, VALUE, TYPENAME, COPY = 0, 1, 2, 3, 4
 
 _INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 
@@ -110,7 +113,7 @@ class TypeShape:
     """A field's output type, unwrapped one layer per node: non-null, list, leaf or
     composite (with the sub-selection to apply)."""
 
-    __slots__ = ("check", "inner", "kind", "selection", "type_name")
+    __slots__ = ("check", "exact", "inner", "kind", "selection", "type_name")
 
     def __init__(
         self,
@@ -119,32 +122,29 @@ class TypeShape:
         inner: TypeShape | None = None,
         check: LeafCheck | None = None,
         selection: SelectionPlan | None = None,
+        exact: type | None = None,
     ) -> None:
         self.kind = kind
+        self.exact = exact
         self.type_name = type_name  # the type as printed in error messages
         self.inner = inner
         self.check = check
         self.selection = selection
 
 
-class OutputField:
-    """One response name to output for objects of one runtime type."""
+class OutputField(NamedTuple):
+    """One response name to output for objects of one runtime type (a tuple, so the
+    shaper's loop unpacks it instead of reading attributes)."""
 
-    __slots__ = ("kind", "parent_name", "response_name", "shape")
-
-    def __init__(
-        self,
-        kind: int,
-        response_name: str,
-        parent_name: str | None,
-        shape: TypeShape | None = None,
-    ) -> None:
-        self.kind = kind
-        self.response_name = response_name
-        # The fragment type the field was selected on, named in error messages the way
-        # Apollo's gateway names it; None means the object's own type.
-        self.parent_name = parent_name
-        self.shape = shape
+    mode: int
+    response_name: str
+    # Leaves: a Python type always valid for the scalar, then the full check (None: any).
+    exact: type | None
+    check: LeafCheck | None
+    shape: TypeShape | None
+    # The fragment type the field was selected on, named in error messages the way
+    # Apollo's gateway names it; None means the object's own type.
+    parent_name: str | None
 
 
 class SelectionPlan:
@@ -238,17 +238,23 @@ class SelectionPlan:
     ) -> OutputField:
         field_name = nodes[0].name.value
         if field_name == "__typename":
-            return OutputField(TYPENAME, response_name, parent_name)
+            return OutputField(TYPENAME, response_name, None, None, None, parent_name)
         if self.is_root and field_name in _INTROSPECTION_ROOT_FIELDS:
-            return OutputField(COPY, response_name, parent_name)
+            return OutputField(COPY, response_name, None, None, None, parent_name)
         definition = getattr(runtime, "fields", {}).get(field_name)
         if definition is None:
             # Not a field of this type (validation makes this unreachable for a
             # validated document); output it as the pipeline left it.
-            return OutputField(COPY, response_name, parent_name)
+            return OutputField(COPY, response_name, None, None, None, parent_name)
         sub_sets = tuple(node.selection_set for node in nodes if node.selection_set)
         shape = self._shape(definition.type, sub_sets)
-        return OutputField(VALUE, response_name, parent_name, shape)
+        leaf = shape.inner if shape.kind == NON_NULL else shape
+        if leaf is not None and leaf.kind == LEAF:
+            mode = NON_NULL_LEAF_FIELD if leaf is not shape else LEAF_FIELD
+            return OutputField(
+                mode, response_name, leaf.exact, leaf.check, shape, parent_name
+            )
+        return OutputField(VALUE, response_name, None, None, shape, parent_name)
 
     def _shape(
         self, output_type: GraphQLOutputType, sub_sets: tuple[SelectionSetNode, ...]
@@ -260,7 +266,12 @@ class SelectionPlan:
             inner = self._shape(output_type.of_type, sub_sets)
             return TypeShape(LIST, str(output_type), inner)
         if is_leaf_type(output_type):
-            return TypeShape(LEAF, output_type.name, check=leaf_check(output_type))
+            return TypeShape(
+                LEAF,
+                output_type.name,
+                check=leaf_check(output_type),
+                exact=leaf_exact_type(output_type),
+            )
         assert is_composite_type(output_type)
         selection = SelectionPlan(self._context, output_type, sub_sets)
         return TypeShape(COMPOSITE, output_type.name, selection=selection)

@@ -42,8 +42,10 @@ from router.execution.codes import INVALID_GRAPHQL
 from router.execution.paths import PathNode, to_list
 from router.execution.selection_plan import (
     LEAF,
+    LEAF_FIELD,
     LIST,
     NON_NULL,
+    NON_NULL_LEAF_FIELD,
     TYPENAME,
     VALUE,
     SelectionPlan,
@@ -184,38 +186,39 @@ class _Shaping:
         """The output object, or ``_ERRORED_NULL`` when a non-null field bubbled up."""
         out: dict[str, Any] = {}
         runtime_name = runtime.name
-        for field in plan.fields_for(runtime):
-            name = field.response_name
-            kind = field.kind
-            if kind == VALUE:
-                shape: TypeShape = field.shape  # type: ignore[assignment]
+        for mode, name, exact, check, shape, parent_name in plan.fields_for(runtime):
+            if mode <= NON_NULL_LEAF_FIELD:
                 value = obj.get(name)
-                # Fast paths for leaves that are present and valid.
-                if shape.kind == LEAF:
-                    if value is None or shape.check is None or shape.check(value):
-                        out[name] = value
-                        continue
-                elif shape.kind == NON_NULL and value is not None:
-                    inner: TypeShape = shape.inner  # type: ignore[assignment]
-                    if inner.kind == LEAF and (
-                        inner.check is None or inner.check(value)
-                    ):
-                        out[name] = value
-                        continue
-                result = self.complete(
-                    value, shape, (path, name), field.parent_name or runtime_name
-                )
-                if result is _BUBBLE:
-                    return _ERRORED_NULL
-                out[name] = None if result is _ERRORED_NULL else result
-            elif kind == TYPENAME:
+                if type(value) is exact or (
+                    value is not None and (check is None or check(value))
+                ):
+                    out[name] = value
+                    continue
+                if value is None and mode == LEAF_FIELD:
+                    out[name] = None
+                    continue
+            elif mode == VALUE:
+                value = obj.get(name)
+            elif mode == TYPENAME:
                 if not isinstance(runtime, GraphQLObjectType):
                     # An interface name where a runtime type belongs (an @interfaceObject
                     # answer whose follow-up fetch failed): the object cannot be shown.
                     return _ERRORED_NULL
                 out[name] = runtime_name
+                continue
             else:
                 out[name] = obj.get(name)
+                continue
+            # Slow path: nested values, and leaves that are null or invalid.
+            result = self.complete(
+                value,
+                shape,  # type: ignore[arg-type]
+                (path, name),
+                parent_name or runtime_name,
+            )
+            if result is _BUBBLE:
+                return _ERRORED_NULL
+            out[name] = None if result is _ERRORED_NULL else result
         return out
 
     def complete(
@@ -238,7 +241,7 @@ class _Shaping:
         if value is None:
             return None
         if kind == LEAF:
-            if shape.check is None or shape.check(value):
+            if type(value) is shape.exact or shape.check is None or shape.check(value):
                 return value
             return self._invalid_value(path, shape, parent_name)
         if kind == LIST:
