@@ -13,10 +13,10 @@ implied by others.
 
 from __future__ import annotations
 
-from graphql import FieldNode, SelectionSetNode
+from graphql import DirectiveNode, FieldNode, SelectionSetNode
 
 from planner.planning.federation import Federation
-from planner.planning.operation import condition_variables
+from planner.planning.operation import variable_conditions
 from planner.planning.paths import (
     FieldStep,
     FragmentStep,
@@ -33,7 +33,8 @@ from planner.supergraph.fieldsets import parse_field_set
 
 __all__ = ["FetchGraph", "FetchGroup", "PathTree", "build_fetch_graph"]
 
-Conditions = tuple[tuple[str, bool], ...]
+# Variable @skip/@include directives in force where a selection is added.
+Conditions = tuple[DirectiveNode, ...]
 
 
 class PathTree:
@@ -67,7 +68,6 @@ class FetchGroup:
         parent_type: str,
         merge_at: tuple[str, ...],
         is_entity: bool,
-        conditions: Conditions,
     ) -> None:
         self.id = group_id
         self.graph = graph
@@ -78,7 +78,6 @@ class FetchGroup:
         self.inputs = SelectionTree() if is_entity else None
         self.parents: list[FetchGroup] = []
         self.input_rewrites: list[ValueSetter] = []
-        self.conditions = conditions
         # Where this group's key was added in its first parent: (parent, selection, type).
         self.anchor: tuple[FetchGroup, SelectionTree] | None = None
 
@@ -140,11 +139,8 @@ class _Builder:
         parent_type: str,
         merge_at: tuple[str, ...],
         is_entity: bool,
-        conditions: Conditions,
     ) -> FetchGroup:
-        group = FetchGroup(
-            len(self.groups), graph, parent_type, merge_at, is_entity, conditions
-        )
+        group = FetchGroup(len(self.groups), graph, parent_type, merge_at, is_entity)
         self.groups.append(group)
         return group
 
@@ -158,7 +154,7 @@ class _Builder:
             else:
                 group = roots.get(step.graph)
             if group is None:
-                group = self._new_group(step.graph, self.root_type, (), False, ())
+                group = self._new_group(step.graph, self.root_type, (), False)
                 roots[step.graph] = group
                 self.root_order.append(group)
             self._field(step, child, group, group.selection, (), ())
@@ -193,6 +189,8 @@ class _Builder:
         field = step.field
         if step.requires:
             group, selection = self._requires(step, group, selection, path, conditions)
+        if field.typename_before:
+            selection.add_field("__typename")
         added = selection.add_field(
             field.name,
             field.alias,
@@ -211,7 +209,7 @@ class _Builder:
             group,
             added.children,
             child_path,
-            conditions + condition_variables(field.directives),
+            conditions + variable_conditions(field.directives),
         )
 
     def _fragment(
@@ -234,7 +232,7 @@ class _Builder:
             group,
             fragment.children,
             path,
-            conditions + condition_variables(directives),
+            conditions + variable_conditions(directives),
         )
 
     def _add_key(self, selection: SelectionTree, key: SelectionSetNode) -> None:
@@ -246,18 +244,15 @@ class _Builder:
         parent_selection: SelectionTree,
         graph: str,
         path: tuple[str, ...],
-        conditions: Conditions,
         kind: str = "key",
     ) -> FetchGroup:
         cache_key = (parent.id, graph, path, kind)
         group = self._entity_groups.get(cache_key)
         if group is None:
-            group = self._new_group(graph, "", path, True, conditions)
+            group = self._new_group(graph, "", path, True)
             group.depends_on(parent)
             group.anchor = (parent, parent_selection)
             self._entity_groups[cache_key] = group
-        else:
-            group.conditions = tuple(c for c in group.conditions if c in conditions)
         return group
 
     def _key(
@@ -270,7 +265,7 @@ class _Builder:
         conditions: Conditions,
     ) -> None:
         self._add_key(selection, step.key.selection)
-        target = self._entity_group(group, selection, step.to_graph, path, conditions)
+        target = self._entity_group(group, selection, step.to_graph, path)
         self._add_input(target, step.source_type, step.key.selection)
         if step.target_type != step.source_type and self.fed.is_interface_object(
             step.target_type, step.to_graph
@@ -280,8 +275,8 @@ class _Builder:
             )
             if setter not in target.input_rewrites:
                 target.input_rewrites.append(setter)
-        fragment = target.selection.add_fragment(step.target_type)
-        self._visit(node, target, fragment.children, path, ())
+        fragment = target.selection.add_fragment(step.target_type, conditions)
+        self._visit(node, target, fragment.children, path, conditions)
 
     def _add_input(
         self, group: FetchGroup, type_name: str, fields: SelectionSetNode
@@ -298,9 +293,12 @@ class _Builder:
         path: tuple[str, ...],
         conditions: Conditions,
     ) -> None:
-        target = self._new_group(step.to_graph, step.root_type, path, False, conditions)
+        target = self._new_group(step.to_graph, step.root_type, path, False)
         target.depends_on(group)
-        self._visit(node, target, target.selection, path, ())
+        selection = target.selection
+        if conditions:
+            selection = selection.add_fragment(None, conditions).children
+        self._visit(node, target, selection, path, conditions)
 
     # -- @requires -----------------------------------------------------------
 
@@ -344,12 +342,12 @@ class _Builder:
                 path,
                 conditions,
             )
-            supplier_selection = supplier.selection.add_fragment(type_name)
+            supplier_selection = supplier.selection.add_fragment(type_name, conditions)
             supplier_selection.children.add_node_selection(single)
             if supplier not in suppliers:
                 suppliers.append(supplier)
         post = self._entity_group(
-            anchor_group, anchor_selection, step.graph, path, conditions, "requires"
+            anchor_group, anchor_selection, step.graph, path, "requires"
         )
         for supplier in suppliers:
             post.depends_on(supplier)
@@ -365,7 +363,7 @@ class _Builder:
         if key is not None:
             self._add_key(anchor_selection, key.selection)
             self._add_input(post, type_name, key.selection)
-        fragment = post.selection.add_fragment(type_name)
+        fragment = post.selection.add_fragment(type_name, conditions)
         return post, fragment.children
 
     def _supplier(
@@ -407,7 +405,7 @@ class _Builder:
         step = candidates[0][1]
         self._add_key(anchor_selection, step.key.selection)
         supplier = self._entity_group(
-            anchor_group, anchor_selection, step.to_graph, path, conditions
+            anchor_group, anchor_selection, step.to_graph, path
         )
         self._add_input(supplier, type_name, step.key.selection)
         return supplier
@@ -459,7 +457,6 @@ def _merge_siblings(graph: FetchGraph) -> bool:
                 and other.graph == group.graph
                 and other.merge_at == group.merge_at
                 and set(other.parents) == set(group.parents)
-                and other.conditions == group.conditions
             ):
                 _absorb(graph, group, other)
                 return True

@@ -69,6 +69,9 @@ class OpField:
     directives: tuple[DirectiveNode, ...]
     selections: tuple[OpSelection, ...] | None
     merge_key: str
+    # A sibling ``__typename`` folded into this field: fetched right before it, wherever
+    # it is fetched (QUERY_PLANNING.md §2.1, the sibling typename trick).
+    typename_before: bool = False
 
     @property
     def response_name(self) -> str:
@@ -122,9 +125,15 @@ def select_operation(
 
 
 def normalize_operation(
-    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    keep_typename: frozenset[str] = frozenset(),
 ) -> NormalizedOperation:
-    """Select and normalise the operation (the document must already be valid)."""
+    """Select and normalise the operation (the document must already be valid).
+
+    ``keep_typename``: types whose ``__typename`` must not be folded into a sibling
+    (interfaces some subgraph sees as an ``@interfaceObject``)."""
     definition = select_operation(document, operation_name)
     root = schema.get_root_type(definition.operation)
     if root is None:
@@ -137,7 +146,7 @@ def normalize_operation(
         for d in document.definitions
         if isinstance(d, FragmentDefinitionNode)
     }
-    normalizer = _Normalizer(schema, fragments)
+    normalizer = _Normalizer(schema, fragments, keep_typename)
     selections = tuple(
         selection
         for selection in normalizer.selection_set(definition.selection_set, root)
@@ -185,6 +194,21 @@ def _directives_key(directives: tuple[DirectiveNode, ...]) -> str:
     return " ".join(print_ast(d) for d in directives)
 
 
+def variable_conditions(
+    directives: tuple[DirectiveNode, ...],
+) -> tuple[DirectiveNode, ...]:
+    """The ``@skip``/``@include`` directives whose ``if`` is a variable."""
+    return tuple(
+        d
+        for d in directives
+        if d.name.value in ("skip", "include")
+        and any(
+            a.name.value == "if" and isinstance(a.value, VariableNode)
+            for a in d.arguments or ()
+        )
+    )
+
+
 def condition_variables(
     directives: tuple[DirectiveNode, ...],
 ) -> tuple[tuple[str, bool], ...]:
@@ -203,22 +227,50 @@ def condition_variables(
 
 class _Normalizer:
     def __init__(
-        self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        keep_typename: frozenset[str],
     ) -> None:
         self.schema = schema
         self.fragments = fragments
+        self.keep_typename = keep_typename
+        self.roots = [
+            schema.query_type,
+            schema.mutation_type,
+            schema.subscription_type,
+        ]
 
     def selection_set(
-        self, node: SelectionSetNode, parent: GraphQLCompositeType
+        self,
+        node: SelectionSetNode,
+        parent: GraphQLCompositeType,
+        runtime: frozenset[str] | None = None,
     ) -> tuple[OpSelection, ...]:
+        """``runtime``: the object types a value here can be (narrowed by enclosing type
+        conditions); fragments that cannot match any of them are dropped."""
+        if runtime is None:
+            runtime = self.possible(parent)
         collected: list[OpSelection] = []
-        self._collect(node, parent, collected)
-        return merge_selections(collected)
+        self._collect(node, parent, runtime, collected)
+        merged = merge_selections(collected)
+        if parent.name in self.keep_typename or parent in self.roots:
+            return merged
+        return _attach_sibling_typename(merged)
+
+    def possible(self, type_: object) -> frozenset[str]:
+        if is_abstract_type(type_):
+            return frozenset(
+                t.name
+                for t in self.schema.get_possible_types(type_)  # type: ignore[arg-type]
+            )
+        return frozenset((type_.name,))  # type: ignore[attr-defined]
 
     def _collect(
         self,
         node: SelectionSetNode,
         parent: GraphQLCompositeType,
+        runtime: frozenset[str],
         out: list[OpSelection],
     ) -> None:
         for selection in node.selections:
@@ -244,18 +296,29 @@ class _Normalizer:
                 self.schema.get_type(condition_name) if condition_name else parent
             )
             assert condition is not None
-            if not directives and _satisfied_by(self.schema, condition, parent):
-                self._collect(selection_set, parent, out)
+            narrowed = runtime & self.possible(condition)
+            if not narrowed:
                 continue
-            target = condition if condition_name else parent
-            assert isinstance(target, (GraphQLObjectType,)) or is_abstract_type(target)
-            inner = self.selection_set(selection_set, target)
+            if not directives and (
+                condition is parent or (is_object_type(parent) and narrowed == runtime)
+            ):
+                self._collect(selection_set, parent, runtime, out)
+                continue
+            inner = self.selection_set(selection_set, condition, narrowed)  # type: ignore[arg-type]
+            if (
+                not directives
+                and is_abstract_type(parent)
+                and is_abstract_type(condition)
+                and all(isinstance(item, OpFragment) for item in inner)
+            ):
+                out.extend(inner)
+                continue
             out.append(
                 OpFragment(
-                    type_condition=target.name,
+                    type_condition=condition.name,  # type: ignore[attr-defined]
                     directives=directives,
                     selections=inner,
-                    merge_key=f"...{target.name}{_directives_key(directives)}",
+                    merge_key=f"...{condition.name}{_directives_key(directives)}",  # type: ignore[attr-defined]
                 )
             )
 
@@ -350,6 +413,44 @@ def _satisfied_by(
     return False
 
 
+def _attach_sibling_typename(
+    selections: tuple[OpSelection, ...],
+) -> tuple[OpSelection, ...]:
+    typename = next(
+        (
+            s
+            for s in selections
+            if isinstance(s, OpField)
+            and s.name == "__typename"
+            and s.alias is None
+            and not s.directives
+        ),
+        None,
+    )
+    sibling = next(
+        (s for s in selections if isinstance(s, OpField) and s.name != "__typename"),
+        None,
+    )
+    if typename is None or sibling is None:
+        return selections
+    result: list[OpSelection] = []
+    for selection in selections:
+        if selection is typename:
+            continue
+        if selection is sibling:
+            selection = OpField(
+                name=sibling.name,
+                alias=sibling.alias,
+                arguments=sibling.arguments,
+                directives=sibling.directives,
+                selections=sibling.selections,
+                merge_key=sibling.merge_key,
+                typename_before=True,
+            )
+        result.append(selection)
+    return tuple(result)
+
+
 def merge_selections(selections: list[OpSelection]) -> tuple[OpSelection, ...]:
     """Merge fields and fragments with the same key, keeping first-seen order."""
     merged: dict[str, OpSelection] = {}
@@ -371,6 +472,7 @@ def merge_selections(selections: list[OpSelection]) -> tuple[OpSelection, ...]:
                     [*existing.selections, *selection.selections]
                 ),
                 merge_key=existing.merge_key,
+                typename_before=existing.typename_before or selection.typename_before,
             )
         else:
             assert isinstance(selection, OpFragment)

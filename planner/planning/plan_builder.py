@@ -112,7 +112,7 @@ class _PlanBuilder:
         return _sequence([node, inner]), rest
 
     def _fetch_node(self, group: FetchGroup) -> PlanNode:
-        conditions = list(group.conditions)
+        conditions: list[tuple[str, bool]] = []
         selection = group.selection
         shared = _shared_conditions(group)
         if shared:
@@ -219,29 +219,44 @@ def _sequence(nodes: list[PlanNode]) -> PlanNode:
 # -- conditions ------------------------------------------------------------------
 
 
-def _top_items(group: FetchGroup) -> list[FieldSelection | FragmentSelection]:
-    if not group.is_entity:
-        return list(group.selection)
-    items: list[FieldSelection | FragmentSelection] = []
-    for fragment in group.selection:
-        assert isinstance(fragment, FragmentSelection)
-        items.extend(fragment.children)
-    return items
+def _item_conditions(
+    item: FieldSelection | FragmentSelection,
+) -> set[tuple[str, bool]]:
+    own = set(condition_variables(item.directives))
+    if isinstance(item, FragmentSelection) and item.children:
+        inner = [_item_conditions(child) for child in item.children]
+        own |= set.intersection(*inner)
+    return own
 
 
 def _shared_conditions(group: FetchGroup) -> tuple[tuple[str, bool], ...]:
-    items = _top_items(group)
+    """Conditions every top-level selection of the group is under, in first-seen order."""
+    items = list(group.selection)
     if not items:
         return ()
-    shared = set(condition_variables(items[0].directives))
-    for item in items[1:]:
-        shared &= set(condition_variables(item.directives))
-    return tuple(c for c in condition_variables(items[0].directives) if c in shared)
+    per_item = [_item_conditions(item) for item in items]
+    shared = set.intersection(*per_item)
+    ordered: list[tuple[str, bool]] = []
+    _collect_order(items[0], ordered)
+    return tuple(c for c in ordered if c in shared)
+
+
+def _collect_order(
+    item: FieldSelection | FragmentSelection, out: list[tuple[str, bool]]
+) -> None:
+    for condition in condition_variables(item.directives):
+        if condition not in out:
+            out.append(condition)
+    if isinstance(item, FragmentSelection):
+        for child in item.children:
+            _collect_order(child, out)
 
 
 def _strip_conditions(
     group: FetchGroup, conditions: tuple[tuple[str, bool], ...]
 ) -> SelectionTree:
+    """The group's selection without the directives of ``conditions`` (they become a
+    Condition node around the fetch)."""
     names = {variable for variable, _ in conditions}
 
     def keep(directive: DirectiveNode) -> bool:
@@ -253,7 +268,7 @@ def _strip_conditions(
             )
         )
 
-    def strip_items(tree: SelectionTree) -> SelectionTree:
+    def strip(tree: SelectionTree, depth: int) -> SelectionTree:
         result = SelectionTree()
         for item in tree:
             directives = tuple(d for d in item.directives if keep(d))
@@ -269,17 +284,13 @@ def _strip_conditions(
                     added.children.merge(item.children)
             else:
                 fragment = result.add_fragment(item.type_condition, directives)
-                fragment.children.merge(item.children)
+                if depth < 1:
+                    fragment.children.merge(strip(item.children, depth + 1))
+                else:
+                    fragment.children.merge(item.children)
         return result
 
-    if not group.is_entity:
-        return strip_items(group.selection)
-    result = SelectionTree()
-    for fragment in group.selection:
-        assert isinstance(fragment, FragmentSelection)
-        added = result.add_fragment(fragment.type_condition, fragment.directives)
-        added.children.merge(strip_items(fragment.children))
-    return result
+    return strip(group.selection, 0)
 
 
 # -- subgraph operations -----------------------------------------------------------

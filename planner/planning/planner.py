@@ -43,6 +43,11 @@ class QueryPlanner:
         self.supergraph = supergraph
         self.config = config or PlannerConfig()
         self.federation = Federation(supergraph)
+        self.keep_typename = frozenset(
+            name
+            for name, join in supergraph.types.items()
+            if any(j.is_interface_object for j in join.joins)
+        )
 
     def plan(
         self,
