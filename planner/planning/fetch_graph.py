@@ -28,6 +28,7 @@ from planner.planning.paths import (
     Vertex,
 )
 from planner.planning.selection import FragmentSelection, SelectionTree
+from planner.planning.traversal import collect_branches_from, field_set_selections
 from planner.query_plan import ValueSetter
 from planner.supergraph.fieldsets import parse_field_set
 
@@ -132,6 +133,8 @@ class _Builder:
         self._entity_groups: dict[
             tuple[int, str, tuple[str, ...], str], FetchGroup
         ] = {}
+        self._touched: set[int] = set()
+        self._requirement_depth = 0
 
     def _new_group(
         self,
@@ -188,7 +191,14 @@ class _Builder:
     ) -> None:
         field = step.field
         if step.requires:
-            group, selection = self._requires(step, group, selection, path, conditions)
+            group, selection = self._requires(
+                step,
+                group,
+                selection,
+                path,
+                conditions + variable_conditions(field.directives),
+            )
+        self._touched.add(group.id)
         if field.typename_before:
             selection.add_field("__typename")
         added = selection.add_field(
@@ -235,8 +245,15 @@ class _Builder:
             conditions + variable_conditions(directives),
         )
 
-    def _add_key(self, selection: SelectionTree, key: SelectionSetNode) -> None:
-        selection.add_node_selection(_with_typename(key), first=True)
+    def _add_key(
+        self, group: FetchGroup, selection: SelectionTree, key: SelectionSetNode
+    ) -> None:
+        """Adds key fields where an entity is; ``__typename`` too, unless this is the
+        top of an ``_entities`` selection, whose type the representation already gave."""
+        if group.is_entity and _is_top_fragment(group, selection):
+            selection.add_node_selection(key, first=True)
+        else:
+            selection.add_node_selection(_with_typename(key), first=True)
 
     def _entity_group(
         self,
@@ -264,7 +281,7 @@ class _Builder:
         path: tuple[str, ...],
         conditions: Conditions,
     ) -> None:
-        self._add_key(selection, step.key.selection)
+        self._add_key(group, selection, step.key.selection)
         target = self._entity_group(group, selection, step.to_graph, path)
         self._add_input(target, step.source_type, step.key.selection)
         if step.target_type != step.source_type and self.fed.is_interface_object(
@@ -322,35 +339,39 @@ class _Builder:
         ):
             anchor_group, anchor_selection = group.anchor
         anchor = Vertex(type_name, anchor_group.graph)
-        if anchor_group is not group and self.advancer.covers(anchor, required):
+        if (
+            not self._requirement_depth
+            and anchor_group is not group
+            and self.advancer.covers(anchor, required)
+        ):
             anchor_selection.add_node_selection(required)
             self._add_input(group, type_name, required)
             return group, selection
-        suppliers: list[FetchGroup] = []
-        for node in required.selections:
-            assert isinstance(node, FieldNode)
-            single = SelectionSetNode(selections=(node,))
-            if self.advancer.covers(anchor, single):
-                anchor_selection.add_node_selection(single)
-                continue
-            supplier = self._supplier(
-                anchor,
-                anchor_group,
-                anchor_selection,
-                type_name,
-                node,
-                path,
-                conditions,
-            )
-            supplier_selection = supplier.selection.add_fragment(type_name, conditions)
-            supplier_selection.children.add_node_selection(single)
-            if supplier not in suppliers:
-                suppliers.append(supplier)
+        # Plan the required fields from the entity where it already is; the groups
+        # that fetch them are what the post-requires group waits for.
+        branches = collect_branches_from(
+            self.advancer, anchor, field_set_selections(required)
+        )
+        paths = [
+            path
+            for branch in branches
+            for path in min(branch.options, key=lambda o: sum(p.cost for p in o))
+        ]
+        outer_touched = self._touched
+        self._touched = set()
+        self._requirement_depth += 1
+        self._visit(
+            PathTree.from_paths(paths), anchor_group, anchor_selection, path, conditions
+        )
+        self._requirement_depth -= 1
+        suppliers = [g for g in self.groups if g.id in self._touched]
+        self._touched = outer_touched | self._touched
         post = self._entity_group(
             anchor_group, anchor_selection, step.graph, path, "requires"
         )
         for supplier in suppliers:
-            post.depends_on(supplier)
+            if supplier is not anchor_group:
+                post.depends_on(supplier)
         self._add_input(post, type_name, required)
         key = next(
             (
@@ -361,54 +382,10 @@ class _Builder:
             None,
         )
         if key is not None:
-            self._add_key(anchor_selection, key.selection)
+            self._add_key(anchor_group, anchor_selection, key.selection)
             self._add_input(post, type_name, key.selection)
         fragment = post.selection.add_fragment(type_name, conditions)
         return post, fragment.children
-
-    def _supplier(
-        self,
-        anchor: Vertex,
-        anchor_group: FetchGroup,
-        anchor_selection: SelectionTree,
-        type_name: str,
-        node: FieldNode,
-        path: tuple[str, ...],
-        conditions: Conditions,
-    ) -> FetchGroup:
-        """The group that fetches required field ``node`` for the entity at ``path``."""
-        candidates = []
-        for step, target in self.advancer.key_edges(anchor):
-            assert target.graph is not None
-            if target.type != type_name:
-                continue
-            info = self.fed.resolves(
-                type_name, node.name.value, target.graph, self.advancer.labels
-            )
-            if info is None or info.requires:
-                continue
-            existing = (
-                anchor_group.id,
-                target.graph,
-                path,
-                "key",
-            ) in self._entity_groups
-            candidates.append((not existing, step))
-        if not candidates:
-            from planner.planning.errors import QueryPlanningError
-
-            raise QueryPlanningError(
-                "QUERY_PLANNING_FAILED",
-                f'Cannot satisfy @requires field "{type_name}.{node.name.value}".',
-            )
-        candidates.sort(key=lambda item: item[0])
-        step = candidates[0][1]
-        self._add_key(anchor_selection, step.key.selection)
-        supplier = self._entity_group(
-            anchor_group, anchor_selection, step.to_graph, path
-        )
-        self._add_input(supplier, type_name, step.key.selection)
-        return supplier
 
 
 def _is_top_fragment(group: FetchGroup, selection: SelectionTree) -> bool:

@@ -43,7 +43,7 @@ from graphql import (
     is_object_type,
     print_ast,
 )
-from graphql.type import GraphQLCompositeType, GraphQLObjectType
+from graphql.type import GraphQLCompositeType
 
 from planner.planning.errors import QueryPlanningError
 
@@ -262,7 +262,7 @@ class _Normalizer:
         if is_abstract_type(type_):
             return frozenset(
                 t.name
-                for t in self.schema.get_possible_types(type_)  # type: ignore[arg-type]
+                for t in self.schema.get_possible_types(type_)
             )
         return frozenset((type_.name,))  # type: ignore[attr-defined]
 
@@ -315,10 +315,10 @@ class _Normalizer:
                 continue
             out.append(
                 OpFragment(
-                    type_condition=condition.name,  # type: ignore[attr-defined]
+                    type_condition=condition.name,
                     directives=directives,
                     selections=inner,
-                    merge_key=f"...{condition.name}{_directives_key(directives)}",  # type: ignore[attr-defined]
+                    merge_key=f"...{condition.name}{_directives_key(directives)}",
                 )
             )
 

@@ -209,11 +209,34 @@ def _parallel(nodes: list[PlanNode]) -> PlanNode:
 def _sequence(nodes: list[PlanNode]) -> PlanNode:
     flat: list[PlanNode] = []
     for node in nodes:
-        if isinstance(node, Sequence):
-            flat.extend(node.nodes)
-        else:
-            flat.append(node)
+        for item in node.nodes if isinstance(node, Sequence) else (node,):
+            previous = flat[-1] if flat else None
+            if _same_condition(previous, item):
+                assert isinstance(previous, Condition) and isinstance(item, Condition)
+                flat[-1] = _merge_conditions(previous, item)
+            else:
+                flat.append(item)
     return flat[0] if len(flat) == 1 else Sequence(tuple(flat))
+
+
+def _same_condition(first: PlanNode | None, second: PlanNode) -> bool:
+    """Whether two consecutive stages sit under the same one-sided condition."""
+    return (
+        isinstance(first, Condition)
+        and isinstance(second, Condition)
+        and first.condition == second.condition
+        and (first.if_clause is None) == (second.if_clause is None)
+        and (first.else_clause is None) == (second.else_clause is None)
+    )
+
+
+def _merge_conditions(first: Condition, second: Condition) -> Condition:
+    if first.if_clause is not None and second.if_clause is not None:
+        return Condition(first.condition, _sequence([first.if_clause, second.if_clause]))
+    assert first.else_clause is not None and second.else_clause is not None
+    return Condition(
+        first.condition, None, _sequence([first.else_clause, second.else_clause])
+    )
 
 
 # -- conditions ------------------------------------------------------------------

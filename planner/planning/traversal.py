@@ -11,13 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphql import DirectiveNode
+from graphql import DirectiveNode, FieldNode, InlineFragmentNode, SelectionSetNode
 
 from planner.planning.errors import QueryPlanningError
 from planner.planning.operation import OpField, OpFragment, OpSelection
 from planner.planning.paths import NEVER, GraphPath, Option, PathAdvancer, Vertex
 
-__all__ = ["Branch", "collect_branches", "distribute_root_fragments"]
+__all__ = [
+    "Branch",
+    "collect_branches",
+    "collect_branches_from",
+    "distribute_root_fragments",
+    "field_set_selections",
+]
 
 PATHS_LIMIT = 12
 
@@ -73,6 +79,46 @@ def collect_branches(
     branches: list[Branch] = []
     _walk(advancer, selections, [root], branches)
     return branches
+
+
+def collect_branches_from(
+    advancer: PathAdvancer, start: Vertex, selections: tuple[OpSelection, ...]
+) -> list[Branch]:
+    """Like ``collect_branches``, but from an entity already reached (for conditions)."""
+    branches: list[Branch] = []
+    _walk(advancer, selections, [(GraphPath((), start, 0),)], branches)
+    return branches
+
+
+def field_set_selections(node: SelectionSetNode) -> tuple[OpSelection, ...]:
+    """A parsed field set (``@requires``) as operation selections."""
+    result: list[OpSelection] = []
+    for selection in node.selections:
+        if isinstance(selection, FieldNode):
+            name = selection.name.value
+            result.append(
+                OpField(
+                    name=name,
+                    alias=None,
+                    arguments=(),
+                    directives=(),
+                    selections=field_set_selections(selection.selection_set)
+                    if selection.selection_set
+                    else None,
+                    merge_key=name,
+                )
+            )
+        elif isinstance(selection, InlineFragmentNode) and selection.type_condition:
+            condition = selection.type_condition.name.value
+            result.append(
+                OpFragment(
+                    type_condition=condition,
+                    directives=(),
+                    selections=field_set_selections(selection.selection_set),
+                    merge_key="..." + condition,
+                )
+            )
+    return tuple(result)
 
 
 def _walk(
