@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from multidict import CIMultiDict
 
 from router.execution.codes import (
     GATEWAY_TIMEOUT,
@@ -34,6 +35,23 @@ _REQUEST_HEADERS = {
     "content-type": "application/json",
     "accept": "application/graphql-response+json, application/json",
 }
+# Headers that describe one connection or one body: never copied from the caller's set
+# (a propagated client Content-Length would corrupt the subgraph request).
+_NOT_FORWARDED = frozenset(
+    {
+        "connection",
+        "content-encoding",
+        "content-length",
+        "host",
+        "keep-alive",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +127,7 @@ class SubgraphClient:
             raise SubgraphRequestError(
                 SUBREQUEST_HTTP_ERROR, f"No URL is configured for subgraph '{subgraph}'"
             )
-        request_headers = (
-            _REQUEST_HEADERS if not headers else {**headers, **_REQUEST_HEADERS}
-        )
+        request_headers = _request_headers(headers)
         body = orjson.dumps(payload)
         try:
             async with asyncio.timeout(endpoint.timeout):
@@ -155,7 +171,10 @@ class SubgraphClient:
         return self._session
 
     async def _send(
-        self, endpoint: SubgraphEndpoint, body: bytes, headers: Mapping[str, str]
+        self,
+        endpoint: SubgraphEndpoint,
+        body: bytes,
+        headers: Mapping[str, str] | CIMultiDict[str],
     ) -> SubgraphResponse:
         session = self._session_for_loop()
         async with session.post(endpoint.url, data=body, headers=headers) as response:
@@ -182,6 +201,21 @@ class SubgraphClient:
 
 
 _INVALID = object()
+
+
+def _request_headers(
+    headers: Mapping[str, str] | None,
+) -> Mapping[str, str] | CIMultiDict[str]:
+    if not headers:
+        return _REQUEST_HEADERS
+    merged: CIMultiDict[str] = CIMultiDict(
+        (name, value)
+        for name, value in headers.items()
+        if name.lower() not in _NOT_FORWARDED
+    )
+    for name, value in _REQUEST_HEADERS.items():
+        merged[name] = value
+    return merged
 
 
 def _decode(raw: bytes) -> Any:

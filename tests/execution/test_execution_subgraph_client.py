@@ -76,3 +76,36 @@ async def test_bodies_that_are_not_graphql_responses_are_malformed(
         await client.close()
 
     assert raised.value.code == "SUBREQUEST_MALFORMED_RESPONSE"
+
+
+async def test_caller_headers_pass_but_cannot_break_the_request(
+    loopback_app: Any,
+) -> None:
+    async def echo(request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response(
+            {
+                "data": {
+                    "auth": request.headers.get("authorization"),
+                    "type": request.headers.get("content-type"),
+                    "query": body["query"],
+                }
+            }
+        )
+
+    client = SubgraphClient({"s": SubgraphEndpoint("s", await loopback_app(echo))})
+    headers = {
+        "Authorization": "Bearer t",
+        "Content-Type": "text/plain",
+        "Content-Length": "3",
+    }
+    try:
+        response = await client.post("s", {"query": "{long enough}"}, headers)
+    finally:
+        await client.close()
+
+    assert response.body["data"] == {
+        "auth": "Bearer t",
+        "type": "application/json",
+        "query": "{long enough}",
+    }
