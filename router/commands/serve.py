@@ -15,6 +15,7 @@ from pathlib import Path
 
 from router.commands.common import CommandError
 from router.config import RouterConfig
+from router.server.logs import configure_logging
 from router.server.run import bind, serve, shown_address, split_listen
 from router.server.settings import ServeSettings
 from router.server.source import SourceError, read_config, read_source
@@ -53,9 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     if args.workers < 1:
         raise CommandError(f"--workers: must be >= 1 (got {args.workers})")
     config_path = args.config
@@ -69,11 +68,14 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         config, _ = read_config(settings)
-        if settings.supergraph_path or config.supergraph.file:
-            # A file given is checked now: a wrong path or a broken supergraph fails here.
-            read_source(settings)
+        # Loaded once now so that a wrong path, a broken supergraph or subgraphs that do
+        # not compose fail here. Only a subgraph to introspect that is not up yet is
+        # waited for: the router then listens, not ready, and retries.
+        read_source(settings)
     except SourceError as exc:
-        raise CommandError(str(exc)) from None
+        if not exc.retry:
+            raise CommandError(str(exc)) from None
+        logging.getLogger("router.serve").warning("%s; retrying until it answers", exc)
     listen = args.listen or config.supergraph.listen
     sockets = [_bind(listen, "--listen" if args.listen else "supergraph.listen")]
     health = config.health_check

@@ -29,6 +29,7 @@ from router.server.errors import (
     RequestFailure,
     graphql_error,
 )
+from router.server.logs import configure_logging
 from router.server.pipeline import Outcome
 from router.server.reload import Reloader
 from router.server.request import (
@@ -96,6 +97,9 @@ class RouterApp:
             if message["type"] == "lifespan.startup":
                 reloader = Reloader(self.settings, self.holder)
                 self._reloader = asyncio.get_running_loop().create_task(reloader.run())
+                # uvicorn accepts connections once startup completes: a worker takes
+                # no request before its first load has been tried.
+                await reloader.first_attempt_done.wait()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._reloader is not None:
@@ -338,6 +342,7 @@ async def _send_bytes(
 
 def app_from_environment() -> RouterApp:
     """The app of one `--workers` process (uvicorn's factory), from the parent's settings."""
+    configure_logging()
     settings = ServeSettings.from_environment()
     try:
         initial, _ = read_config(settings)

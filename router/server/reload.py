@@ -33,6 +33,7 @@ class Reloader:
         self._holder = holder
         self._seen: Fingerprint | None = None
         self._generations = 0
+        self.first_attempt_done = asyncio.Event()
 
     async def run(self) -> None:
         retry_at: float | None = 0.0
@@ -43,6 +44,7 @@ class Reloader:
             if due or current != self._seen:
                 self._seen = current
                 retry_at = await self._load()
+                self.first_attempt_done.set()
             await asyncio.sleep(self._settings.poll_interval)
 
     def _watched(self) -> tuple[Path, ...]:

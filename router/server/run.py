@@ -35,6 +35,9 @@ def bind(listen: str) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        # Listening at once: a client that connects while the app starts waits in the
+        # backlog instead of being refused.
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise
