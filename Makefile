@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install oracle demo test lint compose check bench-compose clean
+.PHONY: install oracle demo test lint compose check bench-compose bench-plan clean
 
 $(BIN)/router: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
@@ -39,6 +39,9 @@ check: install
 
 bench-compose: install oracle
 	$(BIN)/python -m bench.compose
+
+bench-plan: install oracle
+	$(BIN)/python -m bench.plan
 
 clean:
 	rm -rf $(VENV) oracle/node_modules
