@@ -81,6 +81,9 @@ class FetchGroup:
         self.input_rewrites: list[ValueSetter] = []
         # Where this group's key was added in its first parent: (parent, selection, type).
         self.anchor: tuple[FetchGroup, SelectionTree] | None = None
+        # Key-jump groups opened from one parent position share an origin; Apollo lists
+        # those in reverse order of creation.
+        self.origin: tuple[int, int] | None = None
 
     def depends_on(self, parent: FetchGroup) -> None:
         if parent is not self and parent not in self.parents:
@@ -269,6 +272,8 @@ class _Builder:
             group = self._new_group(graph, "", path, True)
             group.depends_on(parent)
             group.anchor = (parent, parent_selection)
+            if kind == "key":
+                group.origin = (parent.id, id(parent_selection))
             self._entity_groups[cache_key] = group
         return group
 

@@ -131,16 +131,23 @@ class _PlanBuilder:
 
 
 def _sibling_order(groups: list[FetchGroup]) -> list[FetchGroup]:
-    """Apollo's order for groups that run in parallel after one parent: by response path
-    in order of first appearance, and within one path the latest created first."""
-    paths: list[tuple[str, ...]] = []
+    """Apollo's order for groups that run in parallel after one parent: creation order,
+    except that key jumps from the same parent position come latest first."""
+    origins: list[object] = []
     for group in groups:
-        if group.merge_at not in paths:
-            paths.append(group.merge_at)
+        origin = group.origin if group.origin is not None else group.id
+        if origin not in origins:
+            origins.append(origin)
     return [
         group
-        for path in paths
-        for group in reversed([g for g in groups if g.merge_at == path])
+        for origin in origins
+        for group in reversed(
+            [
+                g
+                for g in groups
+                if (g.origin if g.origin is not None else g.id) == origin
+            ]
+        )
     ]
 
 
