@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import importlib.util
 import ipaddress
 import json
 import os
@@ -192,8 +191,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("router.yaml has no 'subgraphs' section: nothing to run")
     examples = _example_endpoints(config)
     router = _router_endpoint(config, args.port)
-    serve_router = _router_available()
-    _check_ports([*examples, router] if serve_router else examples)
+    _check_ports([*examples, router])
 
     with ExitStack() as stack:
         signals = stack.enter_context(_Signals())
@@ -227,18 +225,17 @@ def run(args: argparse.Namespace) -> int:
             )
         _compare_with_committed(config, base_dir, result.supergraph_sdl)
 
-        if serve_router:
-            _start_router(
-                children,
-                router,
-                Path(args.config).resolve(),
-                folder,
-                result.supergraph_sdl,
-            )
-            if not _wait_ready(children, signals):
-                return 0
+        _start_router(
+            children,
+            router,
+            Path(args.config).resolve(),
+            folder,
+            result.supergraph_sdl,
+        )
+        if not _wait_ready(children, signals):
+            return 0
 
-        _print_urls(config, examples, router, serve_router)
+        _print_urls(config, examples, router)
         print("router dev: ready; press Ctrl-C to stop", flush=True)
         while signals.received is None:
             for endpoint, process in children.running:
@@ -408,10 +405,6 @@ def _compare_with_committed(config: RouterConfig, base_dir: Path, sdl: str) -> N
         )
 
 
-def _router_available() -> bool:
-    return importlib.util.find_spec("router.server") is not None
-
-
 def _start_router(
     children: _Children,
     endpoint: _Endpoint,
@@ -419,12 +412,11 @@ def _start_router(
     folder: Path,
     supergraph_sdl: str,
 ) -> None:
-    """The one place the router starts: `python -m router.server`, serving `supergraph_sdl`.
+    """The one place the router starts: `router serve`, serving `supergraph_sdl`.
 
-    The contract assumed of router.server (the next piece of work): it takes
-    `--config FILE --supergraph FILE --listen HOST:PORT` and answers GraphQL at
-    supergraph.path. It serves the supergraph composed from the running subgraphs, which
-    can differ from the committed file while a subgraph is being changed.
+    It serves the supergraph composed from the running subgraphs, which can differ from
+    the committed file while a subgraph is being changed; router.yaml still applies
+    (`--supergraph` overrides only its `supergraph.file`), and is hot-reloaded.
     """
     supergraph = folder / "supergraph.graphql"
     supergraph.write_text(supergraph_sdl, encoding="utf-8")
@@ -436,7 +428,8 @@ def _start_router(
     argv = [
         sys.executable,
         "-m",
-        "router.server",
+        "router.cli",
+        "serve",
         "--config",
         str(config),
         "--supergraph",
@@ -449,7 +442,6 @@ def _print_urls(
     config: RouterConfig,
     examples: list[_Endpoint],
     router: _Endpoint,
-    serve_router: bool,
 ) -> None:
     started = {e.name for e in examples}
     width = max(len(name) for name in [*config.subgraphs, "router"])
@@ -461,11 +453,4 @@ def _print_urls(
             else "  (not started: not an example subgraph on a loopback address)"
         )
         print(f"  {name:<{width}}  {url}{note}", flush=True)
-    if serve_router:
-        print(f"  {'router':<{width}}  {router.url}", flush=True)
-    else:
-        print(
-            f"router dev: the router endpoint ({router.url}) is not available yet: router.server is not built; "
-            "serving the subgraphs only",
-            flush=True,
-        )
+    print(f"  {'router':<{width}}  {router.url}", flush=True)

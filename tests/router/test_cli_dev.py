@@ -169,19 +169,21 @@ def test_dev_stops_the_subgraphs_on_sigterm(
     assert _is_closed(port)
 
 
-def test_dev_says_the_router_endpoint_is_not_available_yet(
+def test_dev_serves_the_router_in_front_of_the_subgraphs(
     start_dev: Callable[..., Dev], free_port: Callable[[], int], tmp_path: Path
 ) -> None:
     router_port = free_port()
-    config = _registry(tmp_path, {"users": free_port()})
+    config = _registry(tmp_path, {"users": free_port(), "products": free_port()})
     dev = start_dev("--config", str(config), "--port", str(router_port))
     lines = dev.read_until("ready")
     router_url = f"http://127.0.0.1:{router_port}/graphql"
-    # Until router.server exists, one line says so; then the router's URL is listed instead.
-    assert any(
-        f"the router endpoint ({router_url}) is not available yet" in line
-        for line in lines
-    ) or (_printed_urls(lines).get("router") == router_url)
+    assert _printed_urls(lines)["router"] == router_url
+    assert _post(router_url, "{ me { id } topProducts(first: 1) { upc } }") == {
+        "data": {"me": {"id": "1"}, "topProducts": [{"upc": "UPC-0388"}]}
+    }
+    dev.process.send_signal(signal.SIGINT)
+    assert dev.process.wait(timeout=15) == 0, dev.stderr()
+    assert _is_closed(router_port)
 
 
 def test_dev_warns_when_the_committed_supergraph_differs(

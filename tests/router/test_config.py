@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from router.config import parse_config
+
 if TYPE_CHECKING:
     from conftest import Cli
 
@@ -126,3 +128,59 @@ def test_schema_needs_exactly_one_of_file_or_introspect(
         "router.yaml: subgraphs.users.schema: give exactly one of 'file' or 'introspect: true'"
         in result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        pytest.param(
+            "traffic_shaping:\n  all:\n    timeout: 30\n",
+            "traffic_shaping.all.timeout: a duration needs a unit",
+            id="duration-without-unit",
+        ),
+        pytest.param(
+            "traffic_shaping:\n  subgraphs:\n    users:\n      timeout: soon\n",
+            "traffic_shaping.subgraphs.users.timeout: expected a duration",
+            id="duration-not-a-duration",
+        ),
+        pytest.param(
+            "batching:\n  enabled: true\n  mode: all_at_once\n",
+            "batching.mode:",
+            id="batching-mode",
+        ),
+        pytest.param(
+            "health_check:\n  pathh: /h\n",
+            "health_check.pathh: unknown key",
+            id="health-check-typo",
+        ),
+    ],
+)
+def test_typed_sections_reject_bad_values_naming_the_key(
+    cli: Cli, tmp_path: Path, section: str, message: str
+) -> None:
+    _write(tmp_path, section + _users_only())
+    result = cli("compose")
+    assert result.returncode == 1
+    assert f"router.yaml: {message}" in result.stderr
+
+
+def test_traffic_shaping_merges_all_with_each_subgraph_field_by_field() -> None:
+    config = parse_config(
+        "traffic_shaping:\n"
+        "  all: { timeout: 30s, deduplicate_query: true }\n"
+        "  subgraphs:\n"
+        "    users: { timeout: 500ms }\n"
+        "    orders: { compression: gzip }\n"
+    )
+    shaping = config.traffic_shaping
+    users, orders, other = (
+        shaping.for_subgraph(name) for name in ("users", "orders", "reviews")
+    )
+    assert (users.timeout, users.deduplicate_query) == (0.5, True)
+    assert (orders.timeout, orders.compression, orders.deduplicate_query) == (
+        30.0,
+        "gzip",
+        True,
+    )
+    assert other.timeout == 30.0
+    assert parse_config("").traffic_shaping.for_subgraph("users").timeout == 30.0
