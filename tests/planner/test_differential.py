@@ -322,6 +322,7 @@ def _summary_lines(run: _Run) -> list[str]:
             + ", ".join(
                 f"{c.graph}/{c.operation.name} {c.ours_ms:.0f}ms" for c in slowest
             )
+            + f"; {_budget_hits(ours_ok)} stopped at the planner's time budget"
         )
     if run.ours_unavailable is not None:
         lines.append(f"  {run.ours_unavailable}")
@@ -335,6 +336,15 @@ def _summary_lines(run: _Run) -> list[str]:
         lines.append(f"  worse: {c.describe()}")
         lines.extend("    " + line for line in c.both_plans().splitlines())
     return lines
+
+
+def _budget_hits(comparisons: list[Comparison]) -> int:
+    """Operations whose planning ran into the wall-clock budget: their plan is the best
+    found in time, so it can differ between a fast and a loaded machine."""
+    from planner.planning import PlannerConfig
+
+    budget_ms = PlannerConfig().time_budget_seconds * 1000
+    return sum(1 for c in comparisons if c.ours_ms >= budget_ms)
 
 
 @pytest.fixture(scope="session")
