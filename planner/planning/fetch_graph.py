@@ -289,15 +289,19 @@ class _Builder:
         self._add_key(group, selection, step.key.selection)
         target = self._entity_group(group, selection, step.to_graph, path)
         self._add_input(target, step.source_type, step.key.selection)
-        if step.target_type != step.source_type and self.fed.is_interface_object(
+        if self.fed.is_interface_object(
             step.target_type, step.to_graph
-        ):
+        ) and not self.fed.is_interface_object(step.source_type, step.from_graph):
             setter = ValueSetter(
                 (f"... on {step.source_type}", "__typename"), step.target_type
             )
             if setter not in target.input_rewrites:
                 target.input_rewrites.append(setter)
         fragment = target.selection.add_fragment(step.target_type, conditions)
+        if self.fed.is_abstract(step.target_type) and not self.fed.is_interface_object(
+            step.target_type, step.to_graph
+        ):
+            fragment.children.add_field("__typename")
         self._visit(node, target, fragment.children, path, conditions)
 
     def _add_input(

@@ -58,7 +58,7 @@ class QueryPlanner:
         """The plan for ``operation_name`` in ``document`` (validated against the API
         schema). Raises ``QueryPlanningError``."""
         operation = normalize_operation(
-            self.supergraph.schema, document, operation_name
+            self.supergraph.schema, document, operation_name, self.keep_typename
         )
         if operation.kind == OperationType.SUBSCRIPTION:
             raise QueryPlanningError(
