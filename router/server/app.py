@@ -55,6 +55,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 _GRAPHQL_METHODS = "GET, POST"
+# A refused body up to this size is read to its end before the 413 goes out.
+_DRAIN_LIMIT = 64 * 1024 * 1024
 
 
 class RouterApp:
@@ -268,6 +270,8 @@ async def _read_body(headers: dict[str, str], receive: Receive, limit: int) -> b
     )
     declared = headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        if int(declared) <= _DRAIN_LIMIT:
+            await _drain(receive)
         raise too_large
     chunks: list[bytes] = []
     size = 0
@@ -278,10 +282,24 @@ async def _read_body(headers: dict[str, str], receive: Receive, limit: int) -> b
         chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > limit:
+            if size <= _DRAIN_LIMIT and message.get("more_body", False):
+                await _drain(receive, size)
             raise too_large
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+async def _drain(receive: Receive, size: int = 0) -> None:
+    """Reads and drops the rest of a refused body, so the client, still sending, gets
+    the 413 rather than a reset connection (up to `_DRAIN_LIMIT` bytes)."""
+    while size <= _DRAIN_LIMIT:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _content_type(media: MediaType) -> bytes:
