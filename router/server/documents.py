@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,7 @@ class PreparedDocument:
     errors: list[dict[str, Any]] = field(default_factory=list)
     operations: dict[str | None, OperationDefinitionNode] = field(default_factory=dict)
     # Per operation name: whatever the pipeline derives once (e.g. a compiled shaper).
-    derived: dict[str | None, Any] = field(default_factory=dict)
+    derived: dict[Hashable, Any] = field(default_factory=dict)
 
 
 class DocumentCache:

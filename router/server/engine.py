@@ -47,17 +47,24 @@ class FederatedEngine(Engine):
         prepared: PreparedDocument,
         operation_name: str | None,
         variables: dict[str, Any],
+        *,
+        plan_document: DocumentNode | None = None,
+        prefilled: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         document = prepared.document
         if document is None:  # only valid documents reach the engine
             raise ValueError("the engine runs validated documents only")
-        plan = self._plan(prepared.document_hash, document, operation_name)
+        plan = self._plan(
+            prepared.document_hash, plan_document or document, operation_name
+        )
         result = await execute_plan(
             plan,
             variables=variables,
             client=self._client,
             schema=self._supergraph.schema,
         )
+        if prefilled and result.data is not None:
+            result.data.update(prefilled)
         shaper = prepared.derived.get(operation_name)
         if shaper is None:
             shaper = ResponseShaper.compile(

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
-from graphql import GraphQLSchema, OperationDefinitionNode, OperationType, execute
+from graphql import (
+    DocumentNode,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+)
 
 from router.config import IncludeSubgraphErrorsConfig
 from router.server.documents import DocumentCache, PreparedDocument
@@ -26,6 +32,7 @@ from router.server.errors import (
     RequestFailure,
     graphql_error,
 )
+from router.server.introspection import SplitOperation, split_introspection
 from router.server.operation import (
     INTROSPECTION_FIELDS,
     coerce_variables,
@@ -62,7 +69,12 @@ class Engine:
         prepared: PreparedDocument,
         operation_name: str | None,
         variables: dict[str, Any],
+        *,
+        plan_document: DocumentNode | None = None,
+        prefilled: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """The shaped response. `plan_document` (default: the client's document) is what
+        gets planned; `prefilled` root values (local introspection) join the data."""
         raise NotImplementedError
 
 
@@ -113,25 +125,32 @@ class Pipeline:
         self._check_operation_type(operation, method)
         variables = coerce_variables(self._schema, operation, request.variables)
         roots = root_field_names(prepared, operation)
-        if roots & INTROSPECTION_FIELDS:
-            if not self._introspection:
-                raise RequestFailure.of(
-                    INTROSPECTION_DISABLED,
-                    "introspection has been disabled",
-                    well_formed=True,
-                )
-            if roots - INTROSPECTION_FIELDS - {"__typename"}:
-                # PORT_NOTE: Apollo Router answers such operations in two parts; we ask
-                # for two operations until the planner can skip introspection fields.
-                raise RequestFailure.of(
-                    GRAPHQL_VALIDATION_FAILED,
-                    "Operations mixing schema introspection (__schema, __type) with "
-                    "other root fields are not supported: send them separately",
-                    well_formed=True,
-                )
+        if roots & INTROSPECTION_FIELDS and not self._introspection:
+            raise RequestFailure.of(
+                INTROSPECTION_DISABLED,
+                "introspection has been disabled",
+                well_formed=True,
+            )
         if roots <= INTROSPECTION_FIELDS | {"__typename"}:
             return Outcome(await self._answer_locally(prepared, operation, request))
-        body = await self._engine.run(prepared, _name(operation), variables)
+        split = None
+        if roots & INTROSPECTION_FIELDS:
+            split = self._split(prepared, operation)
+        if split is None:
+            body = await self._engine.run(prepared, _name(operation), variables)
+        else:
+            local = await self._execute_locally(
+                split.introspection, _name(operation), request.variables
+            )
+            if "errors" in local:
+                return Outcome(local)
+            body = await self._engine.run(
+                prepared,
+                _name(operation),
+                variables,
+                plan_document=split.planned,
+                prefilled=local["data"],
+            )
         if body.get("errors"):
             body["errors"] = redact_subgraph_errors(body["errors"], self._include)
         return Outcome(body)
@@ -153,19 +172,48 @@ class Pipeline:
                 well_formed=True,
             )
 
+    def _split(
+        self, prepared: PreparedDocument, operation: OperationDefinitionNode
+    ) -> SplitOperation:
+        key = ("split", _name(operation))
+        split = prepared.derived.get(key)
+        if split is None:
+            assert prepared.document is not None  # validated documents only
+            split = split_introspection(prepared.document, operation)
+            if split is None:
+                raise RequestFailure.of(
+                    GRAPHQL_VALIDATION_FAILED,
+                    "__schema and __type must be selected directly on the root type "
+                    "when the operation also selects subgraph fields",
+                    well_formed=True,
+                )
+            prepared.derived[key] = split
+        result: SplitOperation = split
+        return result
+
     async def _answer_locally(
         self,
         prepared: PreparedDocument,
         operation: OperationDefinitionNode,
         request: GraphQLRequest,
     ) -> dict[str, Any]:
-        """Introspection and root `__typename`, executed by graphql-core on the API schema."""
         assert prepared.document is not None  # validated documents only
+        return await self._execute_locally(
+            prepared.document, _name(operation), request.variables
+        )
+
+    async def _execute_locally(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """Introspection and root `__typename`, executed by graphql-core on the API schema."""
         result = execute(
             self._schema,
-            prepared.document,
-            operation_name=_name(operation),
-            variable_values=request.variables,
+            document,
+            operation_name=operation_name,
+            variable_values=variables,
         )
         if isawaitable(result):
             result = await result

@@ -128,10 +128,28 @@ def test_subscription_is_refused_with_a_code(shared_router: Router) -> None:
     assert "data" not in body
 
 
-def test_mixed_introspection_and_data_fields_are_refused_with_a_code(
+def test_introspection_beside_subgraph_fields_is_answered_in_one_response(
     shared_router: Router,
 ) -> None:
-    body = shared_router.query("{ __schema { queryType { name } } me { id } }")
+    body = shared_router.query(
+        'query { s: __schema { queryType { name } } me { id } __type(name: "User") '
+        "{ name } }"
+    )
+    assert body == {
+        "data": {
+            "s": {"queryType": {"name": "Query"}},
+            "me": {"id": "1"},
+            "__type": {"name": "User"},
+        }
+    }
+
+
+def test_introspection_inside_a_root_fragment_beside_subgraph_fields_is_refused(
+    shared_router: Router,
+) -> None:
+    body = shared_router.query(
+        "{ ...Q me { id } } fragment Q on Query { __schema { queryType { name } } }"
+    )
     assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
 
 
