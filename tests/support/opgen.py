@@ -386,12 +386,33 @@ class _OperationBuilder:
         rng = self.rng
         definition = parent.fields[field_name]
         if definition.args and room >= 2 and rng.random() < 0.2:
-            first = self.field_text(parent, field_name, definition, depth, alias=True)
-            second = self.field_text(parent, field_name, definition, depth, alias=True)
-            return [first, second]
-        return [
-            self.field_text(parent, field_name, definition, depth, rng.random() < 0.15)
-        ]
+            args = self.arguments(parent.name, field_name, definition.args)
+            other = self.other_arguments(parent.name, field_name, definition, args)
+            if other is not None:
+                return [
+                    self.field_text(parent, field_name, definition, depth, True, args),
+                    self.field_text(parent, field_name, definition, depth, True, other),
+                ]
+        alias = rng.random() < 0.15
+        return [self.field_text(parent, field_name, definition, depth, alias)]
+
+    def other_arguments(
+        self, type_name: str, field_name: str, definition: GraphQLField, taken: str
+    ) -> str | None:
+        """Arguments for the field that differ from ``taken``, or None after a few
+        draws (a draw that is thrown away leaves no variable behind)."""
+        for _ in range(5):
+            mark = (
+                len(self.variable_definitions),
+                dict(self.variable_values),
+                set(self.names_used),
+            )
+            drawn = self.arguments(type_name, field_name, definition.args)
+            if drawn != taken:
+                return drawn
+            del self.variable_definitions[mark[0] :]
+            self.variable_values, self.names_used = mark[1], mark[2]
+        return None
 
     def field_text(
         self,
@@ -400,13 +421,17 @@ class _OperationBuilder:
         definition: GraphQLField,
         depth: int,
         alias: bool,
+        arguments: str | None = None,
     ) -> str:
+        """The field with its arguments (``arguments`` when given), directives and
+        selection set."""
         if alias:
             word = self.rng.choice(_ALIAS_WORDS)
             prefix = (
                 self.fresh_name(word + field_name[0].upper() + field_name[1:]) + ": "
             )
-            arguments = self.arguments(parent.name, field_name, definition.args)
+            if arguments is None:
+                arguments = self.arguments(parent.name, field_name, definition.args)
         else:
             prefix = ""
             key = (parent.name, field_name)
