@@ -181,7 +181,7 @@ class _Builder:
             elif isinstance(step, KeyStep):
                 self._key(step, child, group, selection, path, conditions)
             else:
-                self._root_jump(step, child, group, path, conditions)
+                self._root_jump(step, child, group, selection, path, conditions)
 
     def _field(
         self,
@@ -316,15 +316,17 @@ class _Builder:
         step: RootJumpStep,
         node: PathTree,
         group: FetchGroup,
+        selection: SelectionTree,
         path: tuple[str, ...],
         conditions: Conditions,
     ) -> None:
+        """A field returning a root type continues in another subgraph's root: the
+        parent only needs ``__typename`` there."""
+        selection.add_field("__typename")
         target = self._new_group(step.to_graph, step.root_type, path, False)
         target.depends_on(group)
-        selection = target.selection
-        if conditions:
-            selection = selection.add_fragment(None, conditions).children
-        self._visit(node, target, selection, path, conditions)
+        fragment = target.selection.add_fragment(step.root_type, conditions)
+        self._visit(node, target, fragment.children, path, conditions)
 
     # -- @requires -----------------------------------------------------------
 

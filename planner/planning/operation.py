@@ -260,10 +260,7 @@ class _Normalizer:
 
     def possible(self, type_: object) -> frozenset[str]:
         if is_abstract_type(type_):
-            return frozenset(
-                t.name
-                for t in self.schema.get_possible_types(type_)
-            )
+            return frozenset(t.name for t in self.schema.get_possible_types(type_))
         return frozenset((type_.name,))  # type: ignore[attr-defined]
 
     def _collect(

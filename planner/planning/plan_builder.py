@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from graphql import (
     DirectiveNode,
+    GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
     VariableDefinitionNode,
@@ -18,6 +19,7 @@ from graphql import (
     print_ast,
 )
 
+from planner.planning.conflicts import alias_conflicts
 from planner.planning.federation import sanitize_graph_name
 from planner.planning.fetch_graph import FetchGraph, FetchGroup
 from planner.planning.operation import condition_variables
@@ -45,7 +47,9 @@ class _FetchCounter:
         self.next = 0
 
 
-def build_plan(graph: FetchGraph, operation: OperationDefinitionNode) -> QueryPlan:
+def build_plan(
+    graph: FetchGraph, operation: OperationDefinitionNode, schema: GraphQLSchema
+) -> QueryPlan:
     if not graph.groups:
         return QueryPlan(None)
     builder = _PlanBuilder(graph, operation)
@@ -55,7 +59,7 @@ def build_plan(graph: FetchGraph, operation: OperationDefinitionNode) -> QueryPl
     else:
         roots = [g for g in graph.groups if not g.parents]
         node = builder.process_set(roots)
-    return QueryPlan(_number(node, operation, _FetchCounter()))
+    return QueryPlan(_number(node, operation, _FetchCounter(), schema))
 
 
 class _PlanBuilder:
@@ -182,23 +186,34 @@ class _PendingFetch:
 
 
 def _number(
-    node: PlanNode, operation: OperationDefinitionNode, counter: _FetchCounter
+    node: PlanNode,
+    operation: OperationDefinitionNode,
+    counter: _FetchCounter,
+    schema: GraphQLSchema,
 ) -> PlanNode:
     if isinstance(node, _PendingFetch):
         index = counter.next
         counter.next += 1
-        return _make_fetch(node.group, node.selection, operation, index)
+        return _make_fetch(schema, node.group, node.selection, operation, index)
     if isinstance(node, Sequence):
-        return Sequence(tuple(_number(n, operation, counter) for n in node.nodes))
+        return Sequence(
+            tuple(_number(n, operation, counter, schema) for n in node.nodes)
+        )
     if isinstance(node, Parallel):
-        return Parallel(tuple(_number(n, operation, counter) for n in node.nodes))
+        return Parallel(
+            tuple(_number(n, operation, counter, schema) for n in node.nodes)
+        )
     if isinstance(node, Flatten):
-        return Flatten(node.path, _number(node.node, operation, counter))
+        return Flatten(node.path, _number(node.node, operation, counter, schema))
     if isinstance(node, Condition):
         return Condition(
             node.condition,
-            _number(node.if_clause, operation, counter) if node.if_clause else None,
-            _number(node.else_clause, operation, counter) if node.else_clause else None,
+            _number(node.if_clause, operation, counter, schema)
+            if node.if_clause
+            else None,
+            _number(node.else_clause, operation, counter, schema)
+            if node.else_clause
+            else None,
         )
     return node
 
@@ -239,7 +254,9 @@ def _same_condition(first: PlanNode | None, second: PlanNode) -> bool:
 
 def _merge_conditions(first: Condition, second: Condition) -> Condition:
     if first.if_clause is not None and second.if_clause is not None:
-        return Condition(first.condition, _sequence([first.if_clause, second.if_clause]))
+        return Condition(
+            first.condition, _sequence([first.if_clause, second.if_clause])
+        )
     assert first.else_clause is not None and second.else_clause is not None
     return Condition(
         first.condition, None, _sequence([first.else_clause, second.else_clause])
@@ -327,11 +344,15 @@ def _strip_conditions(
 
 
 def _make_fetch(
+    schema: GraphQLSchema,
     group: FetchGroup,
     selection: SelectionTree,
     operation: OperationDefinitionNode,
     index: int,
 ) -> Fetch:
+    renamers = alias_conflicts(
+        schema, selection, group.parent_type or "", group.is_entity
+    )
     body = selection.print_compact()
     used = _used_variables(body, operation)
     definitions = {
@@ -368,6 +389,7 @@ def _make_fetch(
         variable_usages=tuple(name for name in used if name in definitions),
         requires=requires,
         input_rewrites=tuple(group.input_rewrites),
+        output_rewrites=renamers,
     )
 
 

@@ -101,4 +101,4 @@ class QueryPlanner:
             raise QueryPlanningError(
                 "QUERY_PLANNING_FAILED", "The operation is too deeply nested to plan."
             ) from error
-        return build_plan(graph, operation.definition)
+        return build_plan(graph, operation.definition, self.supergraph.schema)

@@ -199,6 +199,8 @@ def _expected_files(case: ScenarioCase) -> set[str]:
     files = {"case.yaml"}
     for op in case.operations:
         files.add(op.plan_path.name)
+        if _ours_path(op).is_file():
+            files.add(_ours_path(op).name)
         if case.fetch_details:
             files.add(op.plan_json_path.name)
     if case.graph.path == case.path:
@@ -526,6 +528,12 @@ PLAN_TEXT_OPERATIONS = [(c, op) for c, op in OPERATIONS if c.expect == "plan_tex
 VALID_PLAN_OPERATIONS = [(c, op) for c, op in OPERATIONS if c.expect == "valid_plan"]
 
 
+def _ours_path(operation: PlanOperation) -> Path:
+    """Where we deliberately plan differently from Apollo, our expected plan sits next to
+    Apollo's as ``<plan>.ours.txt`` and the case's ``port_note`` says why."""
+    return operation.plan_path.with_suffix(".ours.txt")
+
+
 @pytest.mark.parametrize(
     ("case", "operation"),
     PLAN_TEXT_OPERATIONS,
@@ -534,11 +542,18 @@ VALID_PLAN_OPERATIONS = [(c, op) for c, op in OPERATIONS if c.expect == "valid_p
 def test_our_plan_is_apollos_plan(case: ScenarioCase, operation: PlanOperation) -> None:
     plan, _ = _plan(case, operation)
     actual = _format(plan)
-    expected = operation.expected_plan()
+    ours = _ours_path(operation)
+    if ours.is_file():
+        assert case.port_note, f"{case.name}: {ours.name} needs a port_note saying why"
+        expected, label = ours.read_text("utf-8"), f"PORT_NOTE ({ours.name})"
+    else:
+        expected, label = (
+            operation.expected_plan(),
+            f"Apollo ({operation.plan_path.name})",
+        )
     if actual.rstrip("\n") != expected.rstrip("\n"):
         pytest.fail(
-            f"{case.title}\n"
-            + _diff(expected, actual, f"Apollo ({operation.plan_path.name})", "ours"),
+            f"{case.title}\n" + _diff(expected, actual, label, "ours"),
             pytrace=False,
         )
     if case.fetch_details:
