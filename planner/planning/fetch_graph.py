@@ -13,7 +13,7 @@ implied by others.
 
 from __future__ import annotations
 
-from graphql import DirectiveNode, FieldNode, SelectionSetNode
+from graphql import DirectiveNode, SelectionSetNode
 
 from planner.planning.federation import Federation
 from planner.planning.operation import variable_conditions
