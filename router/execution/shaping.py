@@ -249,12 +249,15 @@ class _Shaping:
                 return self._invalid_value(path, shape, parent_name)
             item_shape: TypeShape = shape.inner  # type: ignore[assignment]
             items = []
+            bubbled = False
             for index, item in enumerate(value):
                 result = self.complete(item, item_shape, (path, index), parent_name)
                 if result is _BUBBLE:
-                    return _ERRORED_NULL
-                items.append(None if result is _ERRORED_NULL else result)
-            return items
+                    # Like Apollo's gateway, finish the list: every bad item is reported.
+                    bubbled = True
+                elif not bubbled:
+                    items.append(None if result is _ERRORED_NULL else result)
+            return _ERRORED_NULL if bubbled else items
         if type(value) is not dict:
             return self._invalid_value(path, shape, parent_name)
         plan: SelectionPlan = shape.selection  # type: ignore[assignment]

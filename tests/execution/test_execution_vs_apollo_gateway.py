@@ -13,6 +13,7 @@ SUBREQUEST_MALFORMED_RESPONSE, with `serviceName` and the client path of the fet
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -173,3 +174,71 @@ async def test_partial_data_equals_apollo_gateways_when_a_subgraph_is_down(
             for error in ours.get("errors", []):
                 assert error["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
                 assert error["extensions"]["serviceName"] == down
+
+
+# Canned products answers that do not fit the schema, chosen by the root field asked.
+BAD_PRODUCTS_ANSWERS = {
+    "product(": {"product": {"upc": "UPC-0001", "name": 5, "extra": 1}},
+    "topProducts(": {
+        "topProducts": [
+            {"price": 1.5, "upc": "UPC-0001"},
+            {"upc": "UPC-0002", "price": None},
+        ]
+    },
+    "item(": {"item": {"__typename": "Secret", "id": "x", "title": "t"}},
+    "search(": {
+        "search": [
+            {"__typename": "Book", "title": "t", "id": "b"},
+            {"__typename": "Furniture", "title": None, "id": "f"},
+        ]
+    },
+}
+BAD_DATA_QUERIES = [
+    '{ product(upc: "UPC-0001") { upc name } }',
+    "{ topProducts(first: 2) { upc price } }",
+    '{ item(id: "x") { id title } }',
+    '{ search(text: "t") { __typename ... on Book { id title } ... on Furniture { title } } }',
+]
+
+
+async def test_shaping_of_bad_subgraph_data_equals_apollo_gateways(
+    subgraph_urls: dict[str, str],
+    loopback_app: Any,
+    make_client: Any,
+    run_plan: Any,
+) -> None:
+    async def bad_products(request: Any) -> Any:
+        from aiohttp import web
+
+        query = (await request.json())["query"]
+        data = next(v for k, v in BAD_PRODUCTS_ANSWERS.items() if k in query)
+        return web.json_response({"data": data})
+
+    url = await loopback_app(bad_products)
+    plans = _apollo_plans(BAD_DATA_QUERIES)
+    payload = {
+        "runs": [
+            {
+                "supergraph": _supergraph_at({**subgraph_urls, "products": url}),
+                "operations": [{"query": query} for query in BAD_DATA_QUERIES],
+            }
+        ]
+    }
+    # The fake subgraph runs on this event loop: wait for node without blocking it.
+    node = await asyncio.create_subprocess_exec(
+        require_oracle(),
+        str(HERE / "apollo_gateway.mjs"),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(
+        node.communicate(json.dumps(payload).encode()), 120
+    )
+    assert node.returncode == 0, err.decode()[-3000:]
+    (theirs,) = json.loads(out)["runs"]
+    client = make_client(products={"url": url})
+
+    for query, plan, expected in zip(BAD_DATA_QUERIES, plans, theirs, strict=True):
+        ours = await run_plan(query, plan, subgraph_client=client)
+        assert ours == expected, query
