@@ -19,21 +19,15 @@ CASE_VARIABLES: dict[str, dict[str, Any]] = {
     "variables": {"n": 3, "upc": "UPC-0010"},
     "skip_include": {"withReviews": True, "hideName": True},
 }
-# The planner does not yet emit the @interfaceObject input rewrite
-# (ValueSetter(["... on ProductItem", "__typename"], "ProductItem")), so the reviews
-# subgraph is asked for a "Book" it does not know. Strict: passes once the planner does.
-_NO_INPUT_REWRITE = pytest.mark.xfail(
-    reason="planner: no inputRewrites for @interfaceObject entity fetches", strict=True
-)
-CASES: list[Any] = [
+CASES = [
     "three_subgraphs_nested_lists",
     "requires_hidden_inputs",
     "requires_with_inputs_selected",
     "provides_only",
     "provides_and_more",
     "union_fragments",
-    pytest.param("interface_object", marks=_NO_INPUT_REWRITE),
-    pytest.param("interface_object_single", marks=_NO_INPUT_REWRITE),
+    "interface_object",
+    "interface_object_single",
     "aliases_and_named_fragments",
     "variables",
     "skip_include",
