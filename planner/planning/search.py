@@ -66,79 +66,126 @@ def choose_paths(
     evaluate: Callable[[list[GraphPath]], float],
     limits: SearchLimits,
 ) -> list[GraphPath]:
-    """The paths of the cheapest choice found (one option per branch)."""
-    fixed: list[Option] = [b.options[0] for b in branches if len(b.options) == 1]
-    open_branches = [
-        (index, branch)
-        for index, branch in enumerate(branches)
-        if len(branch.options) > 1
-    ]
-    if not open_branches:
-        return _flatten(fixed)
-    greedy = _greedy(branches)
-    best_choice = greedy
-    best_cost = evaluate(_flatten(greedy))
+    """The paths of the cheapest choice found (one option per branch).
+
+    Branches whose options part at the same point the same ways (every leaf under an
+    interface field that can be exploded or entered through a key, say) are one
+    *decision*: they take the same alternative, so the search is over decisions.
+    """
+    decisions = _decisions(branches)
+    if not decisions:
+        return _flatten([b.options[0] for b in branches])
+    best_choice: dict[int, int] = {index: 0 for index in range(len(decisions))}
+    best_cost = evaluate(_flatten(_assemble(branches, decisions, best_choice)))
     evaluated = 1
     deadline = time.monotonic() + limits.time_budget_seconds
-    order = [index for index, _ in open_branches]
-    chosen: dict[int, Option] = {}
-
-    def assemble(extra: dict[int, Option]) -> list[Option]:
-        return [
-            extra.get(index, branch.options[0])
-            for index, branch in enumerate(branches)
-            if len(branch.options) == 1 or index in extra
-        ]
+    chosen: dict[int, int] = {}
 
     def search(position: int) -> None:
         nonlocal best_choice, best_cost, evaluated
-        index = order[position]
-        for option in branches[index].options:
+        for alternative in range(len(decisions[position].alternatives)):
             if evaluated >= limits.max_evaluated_plans or time.monotonic() > deadline:
                 return
-            chosen[index] = option
-            partial = assemble(chosen)
-            cost = evaluate(_flatten(partial))
+            chosen[position] = alternative
+            cost = evaluate(_flatten(_assemble(branches, decisions, chosen)))
             evaluated += 1
             if cost < best_cost:
-                if position == len(order) - 1:
-                    best_cost, best_choice = cost, partial
+                if position == len(decisions) - 1:
+                    best_cost, best_choice = cost, dict(chosen)
                 else:
                     search(position + 1)
-            del chosen[index]
+            del chosen[position]
 
     search(0)
-    return _flatten(best_choice)
+    # Branches grouped into one decision may still do better apart (a shareable root
+    # field taken in two subgraphs, each serving its own leaves): improve branch by branch.
+    options = _assemble(branches, decisions, best_choice)
+    improved = True
+    while improved:
+        improved = False
+        for index, branch in enumerate(branches):
+            if len(branch.options) < 2:
+                continue
+            for option in branch.options:
+                if option is options[index]:
+                    continue
+                if (
+                    evaluated >= limits.max_evaluated_plans
+                    or time.monotonic() > deadline
+                ):
+                    return _flatten(options)
+                trial = [*options[:index], option, *options[index + 1 :]]
+                cost = evaluate(_flatten(trial))
+                evaluated += 1
+                if cost < best_cost:
+                    best_cost, options, improved = cost, trial, True
+    return _flatten(options)
+
+
+@dataclass(slots=True)
+class _Decision:
+    """Branches that choose together, and their alternatives (the step where their
+    options part)."""
+
+    branches: list[int]
+    alternatives: list[object]
+
+
+def _parting_point(branch: Branch) -> tuple[tuple[Step, ...], list[object]]:
+    """The steps all of a branch's options share first, and what each option does next."""
+    first_paths = [option[0].steps for option in branch.options]
+    shortest = min(len(steps) for steps in first_paths)
+    common = 0
+    while common < shortest and all(
+        steps[common] == first_paths[0][common] for steps in first_paths
+    ):
+        common += 1
+    nexts: list[object] = []
+    for option in branch.options:
+        steps = option[0].steps
+        nexts.append((len(option), steps[common] if common < len(steps) else None))
+    return first_paths[0][:common], nexts
+
+
+def _decisions(branches: list[Branch]) -> list[_Decision]:
+    by_key: dict[object, _Decision] = {}
+    for index, branch in enumerate(branches):
+        if len(branch.options) < 2:
+            continue
+        prefix, nexts = _parting_point(branch)
+        key = (prefix, frozenset(nexts))
+        decision = by_key.get(key)
+        if decision is None:
+            alternatives = list(dict.fromkeys(nexts))
+            decision = by_key[key] = _Decision([], alternatives)
+        decision.branches.append(index)
+    return list(by_key.values())
+
+
+def _assemble(
+    branches: list[Branch], decisions: list[_Decision], chosen: dict[int, int]
+) -> list[Option]:
+    """The options of a (partial) choice: fixed branches, and those whose decision is
+    made; undecided branches are left out."""
+    picked: dict[int, Option] = {}
+    for position, alternative_index in chosen.items():
+        decision = decisions[position]
+        alternative = decision.alternatives[alternative_index]
+        for index in decision.branches:
+            _, nexts = _parting_point(branches[index])
+            picked[index] = next(
+                option
+                for option, step in zip(branches[index].options, nexts, strict=True)
+                if step == alternative
+            )
+    result = []
+    for index, branch in enumerate(branches):
+        if len(branch.options) == 1:
+            result.append(branch.options[0])
+        elif index in picked:
+            result.append(picked[index])
+    return result
 
 
 def _flatten(options: list[Option]) -> list[GraphPath]:
     return [path for option in options for path in option]
-
-
-def _greedy(branches: list[Branch]) -> list[Option]:
-    """Per branch, the cheapest option, preferring ones that reuse chosen prefixes."""
-    prefixes: set[tuple[Step, ...]] = set()
-    result: list[Option] = []
-    for branch in branches:
-        best = min(
-            branch.options,
-            key=lambda option: (
-                sum(path.cost for path in option),
-                -sum(_shared(path, prefixes) for path in option),
-            ),
-        )
-        result.append(best)
-        for path in best:
-            for end in range(1, len(path.steps) + 1):
-                prefixes.add(path.steps[:end])
-    return result
-
-
-def _shared(path: GraphPath, prefixes: set[tuple[Step, ...]]) -> int:
-    shared = 0
-    for end in range(1, len(path.steps) + 1):
-        if path.steps[:end] in prefixes:
-            shared = end
-        else:
-            break
-    return shared

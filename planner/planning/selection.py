@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from graphql import ArgumentNode, DirectiveNode, SelectionSetNode, print_ast
-from graphql.language import FieldNode, InlineFragmentNode
+from graphql.language import FieldNode, InlineFragmentNode, Node
 
 from planner.query_plan import RequiredField, RequiredFragment, RequiredSelection
 
@@ -53,12 +53,30 @@ class FragmentSelection:
 Selection = FieldSelection | FragmentSelection
 
 
+# Printing AST nodes is slow and the same tuples come back for every plan evaluated, so
+# keys are remembered per tuple object (the tuple is kept, so its id stays unique).
+_KEYS: dict[int, tuple[tuple[Node, ...], str]] = {}
+
+
+def _nodes_key(nodes: tuple[Node, ...], separator: str) -> str:
+    if not nodes:
+        return ""
+    cached = _KEYS.get(id(nodes))
+    if cached is not None and cached[0] is nodes:
+        return cached[1]
+    if len(_KEYS) > 50_000:
+        _KEYS.clear()
+    key = separator.join(print_ast(node) for node in nodes)
+    _KEYS[id(nodes)] = (nodes, key)
+    return key
+
+
 def _directives_key(directives: tuple[DirectiveNode, ...]) -> str:
-    return " ".join(print_ast(d) for d in directives)
+    return _nodes_key(directives, " ")
 
 
 def _arguments_key(arguments: tuple[ArgumentNode, ...]) -> str:
-    return ",".join(print_ast(a) for a in arguments)
+    return _nodes_key(arguments, ",")
 
 
 class SelectionTree:
