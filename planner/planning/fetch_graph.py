@@ -297,12 +297,12 @@ class _Builder:
             )
             if setter not in target.input_rewrites:
                 target.input_rewrites.append(setter)
-        fragment = target.selection.add_fragment(step.target_type, conditions)
+        inner = _entity_selection(target, step.target_type, conditions)
         if self.fed.is_abstract(step.target_type) and not self.fed.is_interface_object(
             step.target_type, step.to_graph
         ):
-            fragment.children.add_field("__typename")
-        self._visit(node, target, fragment.children, path, conditions)
+            inner.add_field("__typename", first=True)
+        self._visit(node, target, inner, path, conditions)
 
     def _add_input(
         self, group: FetchGroup, type_name: str, fields: SelectionSetNode
@@ -395,15 +395,48 @@ class _Builder:
         if key is not None:
             self._add_key(anchor_group, anchor_selection, key.selection)
             self._add_input(post, type_name, key.selection)
-        fragment = post.selection.add_fragment(type_name, conditions)
-        return post, fragment.children
+        return post, _entity_selection(post, type_name, conditions)
+
+
+def _entity_selection(
+    group: FetchGroup, type_name: str, conditions: Conditions
+) -> SelectionTree:
+    """Where an entity fetch's fields for ``type_name`` go. Under ``@skip``/``@include``
+    they get a fragment carrying those directives: nested in the plain fragment on the
+    type when the fetch already has one, else at the top (as Apollo prints them)."""
+    if not conditions:
+        return group.selection.add_fragment(type_name).children
+    plain = next(
+        (
+            item
+            for item in group.selection
+            if isinstance(item, FragmentSelection)
+            and item.type_condition == type_name
+            and not item.directives
+        ),
+        None,
+    )
+    if plain is None:
+        return group.selection.add_fragment(type_name, conditions).children
+    return plain.children.add_fragment(type_name, conditions).children
 
 
 def _is_top_fragment(group: FetchGroup, selection: SelectionTree) -> bool:
-    return any(
-        isinstance(item, FragmentSelection) and item.children is selection
-        for item in group.selection
-    )
+    """Whether ``selection`` is the top of the group's ``_entities`` selection (its
+    fragment on the entity type, or a conditional fragment right inside it)."""
+    for item in group.selection:
+        if not isinstance(item, FragmentSelection):
+            continue
+        if item.children is selection:
+            return True
+        for inner in item.children:
+            if (
+                isinstance(inner, FragmentSelection)
+                and inner.type_condition == item.type_condition
+                and inner.children is selection
+            ):
+                return True
+    return False
 
 
 def _with_typename(selection: SelectionSetNode) -> SelectionSetNode:

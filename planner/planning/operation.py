@@ -86,6 +86,8 @@ class OpFragment:
     directives: tuple[DirectiveNode, ...]
     selections: tuple[OpSelection, ...]
     merge_key: str
+    # ``... @include(if: $x) { }``: no type condition in the client's fragment.
+    untyped: bool = False
 
 
 OpSelection = OpField | OpFragment
@@ -315,7 +317,8 @@ class _Normalizer:
                     type_condition=condition.name,
                     directives=directives,
                     selections=inner,
-                    merge_key=f"...{condition.name}{_directives_key(directives)}",
+                    merge_key=f"...{condition_name or ''}{_directives_key(directives)}",
+                    untyped=condition_name is None,
                 )
             )
 
@@ -480,5 +483,6 @@ def merge_selections(selections: list[OpSelection]) -> tuple[OpSelection, ...]:
                     [*existing.selections, *selection.selections]
                 ),
                 merge_key=existing.merge_key,
+                untyped=existing.untyped,
             )
     return tuple(merged.values())

@@ -112,7 +112,7 @@ class FragmentStep:
     fragment: OpFragment | None
     graph: str
     type_condition: str
-    printed_condition: str
+    printed_condition: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +313,7 @@ class PathAdvancer:
         fragment: OpFragment | None,
         graph: str,
         type_condition: str,
-        printed: str,
+        printed: str | None,
     ) -> GraphPath:
         step = FragmentStep(fragment, graph, type_condition, printed)
         return GraphPath(
@@ -330,7 +330,8 @@ class PathAdvancer:
         condition = fragment.type_condition
         current = tail.type
         if condition == current:
-            return [(self._downcast(path, fragment, graph, current, condition),)]
+            printed = None if fragment.untyped else condition
+            return [(self._downcast(path, fragment, graph, current, printed),)]
         condition_types = set(fed.possible_types(condition))
         if fed.is_interface_object(current, graph):
             return self._fragment_elsewhere(path, fragment)

@@ -315,7 +315,7 @@ def _strip_conditions(
             )
         )
 
-    def strip(tree: SelectionTree, depth: int) -> SelectionTree:
+    def strip(tree: SelectionTree, enclosing: str | None) -> SelectionTree:
         result = SelectionTree()
         for item in tree:
             directives = tuple(d for d in item.directives if keep(d))
@@ -329,15 +329,17 @@ def _strip_conditions(
                 )
                 if item.children is not None and added.children is not None:
                     added.children.merge(item.children)
+                continue
+            inner = strip(item.children, item.type_condition or enclosing)
+            if not directives and item.type_condition in (None, enclosing):
+                result.merge(inner)
             else:
-                fragment = result.add_fragment(item.type_condition, directives)
-                if depth < 1:
-                    fragment.children.merge(strip(item.children, depth + 1))
-                else:
-                    fragment.children.merge(item.children)
+                result.add_fragment(item.type_condition, directives).children.merge(
+                    inner
+                )
         return result
 
-    return strip(group.selection, 0)
+    return strip(group.selection, None)
 
 
 # -- subgraph operations -----------------------------------------------------------
