@@ -7,7 +7,6 @@ command, with a file and with stdin.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -24,19 +23,6 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[2]
 SUPERGRAPH = REPO / "supergraph.graphql"
 PLAN_FIXTURES = REPO / "tests" / "planner" / "fixtures" / "plan_format"
-
-
-def _planner_landed() -> bool:
-    if importlib.util.find_spec("planner.planning") is None:
-        return False
-    import planner.planning
-
-    return hasattr(planner.planning, "QueryPlanner")
-
-
-needs_planner = pytest.mark.skipif(
-    not _planner_landed(), reason="planner.planning.QueryPlanner has not landed yet"
-)
 
 
 def _apollo(graph: str, operation: str) -> dict[str, Any]:
@@ -58,7 +44,6 @@ def _query(folder: Path, text: str, name: str = "query.graphql") -> str:
     return name
 
 
-@needs_planner
 def test_plan_prints_apollos_text_format(cli: Cli, here: Path) -> None:
     apollo = _apollo("example", "single_fetch")
     result = cli("plan", _query(here, apollo["query"]), cwd=here)
@@ -66,15 +51,21 @@ def test_plan_prints_apollos_text_format(cli: Cli, here: Path) -> None:
     assert result.stdout == apollo["text"] + "\n"
 
 
-@needs_planner
 def test_plan_reads_the_query_from_stdin(cli: Cli, here: Path) -> None:
     import subprocess
-
-    from conftest import router_argv
+    import sys
 
     apollo = _apollo("example", "single_fetch")
     result = subprocess.run(
-        router_argv("plan", "-", "--supergraph", str(SUPERGRAPH)),
+        [
+            sys.executable,
+            "-m",
+            "router.cli",
+            "plan",
+            "-",
+            "--supergraph",
+            str(SUPERGRAPH),
+        ],
         input=apollo["query"],
         capture_output=True,
         text=True,
@@ -85,7 +76,6 @@ def test_plan_reads_the_query_from_stdin(cli: Cli, here: Path) -> None:
     assert result.stdout == apollo["text"] + "\n"
 
 
-@needs_planner
 def test_plan_json_format_is_apollos_json_plan(
     here: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -96,7 +86,6 @@ def test_plan_json_format_is_apollos_json_plan(
     plan_from_json(printed)
 
 
-@needs_planner
 def test_plan_override_labels_choose_the_new_owner(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,7 +99,6 @@ def test_plan_override_labels_choose_the_new_owner(
     assert capsys.readouterr().out == _apollo("override", "label_off")["text"] + "\n"
 
 
-@needs_planner
 def test_plan_defaults_to_router_yaml_supergraph_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
