@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from router.config.duration import Duration
+from router.config.telemetry import TelemetryConfig
 
 __all__ = [
     "BatchingConfig",
@@ -221,7 +222,7 @@ class RouterConfig(_Strict):
     batching: BatchingConfig = BatchingConfig()
     limits: LimitsConfig = LimitsConfig()
     headers: _SECTION = {}
-    telemetry: _SECTION = {}
+    telemetry: TelemetryConfig = TelemetryConfig()
     cors: _SECTION = {}
     csrf: _SECTION = {}
     ratelimit: _SECTION = {}
@@ -235,7 +236,6 @@ class RouterConfig(_Strict):
             name
             for name in (
                 "headers",
-                "telemetry",
                 "cors",
                 "csrf",
                 "ratelimit",
@@ -246,6 +246,7 @@ class RouterConfig(_Strict):
             if getattr(self, name)
         ]
         names += [f"limits.{key}" for key in (self.limits.model_extra or {})]
+        names += self.telemetry.inactive_keys()
         shaping = self.traffic_shaping
         if shaping.router is not None:
             names.append("traffic_shaping.router")
