@@ -12,7 +12,7 @@ Shaping (``router.execution.shaping``) then projects the tree onto the client op
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,13 +38,21 @@ from router.execution.merge import deep_merge
 from router.execution.paths import CursorEntry, descend, to_list
 from router.execution.representations import collect_representations
 from router.execution.rewrites import apply_rewrites
-from router.execution.subgraph_client import SubgraphClient, SubgraphRequestError
+from router.execution.subgraph_client import (
+    SubgraphClient,
+    SubgraphRequestError,
+    SubgraphResponse,
+)
 from router.execution.subgraph_errors import client_error, entity_errors, root_errors
 from router.execution.type_conditions import TypeConditions, type_conditions_for
 
 __all__ = ["ExecutionResult", "execute_plan"]
 
 HeadersFor = Callable[[str], Mapping[str, str]]
+# (subgraph, payload, headers) -> response; what runs the subgraph stage's hooks.
+Post = Callable[
+    [str, dict[str, Any], Mapping[str, str] | None], Awaitable[SubgraphResponse]
+]
 
 
 @dataclass(slots=True)
@@ -62,12 +70,14 @@ async def execute_plan(
     client: SubgraphClient,
     schema: GraphQLSchema,
     headers_for: HeadersFor | None = None,
+    post: Post | None = None,
 ) -> ExecutionResult:
     """Executes ``plan``; ``variables`` are the coerced client variables (defaults
     applied), ``schema`` the full supergraph schema (``Supergraph.schema``: keys and
     requires may use ``@inaccessible`` types), ``headers_for(subgraph)`` the extra headers
-    of each subgraph request."""
-    run = _Run(variables, client, type_conditions_for(schema), headers_for)
+    of each subgraph request; ``post`` (default ``client.post``) sends each fetch, so the
+    subgraph stage's plugin hooks can wrap it."""
+    run = _Run(variables, client, type_conditions_for(schema), headers_for, post)
     data: dict[str, Any] = {}
     if plan.node is not None:
         await run.node(plan.node, [(data, None)], ())
@@ -77,7 +87,7 @@ async def execute_plan(
 class _Run:
     """The state of one plan execution: inputs, and the errors recorded so far."""
 
-    __slots__ = ("client", "errors", "headers_for", "types", "variables")
+    __slots__ = ("client", "errors", "headers_for", "post", "types", "variables")
 
     def __init__(
         self,
@@ -85,9 +95,11 @@ class _Run:
         client: SubgraphClient,
         types: TypeConditions,
         headers_for: HeadersFor | None,
+        post: Post | None = None,
     ) -> None:
         self.variables = variables
         self.client = client
+        self.post: Post = post if post is not None else client.post
         self.types = types
         self.headers_for = headers_for
         self.errors: list[dict[str, Any]] = []
@@ -239,7 +251,7 @@ class _Run:
         headers = self.headers_for(fetch.service_name) if self.headers_for else None
         service = fetch.service_name
         try:
-            response = await self.client.post(service, payload, headers)
+            response = await self.post(service, payload, headers)
         except SubgraphRequestError as error:
             extensions = (
                 {} if error.status is None else {"http": {"status": error.status}}

@@ -17,6 +17,9 @@ from urllib.parse import parse_qs
 import orjson
 
 from router.config import RouterConfig
+from router.plugins.chain import EMPTY_CHAIN
+from router.plugins.context import RequestContext
+from router.plugins.plugin import HttpResponse
 from router.server.errors import (
     BATCH_LIMIT_EXCEEDED,
     BATCHING_NOT_ENABLED,
@@ -153,12 +156,51 @@ class RouterApp:
     async def _graphql(
         self, scope: Scope, receive: Receive, send: Send, config: RouterConfig
     ) -> None:
-        headers = _headers(scope)
+        """The router stage: the generation's plugin hooks around `_graphql_core`."""
+        generation = self.holder.acquire()
+        try:
+            chain = generation.plugins if generation is not None else EMPTY_CHAIN
+            if generation is not None:
+                config = generation.config
+            context = RequestContext.from_scope(scope)
+            body_read = False
+
+            async def core(ctx: RequestContext) -> HttpResponse:
+                nonlocal body_read
+                body_read = True
+                return await self._graphql_core(scope, receive, ctx, generation, config)
+
+            response = await chain.run_router(context, core)
+            if not body_read and scope["method"] == "POST":
+                # A plugin answered first: read the body, so the client still sending
+                # it gets the answer rather than a reset connection.
+                limit = config.limits.http_max_request_bytes
+                await _drain(receive, max(0, _DRAIN_LIMIT - limit))
+            response.headers.extend(context.response_headers)
+            await _send_bytes(
+                send,
+                response.status,
+                response.body,
+                None,
+                tuple(response.headers),
+            )
+        finally:
+            if generation is not None:
+                self.holder.release(generation)
+
+    async def _graphql_core(
+        self,
+        scope: Scope,
+        receive: Receive,
+        context: RequestContext,
+        generation: Generation | None,
+        config: RouterConfig,
+    ) -> HttpResponse:
+        headers = context.headers
         try:
             media = negotiate(headers.get("accept"))
         except RequestFailure as failure:
-            await _send_failure(send, failure, MediaType.JSON)
-            return
+            return _failure_response(failure, MediaType.JSON)
         method: str = scope["method"]
         try:
             if method == "POST":
@@ -173,26 +215,20 @@ class RouterApp:
                     headers=(("allow", _GRAPHQL_METHODS),),
                 )
         except RequestFailure as failure:
-            await _send_failure(send, failure, media)
-            return
-        generation = self.holder.acquire()
+            return _failure_response(failure, media)
         if generation is None:
-            await _send_failure(
-                send,
+            return _failure_response(
                 RequestFailure.of(
                     SERVICE_UNAVAILABLE, "The router has no supergraph loaded yet", 503
                 ),
                 media,
             )
-            return
-        try:
-            if isinstance(payload, GraphQLRequest):
-                outcome = await generation.pipeline.run(payload, method=method)
-                await _send_outcome(send, outcome, media)
-            else:
-                await self._batch(send, generation, payload, media)
-        finally:
-            self.holder.release(generation)
+        if isinstance(payload, GraphQLRequest):
+            outcome = await generation.pipeline.run(
+                payload, method=method, context=context
+            )
+            return _outcome_response(outcome, media)
+        return await self._batch(generation, payload, media, context)
 
     async def _read_post(
         self, headers: dict[str, str], receive: Receive, config: RouterConfig
@@ -215,8 +251,12 @@ class RouterApp:
         return decode_post_body(body)
 
     async def _batch(
-        self, send: Send, generation: Generation, items: list[Any], media: MediaType
-    ) -> None:
+        self,
+        generation: Generation,
+        items: list[Any],
+        media: MediaType,
+        context: RequestContext,
+    ) -> HttpResponse:
         """A client batch (Apollo's `batch_http_link` mode): each item runs on its own,
         concurrently; the answers come back as one JSON array, in order."""
         batching = generation.config.batching
@@ -239,29 +279,24 @@ class RouterApp:
                 )
             requests = [request_from_mapping(item) for item in items]
         except RequestFailure as failure:
-            await _send_failure(send, failure, media)
-            return
+            return _failure_response(failure, media)
         outcomes = await asyncio.gather(
-            *(generation.pipeline.run(r, method="POST") for r in requests)
+            *(
+                generation.pipeline.run(r, method="POST", context=context)
+                for r in requests
+            )
         )
         # PORT_NOTE: Apollo Router takes the first answer's status for the batch; a batch
         # of independent operations gets 200 here and each entry speaks for itself.
-        await _send_bytes(
-            send, 200, orjson.dumps([o.body for o in outcomes]), _content_type(media)
+        return HttpResponse(
+            200,
+            [("content-type", _content_type(media))],
+            orjson.dumps([o.body for o in outcomes]),
         )
 
 
 class _ClientGone(Exception):
     """The client disconnected while its body was being read."""
-
-
-def _headers(scope: Scope) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for name, value in scope.get("headers", ()):
-        key = name.decode("latin-1").lower()
-        if key not in headers:
-            headers[key] = value.decode("latin-1")
-    return headers
 
 
 async def _read_body(headers: dict[str, str], receive: Receive, limit: int) -> bytes:
@@ -302,22 +337,23 @@ async def _drain(receive: Receive, size: int = 0) -> None:
             return
 
 
-def _content_type(media: MediaType) -> bytes:
-    return f"{media.value}; charset=utf-8".encode()
+def _content_type(media: MediaType) -> str:
+    return f"{media.value}; charset=utf-8"
 
 
-async def _send_outcome(send: Send, outcome: Outcome, media: MediaType) -> None:
+def _outcome_response(outcome: Outcome, media: MediaType) -> HttpResponse:
     status = outcome.status
     if media is MediaType.JSON and outcome.well_formed:
         status = 200
-    await _send_bytes(
-        send, status, orjson.dumps(outcome.body), _content_type(media), outcome.headers
+    return HttpResponse(
+        status,
+        [("content-type", _content_type(media)), *outcome.headers],
+        orjson.dumps(outcome.body),
     )
 
 
-async def _send_failure(send: Send, failure: RequestFailure, media: MediaType) -> None:
-    await _send_outcome(
-        send,
+def _failure_response(failure: RequestFailure, media: MediaType) -> HttpResponse:
+    return _outcome_response(
         Outcome(
             {"errors": failure.errors},
             failure.status,
@@ -325,6 +361,13 @@ async def _send_failure(send: Send, failure: RequestFailure, media: MediaType) -
             failure.headers,
         ),
         media,
+    )
+
+
+async def _send_failure(send: Send, failure: RequestFailure, media: MediaType) -> None:
+    response = _failure_response(failure, media)
+    await _send_bytes(
+        send, response.status, response.body, None, tuple(response.headers)
     )
 
 
@@ -341,17 +384,21 @@ async def _send_bytes(
     send: Send,
     status: int,
     body: bytes,
-    content_type: bytes,
+    content_type: bytes | None,
     headers: tuple[tuple[str, str], ...] = (),
 ) -> None:
+    """Sends one response; without `content_type`, `headers` carry it."""
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", content_type),
+                *(() if content_type is None else ((b"content-type", content_type),)),
                 (b"content-length", str(len(body)).encode()),
-                *((name.encode(), value.encode()) for name, value in headers),
+                *(
+                    (name.encode("latin-1"), value.encode("latin-1"))
+                    for name, value in headers
+                ),
             ],
         }
     )

@@ -7,7 +7,7 @@ planned again; the shaper is compiled once per document and operation.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import DocumentNode
 
@@ -18,9 +18,13 @@ from planner.supergraph import Supergraph
 from router.execution.executor import execute_plan
 from router.execution.shaping import ResponseShaper
 from router.execution.subgraph_client import SubgraphClient
+from router.plugins.chain import EMPTY_CHAIN, PluginChain
 from router.server.documents import PreparedDocument
 from router.server.errors import RequestFailure, graphql_error
 from router.server.pipeline import Engine
+
+if TYPE_CHECKING:
+    from router.plugins.context import RequestContext
 
 __all__ = ["FederatedEngine"]
 
@@ -36,11 +40,13 @@ class FederatedEngine(Engine):
         planner: QueryPlanner,
         plans: PlanCache,
         client: SubgraphClient,
+        plugins: PluginChain = EMPTY_CHAIN,
     ) -> None:
         self._supergraph = supergraph
         self._planner = planner
         self._plans = plans
         self._client = client
+        self._plugins = plugins
 
     async def run(
         self,
@@ -50,6 +56,7 @@ class FederatedEngine(Engine):
         *,
         plan_document: DocumentNode | None = None,
         prefilled: dict[str, Any] | None = None,
+        context: RequestContext | None = None,
     ) -> dict[str, Any]:
         document = prepared.document
         if document is None:  # only valid documents reach the engine
@@ -62,6 +69,11 @@ class FederatedEngine(Engine):
             variables=variables,
             client=self._client,
             schema=self._supergraph.schema,
+            post=(
+                None
+                if context is None
+                else self._plugins.subgraph_post(context, self._client)
+            ),
         )
         if prefilled and result.data is not None:
             result.data.update(prefilled)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from inspect import isawaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
@@ -22,6 +22,8 @@ from graphql import (
 )
 
 from router.config import IncludeSubgraphErrorsConfig
+from router.plugins.chain import EMPTY_CHAIN, PluginChain
+from router.plugins.plugin import Rejection, SupergraphRequest, SupergraphResponse
 from router.server.documents import DocumentCache, PreparedDocument
 from router.server.errors import (
     GRAPHQL_VALIDATION_FAILED,
@@ -41,6 +43,9 @@ from router.server.operation import (
 )
 from router.server.request import GraphQLRequest
 from router.server.subgraph_errors import redact_subgraph_errors
+
+if TYPE_CHECKING:
+    from router.plugins.context import RequestContext
 
 __all__ = ["Engine", "Outcome", "Pipeline"]
 
@@ -72,9 +77,11 @@ class Engine:
         *,
         plan_document: DocumentNode | None = None,
         prefilled: dict[str, Any] | None = None,
+        context: RequestContext | None = None,
     ) -> dict[str, Any]:
         """The shaped response. `plan_document` (default: the client's document) is what
-        gets planned; `prefilled` root values (local introspection) join the data."""
+        gets planned; `prefilled` root values (local introspection) join the data;
+        `context` is the request's, for the subgraph stage's plugin hooks."""
         raise NotImplementedError
 
 
@@ -89,16 +96,31 @@ class Pipeline:
         engine: Engine,
         introspection: bool,
         include_subgraph_errors: IncludeSubgraphErrorsConfig,
+        plugins: PluginChain = EMPTY_CHAIN,
     ) -> None:
         self._schema = api_schema
+        self._plugins = plugins
         self._documents = documents
         self._engine = engine
         self._introspection = introspection
         self._include = include_subgraph_errors
 
-    async def run(self, request: GraphQLRequest, *, method: str) -> Outcome:
+    async def run(
+        self,
+        request: GraphQLRequest,
+        *,
+        method: str,
+        context: RequestContext | None = None,
+    ) -> Outcome:
         try:
-            return await self._run(request, method)
+            return await self._run(request, method, context)
+        except Rejection as rejection:
+            return Outcome(
+                {"errors": rejection.errors},
+                rejection.status,
+                well_formed=False,
+                headers=rejection.headers,
+            )
         except RequestFailure as failure:
             return Outcome(
                 {"errors": failure.errors},
@@ -117,13 +139,51 @@ class Pipeline:
                 }
             )
 
-    async def _run(self, request: GraphQLRequest, method: str) -> Outcome:
+    async def _run(
+        self, request: GraphQLRequest, method: str, context: RequestContext | None
+    ) -> Outcome:
         prepared = self._documents.get(request.query)
         if prepared.errors:
             raise RequestFailure(prepared.errors, 400, well_formed=True)
         operation = select_operation(prepared, request.operation_name)
         self._check_operation_type(operation, method)
         variables = coerce_variables(self._schema, operation, request.variables)
+        if context is None:
+            return await self._serve(prepared, operation, variables, request, None)
+        context.operation_name = _name(operation)
+        context.operation_type = operation.operation.value
+
+        async def core(
+            ctx: RequestContext, staged: SupergraphRequest
+        ) -> SupergraphResponse:
+            outcome = await self._serve(
+                prepared, staged.operation, staged.variables, request, ctx
+            )
+            return SupergraphResponse(outcome.body, list(outcome.headers))
+
+        response = await self._plugins.run_supergraph(
+            context,
+            SupergraphRequest(
+                request.query,
+                _name(operation),
+                operation,
+                prepared.document,
+                variables,
+                method,
+            ),
+            core,
+        )
+        return Outcome(response.body, headers=tuple(response.headers))
+
+    async def _serve(
+        self,
+        prepared: PreparedDocument,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any],
+        request: GraphQLRequest,
+        context: RequestContext | None,
+    ) -> Outcome:
+        """Introspection locally, the rest through the engine (the supergraph core)."""
         roots = root_field_names(prepared, operation)
         if roots & INTROSPECTION_FIELDS and not self._introspection:
             raise RequestFailure.of(
@@ -137,7 +197,9 @@ class Pipeline:
         if roots & INTROSPECTION_FIELDS:
             split = self._split(prepared, operation)
         if split is None:
-            body = await self._engine.run(prepared, _name(operation), variables)
+            body = await self._engine.run(
+                prepared, _name(operation), variables, context=context
+            )
         else:
             local = await self._execute_locally(
                 split.introspection, _name(operation), request.variables
@@ -150,6 +212,7 @@ class Pipeline:
                 variables,
                 plan_document=split.planned,
                 prefilled=local["data"],
+                context=context,
             )
         if body.get("errors"):
             body["errors"] = redact_subgraph_errors(body["errors"], self._include)

@@ -100,6 +100,12 @@ class Reloader:
                 "cannot build the router for the new schema; keeping the old one"
             )
             return None
+        try:
+            await generation.plugins.startup()
+        except Exception:
+            logger.exception("a plugin failed to start; keeping the previous config")
+            await generation.client.close()
+            return None
         self._holder.swap(generation)
         self._seen = source.fingerprint
         logger.info(

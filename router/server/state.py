@@ -16,6 +16,7 @@ from planner.plan_cache import PlanCache
 from planner.planning import QueryPlanner
 from router.config import RouterConfig
 from router.execution.subgraph_client import SubgraphClient, SubgraphEndpoint
+from router.plugins.chain import PluginChain, build_chain
 from router.server.documents import DocumentCache
 from router.server.engine import FederatedEngine
 from router.server.pipeline import Pipeline
@@ -36,6 +37,7 @@ class Generation:
     pipeline: Pipeline
     client: SubgraphClient
     number: int
+    plugins: PluginChain = field(default_factory=lambda: PluginChain(()))
     in_flight: int = 0
     retired: bool = False
     closing: bool = False
@@ -47,6 +49,10 @@ class Generation:
 
     async def close(self) -> None:
         try:
+            try:
+                await self.plugins.shutdown()
+            except Exception:
+                logger.exception("a plugin failed to shut down")
             await self.client.close()
         finally:
             self.closed.set()
@@ -67,11 +73,13 @@ def build_generation(source: Source, number: int) -> Generation:
         for graph in supergraph.graphs.values()
     }
     client = SubgraphClient(endpoints)
+    plugins = build_chain(config)
     engine = FederatedEngine(
         supergraph,
         QueryPlanner(supergraph),
         PlanCache(config.supergraph.query_planning.cache.in_memory.limit),
         client,
+        plugins,
     )
     pipeline = Pipeline(
         api_schema=supergraph.api_schema,
@@ -83,8 +91,9 @@ def build_generation(source: Source, number: int) -> Generation:
         engine=engine,
         introspection=config.supergraph.introspection,
         include_subgraph_errors=config.include_subgraph_errors,
+        plugins=plugins,
     )
-    return Generation(source, pipeline, client, number)
+    return Generation(source, pipeline, client, number, plugins=plugins)
 
 
 class StateHolder:

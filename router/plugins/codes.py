@@ -1,0 +1,42 @@
+"""Catalogue of the error codes plugins put on client responses (Apollo Router's strings).
+
+Add a code here, with its one-line description, before putting it on an error.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CSRF_ERROR",
+    "MAX_ALIASES_LIMIT",
+    "MAX_DEPTH_LIMIT",
+    "MAX_HEIGHT_LIMIT",
+    "MAX_ROOT_FIELDS_LIMIT",
+    "PLUGIN_CODES",
+    "REQUEST_RATE_LIMITED",
+    "UNAUTHENTICATED",
+]
+
+MAX_DEPTH_LIMIT = "MAX_DEPTH_LIMIT"
+MAX_HEIGHT_LIMIT = "MAX_HEIGHT_LIMIT"
+MAX_ALIASES_LIMIT = "MAX_ALIASES_LIMIT"
+MAX_ROOT_FIELDS_LIMIT = "MAX_ROOT_FIELDS_LIMIT"
+REQUEST_RATE_LIMITED = "REQUEST_RATE_LIMITED"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+CSRF_ERROR = "CSRF_ERROR"
+
+PLUGIN_CODES: dict[str, str] = {
+    MAX_DEPTH_LIMIT: "The operation nests selection sets deeper than `limits.max_depth` "
+    "(HTTP 400).",
+    MAX_HEIGHT_LIMIT: "The operation selects more distinct fields than "
+    "`limits.max_height` (HTTP 400).",
+    MAX_ALIASES_LIMIT: "The operation uses more aliases than `limits.max_aliases` "
+    "(HTTP 400).",
+    MAX_ROOT_FIELDS_LIMIT: "The operation selects more root fields than "
+    "`limits.max_root_fields` (HTTP 400).",
+    REQUEST_RATE_LIMITED: "Over a rate limit (HTTP 429 with Retry-After), or a subgraph "
+    "fetch over its `traffic_shaping` rate limit.",
+    UNAUTHENTICATED: "A JWT or API key is missing, malformed, expired, not yet valid, "
+    "wrongly signed or from an unknown issuer or audience (HTTP 401).",
+    CSRF_ERROR: "A request a browser could send without a CORS preflight, lacking the "
+    "`csrf.required_headers` (HTTP 400).",
+}

@@ -1,0 +1,179 @@
+"""The `Plugin` base class, and the request/response types its hooks exchange.
+
+Every hook is optional; a plugin overrides the ones it needs and the chain
+(`router.plugins.chain`) skips plugins that leave a hook alone. Hooks wrap the next
+handler (STYLE.md "plugins": `async def <stage>(self, ..., call_next)`), so one hook sees
+both the way in and the way out:
+
+- `router(context, call_next) -> HttpResponse`: the GraphQL endpoint's HTTP request,
+  before the body is read. Return a response without calling `call_next` to answer in
+  place of the router (CORS preflight, 401, 429, CSRF 400); edit the returned response's
+  headers on the way out.
+- `supergraph(context, request, call_next) -> SupergraphResponse`: after parsing,
+  validation, operation selection and variable coercion, before introspection and
+  planning. Raise `Rejection` to refuse the operation with GraphQL errors (operation
+  limits).
+- `subgraph(context, request, call_next) -> SubgraphResponse`: each subgraph fetch.
+  Edit `request.headers` before `call_next`; read the answer's status and headers
+  after. Raise `SubgraphRequestError` to fail this fetch alone (it becomes an error
+  at the fetch's path, the rest of the plan still runs).
+- `startup()` / `shutdown()`: once per loaded config, before it serves and after its
+  last request (open Redis pools, fetch JWKS, start and stop background tasks). A
+  failing `startup` keeps the previous config serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import orjson
+
+if TYPE_CHECKING:
+    from graphql import OperationDefinitionNode
+
+    from router.execution.subgraph_client import SubgraphResponse
+    from router.plugins.context import RequestContext
+
+__all__ = [
+    "HttpResponse",
+    "Plugin",
+    "Rejection",
+    "RouterNext",
+    "SubgraphNext",
+    "SubgraphRequest",
+    "SupergraphNext",
+    "SupergraphRequest",
+    "SupergraphResponse",
+    "error_body",
+]
+
+
+@dataclass(slots=True)
+class HttpResponse:
+    """An HTTP response of the GraphQL endpoint; `headers` exclude content-length."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    @classmethod
+    def error(
+        cls,
+        code: str,
+        message: str,
+        status: int,
+        headers: list[tuple[str, str]] | None = None,
+        **extensions: Any,
+    ) -> HttpResponse:
+        """A GraphQL error response (`application/json`, which keeps `status` under
+        either media type the client accepts)."""
+        return cls(
+            status,
+            [("content-type", "application/json"), *(headers or [])],
+            orjson.dumps(error_body(code, message, **extensions)),
+        )
+
+
+def error_body(code: str, message: str, **extensions: Any) -> dict[str, Any]:
+    return {
+        "errors": [{"message": message, "extensions": {"code": code, **extensions}}]
+    }
+
+
+class Rejection(Exception):
+    """A supergraph-stage refusal: GraphQL errors, no data, this HTTP status."""
+
+    def __init__(
+        self,
+        errors: list[dict[str, Any]],
+        status: int = 400,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        super().__init__(errors[0]["message"] if errors else "rejected")
+        self.errors = errors
+        self.status = status
+        self.headers = headers
+
+    @classmethod
+    def of(cls, code: str, message: str, status: int = 400, **ext: Any) -> Rejection:
+        return cls(error_body(code, message, **ext)["errors"], status)
+
+
+@dataclass(slots=True)
+class SupergraphRequest:
+    """A validated operation about to be planned: `document` is graphql-core's
+    `DocumentNode`, `operation` the selected `OperationDefinitionNode`, `variables`
+    the coerced variables."""
+
+    query: str
+    operation_name: str | None
+    operation: OperationDefinitionNode
+    document: Any
+    variables: dict[str, Any]
+    http_method: str
+
+
+@dataclass(slots=True)
+class SupergraphResponse:
+    """The GraphQL response body; `headers` go on the HTTP response."""
+
+    body: dict[str, Any]
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SubgraphRequest:
+    """One fetch: the subgraph's name, the JSON payload, the headers to send (names as
+    they will be sent; the client merges them case-insensitively)."""
+
+    subgraph: str
+    payload: dict[str, Any]
+    headers: dict[str, str]
+
+
+RouterNext = Callable[["RequestContext"], Awaitable[HttpResponse]]
+SupergraphNext = Callable[
+    ["RequestContext", SupergraphRequest], Awaitable[SupergraphResponse]
+]
+SubgraphNext = Callable[
+    ["RequestContext", SubgraphRequest], Awaitable["SubgraphResponse"]
+]
+
+
+class Plugin:
+    """Base class of plugins; override the hooks you need (see the module docstring).
+
+    `name` is the router.yaml section (or a made-up name for built-ins). A plugin is
+    built once per loaded config from its typed config and is shared by every request.
+    """
+
+    name: ClassVar[str] = "plugin"
+
+    async def startup(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def router(
+        self, context: RequestContext, call_next: RouterNext
+    ) -> HttpResponse:
+        return await call_next(context)
+
+    async def supergraph(
+        self,
+        context: RequestContext,
+        request: SupergraphRequest,
+        call_next: SupergraphNext,
+    ) -> SupergraphResponse:
+        return await call_next(context, request)
+
+    async def subgraph(
+        self,
+        context: RequestContext,
+        request: SubgraphRequest,
+        call_next: SubgraphNext,
+    ) -> SubgraphResponse:
+        return await call_next(context, request)
