@@ -1,0 +1,436 @@
+"""Runs the gateway benchmark: processes, response check, load, table.
+
+One core (the last) runs the gateway under test: our router, Apollo Gateway, or the
+forward-only app; the other runs the fast subgraphs and wrk. For each scenario, every
+target must first return the same response (and the fast subgraphs must agree with
+graphql-core on every request the gateways sent them); otherwise nothing is reported.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from bench.gateway.load import LoadResult, run_wrk
+from bench.gateway.reference import reference_answer
+from bench.gateway.resolvers import INPUTS
+from bench.gateway.subgraphs import answer
+
+__all__ = ["Options", "Scenario", "benchmark"]
+
+REPO = Path(__file__).resolve().parents[2]
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_START_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    title: str
+    query: str
+    operation_name: str | None
+    distinct: bool = False  # a new operation text per request (no plan cache hit)
+    forward: bool = False  # also measure the forward-only app (upstream: products)
+
+    def body(self, comment: str = "") -> str:
+        payload: dict[str, Any] = {"query": comment + self.query}
+        if self.operation_name:
+            payload["operationName"] = self.operation_name
+        return orjson.dumps(payload).decode()
+
+    def distinct_parts(self, tag: str) -> tuple[str, str, str]:
+        """wrk's (prefix, suffix, tag): the body is prefix + tag-thread-n + suffix."""
+        marker = "@@MARK@@"
+        body = self.body(f"# {marker}\n")
+        prefix, suffix = body.split(marker)
+        return prefix, suffix, tag
+
+
+BENCH_QUERY = (INPUTS / "query.graphql").read_text()
+SCENARIOS = (
+    Scenario("benchmark", "benchmark query", BENCH_QUERY, "TestQuery"),
+    Scenario(
+        "small",
+        "small one-subgraph query",
+        "query Small { topProducts(first: 3) { upc name price } }",
+        "Small",
+        forward=True,
+    ),
+    Scenario(
+        "uncached",
+        "benchmark query, new text each request",
+        BENCH_QUERY,
+        "TestQuery",
+        distinct=True,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    runs: int = 3
+    seconds: float = 10.0
+    warmup: float = 3.0
+    connections: int = 50
+    scenarios: tuple[str, ...] = tuple(s.name for s in SCENARIOS)
+
+
+class Process:
+    """A child whose first stdout line ends with its URL."""
+
+    def __init__(self, argv: list[str], cpu: int | None, env: dict[str, str]) -> None:
+        if cpu is not None:
+            argv = ["taskset", "-c", str(cpu), *argv]
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self.process = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().decode().strip()
+        if not line:
+            self.stop()
+            raise RuntimeError(f"{argv} did not start: {self.stderr()}")
+        self.url = line.split()[-1]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stderr(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")[-3000:]
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._stderr.close()
+
+
+@dataclass(slots=True)
+class Measure:
+    """One target, one scenario, one run."""
+
+    load: LoadResult
+    cpu_per_request_ms: float
+    peak_rss_mb: float
+    subgraph_core: float  # share of a core the subgraphs used
+    wrk_core: float
+
+
+@dataclass(slots=True)
+class Table:
+    rows: dict[tuple[str, str], list[Measure]] = field(default_factory=dict)
+
+    def add(self, scenario: str, target: str, measure: Measure) -> None:
+        self.rows.setdefault((scenario, target), []).append(measure)
+
+
+def http_post(url: str, body: str, timeout: float = 60) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        url,
+        data=body.encode(),
+        headers={"content-type": "application/json", "accept": "application/json"},
+    )
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _cores() -> tuple[int | None, int | None]:
+    """(gateway core, subgraphs-and-load core), or no pinning on a one-core machine."""
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return None, None
+    return available[-1], available[0]
+
+
+def benchmark(options: Options, out: IO[str] = sys.stdout) -> int:
+    """Runs everything; prints the table; 0, or 1 when responses differ."""
+    gateway_cpu, load_cpu = _cores()
+    if gateway_cpu is None:
+        print("note: one core only, nothing pinned", file=out)
+    scenarios = [s for s in SCENARIOS if s.name in options.scenarios]
+    started: list[Process] = []
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            subgraphs = Process(
+                [sys.executable, "-m", "bench.gateway.subgraphs", "--port", "0"],
+                load_cpu,
+                {},
+            )
+            started.append(subgraphs)
+            supergraph = Path(folder) / "supergraph.graphql"
+            supergraph.write_text(
+                (INPUTS / "supergraph.graphql")
+                .read_text()
+                .replace("http://0.0.0.0:4200", subgraphs.url)
+            )
+            config = Path(folder) / "router.yaml"
+            config.write_text("# the benchmark's router: defaults\n{}\n")
+            targets: dict[str, Process] = {}
+            targets["ours"] = Process(
+                [
+                    str(Path(sys.executable).parent / "router"),
+                    "serve",
+                    "--config",
+                    str(config),
+                    "--supergraph",
+                    str(supergraph),
+                    "--listen",
+                    "127.0.0.1:0",
+                ],
+                gateway_cpu,
+                {},
+            )
+            started.append(targets["ours"])
+            targets["apollo"] = Process(
+                [
+                    "node",
+                    str(REPO / "oracle" / "gateway.mjs"),
+                    "--supergraph",
+                    str(supergraph),
+                    "--port",
+                    "0",
+                ],
+                gateway_cpu,
+                {"NODE_ENV": "production"},
+            )
+            started.append(targets["apollo"])
+            if any(s.forward for s in scenarios):
+                targets["forward"] = Process(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.gateway.forward",
+                        "--upstream",
+                        f"{subgraphs.url}/products",
+                        "--port",
+                        "0",
+                    ],
+                    gateway_cpu,
+                    {},
+                )
+                started.append(targets["forward"])
+            _wait_ready(targets)
+            if not _check(scenarios, targets, subgraphs, out):
+                return 1
+            table = Table()
+            for run in range(options.runs):
+                for scenario in scenarios:
+                    for name in _targets_of(scenario):
+                        measure = _measure(
+                            scenario,
+                            targets[name],
+                            subgraphs,
+                            options,
+                            load_cpu,
+                            tag=f"r{run}{name}",
+                        )
+                        table.add(scenario.name, name, measure)
+            if not _check_subgraphs(subgraphs, out):
+                return 1
+            _print_table(table, scenarios, options, out)
+            return 0
+        finally:
+            for process in reversed(started):
+                process.stop()
+
+
+def _targets_of(scenario: Scenario) -> tuple[str, ...]:
+    return ("ours", "apollo", "forward") if scenario.forward else ("ours", "apollo")
+
+
+def _wait_ready(targets: dict[str, Process]) -> None:
+    body = orjson.dumps({"query": "{ __typename }"}).decode()
+    deadline = time.monotonic() + _START_TIMEOUT
+    for name, process in targets.items():
+        if name == "forward":
+            continue
+        while True:
+            try:
+                status, _ = http_post(process.url, body, timeout=5)
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} never answered: {process.stderr()}")
+            time.sleep(0.2)
+
+
+def _canonical(raw: bytes) -> bytes:
+    """The response as orjson prints it: whitespace differences gone, order kept."""
+    return orjson.dumps(orjson.loads(raw))
+
+
+def _check(
+    scenarios: list[Scenario],
+    targets: dict[str, Process],
+    subgraphs: Process,
+    out: IO[str],
+) -> bool:
+    """Every target returns the same response, without errors, for each scenario."""
+    ok = True
+    for scenario in scenarios:
+        body = scenario.body("# check\n" if scenario.distinct else "")
+        answers: dict[str, bytes] = {}
+        for name in _targets_of(scenario):
+            status, raw = http_post(targets[name].url, body)
+            answers[name] = _canonical(raw) if status == 200 else raw
+            if status != 200 or b'"errors"' in raw:
+                print(
+                    f"{scenario.name}: {name} answered {status}: {raw[:300]!r}",
+                    file=out,
+                )
+                ok = False
+        reference = answers["apollo"]
+        for name, got in answers.items():
+            if got != reference:
+                print(
+                    f"{scenario.name}: {name}'s response differs from Apollo Gateway's "
+                    f"({len(got)} vs {len(reference)} bytes)",
+                    file=out,
+                )
+                ok = False
+        if ok:
+            print(
+                f"{scenario.name}: identical responses "
+                f"({len(reference)} bytes) from {', '.join(answers)}",
+                file=out,
+            )
+    if not ok:
+        print("responses differ: no numbers reported", file=out)
+        return False
+    return _check_subgraphs(subgraphs, out)
+
+
+def _check_subgraphs(subgraphs: Process, out: IO[str]) -> bool:
+    """The fast subgraphs answered every request they got as graphql-core does."""
+    status, raw = http_post(f"{subgraphs.url}/_seen", "")
+    seen = orjson.loads(raw) if status == 200 else []
+    for path, body in seen:
+        fast = answer(path, body.encode())
+        slow = reference_answer(path, body.encode())
+        if orjson.dumps(fast) != orjson.dumps(slow):
+            print(
+                f"fast subgraph {path} differs from graphql-core on {body[:300]}",
+                file=out,
+            )
+            return False
+    print(f"fast subgraphs agree with graphql-core on {len(seen)} requests", file=out)
+    return True
+
+
+def _measure(
+    scenario: Scenario,
+    target: Process,
+    subgraphs: Process,
+    options: Options,
+    load_cpu: int | None,
+    tag: str,
+) -> Measure:
+    def load(seconds: float, tag: str) -> LoadResult:
+        return run_wrk(
+            target.url,
+            scenario.body(),
+            seconds=seconds,
+            connections=options.connections,
+            cpu=load_cpu,
+            distinct=scenario.distinct_parts(tag) if scenario.distinct else None,
+        )
+
+    load(options.warmup, tag + "w")
+    cpu0, sub0 = target.cpu_seconds(), subgraphs.cpu_seconds()
+    result = load(options.seconds, tag)
+    cpu1, sub1 = target.cpu_seconds(), subgraphs.cpu_seconds()
+    return Measure(
+        load=result,
+        cpu_per_request_ms=1000 * (cpu1 - cpu0) / max(result.requests, 1),
+        peak_rss_mb=target.peak_rss_mb(),
+        subgraph_core=(sub1 - sub0) / result.seconds,
+        wrk_core=result.cpu_seconds / result.seconds,
+    )
+
+
+_NAMES = {
+    "ours": "pyfed-router",
+    "apollo": "Apollo Gateway 2.14",
+    "forward": "forward-only app",
+}
+
+
+def _print_table(
+    table: Table, scenarios: list[Scenario], options: Options, out: IO[str]
+) -> None:
+    median = statistics.median
+    print(
+        f"\n{options.runs} run(s) of {options.seconds:g} s after {options.warmup:g} s "
+        f"warm-up, {options.connections} connections; medians over runs "
+        "(errors: total)\n",
+        file=out,
+    )
+    print(
+        "| scenario | target | req/s | p50 ms | p99 ms | errors | CPU ms/req "
+        "| peak RSS MB | ours/Apollo | subgraphs core | wrk core |",
+        file=out,
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|", file=out)
+    for scenario in scenarios:
+        ours = table.rows[(scenario.name, "ours")]
+        apollo = table.rows[(scenario.name, "apollo")]
+        ratios = [o.load.rate / a.load.rate for o, a in zip(ours, apollo, strict=True)]
+        for name in _targets_of(scenario):
+            rows = table.rows[(scenario.name, name)]
+            if name == "ours":
+                ratio = f"{median(ratios):.2f}x"
+            elif name == "forward":
+                ratio = (
+                    "ours/forward "
+                    + f"{median(o.load.rate / f.load.rate for o, f in zip(ours, rows, strict=True)):.2f}x"
+                )
+            else:
+                ratio = ""
+            print(
+                f"| {scenario.title} | {_NAMES[name]} "
+                f"| {median(m.load.rate for m in rows):,.0f} "
+                f"| {median(m.load.p50_ms for m in rows):.1f} "
+                f"| {median(m.load.p99_ms for m in rows):.1f} "
+                f"| {sum(m.load.errors for m in rows)} "
+                f"| {median(m.cpu_per_request_ms for m in rows):.2f} "
+                f"| {max(m.peak_rss_mb for m in rows):.0f} "
+                f"| {ratio} "
+                f"| {median(m.subgraph_core for m in rows):.0%} "
+                f"| {median(m.wrk_core for m in rows):.0%} |",
+                file=out,
+            )
