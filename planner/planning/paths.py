@@ -91,9 +91,13 @@ class Provided:
 
 @dataclass(frozen=True, slots=True)
 class Vertex:
+    """A position in the query graph. ``runtime`` narrows an abstract ``type`` to the
+    object types enclosing type conditions allow (None: every possible type)."""
+
     type: str
     graph: str | None
     provided: Provided | None = None
+    runtime: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +232,7 @@ class PathAdvancer:
             return [(self._take(path, field, graph, type_name, info),)] if info else []
         if kind != TypeKind.INTERFACE:
             return []
-        implementations = fed.possible_types_in(type_name, graph)
+        implementations = self._runtime_types(tail)
         info = fed.resolves(type_name, field.name, graph, self.labels, provided)
         if info is not None and not info.requires:
             local = all(
@@ -307,6 +311,14 @@ class PathAdvancer:
 
     # -- fragments ---------------------------------------------------------------
 
+    def _runtime_types(self, vertex: Vertex) -> tuple[str, ...]:
+        """The object types a value at ``vertex`` can be, in its subgraph."""
+        assert vertex.graph is not None
+        types = self.fed.possible_types_in(vertex.type, vertex.graph)
+        if vertex.runtime is None:
+            return types
+        return tuple(t for t in types if t in vertex.runtime)
+
     def _downcast(
         self,
         path: GraphPath,
@@ -316,9 +328,13 @@ class PathAdvancer:
         printed: str | None,
     ) -> GraphPath:
         step = FragmentStep(fragment, graph, type_condition, printed)
+        enclosing = path.tail.runtime
+        if enclosing is None:
+            enclosing = frozenset(self.fed.possible_types(path.tail.type))
+        runtime = enclosing & frozenset(self.fed.possible_types(type_condition))
         return GraphPath(
             (*path.steps, step),
-            Vertex(type_condition, graph, path.tail.provided),
+            Vertex(type_condition, graph, path.tail.provided, runtime),
             path.cost,
         )
 
@@ -340,9 +356,7 @@ class PathAdvancer:
                 return NEVER
             printed = condition if fed.has_type(condition, graph) else current
             return [(self._downcast(path, fragment, graph, current, printed),)]
-        runtime = [
-            t for t in fed.possible_types_in(current, graph) if t in condition_types
-        ]
+        runtime = [t for t in self._runtime_types(tail) if t in condition_types]
         if not runtime:
             return NEVER
         if not fed.is_abstract(condition):

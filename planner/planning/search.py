@@ -132,7 +132,8 @@ class _Decision:
 
 
 def _parting_point(branch: Branch) -> tuple[tuple[Step, ...], list[object]]:
-    """The steps all of a branch's options share first, and what each option does next."""
+    """The steps all of a branch's options share first, and what each option does next
+    (with what it costs from there: leaves that are local on the same side part alike)."""
     first_paths = [option[0].steps for option in branch.options]
     shortest = min(len(steps) for steps in first_paths)
     common = 0
@@ -143,7 +144,8 @@ def _parting_point(branch: Branch) -> tuple[tuple[Step, ...], list[object]]:
     nexts: list[object] = []
     for option in branch.options:
         steps = option[0].steps
-        nexts.append((len(option), steps[common] if common < len(steps) else None))
+        cost = sum(path.cost for path in option)
+        nexts.append((len(option), steps[common] if common < len(steps) else None, cost))
     return first_paths[0][:common], nexts
 
 
