@@ -1,0 +1,237 @@
+"""Real processes on loopback for end-to-end tests: subgraphs, fakes and `router serve`.
+
+Every process we start announces its URL on its first stdout line (`--port 0` and
+`--listen 127.0.0.1:0` pick free ports, so tests never race for one); stderr goes to a
+file that a failing test prints. `Service.kill()` is a real SIGKILL, for tests of a
+subgraph that dies mid-flight. `post_json` and `get` talk HTTP without any proxy from the
+environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+__all__ = [
+    "EXAMPLE_SUBGRAPHS",
+    "REPO",
+    "Reply",
+    "Service",
+    "get",
+    "post_json",
+    "start_fake",
+    "start_router",
+    "start_subgraph",
+    "start_subgraphs",
+    "write_router_yaml",
+]
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_SUBGRAPHS = ("users", "products", "reviews", "inventory", "orders")
+START_TIMEOUT = 30.0
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _request(
+    url: str,
+    body: bytes | None,
+    method: str,
+    headers: Mapping[str, str],
+    timeout: float,
+) -> Reply:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return Reply(
+                response.status,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.read(),
+            )
+    except urllib.error.HTTPError as error:
+        return Reply(
+            error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+        )
+
+
+def post_json(
+    url: str,
+    payload: Any,
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 30,
+) -> Reply:
+    """POSTs `payload` as JSON (bytes are sent as they are)."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    all_headers = {
+        "content-type": "application/json",
+        "accept": "application/graphql-response+json",
+        **(headers or {}),
+    }
+    return _request(url, body, "POST", all_headers, timeout)
+
+
+def get(url: str, *, timeout: float = 30) -> Reply:
+    return _request(url, None, "GET", {}, timeout)
+
+
+class Service:
+    """A child process whose first stdout line holds its URL (matched by `pattern`)."""
+
+    def __init__(self, argv: list[str], pattern: str, cwd: Path = REPO) -> None:
+        self.argv = argv
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
+        line = self.process.stdout.readline().decode() if ready else ""
+        match = re.search(pattern, line)
+        if match is None:
+            self.stop()
+            pytest.fail(f"{argv}: no URL announced ({line!r})\n{self.stderr()}")
+        self.url = match.group(1)
+        self.base = re.sub(r"(https?://[^/]+).*", r"\1", self.url)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def wait_healthy(
+        self, path: str = "/health", timeout: float = START_TIMEOUT
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive:
+                pytest.fail(f"{self.argv} exited\n{self.stderr()}")
+            try:
+                if get(self.base + path, timeout=2).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        pytest.fail(f"{self.argv}: not healthy after {timeout} s\n{self.stderr()}")
+
+    def stderr(self) -> str:
+        if self._stderr.closed:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies at once, its connections reset, no clean-up."""
+        if self.alive:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.alive:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._stderr.close()
+
+
+def start_subgraph(name: str) -> Service:
+    """One example subgraph (`python -m subgraphs.<name> --port 0`), healthy."""
+    service = Service(
+        [sys.executable, "-m", f"subgraphs.{name}", "--port", "0"],
+        r"(http://\S+/graphql)",
+    )
+    service.wait_healthy()
+    return service
+
+
+def start_subgraphs(names: Iterable[str] = EXAMPLE_SUBGRAPHS) -> dict[str, Service]:
+    """Several example subgraphs, started side by side, then waited for."""
+    started = {
+        name: Service(
+            [sys.executable, "-m", f"subgraphs.{name}", "--port", "0"],
+            r"(http://\S+/graphql)",
+        )
+        for name in names
+    }
+    for service in started.values():
+        service.wait_healthy()
+    return started
+
+
+def start_fake(script: Path, *args: str) -> Service:
+    """A test's own server script (`python SCRIPT --port 0 ARGS`), healthy."""
+    service = Service(
+        [sys.executable, str(script), "--port", "0", *args], r"(http://\S+/graphql)"
+    )
+    service.wait_healthy()
+    return service
+
+
+def write_router_yaml(
+    folder: Path,
+    urls: Mapping[str, str],
+    extra: str = "",
+    supergraph: Path = REPO / "supergraph.graphql",
+) -> Path:
+    """router.yaml in `folder` serving `supergraph`, subgraph URLs overridden to `urls`."""
+    lines = [
+        "supergraph:",
+        f"  file: {json.dumps(str(supergraph))}",
+        "override_subgraph_url:",
+        *(f"  {name}: {url}" for name, url in urls.items()),
+    ]
+    path = folder / "router.yaml"
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return path
+
+
+def start_router(config: Path) -> Service:
+    """`router serve --config CONFIG` on a free loopback port, ready to serve."""
+    service = Service(
+        [
+            sys.executable,
+            "-m",
+            "router.cli",
+            "serve",
+            "--config",
+            str(config),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        r"router serving (http://\S+)",
+        cwd=config.parent,
+    )
+    service.wait_healthy("/health?ready")
+    return service
