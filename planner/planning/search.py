@@ -61,6 +61,21 @@ def _size(tree: SelectionTree) -> int:
     return size
 
 
+class _Budget:
+    """Plans evaluated so far against ``max_evaluated_plans`` and the deadline."""
+
+    def __init__(self, limits: SearchLimits) -> None:
+        self.limits = limits
+        self.evaluated = 0
+        self.deadline = time.monotonic() + limits.time_budget_seconds
+
+    def spent(self) -> bool:
+        return (
+            self.evaluated >= self.limits.max_evaluated_plans
+            or time.monotonic() > self.deadline
+        )
+
+
 def choose_paths(
     branches: list[Branch],
     evaluate: Callable[[list[GraphPath]], float],
@@ -70,36 +85,25 @@ def choose_paths(
 
     Branches whose options part at the same point the same ways (every leaf under an
     interface field that can be exploded or entered through a key, say) are one
-    *decision*: they take the same alternative, so the search is over decisions.
+    *decision*: they take the same alternative, so the search is over decisions. Once
+    decided, each branch keeps the options of its alternative, and the choices those
+    still leave (which subgraph to jump to next, say) are decided the same way, level by
+    level. Last, branches are improved one by one, since branches grouped into one
+    decision may do better apart (a shareable root field taken in two subgraphs).
     """
-    decisions = _decisions(branches)
-    if not decisions:
-        return _flatten([b.options[0] for b in branches])
-    best_choice: dict[int, int] = {index: 0 for index in range(len(decisions))}
-    best_cost = evaluate(_flatten(_assemble(branches, decisions, best_choice)))
-    evaluated = 1
-    deadline = time.monotonic() + limits.time_budget_seconds
-    chosen: dict[int, int] = {}
-
-    def search(position: int) -> None:
-        nonlocal best_choice, best_cost, evaluated
-        for alternative in range(len(decisions[position].alternatives)):
-            if evaluated >= limits.max_evaluated_plans or time.monotonic() > deadline:
-                return
-            chosen[position] = alternative
-            cost = evaluate(_flatten(_assemble(branches, decisions, chosen)))
-            evaluated += 1
-            if cost < best_cost:
-                if position == len(decisions) - 1:
-                    best_cost, best_choice = cost, dict(chosen)
-                else:
-                    search(position + 1)
-            del chosen[position]
-
-    search(0)
-    # Branches grouped into one decision may still do better apart (a shareable root
-    # field taken in two subgraphs, each serving its own leaves): improve branch by branch.
-    options = _assemble(branches, decisions, best_choice)
+    budget = _Budget(limits)
+    current = list(branches)
+    while True:
+        decisions = _decisions(current)
+        if not decisions:
+            break
+        choice = _branch_and_bound(current, decisions, evaluate, budget)
+        current = _narrow(current, decisions, choice)
+    options = [branch.options[0] for branch in current]
+    if all(len(branch.options) == 1 for branch in branches):
+        return _flatten(options)
+    best_cost = evaluate(_flatten(options))
+    budget.evaluated += 1
     improved = True
     while improved:
         improved = False
@@ -109,17 +113,64 @@ def choose_paths(
             for option in branch.options:
                 if option is options[index]:
                     continue
-                if (
-                    evaluated >= limits.max_evaluated_plans
-                    or time.monotonic() > deadline
-                ):
+                if budget.spent():
                     return _flatten(options)
                 trial = [*options[:index], option, *options[index + 1 :]]
                 cost = evaluate(_flatten(trial))
-                evaluated += 1
+                budget.evaluated += 1
                 if cost < best_cost:
                     best_cost, options, improved = cost, trial, True
     return _flatten(options)
+
+
+def _branch_and_bound(
+    branches: list[Branch],
+    decisions: list[_Decision],
+    evaluate: Callable[[list[GraphPath]], float],
+    budget: _Budget,
+) -> dict[int, int]:
+    """The cheapest alternative per decision found within the budget. A partial choice
+    leaves undecided branches out; its cost bounds every completion."""
+    best_choice: dict[int, int] = {index: 0 for index in range(len(decisions))}
+    best_cost = evaluate(_flatten(_assemble(branches, decisions, best_choice)))
+    budget.evaluated += 1
+    chosen: dict[int, int] = {}
+
+    def search(position: int) -> None:
+        nonlocal best_choice, best_cost
+        for alternative in range(len(decisions[position].alternatives)):
+            if budget.spent():
+                return
+            chosen[position] = alternative
+            cost = evaluate(_flatten(_assemble(branches, decisions, chosen)))
+            budget.evaluated += 1
+            if cost < best_cost:
+                if position == len(decisions) - 1:
+                    best_cost, best_choice = cost, dict(chosen)
+                else:
+                    search(position + 1)
+            del chosen[position]
+
+    search(0)
+    return best_choice
+
+
+def _narrow(
+    branches: list[Branch], decisions: list[_Decision], choice: dict[int, int]
+) -> list[Branch]:
+    """Each decided branch keeps only the options of its chosen alternative."""
+    narrowed = list(branches)
+    for position, decision in enumerate(decisions):
+        alternative = decision.alternatives[choice[position]]
+        for index in decision.branches:
+            _, nexts = _parting_point(branches[index])
+            kept = tuple(
+                option
+                for option, step in zip(branches[index].options, nexts, strict=True)
+                if step == alternative
+            )
+            narrowed[index] = Branch(kept)
+    return narrowed
 
 
 @dataclass(slots=True)
@@ -145,7 +196,9 @@ def _parting_point(branch: Branch) -> tuple[tuple[Step, ...], list[object]]:
     for option in branch.options:
         steps = option[0].steps
         cost = sum(path.cost for path in option)
-        nexts.append((len(option), steps[common] if common < len(steps) else None, cost))
+        nexts.append(
+            (len(option), steps[common] if common < len(steps) else None, cost)
+        )
     return first_paths[0][:common], nexts
 
 
