@@ -27,6 +27,7 @@ from router.server.errors import (
     GRAPHQL_VALIDATION_FAILED,
     graphql_error,
 )
+from router.telemetry.active import observe_cache, stage_span
 
 __all__ = ["DocumentCache", "PreparedDocument"]
 
@@ -63,7 +64,9 @@ class DocumentCache:
         entry = self._entries.get(query)
         if entry is not None:
             self._entries.move_to_end(query)
+            observe_cache("document", True)
             return entry
+        observe_cache("document", False)
         entry = self._prepare(query)
         self._entries[query] = entry
         if len(self._entries) > self._max_entries:
@@ -73,7 +76,8 @@ class DocumentCache:
     def _prepare(self, query: str) -> PreparedDocument:
         digest = hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
         try:
-            document = parse(query, no_location=False, max_tokens=self._max_tokens)
+            with stage_span("parse"):
+                document = parse(query, no_location=False, max_tokens=self._max_tokens)
         except GraphQLError as exc:
             return PreparedDocument(digest, errors=[_coded(exc, GRAPHQL_PARSE_FAILED)])
         except RecursionError:
@@ -87,7 +91,10 @@ class DocumentCache:
                 ],
             )
         try:
-            errors = validate(self._schema, document, max_errors=_MAX_VALIDATION_ERRORS)
+            with stage_span("validate"):
+                errors = validate(
+                    self._schema, document, max_errors=_MAX_VALIDATION_ERRORS
+                )
         except RecursionError:
             errors = [GraphQLError("The document is nested too deeply to validate.")]
         if errors:

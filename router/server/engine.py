@@ -7,6 +7,7 @@ planned again; the shaper is compiled once per document and operation.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from graphql import DocumentNode
@@ -22,6 +23,8 @@ from router.plugins.chain import EMPTY_CHAIN, PluginChain
 from router.server.documents import PreparedDocument
 from router.server.errors import RequestFailure, graphql_error
 from router.server.pipeline import Engine
+from router.telemetry.active import observe_planning, stage_span
+from router.telemetry.plan_exposure import DRY_RUN, EXPOSE_QUERY_PLAN, plan_extension
 
 if TYPE_CHECKING:
     from router.plugins.context import RequestContext
@@ -64,48 +67,71 @@ class FederatedEngine(Engine):
         plan = self._plan(
             prepared.document_hash, plan_document or document, operation_name
         )
-        result = await execute_plan(
-            plan,
-            variables=variables,
-            client=self._client,
-            schema=self._supergraph.schema,
-            post=(
-                None
-                if context is None
-                else self._plugins.subgraph_post(context, self._client)
-            ),
-        )
-        if prefilled and result.data is not None:
-            result.data.update(prefilled)
-        shaper = prepared.derived.get(operation_name)
-        if shaper is None:
-            shaper = ResponseShaper.compile(
-                self._supergraph.api_schema, document, operation_name
+        expose = None if context is None else context.values.get(EXPOSE_QUERY_PLAN)
+        if expose == DRY_RUN:
+            return {"extensions": {"apolloQueryPlan": plan_extension(plan)}}
+        with stage_span("execution"):
+            result = await execute_plan(
+                plan,
+                variables=variables,
+                client=self._client,
+                schema=self._supergraph.schema,
+                post=(
+                    None
+                    if context is None
+                    else self._plugins.subgraph_post(context, self._client)
+                ),
             )
-            prepared.derived[operation_name] = shaper
-        response: dict[str, Any] = shaper.shape(result.data, result.errors, variables)
+            if prefilled and result.data is not None:
+                result.data.update(prefilled)
+            shaper = prepared.derived.get(operation_name)
+            if shaper is None:
+                shaper = ResponseShaper.compile(
+                    self._supergraph.api_schema, document, operation_name
+                )
+                prepared.derived[operation_name] = shaper
+            response: dict[str, Any] = shaper.shape(
+                result.data, result.errors, variables
+            )
+        if expose is not None:
+            response.setdefault("extensions", {})["apolloQueryPlan"] = plan_extension(
+                plan
+            )
         return response
 
     def _plan(
         self, document_hash: str, document: DocumentNode, operation_name: str | None
     ) -> QueryPlan:
-        def compute() -> QueryPlan:
-            return self._planner.plan(
-                document,
-                operation_name=operation_name,
-                override_labels=_NO_OVERRIDE_LABELS,
-            )
+        planned: list[float] = []  # seconds of planning, when the cache missed
 
-        try:
-            key = PlanCacheKey(
-                self._supergraph.schema_hash,
-                document_hash,
-                operation_name,
-                _NO_OVERRIDE_LABELS,
-            )
-            plan: QueryPlan = self._plans.get_or_plan(key, compute)
-        except QueryPlanningError as exc:
-            raise RequestFailure(
-                [graphql_error(exc.code, exc.message)], 400, well_formed=True
-            ) from None
+        def compute() -> QueryPlan:
+            started = time.perf_counter()
+            try:
+                return self._planner.plan(
+                    document,
+                    operation_name=operation_name,
+                    override_labels=_NO_OVERRIDE_LABELS,
+                )
+            finally:
+                planned.append(time.perf_counter() - started)
+
+        with stage_span("query_planning") as span:
+            try:
+                key = PlanCacheKey(
+                    self._supergraph.schema_hash,
+                    document_hash,
+                    operation_name,
+                    _NO_OVERRIDE_LABELS,
+                )
+                plan: QueryPlan = self._plans.get_or_plan(key, compute)
+            except QueryPlanningError as exc:
+                raise RequestFailure(
+                    [graphql_error(exc.code, exc.message)], 400, well_formed=True
+                ) from None
+            finally:
+                observe_planning(not planned, sum(planned))
+                if span is not None:
+                    span.set_attribute(
+                        "query_planning.cache", "miss" if planned else "hit"
+                    )
         return plan

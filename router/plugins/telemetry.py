@@ -1,0 +1,294 @@
+"""Telemetry as a plugin: correlation ids, the request and fetch spans, golden-signal
+metrics, the access log, and query plan exposure.
+
+Outermost in `PLUGIN_ORDER`, so its router hook sees every answer of the GraphQL
+endpoint, the short-circuit ones of inner plugins too (a CORS refusal, a 401, a 429).
+
+- Correlation id: `X-Request-ID` from the client when it is a sane token (printable, at
+  most 128 characters), else a new UUID; sent to every subgraph, echoed on the
+  response, put on the spans and the access-log line.
+- Tracing (`telemetry.exporters.tracing.otlp.enabled`): a `router` server span whose
+  parent is the client's trace context; the stages add `parse`, `validate`,
+  `query_planning` and `execution` under it (`router.telemetry.active`), and this hook
+  adds one `fetch` client span per subgraph request, whose context the subgraph gets.
+- Metrics (`telemetry.exporters.metrics.prometheus.enabled`): `router.telemetry.metrics`.
+- Access log (`telemetry.exporters.logging.stdout.enabled`): one line per request.
+- Query plans (`plugins: {experimental.expose_query_plan: true}`, Apollo Router's key):
+  `Apollo-Expose-Query-Plan: true` adds the plan to `extensions.apolloQueryPlan`,
+  `dry-run` answers with the plan without executing it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from router.execution.codes import DOWNSTREAM_SERVICE_ERROR, SUBREQUEST_HTTP_ERROR
+from router.execution.subgraph_client import SubgraphRequestError
+from router.plugins.plugin import (
+    HttpResponse,
+    Plugin,
+    RouterNext,
+    SubgraphNext,
+    SubgraphRequest,
+)
+from router.telemetry.access_log import AccessLog
+from router.telemetry.active import ACTIVE, ActiveTelemetry
+from router.telemetry.metrics import RouterMetrics, process_metrics
+from router.telemetry.metrics_server import configure_metrics_server
+from router.telemetry.plan_exposure import EXPOSE_QUERY_PLAN, expose_mode
+from router.telemetry.tracing import Tracing
+
+if TYPE_CHECKING:
+    from router.config import RouterConfig
+    from router.execution.subgraph_client import SubgraphResponse
+    from router.plugins.context import RequestContext
+
+__all__ = ["TelemetryPlugin", "build"]
+
+REQUEST_ID_HEADER = "x-request-id"
+_MAX_REQUEST_ID = 128
+_SUBGRAPHS_KEY = "telemetry.subgraphs"
+_PLUGINS_KEY = "experimental.expose_query_plan"
+
+
+def build(config: RouterConfig) -> TelemetryPlugin:
+    """Always on: correlation ids cost nothing and every request gets one."""
+    return TelemetryPlugin(config)
+
+
+class TelemetryPlugin(Plugin):
+    name = "telemetry"
+
+    def __init__(self, config: RouterConfig) -> None:
+        telemetry = config.telemetry
+        exporters = telemetry.exporters
+        self._tracing = Tracing(telemetry) if telemetry.tracing_enabled else None
+        prometheus = exporters.metrics.prometheus
+        self._prometheus = prometheus
+        self._metrics: RouterMetrics | None = (
+            process_metrics(exporters.metrics.common.buckets)
+            if prometheus.enabled
+            else None
+        )
+        stdout = exporters.logging.stdout
+        self._log = AccessLog(stdout.format) if stdout.enabled else None
+        plugins: Any = config.plugins
+        self._expose_plans = bool(
+            isinstance(plugins, dict) and plugins.get(_PLUGINS_KEY) is True
+        )
+        tracer = self._tracing.tracer if self._tracing is not None else None
+        self._active = (
+            ActiveTelemetry(tracer, self._metrics)
+            if tracer is not None or self._metrics is not None
+            else None
+        )
+
+    async def startup(self) -> None:
+        await configure_metrics_server(
+            self._prometheus.listen if self._metrics is not None else None,
+            self._prometheus.path,
+            self._metrics,
+        )
+
+    async def shutdown(self) -> None:
+        if self._tracing is not None:
+            await self._tracing.shutdown()
+
+    async def router(
+        self, context: RequestContext, call_next: RouterNext
+    ) -> HttpResponse:
+        request_id = _client_request_id(context.headers.get(REQUEST_ID_HEADER))
+        if request_id is not None:
+            context.request_id = request_id
+        if self._expose_plans:
+            mode = expose_mode(context.headers.get("apollo-expose-query-plan"))
+            if mode is not None:
+                context.values[EXPOSE_QUERY_PLAN] = mode
+        context.values[_SUBGRAPHS_KEY] = []
+        active_token = ACTIVE.set(self._active) if self._active is not None else None
+        span = None
+        span_token = None
+        if self._tracing is not None:
+            parent = self._tracing.extract(context.headers)
+            span = self._tracing.tracer.start_span(
+                "router",
+                context=parent,
+                kind=SpanKind.SERVER,
+                attributes={
+                    "http.request.method": context.method,
+                    "url.path": context.path,
+                    "client.address": context.client_address or "",
+                    "request.id": context.request_id,
+                },
+            )
+            span_token = otel_context.attach(trace.set_span_in_context(span, parent))
+        metrics = self._metrics
+        if metrics is not None:
+            metrics.active_requests.inc()
+        started = time.perf_counter()
+        status = 500
+        response: HttpResponse | None = None
+        try:
+            response = await call_next(context)
+            status = response.status
+            response.headers.append((REQUEST_ID_HEADER, context.request_id))
+            return response
+        finally:
+            seconds = time.perf_counter() - started
+            codes = _error_codes(response.body) if response is not None else []
+            if metrics is not None:
+                metrics.active_requests.dec()
+                metrics.observe_request(
+                    context.operation_name,
+                    context.operation_type,
+                    status,
+                    seconds,
+                    codes,
+                )
+            trace_id = None
+            if span is not None:
+                _finish_router_span(span, context, status, codes)
+                trace_id = trace.format_trace_id(span.get_span_context().trace_id)
+                if span_token is not None:
+                    otel_context.detach(span_token)
+            if active_token is not None:
+                ACTIVE.reset(active_token)
+            if self._log is not None:
+                self._log.write(
+                    {
+                        "method": context.method,
+                        "path": context.path,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 3),
+                        "operation_name": context.operation_name,
+                        "operation_type": context.operation_type,
+                        "subgraphs": context.values.get(_SUBGRAPHS_KEY, []),
+                        "client_address": context.client_address,
+                        "request_id": context.request_id,
+                        "trace_id": trace_id,
+                        "error_codes": codes,
+                    }
+                )
+
+    async def subgraph(
+        self,
+        context: RequestContext,
+        request: SubgraphRequest,
+        call_next: SubgraphNext,
+    ) -> SubgraphResponse:
+        _set_header(request.headers, REQUEST_ID_HEADER, context.request_id)
+        called = context.values.get(_SUBGRAPHS_KEY)
+        if isinstance(called, list) and request.subgraph not in called:
+            called.append(request.subgraph)
+        span_scope: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        if self._tracing is not None:
+            attributes = {
+                "subgraph.name": request.subgraph,
+                "graphql.operation.name": str(request.payload.get("operationName", "")),
+                "request.id": context.request_id,
+            }
+            span_scope = self._tracing.tracer.start_as_current_span(
+                "fetch",
+                kind=SpanKind.CLIENT,
+                attributes=attributes,
+                record_exception=False,
+                set_status_on_exception=False,
+            )
+        started = time.perf_counter()
+        codes: list[str] = []
+        with span_scope as span:
+            if self._tracing is not None:
+                carrier: dict[str, str] = {}
+                self._tracing.inject(carrier)
+                for name, value in carrier.items():
+                    _set_header(request.headers, name, value)
+            try:
+                response = await call_next(context, request)
+            except SubgraphRequestError as error:
+                codes.append(error.code)
+                if span is not None:
+                    if error.status is not None:
+                        span.set_attribute("http.response.status_code", error.status)
+                    span.set_status(Status(StatusCode.ERROR, error.message))
+                raise
+            else:
+                if not 200 <= response.status < 300:
+                    codes.append(SUBREQUEST_HTTP_ERROR)
+                codes += _codes_of(response.body.get("errors"))
+                if span is not None:
+                    span.set_attribute("http.response.status_code", response.status)
+                    if codes:
+                        span.set_status(Status(StatusCode.ERROR, codes[0]))
+                return response
+            finally:
+                if self._metrics is not None:
+                    self._metrics.observe_upstream(
+                        request.subgraph, time.perf_counter() - started, codes
+                    )
+
+
+def _client_request_id(value: str | None) -> str | None:
+    if not value or len(value) > _MAX_REQUEST_ID:
+        return None
+    if not value.isprintable() or not value.isascii() or value.strip() != value:
+        return None
+    return value
+
+
+def _set_header(headers: dict[str, str], name: str, value: str) -> None:
+    """Sets `name`, replacing any spelling of it (the client merges case-insensitively,
+    and two spellings would go out as two headers)."""
+    lowered = name.lower()
+    for key in [k for k in headers if k.lower() == lowered]:
+        del headers[key]
+    headers[name] = value
+
+
+def _finish_router_span(
+    span: trace.Span, context: RequestContext, status: int, codes: list[str]
+) -> None:
+    span.set_attribute("http.response.status_code", status)
+    if context.operation_name is not None:
+        span.set_attribute("graphql.operation.name", context.operation_name)
+    if context.operation_type is not None:
+        span.set_attribute("graphql.operation.type", context.operation_type)
+    if codes:
+        span.set_attribute("graphql.error.codes", sorted(set(codes)))
+    if status >= 500:
+        span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
+    span.end()
+
+
+def _error_codes(body: bytes) -> list[str]:
+    """The `extensions.code` of each error in a response body (a batch's too)."""
+    if b'"errors"' not in body:
+        return []
+    try:
+        decoded = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return []
+    items = decoded if isinstance(decoded, list) else [decoded]
+    codes: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            codes += _codes_of(item.get("errors"))
+    return codes
+
+
+def _codes_of(errors: Iterable[Any] | None) -> list[str]:
+    if not isinstance(errors, list):
+        return []
+    codes = []
+    for error in errors:
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        code = extensions.get("code") if isinstance(extensions, dict) else None
+        codes.append(code if isinstance(code, str) else DOWNSTREAM_SERVICE_ERROR)
+    return codes

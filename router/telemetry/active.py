@@ -1,0 +1,72 @@
+"""The telemetry of the request being served, for the stages that have no plugin hook.
+
+Parsing, validation, planning and execution run inside the pipeline, between the
+telemetry plugin's hooks; they reach the request's tracer and metrics through a context
+variable that the plugin's router hook sets (asyncio copies it into the tasks a request
+starts, so parallel fetches see it too). With telemetry off it holds None and every
+helper here costs one lookup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from opentelemetry.trace import Span, Tracer
+
+if TYPE_CHECKING:
+    from router.telemetry.metrics import RouterMetrics
+
+__all__ = [
+    "ACTIVE",
+    "ActiveTelemetry",
+    "observe_cache",
+    "observe_planning",
+    "stage_span",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveTelemetry:
+    tracer: Tracer | None
+    metrics: RouterMetrics | None
+
+
+ACTIVE: ContextVar[ActiveTelemetry | None] = ContextVar(
+    "router_telemetry", default=None
+)
+
+
+@contextlib.contextmanager
+def stage_span(
+    name: str, attributes: dict[str, str | bool | int] | None = None
+) -> Iterator[Span | None]:
+    """A child span of the current one named `name` (None when tracing is off)."""
+    active = ACTIVE.get()
+    if active is None or active.tracer is None:
+        yield None
+        return
+    with active.tracer.start_as_current_span(name, attributes=attributes) as span:
+        yield span
+
+
+def observe_planning(hit: bool, seconds: float) -> None:
+    """One plan-cache lookup; `seconds` of planning when it missed."""
+    active = ACTIVE.get()
+    if active is None or active.metrics is None:
+        return
+    observe_cache("query_planning", hit)
+    if not hit:
+        active.metrics.planning_duration.observe(seconds)
+
+
+def observe_cache(cache: str, hit: bool) -> None:
+    """One lookup in the router's cache named `cache`."""
+    active = ACTIVE.get()
+    if active is None or active.metrics is None:
+        return
+    counter = active.metrics.cache_hits if hit else active.metrics.cache_misses
+    counter.labels(cache).inc()

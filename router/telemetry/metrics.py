@@ -1,0 +1,184 @@
+"""The golden signals in a Prometheus registry: latency, traffic, errors, saturation.
+
+One registry per process, kept across config reloads so counters never go back. Names
+are the issue's (`api_request_duration_seconds`, `api_requests_total`...). Operation names
+and error codes pass through `BoundedLabel`, so no client can grow the label set.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+
+from router.config.telemetry import DEFAULT_BUCKETS
+from router.execution.codes import EXECUTION_CODES
+from router.server.errors import SERVER_CODES
+from router.telemetry.labels import BoundedLabel
+
+__all__ = [
+    "ANONYMOUS",
+    "CONTENT_TYPE_LATEST",
+    "OTHER_OPERATION",
+    "UNKNOWN_OPERATION",
+    "RouterMetrics",
+    "process_metrics",
+]
+
+# Operation-name label values that are not names.
+ANONYMOUS = "(anonymous)"
+UNKNOWN_OPERATION = "(unknown)"  # refused before an operation was selected
+OTHER_OPERATION = "(other)"  # past the distinct-name limit
+MAX_OPERATION_NAMES = 200
+MAX_ERROR_CODES = 100
+# Codes the router itself puts on errors: always their own label value.
+_ROUTER_CODES = (
+    frozenset(SERVER_CODES)
+    | frozenset(EXECUTION_CODES)
+    | {
+        "REQUEST_RATE_LIMITED",
+        "MAX_DEPTH_LIMIT",
+        "MAX_HEIGHT_LIMIT",
+        "MAX_ALIASES_LIMIT",
+        "MAX_ROOT_FIELDS_LIMIT",
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "CSRF_ERROR",
+        "PERSISTED_QUERY_NOT_FOUND",
+    }
+)
+
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+
+class RouterMetrics:
+    """The router's metric families, registered in `registry`."""
+
+    def __init__(self, buckets: Iterable[float] = DEFAULT_BUCKETS) -> None:
+        self.registry = CollectorRegistry()
+        bounds = tuple(buckets)
+        request = ("operation_name", "operation_type", "status_code")
+        self.request_duration = Histogram(
+            "api_request_duration_seconds",
+            "Time from the request's arrival to its response, by operation and status.",
+            request,
+            buckets=bounds,
+            registry=self.registry,
+        )
+        self.requests = Counter(
+            "api_requests",
+            "GraphQL requests answered, by operation and HTTP status.",
+            request,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "api_errors",
+            "GraphQL errors in responses, by extensions.code.",
+            ("code",),
+            registry=self.registry,
+        )
+        self.active_requests = Gauge(
+            "api_active_requests",
+            "Requests being served now.",
+            registry=self.registry,
+        )
+        self.rate_limit_hits = Counter(
+            "api_rate_limit_hits",
+            "Requests refused by a rate limit (HTTP 429).",
+            registry=self.registry,
+        )
+        self.upstream_latency = Histogram(
+            "api_upstream_latency_seconds",
+            "Time of each subgraph request, by subgraph.",
+            ("subgraph",),
+            buckets=bounds,
+            registry=self.registry,
+        )
+        self.upstream_errors = Counter(
+            "api_upstream_errors",
+            "Subgraph requests that failed or answered errors, by subgraph and code.",
+            ("subgraph", "code"),
+            registry=self.registry,
+        )
+        self.planning_duration = Histogram(
+            "api_query_planning_duration_seconds",
+            "Time spent planning operations the plan cache did not hold.",
+            buckets=bounds,
+            registry=self.registry,
+        )
+        self.cache_hits = Counter(
+            "api_cache_hits",
+            "Cache lookups that found an entry, by cache.",
+            ("cache",),
+            registry=self.registry,
+        )
+        self.cache_misses = Counter(
+            "api_cache_misses",
+            "Cache lookups that found nothing, by cache.",
+            ("cache",),
+            registry=self.registry,
+        )
+        self.operation_label = BoundedLabel(MAX_OPERATION_NAMES, OTHER_OPERATION)
+        self.code_label = BoundedLabel(MAX_ERROR_CODES, "OTHER", _ROUTER_CODES)
+
+    def operation(self, name: str | None, operation_type: str | None) -> str:
+        """The operation-name label of a request."""
+        if operation_type is None:
+            return UNKNOWN_OPERATION
+        if name is None:
+            return ANONYMOUS
+        return self.operation_label(name)
+
+    def observe_request(
+        self,
+        operation_name: str | None,
+        operation_type: str | None,
+        status: int,
+        seconds: float,
+        error_codes: Iterable[str],
+    ) -> None:
+        labels = (
+            self.operation(operation_name, operation_type),
+            operation_type or "",
+            str(status),
+        )
+        self.request_duration.labels(*labels).observe(seconds)
+        self.requests.labels(*labels).inc()
+        for code in error_codes:
+            self.errors.labels(self.code_label(code)).inc()
+        if status == 429:
+            self.rate_limit_hits.inc()
+
+    def observe_upstream(
+        self, subgraph: str, seconds: float, error_codes: Iterable[str]
+    ) -> None:
+        self.upstream_latency.labels(subgraph).observe(seconds)
+        for code in error_codes:
+            self.upstream_errors.labels(subgraph, self.code_label(code)).inc()
+
+    def exposition(self) -> bytes:
+        """The registry in Prometheus' text format."""
+        return generate_latest(self.registry)
+
+
+_process_metrics: RouterMetrics | None = None
+_lock = threading.Lock()
+
+
+def process_metrics(buckets: Iterable[float] = DEFAULT_BUCKETS) -> RouterMetrics:
+    """This process's metrics, made on first use (`buckets` of the first config win:
+    a histogram cannot change its buckets without resetting its counts)."""
+    global _process_metrics
+    with _lock:
+        if _process_metrics is None:
+            _process_metrics = RouterMetrics(buckets)
+        return _process_metrics

@@ -1,0 +1,182 @@
+"""Tracing end to end: client trace context -> router spans -> OTLP receiver, and each
+subgraph request carrying its fetch span's context."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from telemetry_harness import OtlpReceiver, ReceivedSpan, RecordingProxy, Router
+
+JOIN = """query TopWithReviews {
+  topProducts(first: 2) { name reviews { body author { name } } }
+}"""
+STAGES = ("parse", "validate", "query_planning", "execution")
+
+
+def _tracing_yaml(endpoint: str, protocol: str, propagation: str = "") -> str:
+    return f"""
+telemetry:
+  exporters:
+    tracing:
+      common:
+        service_name: router-under-test
+        sampler: 1.0
+      otlp:
+        enabled: true
+        endpoint: {endpoint}
+        protocol: {protocol}
+        batch_processor:
+          scheduled_delay: 50ms
+          max_export_timeout: 1s
+{propagation}"""
+
+
+@pytest.fixture
+def receiver() -> Iterator[OtlpReceiver]:
+    made = OtlpReceiver("grpc")
+    yield made
+    made.stop()
+
+
+def _urls(proxies: dict[str, RecordingProxy]) -> dict[str, str]:
+    return {name: proxy.url for name, proxy in proxies.items()}
+
+
+def _complete(spans: list[ReceivedSpan]) -> bool:
+    names = [s.name for s in spans]
+    return "router" in names and names.count("fetch") >= 3
+
+
+def test_client_trace_reaches_every_subgraph_through_the_router_span_tree(
+    receiver: OtlpReceiver,
+    proxies: dict[str, RecordingProxy],
+    start_router: Callable[..., Router],
+) -> None:
+    router = start_router(_urls(proxies), _tracing_yaml(receiver.endpoint, "grpc"))
+    trace_id, client_span = secrets.token_hex(16), secrets.token_hex(8)
+    reply = router.post(
+        {"query": JOIN},
+        headers={
+            "traceparent": f"00-{trace_id}-{client_span}-01",
+            "x-request-id": "client-request-42",
+        },
+    )
+    assert reply.status == 200, reply.body
+    assert reply.json()["data"]["topProducts"][0]["reviews"][0]["author"]["name"]
+    assert reply.headers["x-request-id"] == "client-request-42"
+
+    spans = receiver.wait_for(_complete)
+    assert _complete(spans), [s.name for s in spans]
+    assert {s.trace_id for s in spans} == {trace_id}
+    assert {s.service_name for s in spans} == {"router-under-test"}
+    by_name: dict[str, list[ReceivedSpan]] = {}
+    for span in spans:
+        by_name.setdefault(span.name, []).append(span)
+    (root,) = by_name["router"]
+    assert root.parent_span_id == client_span
+    assert root.attributes["http.request.method"] == "POST"
+    assert root.attributes["http.response.status_code"] == 200
+    assert root.attributes["graphql.operation.name"] == "TopWithReviews"
+    assert root.attributes["graphql.operation.type"] == "query"
+    assert root.attributes["request.id"] == "client-request-42"
+    for stage in STAGES:
+        (span,) = by_name[stage]
+        assert span.parent_span_id == root.span_id, stage
+    assert by_name["query_planning"][0].attributes["query_planning.cache"] == "miss"
+    (execution,) = by_name["execution"]
+    fetches = {s.attributes["subgraph.name"]: s for s in by_name["fetch"]}
+    assert sorted(fetches) == ["products", "reviews", "users"]
+    for name, fetch in fetches.items():
+        assert fetch.parent_span_id == execution.span_id
+        assert fetch.attributes["http.response.status_code"] == 200
+        (received,) = proxies[name].requests
+        assert received["traceparent"] == f"00-{trace_id}-{fetch.span_id}-01", name
+        assert received["x-request-id"] == "client-request-42"
+
+
+def test_a_repeated_operation_is_a_plan_cache_hit_in_its_span(
+    receiver: OtlpReceiver,
+    proxies: dict[str, RecordingProxy],
+    start_router: Callable[..., Router],
+) -> None:
+    router = start_router(_urls(proxies), _tracing_yaml(receiver.endpoint, "grpc"))
+    for _ in range(2):
+        assert router.post({"query": JOIN}).status == 200
+    spans = receiver.wait_for(lambda s: [x.name for x in s].count("router") >= 2)
+    cache = sorted(
+        s.attributes["query_planning.cache"]
+        for s in spans
+        if s.name == "query_planning"
+    )
+    assert cache == ["hit", "miss"]
+    # Without a client traceparent, each request is a trace of its own.
+    assert len({s.trace_id for s in spans if s.name == "router"}) == 2
+
+
+def test_http_protobuf_export_adds_the_traces_path(
+    proxies: dict[str, RecordingProxy], start_router: Callable[..., Router]
+) -> None:
+    receiver = OtlpReceiver("http")
+    try:
+        router = start_router(_urls(proxies), _tracing_yaml(receiver.endpoint, "http"))
+        assert router.post({"query": JOIN}).status == 200
+        spans = receiver.wait_for(_complete)
+        assert _complete(spans)
+        assert len({s.trace_id for s in spans}) == 1
+    finally:
+        receiver.stop()
+
+
+def test_b3_and_jaeger_propagation_when_configured(
+    receiver: OtlpReceiver,
+    proxies: dict[str, RecordingProxy],
+    start_router: Callable[..., Router],
+) -> None:
+    propagation = """      propagation:
+        zipkin: true
+        jaeger: true
+"""
+    router = start_router(
+        _urls(proxies), _tracing_yaml(receiver.endpoint, "grpc", propagation)
+    )
+    trace_id, client_span = secrets.token_hex(16), secrets.token_hex(8)
+    reply = router.post(
+        {"query": "{ topProducts(first: 1) { name } }"},
+        headers={
+            "x-b3-traceid": trace_id,
+            "x-b3-spanid": client_span,
+            "x-b3-sampled": "1",
+        },
+    )
+    assert reply.status == 200
+    spans = receiver.wait_for(lambda s: any(x.name == "fetch" for x in s))
+    (root,) = [s for s in spans if s.name == "router"]
+    assert (root.trace_id, root.parent_span_id) == (trace_id, client_span)
+    (fetch,) = [s for s in spans if s.name == "fetch"]
+    (received,) = proxies["products"].requests
+    assert received["x-b3-traceid"] == trace_id
+    assert received["x-b3-spanid"] == fetch.span_id
+    assert received["uber-trace-id"].startswith(f"{trace_id}:{fetch.span_id}:")
+    assert received["traceparent"] == f"00-{trace_id}-{fetch.span_id}-01"
+
+
+def test_an_unreachable_collector_neither_fails_nor_slows_requests(
+    proxies: dict[str, RecordingProxy], start_router: Callable[..., Router]
+) -> None:
+    # A port nobody listens on: the exporter fails in its own thread.
+    closed = OtlpReceiver("http")
+    endpoint = closed.endpoint
+    closed.stop()
+    router = start_router(_urls(proxies), _tracing_yaml(endpoint, "http"))
+    for _ in range(5):
+        started = time.monotonic()
+        reply = router.post({"query": JOIN})
+        assert reply.status == 200
+        assert "errors" not in reply.json()
+        assert time.monotonic() - started < 2.0
+    time.sleep(0.5)  # several export attempts have failed by now
+    assert router.process.poll() is None
+    assert "Failed to export spans" in router.stderr()
