@@ -34,7 +34,7 @@ __all__ = [
     "Service",
     "get",
     "post_json",
-    "start_fake",
+    "start_fakes",
     "start_router",
     "start_subgraph",
     "start_subgraphs",
@@ -103,7 +103,10 @@ class Service:
     """A child process whose first stdout line holds its URL (matched by `pattern`)."""
 
     def __init__(self, argv: list[str], pattern: str, cwd: Path = REPO) -> None:
+        """Spawns the process; `started()` waits for its URL."""
         self.argv = argv
+        self.pattern = pattern
+        self.url = self.base = ""
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             argv,
@@ -112,15 +115,19 @@ class Service:
             stderr=self._stderr,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+
+    def started(self) -> Service:
+        """Reads the announced URL from the first stdout line (fails the test without)."""
         assert self.process.stdout is not None
         ready, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
         line = self.process.stdout.readline().decode() if ready else ""
-        match = re.search(pattern, line)
+        match = re.search(self.pattern, line)
         if match is None:
             self.stop()
-            pytest.fail(f"{argv}: no URL announced ({line!r})\n{self.stderr()}")
+            pytest.fail(f"{self.argv}: no URL announced ({line!r})\n{self.stderr()}")
         self.url = match.group(1)
         self.base = re.sub(r"(https?://[^/]+).*", r"\1", self.url)
+        return self
 
     @property
     def alive(self) -> bool:
@@ -168,12 +175,7 @@ class Service:
 
 def start_subgraph(name: str) -> Service:
     """One example subgraph (`python -m subgraphs.<name> --port 0`), healthy."""
-    service = Service(
-        [sys.executable, "-m", f"subgraphs.{name}", "--port", "0"],
-        r"(http://\S+/graphql)",
-    )
-    service.wait_healthy()
-    return service
+    return start_subgraphs([name])[name]
 
 
 def start_subgraphs(names: Iterable[str] = EXAMPLE_SUBGRAPHS) -> dict[str, Service]:
@@ -186,17 +188,20 @@ def start_subgraphs(names: Iterable[str] = EXAMPLE_SUBGRAPHS) -> dict[str, Servi
         for name in names
     }
     for service in started.values():
-        service.wait_healthy()
+        service.started().wait_healthy()
     return started
 
 
-def start_fake(script: Path, *args: str) -> Service:
-    """A test's own server script (`python SCRIPT --port 0 ARGS`), healthy."""
-    service = Service(
-        [sys.executable, str(script), "--port", "0", *args], r"(http://\S+/graphql)"
-    )
-    service.wait_healthy()
-    return service
+def start_fakes(script: Path, *arg_lists: list[str]) -> list[Service]:
+    """A test's own server script, once per argument list (`python SCRIPT --port 0
+    ARGS`), started side by side, then waited for until healthy."""
+    started = [
+        Service([sys.executable, str(script), "--port", "0", *args], r"(http://\S+)")
+        for args in arg_lists
+    ]
+    for service in started:
+        service.started().wait_healthy()
+    return started
 
 
 def write_router_yaml(
@@ -232,6 +237,6 @@ def start_router(config: Path) -> Service:
         ],
         r"router serving (http://\S+)",
         cwd=config.parent,
-    )
+    ).started()
     service.wait_healthy("/health?ready")
     return service

@@ -1,0 +1,111 @@
+"""A subgraph that misbehaves on demand: a proxy in front of a real subgraph.
+
+    python tests/e2e/fakes/misbehaving_subgraph.py --port 0 --upstream URL
+
+The first stdout line names its GraphQL URL. `POST /graphql` forwards to the upstream
+subgraph, or misbehaves as `POST /mode {"mode": ...}` last said:
+
+- `pass`: forwards (the default);
+- `status500`: answers 500 with a plain-text body;
+- `hang`: never answers (until the client gives up);
+- `malformed`: answers 200 `application/json` with a truncated JSON body;
+- `short_entities`: forwards, then drops the last item of `data._entities`.
+
+`GET /health` answers 200. A real process, so the router meets it over real sockets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+import aiohttp
+from aiohttp import web
+
+MODES = ("pass", "status500", "hang", "malformed", "short_entities")
+
+
+def build_app(upstream: str) -> web.Application:
+    state = {"mode": "pass"}
+    app = web.Application()
+
+    async def on_startup(app: web.Application) -> None:
+        app["session"] = aiohttp.ClientSession(trust_env=False)
+
+    async def on_cleanup(app: web.Application) -> None:
+        await app["session"].close()
+
+    async def forward(request: web.Request) -> tuple[int, bytes]:
+        body = await request.read()
+        async with app["session"].post(
+            upstream, data=body, headers={"content-type": "application/json"}
+        ) as answer:
+            return answer.status, await answer.read()
+
+    async def graphql(request: web.Request) -> web.Response:
+        mode = state["mode"]
+        if mode == "status500":
+            await request.read()
+            return web.Response(status=500, text="Internal Server Error")
+        if mode == "hang":
+            await asyncio.sleep(3600)
+        if mode == "malformed":
+            await request.read()
+            return web.Response(
+                body=b'{"data": {"_entities": [{"__typename": "Us',
+                content_type="application/json",
+            )
+        status, body = await forward(request)
+        if mode == "short_entities":
+            answer = json.loads(body)
+            entities = (answer.get("data") or {}).get("_entities")
+            if isinstance(entities, list) and entities:
+                entities.pop()
+            body = json.dumps(answer).encode()
+        return web.Response(status=status, body=body, content_type="application/json")
+
+    async def set_mode(request: web.Request) -> web.Response:
+        mode = (await request.json())["mode"]
+        if mode not in MODES:
+            return web.Response(status=400, text=f"unknown mode {mode!r}")
+        state["mode"] = mode
+        return web.json_response({"mode": mode})
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_post("/graphql", graphql)
+    app.router.add_post("/mode", set_mode)
+    app.router.add_get("/health", health)
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+async def serve(port: int, upstream: str) -> None:
+    runner = web.AppRunner(build_app(upstream), shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    print(f"misbehaving subgraph at http://127.0.0.1:{bound}/graphql", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--upstream", required=True)
+    args = parser.parse_args()
+    try:
+        asyncio.run(serve(args.port, args.upstream))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
