@@ -7,7 +7,13 @@ with its one-line description, before raising or returning it anywhere.
 
 from __future__ import annotations
 
-__all__ = ["COMPOSITION_ERRORS", "COMPOSITION_HINTS", "SUPERGRAPH_ERRORS", "describe"]
+__all__ = [
+    "COMPOSITION_ERRORS",
+    "COMPOSITION_HINTS",
+    "PLANNING_ERRORS",
+    "SUPERGRAPH_ERRORS",
+    "describe",
+]
 
 COMPOSITION_ERRORS: dict[str, str] = {
     "INVALID_GRAPHQL": "A subgraph schema is not valid GraphQL (syntax or schema-validation error).",
@@ -91,9 +97,20 @@ SUPERGRAPH_ERRORS: dict[str, str] = {
 }
 
 
+PLANNING_ERRORS: dict[str, str] = {
+    "QUERY_PLANNING_FAILED": "The supergraph cannot serve the operation, or planning hit its limits without a plan.",
+    "GRAPHQL_UNKNOWN_OPERATION_NAME": "No operation of that name, or several operations and no name given.",
+}
+
+
 def describe(code: str) -> str:
     """One-line description of any code in the catalogue ('' if unknown)."""
-    for table in (COMPOSITION_ERRORS, COMPOSITION_HINTS, SUPERGRAPH_ERRORS):
+    for table in (
+        COMPOSITION_ERRORS,
+        COMPOSITION_HINTS,
+        SUPERGRAPH_ERRORS,
+        PLANNING_ERRORS,
+    ):
         if code in table:
             return table[code]
     return ""
