@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from router.config.authentication import (
+    ApiKeysConfig,
+    AuthenticationConfig,
+    JwksEntry,
+    JwtConfig,
+)
+from router.config.cors import CorsConfig, CsrfConfig
 from router.config.duration import Duration, parse_duration
+from router.config.headers import HeadersConfig
 from router.config.load import ConfigError, load_config, parse_config
 from router.config.model import (
     BatchingConfig,
@@ -17,15 +25,26 @@ from router.config.model import (
     SupergraphConfig,
     TrafficShapingConfig,
 )
+from router.config.ratelimit import ClientRule, RateLimitConfig, RateLimitSpec
 
 __all__ = [
+    "ApiKeysConfig",
+    "AuthenticationConfig",
     "BatchingConfig",
+    "ClientRule",
     "ConfigError",
+    "CorsConfig",
+    "CsrfConfig",
     "Duration",
+    "HeadersConfig",
     "HealthCheckConfig",
     "IncludeSubgraphErrorsConfig",
+    "JwksEntry",
+    "JwtConfig",
     "LimitsConfig",
     "QueryPlanningConfig",
+    "RateLimitConfig",
+    "RateLimitSpec",
     "RouterConfig",
     "SubgraphConfig",
     "SubgraphSchemaSource",

@@ -1,11 +1,11 @@
 """The typed shape of router.yaml (pydantic models; unknown keys are rejected).
 
 Where Apollo Router has a key we use its name, meaning and default
-(https://www.apollographql.com/docs/graphos/routing/configuration). Sections that later
-work will type (headers, telemetry, cors, csrf, ratelimit, authentication, authorization,
-plugins, and the `limits` other than `http_max_request_bytes`) are accepted as mappings
-for now, so that a file written for Apollo Router, or the reference article's, loads today;
-`router serve` logs that they are not active yet. Any other key is an error naming it.
+(https://www.apollographql.com/docs/graphos/routing/configuration). The policy sections
+(`headers`, `cors`, `csrf`, `ratelimit`, `authentication`) live in modules of their own;
+`authorization` and `plugins` are accepted as mappings, so that a file written for
+Apollo Router loads; `router serve` logs the keys it accepts but does not apply. Any
+other key is an error naming it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from router.config.authentication import AuthenticationConfig
+from router.config.cors import CorsConfig, CsrfConfig
 from router.config.duration import Duration
+from router.config.headers import HeadersConfig
+from router.config.ratelimit import RateLimitConfig
 from router.config.telemetry import TelemetryConfig
 
 __all__ = [
@@ -197,16 +201,39 @@ class BatchingConfig(_Strict):
     maximum_size: int | None = Field(default=None, ge=1)
 
 
-class LimitsConfig(BaseModel):
-    """`limits`: the body cap and parser token limit are ours to apply; the operation limits
-    (`max_depth`, `max_height`, `max_aliases`, `max_root_fields`...) belong to later work
-    and are accepted as they are."""
+class LimitsConfig(_Strict):
+    """`limits`: Apollo Router's request limits
+    (https://www.apollographql.com/docs/graphos/routing/security/request-limits).
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    The operation limits are off unless set; `warn_only` logs what would have been
+    refused instead of refusing it. Apollo's other keys are accepted, not applied.
+    """
 
     http_max_request_bytes: int = Field(default=2_000_000, ge=1)  # Apollo's default
     # Apollo's default: a document of more lexical tokens is refused before parsing ends.
     parser_max_tokens: int = Field(default=15_000, ge=1)
+    # Apollo's default: deeper nesting of braces, parentheses or brackets is refused.
+    parser_max_recursion: int = Field(default=500, ge=1)
+    max_depth: int | None = Field(default=None, ge=1)
+    max_height: int | None = Field(default=None, ge=1)
+    max_aliases: int | None = Field(default=None, ge=0)
+    max_root_fields: int | None = Field(default=None, ge=1)
+    warn_only: bool = False
+    http1_max_request_headers: int | None = None
+    http1_max_request_buf_size: str | int | None = None
+    introspection_max_depth: bool | None = None
+    max_evaluated_plans: int | None = None
+
+    def operation_limits_set(self) -> bool:
+        return any(
+            v is not None
+            for v in (
+                self.max_depth,
+                self.max_height,
+                self.max_aliases,
+                self.max_root_fields,
+            )
+        )
 
 
 _SECTION = dict[str, Any]
@@ -221,42 +248,45 @@ class RouterConfig(_Strict):
     health_check: HealthCheckConfig = HealthCheckConfig()
     batching: BatchingConfig = BatchingConfig()
     limits: LimitsConfig = LimitsConfig()
-    headers: _SECTION = {}
+    headers: HeadersConfig = HeadersConfig()
     telemetry: TelemetryConfig = TelemetryConfig()
-    cors: _SECTION = {}
-    csrf: _SECTION = {}
-    ratelimit: _SECTION = {}
-    authentication: _SECTION = {}
+    cors: CorsConfig = CorsConfig()
+    csrf: CsrfConfig = CsrfConfig()
+    ratelimit: RateLimitConfig = RateLimitConfig()
+    authentication: AuthenticationConfig = AuthenticationConfig()
     authorization: _SECTION = {}
     plugins: _SECTION = {}
 
     def inactive_keys(self) -> list[str]:
         """Keys present in the file that no code applies yet (logged once at start-up)."""
-        names = [
-            name
-            for name in (
-                "headers",
-                "cors",
-                "csrf",
-                "ratelimit",
-                "authentication",
-                "authorization",
-                "plugins",
+        names = [name for name in ("authorization", "plugins") if getattr(self, name)]
+        names += [
+            f"limits.{key}"
+            for key in (
+                "http1_max_request_headers",
+                "http1_max_request_buf_size",
+                "introspection_max_depth",
+                "max_evaluated_plans",
             )
-            if getattr(self, name)
+            if getattr(self.limits, key) is not None
         ]
-        names += [f"limits.{key}" for key in (self.limits.model_extra or {})]
+        if self.authentication.subgraph is not None:
+            names.append("authentication.subgraph")
         names += self.telemetry.inactive_keys()
         shaping = self.traffic_shaping
         if shaping.router is not None:
-            names.append("traffic_shaping.router")
+            names += [
+                f"traffic_shaping.router.{key}"
+                for key in shaping.router.model_dump(exclude_none=True)
+                if key != "global_rate_limit"
+            ]
         for where, entry in [("all", shaping.all)] + [
             (f"subgraphs.{n}", e) for n, e in shaping.subgraphs.items()
         ]:
             names += [
                 f"traffic_shaping.{where}.{key}"
                 for key in entry.model_dump(exclude_none=True)
-                if key != "timeout"
+                if key not in ("timeout", "global_rate_limit")
             ]
         if self.batching.subgraph is not None:
             names.append("batching.subgraph")

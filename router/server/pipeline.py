@@ -23,9 +23,11 @@ from graphql import (
 
 from router.config import IncludeSubgraphErrorsConfig
 from router.plugins.chain import EMPTY_CHAIN, PluginChain
+from router.plugins.limits import nesting_exceeds
 from router.plugins.plugin import Rejection, SupergraphRequest, SupergraphResponse
 from router.server.documents import DocumentCache, PreparedDocument
 from router.server.errors import (
+    GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
     INTROSPECTION_DISABLED,
@@ -97,9 +99,11 @@ class Pipeline:
         introspection: bool,
         include_subgraph_errors: IncludeSubgraphErrorsConfig,
         plugins: PluginChain = EMPTY_CHAIN,
+        max_recursion: int | None = None,
     ) -> None:
         self._schema = api_schema
         self._plugins = plugins
+        self._max_recursion = max_recursion
         self._documents = documents
         self._engine = engine
         self._introspection = introspection
@@ -142,6 +146,15 @@ class Pipeline:
     async def _run(
         self, request: GraphQLRequest, method: str, context: RequestContext | None
     ) -> Outcome:
+        if self._max_recursion is not None and nesting_exceeds(
+            request.query, self._max_recursion
+        ):
+            raise RequestFailure.of(
+                GRAPHQL_PARSE_FAILED,
+                "The document nests deeper than the parser recursion limit "
+                f"({self._max_recursion})",
+                400,
+            )
         prepared = self._documents.get(request.query)
         if prepared.errors:
             raise RequestFailure(prepared.errors, 400, well_formed=True)

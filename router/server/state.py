@@ -92,6 +92,7 @@ def build_generation(source: Source, number: int) -> Generation:
         introspection=config.supergraph.introspection,
         include_subgraph_errors=config.include_subgraph_errors,
         plugins=plugins,
+        max_recursion=config.limits.parser_max_recursion,
     )
     return Generation(source, pipeline, client, number, plugins=plugins)
 

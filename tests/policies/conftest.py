@@ -1,0 +1,108 @@
+"""Edge policies end to end: `router serve` as a real process in front of the real
+example subgraphs, each policy configured in router.yaml and exercised over HTTP.
+
+This folder has no ``__init__.py``; helpers live in `policy_harness`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from policy_harness import REPO, Router, start_router
+
+from tests.server.server_harness import EXAMPLES, START_TIMEOUT, Process, http
+
+REDIS_URL = "redis://127.0.0.1:6379"
+
+
+@pytest.fixture(scope="session")
+def subgraphs() -> Iterator[dict[str, str]]:
+    """The five example subgraphs, started once for the session."""
+    started = {
+        name: Process(
+            [sys.executable, "-m", f"subgraphs.{name}", "--port", "0"],
+            REPO,
+            r"(http://\S+/graphql)",
+        )
+        for name in EXAMPLES
+    }
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        for process in started.values():
+            health = process.url.rsplit("/", 1)[0] + "/health"
+            while True:
+                try:
+                    if http(health, timeout=1).status == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"subgraph not healthy: {process.url}")
+                time.sleep(0.05)
+        yield {name: process.url for name, process in started.items()}
+    finally:
+        for process in started.values():
+            process.stop()
+
+
+@pytest.fixture
+def router_with(
+    subgraphs: dict[str, str], tmp_path: Path
+) -> Iterator[Callable[..., Router]]:
+    """`router_with(yaml, urls=None, folder=None)` starts a router; all stop after."""
+    started: list[Router] = []
+
+    def start(
+        extra: str, urls: dict[str, str] | None = None, folder: Path | None = None
+    ) -> Router:
+        where = folder or tmp_path / f"r{len(started)}"
+        where.mkdir(exist_ok=True)
+        router = start_router(where, {**subgraphs, **(urls or {})}, extra)
+        started.append(router)
+        return router
+
+    yield start
+    for router in started:
+        router.stop()
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix of this test's own, after checking Redis answers (skipped when it
+    does not, unless CI is set: then the test fails)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI: {exc}")
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    finally:
+        client.close()
+    return f"test:{uuid.uuid4().hex}:"
+
+
+@pytest.fixture(scope="module")
+def module_router_with(
+    subgraphs: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Router]]:
+    """`router_with` whose routers live for the module, one per distinct config."""
+    started: dict[str, Router] = {}
+
+    def start(extra: str) -> Router:
+        if extra not in started:
+            folder = tmp_path_factory.mktemp("router")
+            started[extra] = start_router(folder, subgraphs, extra)
+        return started[extra]
+
+    yield start
+    for router in started.values():
+        router.stop()
