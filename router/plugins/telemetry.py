@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -105,9 +106,10 @@ class TelemetryPlugin(Plugin):
     async def router(
         self, context: RequestContext, call_next: RouterNext
     ) -> HttpResponse:
-        request_id = _client_request_id(context.headers.get(REQUEST_ID_HEADER))
-        if request_id is not None:
-            context.request_id = request_id
+        # The client's id, else a UUID in its canonical 8-4-4-4-12 form.
+        context.request_id = _client_request_id(
+            context.headers.get(REQUEST_ID_HEADER)
+        ) or str(uuid.uuid4())
         if self._expose_plans:
             mode = expose_mode(context.headers.get("apollo-expose-query-plan"))
             if mode is not None:
