@@ -57,6 +57,19 @@ class QueryPlanner:
     ) -> QueryPlan:
         """The plan for ``operation_name`` in ``document`` (validated against the API
         schema). Raises ``QueryPlanningError``."""
+        try:
+            return self._plan(document, operation_name, override_labels)
+        except RecursionError as error:
+            raise QueryPlanningError(
+                "QUERY_PLANNING_FAILED", "The operation is too deeply nested to plan."
+            ) from error
+
+    def _plan(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        override_labels: frozenset[str],
+    ) -> QueryPlan:
         operation = normalize_operation(
             self.supergraph.schema, document, operation_name, self.keep_typename
         )
@@ -81,24 +94,19 @@ class QueryPlanner:
             )
             return plan_cost(graph)
 
-        try:
-            if serial:
-                paths: list[GraphPath] = []
-                for field in fields:
-                    branches = collect_branches(advancer, operation.root_type, (field,))
-                    paths.extend(choose_paths(branches, evaluate, limits))
-            else:
-                branches = collect_branches(advancer, operation.root_type, fields)
-                paths = choose_paths(branches, evaluate, limits)
-            graph = build_fetch_graph(
-                self.federation,
-                advancer,
-                PathTree.from_paths(paths),
-                operation.root_type,
-                serial,
-            )
-        except RecursionError as error:
-            raise QueryPlanningError(
-                "QUERY_PLANNING_FAILED", "The operation is too deeply nested to plan."
-            ) from error
+        if serial:
+            paths: list[GraphPath] = []
+            for field in fields:
+                branches = collect_branches(advancer, operation.root_type, (field,))
+                paths.extend(choose_paths(branches, evaluate, limits))
+        else:
+            branches = collect_branches(advancer, operation.root_type, fields)
+            paths = choose_paths(branches, evaluate, limits)
+        graph = build_fetch_graph(
+            self.federation,
+            advancer,
+            PathTree.from_paths(paths),
+            operation.root_type,
+            serial,
+        )
         return build_plan(graph, operation.definition, self.supergraph.schema)

@@ -1,0 +1,103 @@
+"""Planning limits: a capped search still returns a valid plan; what cannot be planned is a
+coded error, never a hang or an uncaught exception."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    NameNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    parse,
+)
+
+from planner.planning import PlannerConfig, QueryPlanner, QueryPlanningError
+from planner.printer import format_query_plan
+from planner.query_plan import Fetch, Flatten, Parallel, PlanNode, Sequence
+from planner.supergraph import load_supergraph
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = load_supergraph((REPO / "supergraph.graphql").read_text())
+SHAREABLE = load_supergraph(
+    (
+        REPO / "tests/planner/scenarios/_supergraphs/shareable/supergraph.graphql"
+    ).read_text()
+)
+
+# `me` is shareable in three subgraphs and each prop lives in one: several options per leaf.
+SPLIT = "{ me { prop1 prop2 id } }"
+
+
+def _fetches(node: PlanNode | None) -> list[Fetch]:
+    if node is None:
+        return []
+    if isinstance(node, Fetch):
+        return [node]
+    if isinstance(node, Flatten):
+        return _fetches(node.node)
+    if isinstance(node, (Sequence, Parallel)):
+        return [f for child in node.nodes for f in _fetches(child)]
+    return []
+
+
+def test_a_search_cut_short_still_returns_a_plan_that_fetches_every_field() -> None:
+    planner = QueryPlanner(
+        SHAREABLE, PlannerConfig(max_evaluated_plans=1, time_budget_seconds=0.0)
+    )
+    plan = planner.plan(parse(SPLIT))
+    operations = " ".join(f.operation for f in _fetches(plan.node))
+    assert "prop1" in operations and "prop2" in operations
+
+
+def test_the_full_search_finds_the_parallel_plan() -> None:
+    text = format_query_plan(QueryPlanner(SHAREABLE).plan(parse(SPLIT)))
+    assert text.splitlines()[1].strip() == "Parallel {"
+
+
+def _nested_document(depth: int) -> DocumentNode:
+    """``{ me { reviews { author { reviews { ... { id } } } } } }``, built without the
+    parser (which stops far earlier) to reach the planner's own limits."""
+    selection = SelectionSetNode(selections=(FieldNode(name=NameNode(value="id")),))
+    for level in range(depth):
+        name = "author" if level % 2 == 0 else "reviews"
+        field = FieldNode(name=NameNode(value=name), selection_set=selection)
+        selection = SelectionSetNode(selections=(field,))
+    me = FieldNode(name=NameNode(value="me"), selection_set=selection)
+    operation = OperationDefinitionNode(
+        operation=OperationType.QUERY,
+        selection_set=SelectionSetNode(selections=(me,)),
+    )
+    return DocumentNode(definitions=(operation,))
+
+
+def test_an_operation_too_deep_to_plan_is_a_coded_error_not_a_crash() -> None:
+    started = time.monotonic()
+    with pytest.raises(QueryPlanningError) as caught:
+        QueryPlanner(EXAMPLE).plan(_nested_document(4000))
+    assert caught.value.code == "QUERY_PLANNING_FAILED"
+    assert time.monotonic() - started < 10
+
+
+def test_a_deep_but_plannable_operation_is_planned() -> None:
+    plan = QueryPlanner(EXAMPLE).plan(_nested_document(40))
+    # users for `me`, then reviews serves every level below (authors are User stubs there).
+    assert [f.service_name for f in _fetches(plan.node)] == ["users", "reviews"]
+
+
+def test_an_unknown_operation_name_is_a_coded_error() -> None:
+    with pytest.raises(QueryPlanningError) as caught:
+        QueryPlanner(EXAMPLE).plan(parse("query A { me { id } }"), "B")
+    assert caught.value.code == "GRAPHQL_UNKNOWN_OPERATION_NAME"
+
+
+def test_several_operations_without_a_name_is_a_coded_error() -> None:
+    document = parse("query A { me { id } } query B { me { id } }")
+    with pytest.raises(QueryPlanningError) as caught:
+        QueryPlanner(EXAMPLE).plan(document)
+    assert caught.value.code == "GRAPHQL_UNKNOWN_OPERATION_NAME"
