@@ -36,39 +36,46 @@ def descend(
     objects of type T. Nulls and missing keys end a branch (QUERY_PLANNING.md §4.1); lists
     left over at the end, or met where a name is expected, are walked item by item.
     """
+    if not path:
+        return list(_objects(list(entries)))
     values: list[tuple[Any, PathNode]] = list(entries)
     for step in path:
         stepped: list[tuple[Any, PathNode]] = []
+        append = stepped.append
         if step == "@":
             for value, node in values:
                 if type(value) is list:
-                    _extend_items(stepped, value, node)
+                    for index, item in enumerate(value):
+                        if item is not None:
+                            append((item, (node, index)))
         elif step.startswith(FRAGMENT_PREFIX):
             condition = step[len(FRAGMENT_PREFIX) :]
             for value, node in _objects(values):
                 typename = value.get("__typename")
                 if typename is not None and types.matches(typename, condition):
-                    stepped.append((value, node))
+                    append((value, node))
         else:
-            for value, node in _objects(values):
-                child = value.get(step)
-                if child is not None:
-                    stepped.append((child, (node, step)))
+            for value, node in values:
+                if type(value) is dict:
+                    child = value.get(step)
+                    if child is not None:
+                        append((child, (node, step)))
+                    continue
+                # A list where a name is expected: its objects, in order.
+                for obj, at in _objects([(value, node)]):
+                    child = obj.get(step)
+                    if child is not None:
+                        append((child, (at, step)))
         values = stepped
-    return list(_objects(values))
-
-
-def _extend_items(
-    out: list[tuple[Any, PathNode]], items: list[Any], node: PathNode
-) -> None:
-    for index, item in enumerate(items):
-        if item is not None:
-            out.append((item, (node, index)))
+    return _objects(values)
 
 
 def _objects(values: list[tuple[Any, PathNode]]) -> list[CursorEntry]:
     """``values`` with lists walked item by item (nested lists too) and non-objects dropped."""
-    if all(type(value) is dict for value, _ in values):
+    for value, _ in values:
+        if type(value) is not dict:
+            break
+    else:
         return values
     objects: list[CursorEntry] = []
     pending = list(reversed(values))

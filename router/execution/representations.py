@@ -15,7 +15,12 @@ from typing import Any
 
 import orjson
 
-from planner.query_plan import FetchRewrite, RequiredField, RequiredSelection
+from planner.query_plan import (
+    FetchRewrite,
+    RequiredField,
+    RequiredFragment,
+    RequiredSelection,
+)
 from router.execution.paths import CursorEntry
 from router.execution.rewrites import apply_rewrites
 from router.execution.type_conditions import TypeConditions
@@ -44,6 +49,10 @@ def collect_representations(
     input_rewrites: Sequence[FetchRewrite],
     types: TypeConditions,
 ) -> Representations:
+    if not input_rewrites:
+        flat = _flat_form(requires)
+        if flat is not None:
+            return _collect_flat(entries, flat, types)
     items: list[dict[str, Any]] = []
     positions: list[list[CursorEntry]] = []
     index_of: dict[Any, int] = {}
@@ -67,6 +76,71 @@ def collect_representations(
         if index is None:
             index_of[key] = len(items)
             items.append(representation)
+            positions.append([entry])
+        else:
+            positions[index].append(entry)
+    return Representations(items, positions)
+
+
+_FlatForm = tuple[str | None, tuple[str, ...]]
+_flat_forms: dict[Sequence[RequiredSelection], _FlatForm | None] = {}
+_MAX_FLAT_FORMS = 4096
+
+
+def _flat_form(requires: Sequence[RequiredSelection]) -> _FlatForm | None:
+    """``(type condition, field names)`` when ``requires`` is one fragment (or none) of
+    distinct leaf fields, as nearly every key is (``... on Product { __typename upc }``);
+    None when it needs the general projection."""
+    try:
+        return _flat_forms[requires]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable sequence: no cache
+        return None
+    condition: str | None = None
+    fields: Sequence[RequiredSelection] = requires
+    if len(requires) == 1 and isinstance(requires[0], RequiredFragment):
+        condition = requires[0].type_condition
+        fields = requires[0].selections
+    names = tuple(
+        f.name for f in fields if isinstance(f, RequiredField) and not f.selections
+    )
+    form = (condition, names) if len(set(names)) == len(fields) else None
+    if len(_flat_forms) >= _MAX_FLAT_FORMS:
+        _flat_forms.clear()
+    _flat_forms[requires] = form
+    return form
+
+
+def _collect_flat(
+    entries: list[CursorEntry], form: _FlatForm, types: TypeConditions
+) -> Representations:
+    """``collect_representations`` for a flat form: the same result, with no projection
+    for objects whose representation was already seen."""
+    condition, names = form
+    items: list[dict[str, Any]] = []
+    positions: list[list[CursorEntry]] = []
+    if "__typename" not in names:
+        return Representations(items, positions)  # none would carry its type
+    index_of: dict[bytes, int] = {}
+    matches = types.matches
+    dumps = orjson.dumps
+    for entry in entries:
+        obj = entry[0]
+        if condition is not None:
+            typename = obj.get("__typename")
+            if typename is None or not matches(typename, condition):
+                continue
+        try:
+            values = [obj[name] for name in names]
+        except KeyError:
+            continue
+        # Equal exactly when the general path's keys (its dicts, in ``names`` order) are.
+        key = dumps(values)
+        index = index_of.get(key)
+        if index is None:
+            index_of[key] = len(items)
+            items.append(dict(zip(names, values, strict=True)))
             positions.append([entry])
         else:
             positions[index].append(entry)
