@@ -52,9 +52,12 @@ def exchange(
     *,
     pause: float = 0.0,
     timeout: float = 10.0,
+    shut_write: bool = False,
 ) -> RawReply:
     """Sends `pieces` to the server of `url` (sleeping `pause` between them), reads the
-    answer. A server that answers early and closes while we still send is fine."""
+    answer. A server that answers early and closes while we still send is fine.
+    `shut_write` half-closes the connection after the last piece (a client that gives
+    up mid-body)."""
     parts = urlsplit(url)
     assert parts.hostname is not None and parts.port is not None
     started = time.monotonic()
@@ -65,6 +68,8 @@ def exchange(
                 if index and pause:
                     time.sleep(pause)
                 s.sendall(chunk)
+            if shut_write:
+                s.shutdown(socket.SHUT_WR)
         except (BrokenPipeError, ConnectionResetError):
             pass
         raw = _read_response(s)
@@ -87,7 +92,7 @@ def _read_response(s: socket.socket) -> bytes:
 
 
 def _complete(data: bytes) -> bool:
-    head, sep, body = data.partition(b"\r\n\r\n")
+    head, sep, body = _skip_interim(data).partition(b"\r\n\r\n")
     if not sep:
         return False
     headers = _headers(head)
@@ -106,10 +111,20 @@ def _headers(head: bytes) -> dict[str, str]:
     return headers
 
 
+def _skip_interim(data: bytes) -> bytes:
+    """Drops `100 Continue` (and any other 1xx) heads before the final response."""
+    while data.startswith(b"HTTP/1.1 1") and b"\r\n\r\n" in data:
+        data = data.split(b"\r\n\r\n", 1)[1]
+    return data
+
+
 def _parse(raw: bytes, seconds: float) -> RawReply:
-    head, sep, body = raw.partition(b"\r\n\r\n")
+    """The response in `raw`; status 0 when the server closed without answering."""
+    if not raw:
+        return RawReply(0, {}, b"", seconds)
+    head, sep, body = _skip_interim(raw).partition(b"\r\n\r\n")
     if not sep:
-        raise AssertionError(f"no HTTP response: {raw[:200]!r}")
+        raise AssertionError(f"no complete HTTP response: {raw[:200]!r}")
     status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
     status = int(status_line.split()[1])
     headers = _headers(head)

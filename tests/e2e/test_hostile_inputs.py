@@ -1,0 +1,789 @@
+"""Hostile input against `router serve`: every case gets a clear, coded 4xx (or a
+correct answer), fast, and leaves the router serving.
+
+Requests go over raw sockets (`support.raw_http`) so that malformed HTTP, invalid UTF-8,
+lying Content-Lengths and slow bodies reach the server exactly as written. For every
+case: no 5xx; every GraphQL error carries `extensions.code`; no stack trace or file path
+in the answer; the answer within two seconds; and a normal query works right after.
+Cases with a definite right answer also pin its status and code.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+from support.processes import Service
+from support.raw_http import RawReply, exchange, request_bytes
+
+NORMAL = "{ me { id } }"
+GRAPHQL_JSON = "application/graphql-response+json"
+Send = Callable[[str], RawReply]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    send: Send
+    status: int | None = None  # the status the case must get, when one is right
+    code: str | None = None  # a code one of its errors must carry
+    answered: bool = True  # False: the client gave up; no answer is expected
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def raw(
+    body: bytes = b"",
+    *,
+    method: str = "POST",
+    target: str | None = None,
+    content_type: str | None = "application/json",
+    headers: Iterable[tuple[str, str]] = (),
+    accept: str | None = GRAPHQL_JSON,
+) -> Send:
+    """A request with exactly these bytes as its body."""
+    all_headers = list(headers)
+    if content_type is not None:
+        all_headers.append(("Content-Type", content_type))
+    if accept is not None:
+        all_headers.append(("Accept", accept))
+
+    def send(url: str) -> RawReply:
+        return exchange(
+            url,
+            request_bytes(method, target or _path(url), _host(url), body, all_headers),
+        )
+
+    return send
+
+
+def with_variables(text: str, variables: bytes) -> Send:
+    """A request whose `variables` are these raw JSON(-ish) bytes."""
+    return raw(
+        b'{"query": '
+        + json.dumps(text).encode()
+        + b', "variables": '
+        + variables
+        + b"}"
+    )
+
+
+def payload(value: Any, **options: Any) -> Send:
+    return raw(json.dumps(value).encode(), **options)
+
+
+def query(text: str, **fields: Any) -> Send:
+    return payload({"query": text, **fields})
+
+
+def get(params: str) -> Send:
+    def send(url: str) -> RawReply:
+        return exchange(
+            url,
+            request_bytes(
+                "GET",
+                f"{_path(url)}?{params}",
+                _host(url),
+                headers=[("Accept", GRAPHQL_JSON)],
+            ),
+        )
+
+    return send
+
+
+def bytes_on_the_wire(data: Callable[[str], bytes], **options: Any) -> Send:
+    """Whatever bytes `data(host)` builds, sent as they are."""
+
+    def send(url: str) -> RawReply:
+        return exchange(url, data(_host(url)), **options)
+
+    return send
+
+
+def lazy(build: Callable[[], Send]) -> Send:
+    """A case whose (large) request is only built when it runs, not at collection."""
+    return lambda url: build()(url)
+
+
+@functools.cache
+def _bomb(encoding: str) -> bytes:
+    """100 MB of `[` (a body that would also nest 100 million levels deep), compressed
+    to about 100 KB."""
+    inflated = b"[" * 100_000_000
+    return (
+        gzip.compress(inflated, 9) if encoding == "gzip" else zlib.compress(inflated, 9)
+    )
+
+
+def nested(opening: str, inner: str, closing: str, depth: int) -> str:
+    return opening * depth + inner + closing * depth
+
+
+VARIABLE_INT = "query($n: Int!) { topProducts(first: $n) { upc } }"
+PLACE = (
+    "mutation($lines: [OrderLineInput!]!) "
+    '{ placeOrder(userId: "1", lines: $lines) { id } }'
+)
+CHAIN_5000 = (
+    "{ me { ...F0 } } "
+    + " ".join(f"fragment F{i} on User {{ id ...F{i + 1} }}" for i in range(4999))
+    + " fragment F4999 on User { id }"
+)
+WIDE_5000 = (
+    "{ me { "
+    + " ".join(f"...F{i}" for i in range(5000))
+    + " } } "
+    + " ".join(f"fragment F{i} on User {{ id }}" for i in range(5000))
+)
+BODY = json.dumps({"query": NORMAL}).encode()
+
+
+def _chunked(host: str) -> bytes:
+    head = (
+        f"POST /graphql HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    return (
+        head
+        + b"".join(
+            f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+            for piece in (BODY[:10], BODY[10:])
+        )
+        + b"0\r\n\r\n"
+    )
+
+
+def _slow_body(host: str) -> list[bytes]:
+    head = request_bytes(
+        "POST", "/graphql", host, BODY, [("Content-Type", "application/json")]
+    )
+    header, _, body = head.partition(b"\r\n\r\n")
+    return [header + b"\r\n\r\n", *(body[i : i + 6] for i in range(0, len(body), 6))]
+
+
+CASES = [
+    # --- bodies that are not a GraphQL request --------------------------------------
+    Case("not JSON", raw(b"query { me { id } }"), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case("empty body", raw(b""), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case("whitespace body", raw(b" \r\n\t "), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case(
+        "truncated JSON",
+        raw(b'{"query": "{ me { id } }"'),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case("trailing garbage", raw(BODY + b" }{"), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case(
+        "JSON with comments",
+        raw(b'{"query": "{ me { id } }" /* hi */}'),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "single-quoted JSON",
+        raw(b"{'query': '{ me { id } }'}"),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case("JSON null", raw(b"null"), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case("JSON true", raw(b"true"), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case("JSON number", raw(b"42"), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case("JSON string", raw(b'"{ me { id } }"'), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case(
+        "JSON array (batching off)",
+        raw(b"[" + BODY + b"]"),
+        400,
+        "BATCHING_NOT_ENABLED",
+    ),
+    Case("empty JSON array", raw(b"[]"), 400),
+    Case("array of scalars", raw(b"[1, 2, 3]"), 400),
+    Case(
+        "10,000 nested arrays as the body",
+        raw(nested("[", "", "]", 10_000).encode()),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "NaN",
+        with_variables(VARIABLE_INT, b'{"n": NaN}'),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "Infinity",
+        with_variables(VARIABLE_INT, b'{"n": -Infinity}'),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "byte order mark", raw(b"\xef\xbb\xbf" + BODY), 400, "INVALID_GRAPHQL_REQUEST"
+    ),
+    Case(
+        "duplicate keys (last wins)",
+        raw(b'{"query": "{ nope }", "query": "{ me { id } }"}'),
+        200,
+    ),
+    Case(
+        "invalid UTF-8",
+        raw(b'{"query": "{ me { id } }\xff\xfe"}'),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "overlong UTF-8",
+        raw(b'{"query": "{ me { id } }\xc0\xaf"}'),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "lone surrogate escape",
+        raw(b'{"query": "{ me { id } } # \\ud800"}'),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "raw NUL in a JSON string",
+        raw(b'{"query": "{ me { id } }\x00"}'),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "escaped NUL in the query",
+        query("{ me { id } }\u0000"),
+        400,
+        "GRAPHQL_PARSE_FAILED",
+    ),
+    Case("missing query", payload({"variables": {}}), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case("query null", payload({"query": None}), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case("query is a number", payload({"query": 7}), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case(
+        "query is an object",
+        payload({"query": {"me": "id"}}),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case("query is empty", payload({"query": ""}), 400, "GRAPHQL_PARSE_FAILED"),
+    Case(
+        "operationName is a list",
+        query(NORMAL, operationName=["A"]),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "variables is a string",
+        query(NORMAL, variables="{}"),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "variables is a list",
+        query(NORMAL, variables=[1]),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "extensions is a number",
+        query(NORMAL, extensions=3),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    # --- variables -----------------------------------------------------------------
+    Case(
+        "variable of the wrong type",
+        query(VARIABLE_INT, variables={"n": "three"}),
+        400,
+        "BAD_USER_INPUT",
+    ),
+    Case(
+        "null for a non-null variable",
+        query(VARIABLE_INT, variables={"n": None}),
+        400,
+        "BAD_USER_INPUT",
+    ),
+    Case("missing required variable", query(VARIABLE_INT), 400, "BAD_USER_INPUT"),
+    Case(
+        "Int out of 32-bit range",
+        query(VARIABLE_INT, variables={"n": 2**31}),
+        400,
+        "BAD_USER_INPUT",
+    ),
+    Case(
+        "float for an Int",
+        query(VARIABLE_INT, variables={"n": 1.5}),
+        400,
+        "BAD_USER_INPUT",
+    ),
+    Case(
+        "400-digit integer",
+        with_variables(VARIABLE_INT, b'{"n": 1' + b"0" * 400 + b"}"),
+        400,
+    ),
+    Case(
+        "1e400",
+        with_variables(VARIABLE_INT, b'{"n": 1e400}'),
+        400,
+    ),
+    Case(
+        "object for a scalar",
+        query(VARIABLE_INT, variables={"n": {"a": 1}}),
+        400,
+        "BAD_USER_INPUT",
+    ),
+    Case(
+        "unknown input field",
+        query(PLACE, variables={"lines": [{"upc": "UPC-0001", "bogus": 1}]}),
+        400,
+        "BAD_USER_INPUT",
+    ),
+    Case(
+        "10,000-level nested list value",
+        with_variables(
+            PLACE, b'{"lines": ' + nested("[", "1", "]", 10_000).encode() + b"}"
+        ),
+        400,
+    ),
+    Case(
+        "1,000-level nested list value",
+        with_variables(
+            PLACE, b'{"lines": ' + nested("[", "1", "]", 1_000).encode() + b"}"
+        ),
+        400,
+        "BAD_USER_INPUT",
+    ),
+    Case(
+        "1,000-level nested object value",
+        with_variables(
+            PLACE,
+            b'{"lines": [{"upc": ' + nested('{"a":', "1", "}", 1_000).encode() + b"}]}",
+        ),
+        400,
+        "BAD_USER_INPUT",
+    ),
+    Case(
+        "1 MB variable string",
+        query(
+            "query($t: String!) { search(text: $t, first: 1) { __typename } }",
+            variables={"t": "x" * 1_000_000},
+        ),
+        200,
+    ),
+    # --- operations ------------------------------------------------------------------
+    Case(
+        "unknown operation name",
+        query("query A { me { id } }", operationName="B"),
+        400,
+        "GRAPHQL_UNKNOWN_OPERATION_NAME",
+    ),
+    Case(
+        "operation name for an anonymous query",
+        query(NORMAL, operationName="A"),
+        400,
+        "GRAPHQL_UNKNOWN_OPERATION_NAME",
+    ),
+    Case(
+        "two operations, no name",
+        query("query A { me { id } } query B { me { id } }"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "two operations with one name",
+        query("query A { me { id } } query A { me { name } }", operationName="A"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case("subscription over POST", query("subscription { me { id } }"), 400),
+    Case(
+        "mutation over GET",
+        get("query=" + quote(PLACE) + "&variables=" + quote('{"lines": []}')),
+        405,
+        "MUTATION_FORBIDDEN",
+    ),
+    Case(
+        "GET with variables that are not JSON",
+        get("query=" + quote(VARIABLE_INT) + "&variables=%7Bn"),
+        400,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "GET with a query that is not UTF-8",
+        get("query=%ff%fe%fd"),
+        400,
+        "GRAPHQL_PARSE_FAILED",
+    ),
+    Case("GET without a query", get("operationName=A"), 400, "INVALID_GRAPHQL_REQUEST"),
+    Case(
+        "GET with a 1 MB URL",
+        get("query=" + quote(NORMAL) + "&x=" + "a" * 1_000_000),
+        None,
+    ),
+    # --- documents -------------------------------------------------------------------
+    Case("10,000 open braces", query("{" * 10_000), 400, "GRAPHQL_PARSE_FAILED"),
+    Case(
+        "10,000-level nested selection set",
+        query("{ me " + nested("{ reviews { author ", "{ id }", " } }", 5_000) + " }"),
+        400,
+        "GRAPHQL_PARSE_FAILED",
+    ),
+    Case(
+        "10,000-level nested list type",
+        query(
+            nested("query($a: ", nested("[", "Int", "]", 10_000), ") { me { id } }", 1)
+        ),
+        400,
+        "GRAPHQL_PARSE_FAILED",
+    ),
+    Case(
+        "10,000-level nested object literal",
+        query(
+            nested(
+                "{ search(text: ",
+                nested("{a: ", "1", "}", 10_000),
+                ") { __typename } }",
+                1,
+            )
+        ),
+        400,
+        "GRAPHQL_PARSE_FAILED",
+    ),
+    Case(
+        "10,000-level nested list literal",
+        query(
+            nested(
+                "{ topProducts(first: ", nested("[", "1", "]", 10_000), ") { upc } }", 1
+            )
+        ),
+        400,
+        "GRAPHQL_PARSE_FAILED",
+    ),
+    Case(
+        "fragment cycle",
+        query(
+            "{ me { ...A } } fragment A on User { id ...B } fragment B on User { ...A }"
+        ),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "fragment spreading itself",
+        query("{ me { ...A } } fragment A on User { ...A }"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case("5,000 chained fragments", query(CHAIN_5000), 400, "GRAPHQL_PARSE_FAILED"),
+    Case("5,000 fragments side by side", query(WIDE_5000), 400, "GRAPHQL_PARSE_FAILED"),
+    Case(
+        "50,000 aliases",
+        query("{ " + " ".join(f"a{i}: __typename" for i in range(50_000)) + " }"),
+        400,
+        "GRAPHQL_PARSE_FAILED",
+    ),
+    Case(
+        "one alias for two fields",
+        query("{ me { x: id x: name } }"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "one alias, two argument lists",
+        query(
+            '{ p: product(upc: "UPC-0001") { upc } p: product(upc: "UPC-0002") { upc } }'
+        ),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "3,000 unknown fields",
+        query("{ " + " ".join(f"f{i}" for i in range(3_000)) + " }"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "unterminated string",
+        query('{ product(upc: "UPC-0001) { upc } }'),
+        400,
+        "GRAPHQL_PARSE_FAILED",
+    ),
+    Case(
+        "unknown directive",
+        query("{ me @bogus { id } }"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "skip without its argument",
+        query("{ me @skip { id } }"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "a 1 MB field name",
+        query("{ " + "f" * 1_000_000 + " }"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "a 20 MB query",
+        lazy(lambda: query("{ me { id } }" + " " * 20_000_000)),
+        413,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case("introspection while disabled", query("{ __schema { types { name } } }"), 400),
+    # --- HTTP ----------------------------------------------------------------------
+    Case(
+        "text/plain",
+        raw(BODY, content_type="text/plain"),
+        415,
+        "INVALID_CONTENT_TYPE_HEADER",
+    ),
+    Case(
+        "no Content-Type",
+        raw(BODY, content_type=None),
+        415,
+        "INVALID_CONTENT_TYPE_HEADER",
+    ),
+    Case(
+        "application/graphql",
+        raw(b"{ me { id } }", content_type="application/graphql"),
+        415,
+        "INVALID_CONTENT_TYPE_HEADER",
+    ),
+    Case(
+        "multipart/form-data",
+        raw(BODY, content_type="multipart/form-data; boundary=x"),
+        415,
+        "INVALID_CONTENT_TYPE_HEADER",
+    ),
+    Case(
+        "latin-1 charset",
+        raw(BODY, content_type="application/json; charset=latin-1"),
+        415,
+        "INVALID_CONTENT_TYPE_HEADER",
+    ),
+    Case(
+        "gzip Content-Encoding",
+        raw(gzip.compress(BODY), headers=[("Content-Encoding", "gzip")]),
+        415,
+        "INVALID_CONTENT_TYPE_HEADER",
+    ),
+    Case(
+        "gzip bomb",
+        lazy(lambda: raw(_bomb("gzip"), headers=[("Content-Encoding", "gzip")])),
+        415,
+        "INVALID_CONTENT_TYPE_HEADER",
+    ),
+    Case(
+        "deflate bomb",
+        lazy(lambda: raw(_bomb("deflate"), headers=[("Content-Encoding", "deflate")])),
+        415,
+        "INVALID_CONTENT_TYPE_HEADER",
+    ),
+    Case(
+        "unknown Content-Encoding",
+        raw(BODY, headers=[("Content-Encoding", "x-zip")]),
+        415,
+        "INVALID_CONTENT_TYPE_HEADER",
+    ),
+    Case(
+        "Accept: text/html only",
+        raw(BODY, accept="text/html"),
+        406,
+        "INVALID_ACCEPT_HEADER",
+    ),
+    Case(
+        "Accept with a broken q",
+        raw(BODY, accept="application/json;q=abc"),
+        406,
+        "INVALID_ACCEPT_HEADER",
+    ),
+    Case("100 KB header", raw(BODY, headers=[("X-Big", "a" * 100_000)]), None),
+    Case(
+        "2,000 headers",
+        raw(BODY, headers=[(f"X-H{i}", "v") for i in range(2_000)]),
+        None,
+    ),
+    Case(
+        "body larger than the limit, declared",
+        raw(b"x" * 3_000_000),
+        413,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case("chunked body", bytes_on_the_wire(_chunked), 200),
+    Case(
+        "chunked body with a bad chunk size",
+        bytes_on_the_wire(lambda h: _chunked(h).replace(b"a\r\n", b"zz\r\n", 1)),
+        400,
+    ),
+    Case(
+        "Content-Length and chunked together",
+        bytes_on_the_wire(
+            lambda h: _chunked(h).replace(
+                b"Transfer-Encoding", b"Content-Length: 5\r\nTransfer-Encoding", 1
+            )
+        ),
+        400,
+    ),
+    Case(
+        "Content-Length not a number",
+        bytes_on_the_wire(
+            lambda h: request_bytes(
+                "POST",
+                "/graphql",
+                h,
+                BODY,
+                [("Content-Type", "application/json"), ("Content-Length", "abc")],
+                content_length=False,
+            )
+        ),
+        400,
+    ),
+    Case(
+        "body longer than Content-Length",
+        bytes_on_the_wire(
+            lambda h: (
+                request_bytes(
+                    "POST", "/graphql", h, BODY, [("Content-Type", "application/json")]
+                )
+                + b"GARBAGE"
+            )
+        ),
+        200,
+    ),
+    Case(
+        "body cut short, client gone",
+        bytes_on_the_wire(
+            lambda h: request_bytes(
+                "POST",
+                "/graphql",
+                h,
+                BODY,
+                [("Content-Type", "application/json"), ("Content-Length", "999")],
+                content_length=False,
+            ),
+            shut_write=True,
+        ),
+        answered=False,
+    ),
+    Case(
+        "slow body, 6 bytes every 30 ms", bytes_on_the_wire(_slow_body, pause=0.03), 200
+    ),
+    Case("Expect: 100-continue", raw(BODY, headers=[("Expect", "100-continue")]), 200),
+    Case("invalid request line", bytes_on_the_wire(lambda h: b"GARBAGE\r\n\r\n"), 400),
+    Case(
+        "HTTP/9.9",
+        bytes_on_the_wire(
+            lambda h: f"GET /graphql HTTP/9.9\r\nHost: {h}\r\n\r\n".encode()
+        ),
+        400,
+    ),
+    Case(
+        "NUL in a header value",
+        bytes_on_the_wire(
+            lambda h: request_bytes(
+                "POST",
+                "/graphql",
+                h,
+                BODY,
+                [("Content-Type", "application/json"), ("X-A", "a\x00b")],
+            )
+        ),
+        400,
+    ),
+    Case(
+        "header without a colon",
+        bytes_on_the_wire(
+            lambda h: request_bytes(
+                "POST",
+                "/graphql",
+                h,
+                BODY,
+                [("Content-Type", "application/json"), ("X-No-Colon", "")],
+            ).replace(b"X-No-Colon: ", b"X-No-Colon")
+        ),
+        400,
+    ),
+    Case("HEAD", raw(method="HEAD", content_type=None), 405),
+    Case("PUT", raw(BODY, method="PUT"), 405, "METHOD_NOT_ALLOWED"),
+    Case("DELETE", raw(method="DELETE", content_type=None), 405, "METHOD_NOT_ALLOWED"),
+    Case("PATCH", raw(BODY, method="PATCH"), 405, "METHOD_NOT_ALLOWED"),
+    Case(
+        "OPTIONS", raw(method="OPTIONS", content_type=None), 405, "METHOD_NOT_ALLOWED"
+    ),
+    Case("TRACE", raw(method="TRACE", content_type=None), 405, "METHOD_NOT_ALLOWED"),
+    Case("unknown method", raw(BODY, method="BREW"), 400),
+    Case("unknown path", raw(BODY, target="/graphql/../admin"), 404, "NOT_FOUND"),
+    Case(
+        "asterisk target",
+        raw(method="OPTIONS", target="*", content_type=None),
+        404,
+        "NOT_FOUND",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def normal_query_works(router: Service) -> Callable[[], None]:
+    def check() -> None:
+        reply = query(NORMAL)(router.url)
+        assert reply.status == 200, reply.body
+        assert reply.json() == {"data": {"me": {"id": "1"}}}
+        assert router.alive, router.stderr()
+
+    return check
+
+
+def test_there_are_at_least_sixty_cases() -> None:
+    assert len(CASES) >= 60
+    assert len({case.name for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_hostile_input_gets_a_coded_4xx_and_the_router_keeps_serving(
+    case: Case, router: Service, normal_query_works: Callable[[], None]
+) -> None:
+    reply = case.send(router.url)
+
+    assert reply.seconds < 2.0, f"{reply.seconds:.2f} s"
+    if not case.answered:
+        assert reply.status == 0
+    else:
+        assert 0 < reply.status < 500, (reply.status, reply.body[:500])
+        text = reply.body.decode("utf-8", "replace")
+        for leak in ("Traceback", ".py", "/work/"):
+            assert leak not in text, text[:2000]
+        errors = _errors(reply)
+        assert all(
+            isinstance(e.get("extensions", {}).get("code"), str) for e in errors
+        ), errors[:5]
+        if case.status is not None:
+            assert reply.status == case.status, (reply.status, text[:500])
+        if case.code is not None:
+            assert case.code in {e["extensions"]["code"] for e in errors}, errors[:5]
+    normal_query_works()
+
+
+def _errors(reply: RawReply) -> list[dict[str, Any]]:
+    """The GraphQL errors of a JSON answer (none for a non-JSON one, e.g. uvicorn's,
+    or for HEAD, whose answer has no body)."""
+    if not reply.body or not reply.headers.get("content-type", "").startswith(
+        ("application/json", GRAPHQL_JSON)
+    ):
+        return []
+    body = reply.json()
+    if isinstance(body, list):  # a batch answer
+        return [e for item in body for e in item.get("errors", ())]
+    errors: list[dict[str, Any]] = body.get("errors", [])
+    return errors
