@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Mapping, MutableMapping
 
 from opentelemetry.context import Context
@@ -37,6 +38,7 @@ __all__ = ["Tracing", "build_exporter", "build_propagator", "build_sampler"]
 logger = logging.getLogger(__name__)
 
 INSTRUMENTATION_NAME = "pyfed-router"
+SHUTDOWN_TIMEOUT = 2.0  # seconds
 
 
 class Tracing:
@@ -52,6 +54,8 @@ class Tracing:
         self.provider = TracerProvider(
             sampler=build_sampler(common.ratio, common.parent_based_sampler),
             resource=Resource.create(attributes),
+            # Flushed by `shutdown`, with a deadline; an exit hook would have none.
+            shutdown_on_exit=False,
         )
         self.exporter = build_exporter(tracing.otlp)
         batch = tracing.otlp.batch_processor
@@ -77,9 +81,35 @@ class Tracing:
         """Writes the current span's context into `headers` (a subgraph request's)."""
         self.propagator.inject(headers)
 
-    async def shutdown(self) -> None:
-        """Flushes queued spans and stops the export thread (off the event loop)."""
-        await asyncio.to_thread(self.provider.shutdown)
+    async def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
+        """Flushes queued spans and stops the export thread, waiting `timeout` seconds
+        at most: a collector that is down must not hold up a reload or an exit.
+
+        A daemon thread of our own, not `asyncio.to_thread`: the loop's executor is
+        joined when the process exits, which would wait for the export after all.
+        """
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+
+        def finished() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        def shut() -> None:
+            try:
+                self.provider.shutdown()
+            finally:
+                loop.call_soon_threadsafe(finished)
+
+        threading.Thread(target=shut, name="otel-shutdown", daemon=True).start()
+        try:
+            await asyncio.wait_for(done, timeout)
+        except TimeoutError:
+            logger.warning(
+                "telemetry: the trace exporter did not flush within %g s; "
+                "dropping the spans still queued",
+                timeout,
+            )
 
 
 def build_sampler(ratio: float, parent_based: bool) -> Sampler:

@@ -313,13 +313,19 @@ def start_subgraph(name: str) -> Process:
 class Router(Process):
     """`router serve --config <folder>/router.yaml --listen 127.0.0.1:0`, ready."""
 
-    def __init__(self, folder: Path, urls: Mapping[str, str], extra: str) -> None:
-        lines = ["supergraph:", f"  file: {REPO / 'supergraph.graphql'}"]
+    def __init__(
+        self, folder: Path, urls: Mapping[str, str], extra: str, *, whole: bool = False
+    ) -> None:
+        """`extra` is YAML after our `supergraph` and `override_subgraph_url` sections;
+        with `whole`, it is the whole file but for `override_subgraph_url`."""
+        lines = (
+            [] if whole else ["supergraph:", f"  file: {REPO / 'supergraph.graphql'}"]
+        )
         if urls:
             lines.append("override_subgraph_url:")
             lines += [f"  {name}: {url}" for name, url in urls.items()]
         config = folder / "router.yaml"
-        config.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+        config.write_text(extra + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
         super().__init__(
             [
                 sys.executable,
