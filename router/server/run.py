@@ -66,6 +66,9 @@ def serve(
         "access_log": False,
         "log_config": None,
         "timeout_graceful_shutdown": 10,
+        # The client address is the peer's; X-Forwarded-For is believed only from
+        # `ratelimit.trusted_proxies` (router.plugins.ratelimit), never by uvicorn.
+        "proxy_headers": False,
     }
     if workers > 1:
         settings.to_environment()
