@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from router.config.authentication import AuthenticationConfig
 from router.config.cors import CorsConfig, CsrfConfig
@@ -257,9 +257,25 @@ class RouterConfig(_Strict):
     authorization: _SECTION = {}
     plugins: _SECTION = {}
 
+    @field_validator("plugins")
+    @classmethod
+    def _expose_query_plan_is_a_switch(cls, value: _SECTION) -> _SECTION:
+        flag = value.get("experimental.expose_query_plan")
+        if flag is not None and not isinstance(flag, bool):
+            raise ValueError(
+                f"experimental.expose_query_plan: must be true or false (got {flag!r})"
+            )
+        return value
+
     def inactive_keys(self) -> list[str]:
         """Keys present in the file that no code applies yet (logged once at start-up)."""
-        names = [name for name in ("authorization", "plugins") if getattr(self, name)]
+        names = ["authorization"] if self.authorization else []
+        # `experimental.expose_query_plan` is applied by router.plugins.telemetry.
+        names += [
+            f"plugins.{key}"
+            for key in self.plugins
+            if key != "experimental.expose_query_plan"
+        ]
         names += [
             f"limits.{key}"
             for key in (
