@@ -1,4 +1,5 @@
-"""Running the app under uvicorn (uvloop, httptools), in one process or several.
+"""Running the app under uvicorn (uvloop, httptools with a capped request head), in one
+process or several.
 
 The sockets are bound here, before uvicorn starts, so that `--listen 127.0.0.1:0` can
 announce the port it got, and so that `--workers N` processes share them (uvicorn's
@@ -15,7 +16,9 @@ from uvicorn.supervisors import Multiprocess
 
 from router.config import RouterConfig
 from router.server.app import RouterApp
+from router.server.http_protocol import CappedHttpToolsProtocol
 from router.server.settings import ServeSettings
+from router.telemetry.multiprocess import shared_metrics_folder
 
 __all__ = ["bind", "serve", "split_listen"]
 
@@ -61,7 +64,7 @@ def serve(
     """Serves until SIGINT/SIGTERM; uvicorn handles the signals and graceful shutdown."""
     options: dict[str, object] = {
         "loop": "uvloop",
-        "http": "httptools",
+        "http": CappedHttpToolsProtocol,
         "lifespan": "on",
         "access_log": False,
         "log_config": None,
@@ -78,7 +81,9 @@ def serve(
             workers=workers,
             **options,  # type: ignore[arg-type]
         )
-        Multiprocess(uvicorn_config, sockets=sockets).run()
+        # Workers share their metrics through files (router.telemetry.multiprocess).
+        with shared_metrics_folder():
+            Multiprocess(uvicorn_config, sockets=sockets).run()
     else:
         app = RouterApp(settings, config)
         uvicorn_config = uvicorn.Config(app, **options)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import socket
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -104,7 +105,9 @@ def get(params: str) -> Send:
     return send
 
 
-def bytes_on_the_wire(data: Callable[[str], bytes], **options: Any) -> Send:
+def bytes_on_the_wire(
+    data: Callable[[str], bytes | list[bytes]], **options: Any
+) -> Send:
     """Whatever bytes `data(host)` builds, sent as they are."""
 
     def send(url: str) -> RawReply:
@@ -428,7 +431,8 @@ CASES = [
     Case(
         "GET with a 1 MB URL",
         get("query=" + quote(NORMAL) + "&x=" + "a" * 1_000_000),
-        None,
+        431,
+        "INVALID_GRAPHQL_REQUEST",
     ),
     # --- documents -------------------------------------------------------------------
     Case("10,000 open braces", query("{" * 10_000), 400, "GRAPHQL_PARSE_FAILED"),
@@ -609,11 +613,38 @@ CASES = [
         406,
         "INVALID_ACCEPT_HEADER",
     ),
-    Case("100 KB header", raw(BODY, headers=[("X-Big", "a" * 100_000)]), None),
+    # Heads up to 400 KiB are served (Apollo Router's limit); larger ones get 431.
+    Case("100 KB header", raw(BODY, headers=[("X-Big", "a" * 100_000)]), 200),
     Case(
         "2,000 headers",
         raw(BODY, headers=[(f"X-H{i}", "v") for i in range(2_000)]),
-        None,
+        200,
+    ),
+    Case(
+        "1 MB header",
+        raw(BODY, headers=[("X-Big", "a" * 1_000_000)]),
+        431,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "20 MB of headers",
+        lazy(
+            lambda: raw(BODY, headers=[(f"X-{i}", "a" * 10_000) for i in range(2_000)])
+        ),
+        431,
+        "INVALID_GRAPHQL_REQUEST",
+    ),
+    Case(
+        "header sent slowly past the cap",
+        bytes_on_the_wire(
+            lambda h: [
+                f"GET /graphql HTTP/1.1\r\nHost: {h}\r\nX-Slow: ".encode(),
+                *([b"a" * 100_000] * 6),
+            ],
+            pause=0.01,
+        ),
+        431,
+        "INVALID_GRAPHQL_REQUEST",
     ),
     Case(
         "body larger than the limit, declared",
@@ -787,3 +818,34 @@ def _errors(reply: RawReply) -> list[dict[str, Any]]:
         return [e for item in body for e in item.get("errors", ())]
     errors: list[dict[str, Any]] = body.get("errors", [])
     return errors
+
+
+def test_head_cap_counts_each_request_of_a_kept_alive_connection(
+    router: Service,
+) -> None:
+    """Three requests with 300 KB heads each, on one connection: 900 KB in all, but
+    each under the cap, so each is served."""
+    host = _host(router.url)
+    requests = [
+        request_bytes(
+            "POST",
+            "/graphql",
+            host,
+            BODY,
+            [("Content-Type", "application/json"), ("X-Pad", "a" * 300_000)],
+        ).replace(
+            b"Connection: close",
+            b"Connection: close" if last else b"Connection: keep-alive",
+        )
+        for last in (False, False, True)
+    ]
+    parts = urlsplit(router.url)
+    assert parts.hostname is not None and parts.port is not None
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as s:
+        s.sendall(b"".join(requests))
+        answers = b""
+        while chunk := s.recv(65536):
+            answers += chunk
+
+    assert answers.count(b"HTTP/1.1 200 OK") == 3, answers[:300]
+    assert answers.count(b'{"data":{"me":{"id":"1"}}}') == 3

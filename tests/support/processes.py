@@ -123,8 +123,9 @@ class Service:
         line = self.process.stdout.readline().decode() if ready else ""
         match = re.search(self.pattern, line)
         if match is None:
+            stderr = self.stderr()
             self.stop()
-            pytest.fail(f"{self.argv}: no URL announced ({line!r})\n{self.stderr()}")
+            pytest.fail(f"{self.argv}: no URL announced ({line!r})\n{stderr}")
         self.url = match.group(1)
         self.base = re.sub(r"(https?://[^/]+).*", r"\1", self.url)
         return self
@@ -209,11 +210,15 @@ def write_router_yaml(
     urls: Mapping[str, str],
     extra: str = "",
     supergraph: Path = REPO / "supergraph.graphql",
+    *,
+    introspection: bool = False,
 ) -> Path:
-    """router.yaml in `folder` serving `supergraph`, subgraph URLs overridden to `urls`."""
+    """router.yaml in `folder` serving `supergraph`, subgraph URLs overridden to `urls`,
+    followed by the `extra` YAML text."""
     lines = [
         "supergraph:",
         f"  file: {json.dumps(str(supergraph))}",
+        f"  introspection: {str(introspection).lower()}",
         "override_subgraph_url:",
         *(f"  {name}: {url}" for name, url in urls.items()),
     ]

@@ -1,0 +1,90 @@
+"""uvicorn's httptools protocol with a cap on the size of a request's head.
+
+httptools buffers a request line and headers of any size before the app sees them: a
+client sending a 100 MB header holds 100 MB of the router's memory, per connection. Apollo
+Router (hyper) refuses heads past about 400 KiB, Node past 16 KiB; we refuse past
+`MAX_HEAD_BYTES` with 431 and a coded GraphQL error, and close the connection.
+
+Closing a socket with unread input makes the kernel send a reset, which can destroy the
+431 before the client reads it; so after refusing, the connection half-closes and drops
+whatever still arrives for up to `_LINGER_SECONDS` before it closes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from router.server.errors import INVALID_GRAPHQL_REQUEST, graphql_error
+
+__all__ = ["MAX_HEAD_BYTES", "CappedHttpToolsProtocol"]
+
+# Apollo Router's default for `limits.http1_max_request_buf_size`.
+MAX_HEAD_BYTES = 400 * 1024
+_LINGER_SECONDS = 2.0
+
+_BODY = orjson.dumps(
+    {
+        "errors": [
+            graphql_error(
+                INVALID_GRAPHQL_REQUEST,
+                f"Request header fields too large: the request line and headers "
+                f"must fit in {MAX_HEAD_BYTES // 1024} KiB",
+            )
+        ]
+    }
+)
+_REFUSAL = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-type: application/json\r\n"
+    b"content-length: " + str(len(_BODY)).encode() + b"\r\n"
+    b"connection: close\r\n\r\n" + _BODY
+)
+
+
+class CappedHttpToolsProtocol(HttpToolsProtocol):
+    """Counts the bytes received while a request's head is incomplete.
+
+    A chunk that completes the head is not counted (it may carry body bytes too), so at
+    most `MAX_HEAD_BYTES` plus one read are ever buffered for a head.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head = True
+        self._head_bytes = 0
+        self._refused = False
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
+        counting = self._in_head
+        super().data_received(data)
+        if not counting or not self._in_head or self.transport.is_closing():
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > MAX_HEAD_BYTES:
+            self._refuse()
+
+    def _refuse(self) -> None:
+        self._refused = True
+        self.transport.write(_REFUSAL)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(_LINGER_SECONDS, self.transport.close)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        self._head_bytes = 0
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head = True
+        self._head_bytes = 0
