@@ -3,10 +3,15 @@
 One registry per process, kept across config reloads so counters never go back. Names
 are the issue's (`api_request_duration_seconds`, `api_requests_total`...). Operation names
 and error codes pass through `BoundedLabel`, so no client can grow the label set.
+
+`router serve --workers N` runs prometheus_client's multiprocess mode (see
+`router.telemetry.multiprocess`): every worker writes its values to files in a shared
+folder and a scrape answered by any worker sums them all.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
 
@@ -19,6 +24,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from router.config.telemetry import DEFAULT_BUCKETS
 from router.execution.codes import EXECUTION_CODES
@@ -90,6 +96,7 @@ class RouterMetrics:
             "api_active_requests",
             "Requests being served now.",
             registry=self.registry,
+            multiprocess_mode="livesum",  # across --workers, of the live ones
         )
         self.rate_limit_hits = Counter(
             "api_rate_limit_hits",
@@ -166,7 +173,12 @@ class RouterMetrics:
             self.upstream_errors.labels(subgraph, self.code_label(code)).inc()
 
     def exposition(self) -> bytes:
-        """The registry in Prometheus' text format."""
+        """The registry in Prometheus' text format (every worker's, summed, under
+        `--workers N`)."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+            return generate_latest(merged)
         return generate_latest(self.registry)
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 
 from aiohttp import web
 
 from router.telemetry.metrics import CONTENT_TYPE_LATEST, RouterMetrics
+from router.telemetry.multiprocess import MULTIPROCESS_VARIABLE
 
 __all__ = ["MetricsServer", "configure_metrics_server"]
 
@@ -41,6 +43,9 @@ class MetricsServer:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if os.environ.get(MULTIPROCESS_VARIABLE):
+            # `--workers N`: every worker listens; any of them answers for all.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:
             sock.bind((host, int(port)))
         except (OSError, ValueError):

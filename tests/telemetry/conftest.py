@@ -38,8 +38,14 @@ def proxies(subgraph_urls: dict[str, str]) -> Iterator[dict[str, RecordingProxy]
 def start_router(tmp_path: Path) -> Iterator[Callable[..., Router]]:
     started: list[Router] = []
 
-    def start(urls: Mapping[str, str], extra: str, *, whole: bool = False) -> Router:
-        router = Router(tmp_path, urls, extra, whole=whole)
+    def start(
+        urls: Mapping[str, str],
+        extra: str,
+        *,
+        whole: bool = False,
+        args: tuple[str, ...] = (),
+    ) -> Router:
+        router = Router(tmp_path, urls, extra, whole=whole, args=args)
         started.append(router)
         return router
 

@@ -314,7 +314,13 @@ class Router(Process):
     """`router serve --config <folder>/router.yaml --listen 127.0.0.1:0`, ready."""
 
     def __init__(
-        self, folder: Path, urls: Mapping[str, str], extra: str, *, whole: bool = False
+        self,
+        folder: Path,
+        urls: Mapping[str, str],
+        extra: str,
+        *,
+        whole: bool = False,
+        args: tuple[str, ...] = (),
     ) -> None:
         """`extra` is YAML after our `supergraph` and `override_subgraph_url` sections;
         with `whole`, it is the whole file but for `override_subgraph_url`."""
@@ -336,6 +342,7 @@ class Router(Process):
                 str(config),
                 "--listen",
                 "127.0.0.1:0",
+                *args,
             ],
             folder,
             r"router serving (http://\S+)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import secrets
+import socket
 from collections.abc import Callable
 
 import pytest
@@ -161,3 +162,35 @@ def test_the_scrape_endpoint_answers_only_its_path(
     assert http(url.rsplit("/", 1)[0] + "/other").status == 404
     # The GraphQL listener does not serve metrics.
     assert http(router.base + "/metrics").status == 404
+
+
+def test_workers_share_one_set_of_metrics(
+    start_router: Callable[..., Router],
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    extra = PROMETHEUS.replace("127.0.0.1:0", f"127.0.0.1:{port}")
+    router = start_router({}, extra, args=("--workers", "2"))
+    sent = 30
+    for _ in range(sent):
+        assert router.post({"query": "query Hello { __typename }"}).status == 200
+    url = f"http://127.0.0.1:{port}/metrics"
+    # Whichever worker answers a scrape, it reports every worker's requests.
+    for _ in range(6):
+        reply = http(url)
+        assert reply.status == 200
+        samples = [
+            s
+            for family in text_string_to_metric_families(reply.body.decode())
+            for s in family.samples
+        ]
+        total = _value(
+            samples,
+            "api_requests_total",
+            operation_name="Hello",
+            operation_type="query",
+            status_code="200",
+        )
+        assert total == sent
+        assert _value(samples, "api_active_requests") == 0
