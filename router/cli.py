@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from router.commands import check, compose, dev, plan, serve
+from router.commands import check, compose, dev, keys, plan, serve
 from router.commands.common import CommandError
 
 __all__ = ["main"]
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     compose.add_parser(subparsers)
     check.add_parser(subparsers)
     dev.add_parser(subparsers)
+    keys.add_parser(subparsers)
     plan.add_parser(subparsers)
     serve.add_parser(subparsers)
     return parser
