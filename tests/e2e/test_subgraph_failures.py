@@ -2,8 +2,8 @@
 
 `router serve` runs in front of the real example subgraphs; users, reviews and inventory
 are reached through `fakes/misbehaving_subgraph.py` processes (proxies that misbehave on
-demand: 500s, hangs, malformed JSON, short `_entities` lists), and one test SIGKILLs a
-real subgraph process. Each failure must give partial data with one coded error at the
+demand: 500s, hangs, malformed or too deep JSON, short `_entities` lists, values of the
+wrong type), and one test SIGKILLs a real subgraph process. Each failure must give partial data with one coded error at the
 client path naming the subgraph, in well under two seconds, and the router must answer
 normally right after.
 """
@@ -188,6 +188,44 @@ def test_short_entities_list_merges_nothing_from_that_fetch(
     assert error["path"] == ["topProducts"]
     assert error["extensions"]["code"] == "SUBREQUEST_MALFORMED_RESPONSE"
     assert error["extensions"]["serviceName"] == "inventory"
+    assert_router_serves(router)
+
+
+def test_values_of_the_wrong_type_are_nulled_and_reported_in_value_completion(
+    router: Service, misbehave: Any
+) -> None:
+    misbehave("inventory", "wrong_types")  # shippingEstimate: "2451", not 2451
+
+    body = ask(router, EVERYTHING)
+
+    products = body["data"]["topProducts"]
+    assert [p["shippingEstimate"] for p in products] == [None, None, None]
+    assert body["data"]["user"]["name"]
+    # As Apollo's gateway and router: value-completion problems go to
+    # `extensions.valueCompletion`, not `errors` (no fetch failed).
+    assert "errors" not in body
+    found = body["extensions"]["valueCompletion"]
+    assert [e["path"] for e in found] == [
+        ["topProducts", i, "shippingEstimate"] for i in range(3)
+    ]
+    assert {e["extensions"]["code"] for e in found} == {"INVALID_GRAPHQL"}
+    assert_router_serves(router)
+
+
+@pytest.mark.parametrize("mode", ["deep_json", "not_an_object"])
+def test_json_that_is_no_graphql_response_is_malformed(
+    router: Service, misbehave: Any, mode: str
+) -> None:
+    misbehave("reviews", mode)
+
+    body = ask(router, EVERYTHING)
+
+    assert [i["averageRating"] for i in body["data"]["productItems"]] == [None] * 3
+    assert len(body["data"]["topProducts"]) == 3
+    error = only_error(body)
+    assert error["path"] == ["productItems"]
+    assert error["extensions"]["code"] == "SUBREQUEST_MALFORMED_RESPONSE"
+    assert error["extensions"]["serviceName"] == "reviews"
     assert_router_serves(router)
 
 

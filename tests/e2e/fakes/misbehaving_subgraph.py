@@ -9,7 +9,10 @@ subgraph, or misbehaves as `POST /mode {"mode": ...}` last said:
 - `status500`: answers 500 with a plain-text body;
 - `hang`: never answers (until the client gives up);
 - `malformed`: answers 200 `application/json` with a truncated JSON body;
-- `short_entities`: forwards, then drops the last item of `data._entities`.
+- `short_entities`: forwards, then drops the last item of `data._entities`;
+- `wrong_types`: forwards, then turns every number in `data` into a string;
+- `deep_json`: answers 200 with JSON nested 100,000 levels deep;
+- `not_an_object`: answers 200 with a JSON array.
 
 `GET /health` answers 200. A real process, so the router meets it over real sockets.
 """
@@ -20,11 +23,36 @@ import argparse
 import asyncio
 import contextlib
 import json
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-MODES = ("pass", "status500", "hang", "malformed", "short_entities")
+MODES = (
+    "pass",
+    "status500",
+    "hang",
+    "malformed",
+    "short_entities",
+    "wrong_types",
+    "deep_json",
+    "not_an_object",
+)
+CANNED = {
+    "malformed": b'{"data": {"_entities": [{"__typename": "Us',
+    "deep_json": b'{"data": {"_entities": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}",
+    "not_an_object": b"[1, 2, 3]",
+}
+
+
+def _numbers_as_strings(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _numbers_as_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers_as_strings(v) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 def build_app(upstream: str) -> web.Application:
@@ -51,18 +79,19 @@ def build_app(upstream: str) -> web.Application:
             return web.Response(status=500, text="Internal Server Error")
         if mode == "hang":
             await asyncio.sleep(3600)
-        if mode == "malformed":
+        if mode in CANNED:
             await request.read()
-            return web.Response(
-                body=b'{"data": {"_entities": [{"__typename": "Us',
-                content_type="application/json",
-            )
+            return web.Response(body=CANNED[mode], content_type="application/json")
         status, body = await forward(request)
         if mode == "short_entities":
             answer = json.loads(body)
             entities = (answer.get("data") or {}).get("_entities")
             if isinstance(entities, list) and entities:
                 entities.pop()
+            body = json.dumps(answer).encode()
+        elif mode == "wrong_types":
+            answer = json.loads(body)
+            answer["data"] = _numbers_as_strings(answer.get("data"))
             body = json.dumps(answer).encode()
         return web.Response(status=status, body=body, content_type="application/json")
 
