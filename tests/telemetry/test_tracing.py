@@ -180,3 +180,25 @@ def test_an_unreachable_collector_neither_fails_nor_slows_requests(
     time.sleep(0.5)  # several export attempts have failed by now
     assert router.process.poll() is None
     assert "Failed to export spans" in router.stderr()
+
+
+def test_a_client_decision_not_to_sample_is_kept_and_passed_on(
+    receiver: OtlpReceiver,
+    proxies: dict[str, RecordingProxy],
+    start_router: Callable[..., Router],
+) -> None:
+    router = start_router(_urls(proxies), _tracing_yaml(receiver.endpoint, "grpc"))
+    trace_id, client_span = secrets.token_hex(16), secrets.token_hex(8)
+    reply = router.post(
+        {"query": "{ topProducts(first: 1) { name } }"},
+        headers={"traceparent": f"00-{trace_id}-{client_span}-00"},
+    )
+    assert reply.status == 200
+    (received,) = proxies["products"].requests
+    version, sent_trace, _, flags = received["traceparent"].split("-")
+    assert (version, sent_trace, flags) == ("00", trace_id, "00")
+    # A sampled request afterwards is exported; the unsampled one never is.
+    assert router.post({"query": "{ topProducts(first: 1) { name } }"}).status == 200
+    spans = receiver.wait_for(lambda s: any(x.name == "router" for x in s))
+    assert [s for s in spans if s.name == "router"]
+    assert trace_id not in {s.trace_id for s in spans}
