@@ -75,8 +75,11 @@ class RecordingProxy:
     """Forwards POSTs to `target`, records the request headers it got, and adds
     `reply_headers` to every answer: a subgraph whose traffic a test can see."""
 
-    def __init__(self, target: str, reply_headers: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, target: str, reply_headers: list[tuple[str, str]], delay: float = 0.0
+    ) -> None:
         self.target = target
+        self.delay = delay
         self.reply_headers = reply_headers
         self.recorded = _Recorded()
         proxy = self
@@ -87,6 +90,7 @@ class RecordingProxy:
                 proxy.recorded.headers.append(
                     [(k.lower(), v) for k, v in self.headers.items()]
                 )
+                time.sleep(proxy.delay)
                 request = urllib.request.Request(
                     proxy.target,
                     data=body,
@@ -178,8 +182,10 @@ class KeyPair:
 
 
 @contextmanager
-def proxy_for(target: str, reply: list[tuple[str, str]]) -> Iterator[RecordingProxy]:
-    proxy = RecordingProxy(target, reply)
+def proxy_for(
+    target: str, reply: list[tuple[str, str]], delay: float = 0.0
+) -> Iterator[RecordingProxy]:
+    proxy = RecordingProxy(target, reply, delay)
     try:
         yield proxy
     finally:
