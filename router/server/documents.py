@@ -27,6 +27,7 @@ from router.server.errors import (
     GRAPHQL_VALIDATION_FAILED,
     graphql_error,
 )
+from router.server.selection_fanout import excessive_fanout
 from router.telemetry.active import observe_cache, stage_span
 
 __all__ = ["DocumentCache", "PreparedDocument"]
@@ -89,6 +90,11 @@ class DocumentCache:
                         "Syntax Error: the document is nested too deeply.",
                     )
                 ],
+            )
+        fanout = excessive_fanout(document)
+        if fanout is not None:
+            return PreparedDocument(
+                digest, errors=[graphql_error(GRAPHQL_VALIDATION_FAILED, fanout)]
             )
         try:
             with stage_span("validate"):

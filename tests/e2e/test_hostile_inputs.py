@@ -507,6 +507,42 @@ CASES = [
         400,
         "GRAPHQL_PARSE_FAILED",
     ),
+    # Quadratic validation (every pair of same-key fields is compared): refused before
+    # validation past 100 same-key fields or 100 spreads in one selection set.
+    Case(
+        "1,000 copies of a field with a sub-selection",
+        query("{ topProducts { " + "reviews { id } " * 1_000 + "} }"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "500 identical inline fragments",
+        query("{ topProducts { " + "... on Product { reviews { id } } " * 500 + "} }"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "3,000 copies of one leaf",
+        query("{ me { " + "id " * 3_000 + "} }"),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "150 fragment spreads in one selection set",
+        query(
+            "{ me { "
+            + " ".join(f"...F{i}" for i in range(150))
+            + " } } "
+            + " ".join(f"fragment F{i} on User {{ id }}" for i in range(150))
+        ),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "100 copies of a field, still served",
+        query("{ topProducts(first: 1) { " + "reviews { id } " * 100 + "} }"),
+        200,
+    ),
     Case(
         "one alias for two fields",
         query("{ me { x: id x: name } }"),
