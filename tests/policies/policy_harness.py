@@ -71,6 +71,13 @@ class _Recorded:
     headers: list[list[tuple[str, str]]] = field(default_factory=list)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return None  # a client that hung up (a router past its timeout) is expected
+
+
 class RecordingProxy:
     """Forwards POSTs to `target`, records the request headers it got, and adds
     `reply_headers` to every answer: a subgraph whose traffic a test can see."""
@@ -85,7 +92,7 @@ class RecordingProxy:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 proxy.recorded.headers.append(
                     [(k.lower(), v) for k, v in self.headers.items()]
@@ -110,7 +117,7 @@ class RecordingProxy:
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/graphql"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
@@ -132,7 +139,7 @@ class JwksServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server.fetches += 1
                 data = json.dumps({"keys": server.keys}).encode()
                 self.send_response(200)
@@ -144,7 +151,7 @@ class JwksServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
