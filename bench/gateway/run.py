@@ -409,15 +409,14 @@ def _print_table(
     for scenario in scenarios:
         ours = table.rows[(scenario.name, "ours")]
         apollo = table.rows[(scenario.name, "apollo")]
-        ratios = [o.load.rate / a.load.rate for o, a in zip(ours, apollo, strict=True)]
+        ratios = [_ratio(o, a) for o, a in zip(ours, apollo, strict=True)]
         for name in _targets_of(scenario):
             rows = table.rows[(scenario.name, name)]
             if name == "ours":
-                ratio = f"{median(ratios):.2f}x"
+                ratio = _times(ratios)
             elif name == "forward":
-                ratio = (
-                    "ours/forward "
-                    + f"{median(o.load.rate / f.load.rate for o, f in zip(ours, rows, strict=True)):.2f}x"
+                ratio = "ours/forward " + _times(
+                    [_ratio(o, f) for o, f in zip(ours, rows, strict=True)]
                 )
             else:
                 ratio = ""
@@ -434,3 +433,13 @@ def _print_table(
                 f"| {median(m.wrk_core for m in rows):.0%} |",
                 file=out,
             )
+
+
+def _ratio(ours: Measure, peer: Measure) -> float | None:
+    """Req/s ratio of one run; None when the peer completed no request in the window."""
+    return ours.load.rate / peer.load.rate if peer.load.rate else None
+
+
+def _times(ratios: list[float | None]) -> str:
+    known = [r for r in ratios if r is not None]
+    return f"{statistics.median(known):.2f}x" if known else "n/a (peer: 0 requests)"
