@@ -36,8 +36,10 @@ PREFLIGHT = ("Apollo-Require-Preflight", "true")
 class Case:
     name: str
     send: Send
-    status: int | None = None  # the status the case must get, when one is right
-    code: str | None = None  # a code one of its errors must carry
+    # The status the case must get, and a code one of its errors must carry, when one
+    # is right (a tuple: any of them).
+    status: int | tuple[int, ...] | None = None
+    code: str | tuple[str, ...] | None = None
     answered: bool = True  # False: the client gave up; no answer is expected
 
 
@@ -508,7 +510,7 @@ CASES = [
         "GRAPHQL_PARSE_FAILED",
     ),
     # Quadratic validation (every pair of same-key fields is compared): refused before
-    # validation past 100 same-key fields or 100 spreads in one selection set.
+    # validation (router.server.selection_fanout).
     Case(
         "1,000 copies of a field with a sub-selection",
         query("{ topProducts { " + "reviews { id } " * 1_000 + "} }"),
@@ -534,6 +536,34 @@ CASES = [
             + " ".join(f"...F{i}" for i in range(150))
             + " } } "
             + " ".join(f"fragment F{i} on User {{ id }}" for i in range(150))
+        ),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "50 copies of a field holding 50 copies of another",
+        query(
+            "{ topProducts { "
+            + ("reviews { " + "author { id } " * 50 + "} ") * 50
+            + "} }"
+        ),
+        400,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "60 fragments each spreading the same 60",
+        query(
+            "{ me { "
+            + " ".join(f"...A{i}" for i in range(60))
+            + " } } "
+            + " ".join(
+                f"fragment A{i} on User {{ "
+                + " ".join(f"...B{j}" for j in range(60))
+                + " }"
+                for i in range(60)
+            )
+            + " "
+            + " ".join(f"fragment B{j} on User {{ id name }}" for j in range(60))
         ),
         400,
         "GRAPHQL_VALIDATION_FAILED",
@@ -603,8 +633,9 @@ CASES = [
     Case(
         "cross-site form POST (CSRF)",
         raw(b"query=%7B%20me%20%7B%20id%20%7D%20%7D", content_type="text/plain"),
-        400,
-        "CSRF_ERROR",
+        # Refused as CSRF or, first, as a body that is not JSON: either way, refused.
+        (400, 415),
+        ("CSRF_ERROR", "INVALID_CONTENT_TYPE_HEADER"),
     ),
     Case(
         "cross-site GET (CSRF)",
@@ -924,9 +955,11 @@ def check_answer(case: Case, reply: RawReply) -> None:
         errors[:5]
     )
     if case.status is not None:
-        assert reply.status == case.status, (reply.status, text[:500])
+        allowed = case.status if isinstance(case.status, tuple) else (case.status,)
+        assert reply.status in allowed, (reply.status, text[:500])
     if case.code is not None:
-        assert case.code in {e["extensions"]["code"] for e in errors}, errors[:5]
+        codes = case.code if isinstance(case.code, tuple) else (case.code,)
+        assert set(codes) & {e["extensions"]["code"] for e in errors}, errors[:5]
 
 
 def assert_normal_query_works(router: Service) -> None:
