@@ -157,6 +157,11 @@ WIDE_5000 = (
     + " ".join(f"fragment F{i} on User {{ id }}" for i in range(5000))
 )
 BODY = json.dumps({"query": NORMAL}).encode()
+BIG_SELECTION = (
+    "topProducts(first: 2) { upc name shippingEstimate reviews { id rating author "
+    "{ id username name address { city } } } item { id title reviewCount "
+    "... on Book { author } } } me { id name orders { id status } }"
+)
 
 
 def _chunked(host: str) -> bytes:
@@ -567,6 +572,16 @@ CASES = [
         ),
         400,
         "GRAPHQL_VALIDATION_FAILED",
+    ),
+    Case(
+        "three fragments selecting one large selection, still served",
+        query(
+            "query { ...Q1 ...Q2 ...Q3 } "
+            + " ".join(
+                f"fragment Q{i} on Query {{ {BIG_SELECTION} }}" for i in (1, 2, 3)
+            )
+        ),
+        200,
     ),
     Case(
         "100 copies of a field, still served",
