@@ -174,6 +174,18 @@ class Service:
         self._stderr.close()
 
 
+def _wait_all(services: Iterable[Service]) -> None:
+    """Waits for every service to be healthy; stops them all if one fails."""
+    services = list(services)
+    try:
+        for service in services:
+            service.started().wait_healthy()
+    except BaseException:
+        for service in services:
+            service.stop()
+        raise
+
+
 def start_subgraph(name: str) -> Service:
     """One example subgraph (`python -m subgraphs.<name> --port 0`), healthy."""
     return start_subgraphs([name])[name]
@@ -188,8 +200,7 @@ def start_subgraphs(names: Iterable[str] = EXAMPLE_SUBGRAPHS) -> dict[str, Servi
         )
         for name in names
     }
-    for service in started.values():
-        service.started().wait_healthy()
+    _wait_all(started.values())
     return started
 
 
@@ -200,8 +211,7 @@ def start_fakes(script: Path, *arg_lists: list[str]) -> list[Service]:
         Service([sys.executable, str(script), "--port", "0", *args], r"(http://\S+)")
         for args in arg_lists
     ]
-    for service in started:
-        service.started().wait_healthy()
+    _wait_all(started)
     return started
 
 
@@ -243,5 +253,9 @@ def start_router(config: Path) -> Service:
         r"router serving (http://\S+)",
         cwd=config.parent,
     ).started()
-    service.wait_healthy("/health?ready")
+    try:
+        service.wait_healthy("/health?ready")
+    except BaseException:
+        service.stop()
+        raise
     return service
