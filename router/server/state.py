@@ -19,6 +19,7 @@ from router.execution.subgraph_client import SubgraphClient, SubgraphEndpoint
 from router.plugins.chain import PluginChain, build_chain
 from router.server.documents import DocumentCache
 from router.server.engine import FederatedEngine
+from router.server.heap import settle_heap
 from router.server.pipeline import Pipeline
 from router.server.source import Source
 
@@ -121,6 +122,7 @@ class StateHolder:
             previous.retired = True
             if previous.in_flight == 0:
                 self._close(previous)
+        settle_heap()
 
     async def shutdown(self) -> None:
         if self.current is not None:
