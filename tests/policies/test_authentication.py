@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+import io
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,7 +16,9 @@ from pathlib import Path
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from policy_harness import REPO, JwksServer, KeyPair, Reply, Router, post, proxy_for
+from policy_harness import JwksServer, KeyPair, Reply, Router, post, proxy_for
+
+from router.cli import main
 
 ME = "{ me { id } }"
 ISSUER = "https://issuer.test"
@@ -179,14 +181,11 @@ def test_jwks_from_a_local_file(
 
 
 def _keys_cli(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "router.cli", "keys", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
+    """`router keys ...`, in process (the CLI's own entry point), its stdout."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["keys", *args]) == 0
+    return out.getvalue()
 
 
 def test_api_keys_created_revoked_and_expired(

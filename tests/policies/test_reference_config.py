@@ -135,12 +135,15 @@ def test_ratelimit_global_admits_1000_a_minute(
     remaining = int(first.headers["ratelimit-remaining"])
     with ThreadPoolExecutor(8) as pool:
         replies = list(
-            pool.map(lambda _: post(router, "{ __typename }"), range(remaining + 1))
+            pool.map(lambda _: post(router, "{ __typename }"), range(remaining + 5))
         )
-    statuses = [r.status for r in replies]
-    assert statuses.count(200) == remaining
-    assert statuses.count(429) == 1
-    assert code(next(r for r in replies if r.status == 429)) == ["REQUEST_RATE_LIMITED"]
+    admitted = sum(r.status == 200 for r in replies)
+    # The sliding window's previous minute fades while the burst runs: a few more
+    # may fit than `remaining` said at its start.
+    assert remaining <= admitted <= remaining + 3
+    refused = [r for r in replies if r.status != 200]
+    assert refused and all(code(r) == ["REQUEST_RATE_LIMITED"] for r in refused)
+    assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
 
 
 def test_the_file_loads_with_no_key_left_inactive(
