@@ -31,9 +31,9 @@ def _log_lines(router: Router, count: int) -> list[dict[str, object]]:
 
 
 def test_a_request_without_an_id_gets_a_uuid_sent_to_every_subgraph_and_echoed(
-    proxies: dict[str, RecordingProxy], start_router: Callable[..., Router]
+    proxies: dict[str, RecordingProxy], shared_router: Callable[[str], Router]
 ) -> None:
-    router = start_router(_urls(proxies), "")
+    router = shared_router("")
     first = router.post({"query": JOIN})
     second = router.post({"query": JOIN})
     ids = [first.headers["x-request-id"], second.headers["x-request-id"]]
@@ -45,9 +45,9 @@ def test_a_request_without_an_id_gets_a_uuid_sent_to_every_subgraph_and_echoed(
 
 
 def test_a_client_request_id_is_kept_unless_it_is_not_a_sane_token(
-    proxies: dict[str, RecordingProxy], start_router: Callable[..., Router]
+    proxies: dict[str, RecordingProxy], shared_router: Callable[[str], Router]
 ) -> None:
-    router = start_router(_urls(proxies), "")
+    router = shared_router("")
     kept = router.post({"query": JOIN}, headers={"x-request-id": "order-7f3a"})
     assert kept.headers["x-request-id"] == "order-7f3a"
     replaced = router.post({"query": JOIN}, headers={"x-request-id": "x" * 500})
@@ -57,9 +57,9 @@ def test_a_client_request_id_is_kept_unless_it_is_not_a_sane_token(
 
 
 def test_refused_requests_carry_a_request_id_too(
-    start_router: Callable[..., Router],
+    shared_router: Callable[[str], Router],
 ) -> None:
-    router = start_router({}, "")
+    router = shared_router("")
     reply = router.post({"query": "{ nope"}, headers={"x-request-id": "bad-1"})
     assert reply.status == 400
     assert reply.headers["x-request-id"] == "bad-1"
@@ -90,8 +90,8 @@ def test_access_log_writes_one_json_line_per_request(
     assert second["error_codes"] == ["GRAPHQL_PARSE_FAILED"]
 
 
-def test_no_access_log_unless_enabled(start_router: Callable[..., Router]) -> None:
-    router = start_router({}, "")
+def test_no_access_log_unless_enabled(shared_router: Callable[[str], Router]) -> None:
+    router = shared_router("")
     router.post({"query": "{ __typename }"})
     time.sleep(0.3)
     assert router.lines == []

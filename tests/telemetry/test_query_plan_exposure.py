@@ -11,14 +11,10 @@ JOIN = "query Join { topProducts(first: 1) { name reviews { body } } }"
 ENABLED = "plugins:\n  experimental.expose_query_plan: true\n"
 
 
-def _urls(proxies: dict[str, RecordingProxy]) -> dict[str, str]:
-    return {name: proxy.url for name, proxy in proxies.items()}
-
-
 def test_exposed_plan_comes_as_text_and_json_beside_the_data(
-    proxies: dict[str, RecordingProxy], start_router: Callable[..., Router]
+    proxies: dict[str, RecordingProxy], shared_router: Callable[[str], Router]
 ) -> None:
-    router = start_router(_urls(proxies), ENABLED)
+    router = shared_router(ENABLED)
     body = router.post(
         {"query": JOIN}, headers={"apollo-expose-query-plan": "true"}
     ).json()
@@ -36,9 +32,9 @@ def test_exposed_plan_comes_as_text_and_json_beside_the_data(
 
 
 def test_dry_run_plans_without_calling_subgraphs(
-    proxies: dict[str, RecordingProxy], start_router: Callable[..., Router]
+    proxies: dict[str, RecordingProxy], shared_router: Callable[[str], Router]
 ) -> None:
-    router = start_router(_urls(proxies), ENABLED)
+    router = shared_router(ENABLED)
     reply = router.post(
         {"query": JOIN}, headers={"apollo-expose-query-plan": "dry-run"}
     )
@@ -50,9 +46,9 @@ def test_dry_run_plans_without_calling_subgraphs(
 
 
 def test_the_header_does_nothing_unless_enabled(
-    proxies: dict[str, RecordingProxy], start_router: Callable[..., Router]
+    proxies: dict[str, RecordingProxy], shared_router: Callable[[str], Router]
 ) -> None:
-    router = start_router(_urls(proxies), "")
+    router = shared_router("")
     for value in ("true", "dry-run"):
         body = router.post(
             {"query": JOIN}, headers={"apollo-expose-query-plan": value}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from telemetry_harness import OtlpReceiver, ReceivedSpan, RecordingProxy, Router
@@ -35,10 +35,15 @@ telemetry:
 
 
 @pytest.fixture
-def receiver() -> Iterator[OtlpReceiver]:
-    made = OtlpReceiver("grpc")
-    yield made
-    made.stop()
+def traced(
+    session_receiver: OtlpReceiver, shared_router: Callable[[str], Router]
+) -> Router:
+    """The shared router exporting to the session's gRPC receiver."""
+    return shared_router(_tracing_yaml(session_receiver.endpoint, "grpc"))
+
+
+def _traceparent(trace_id: str, flags: str = "01") -> dict[str, str]:
+    return {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"}
 
 
 def _urls(proxies: dict[str, RecordingProxy]) -> dict[str, str]:
@@ -50,14 +55,25 @@ def _complete(spans: list[ReceivedSpan]) -> bool:
     return "router" in names and names.count("fetch") >= 3
 
 
+def _of_trace(
+    spans: list[ReceivedSpan], trace_id: str, name: str | None = None
+) -> list[ReceivedSpan]:
+    return [
+        s for s in spans if s.trace_id == trace_id and (name is None or s.name == name)
+    ]
+
+
+def _completes(trace_id: str) -> Callable[[list[ReceivedSpan]], bool]:
+    return lambda spans: _complete(_of_trace(spans, trace_id))
+
+
 def test_client_trace_reaches_every_subgraph_through_the_router_span_tree(
-    receiver: OtlpReceiver,
+    session_receiver: OtlpReceiver,
     proxies: dict[str, RecordingProxy],
-    start_router: Callable[..., Router],
+    traced: Router,
 ) -> None:
-    router = start_router(_urls(proxies), _tracing_yaml(receiver.endpoint, "grpc"))
     trace_id, client_span = secrets.token_hex(16), secrets.token_hex(8)
-    reply = router.post(
+    reply = traced.post(
         {"query": JOIN},
         headers={
             "traceparent": f"00-{trace_id}-{client_span}-01",
@@ -68,9 +84,8 @@ def test_client_trace_reaches_every_subgraph_through_the_router_span_tree(
     assert reply.json()["data"]["topProducts"][0]["reviews"][0]["author"]["name"]
     assert reply.headers["x-request-id"] == "client-request-42"
 
-    spans = receiver.wait_for(_complete)
+    spans = _of_trace(session_receiver.wait_for(_completes(trace_id)), trace_id)
     assert _complete(spans), [s.name for s in spans]
-    assert {s.trace_id for s in spans} == {trace_id}
     assert {s.service_name for s in spans} == {"router-under-test"}
     by_name: dict[str, list[ReceivedSpan]] = {}
     for span in spans:
@@ -98,22 +113,23 @@ def test_client_trace_reaches_every_subgraph_through_the_router_span_tree(
 
 
 def test_a_repeated_operation_is_a_plan_cache_hit_in_its_span(
-    receiver: OtlpReceiver,
-    proxies: dict[str, RecordingProxy],
-    start_router: Callable[..., Router],
+    session_receiver: OtlpReceiver, traced: Router
 ) -> None:
-    router = start_router(_urls(proxies), _tracing_yaml(receiver.endpoint, "grpc"))
-    for _ in range(2):
-        assert router.post({"query": JOIN}).status == 200
-    spans = receiver.wait_for(lambda s: [x.name for x in s].count("router") >= 2)
-    cache = sorted(
-        s.attributes["query_planning.cache"]
-        for s in spans
-        if s.name == "query_planning"
+    # A new operation name: a new plan-cache key on the shared router.
+    query = f"query Repeat{secrets.token_hex(4)} {{ topProducts(first: 1) {{ name }} }}"
+    first, second = secrets.token_hex(16), secrets.token_hex(16)
+    for trace_id in (first, second):
+        assert (
+            traced.post({"query": query}, headers=_traceparent(trace_id)).status == 200
+        )
+    spans = session_receiver.wait_for(
+        lambda s: all(_of_trace(s, t, "router") for t in (first, second))
     )
-    assert cache == ["hit", "miss"]
-    # Without a client traceparent, each request is a trace of its own.
-    assert len({s.trace_id for s in spans if s.name == "router"}) == 2
+    cache = [
+        _of_trace(spans, t, "query_planning")[0].attributes["query_planning.cache"]
+        for t in (first, second)
+    ]
+    assert cache == ["miss", "hit"]
 
 
 def test_http_protobuf_export_adds_the_traces_path(
@@ -131,10 +147,11 @@ def test_http_protobuf_export_adds_the_traces_path(
 
 
 def test_b3_and_jaeger_propagation_when_configured(
-    receiver: OtlpReceiver,
+    session_receiver: OtlpReceiver,
     proxies: dict[str, RecordingProxy],
     start_router: Callable[..., Router],
 ) -> None:
+    receiver = session_receiver
     propagation = """      propagation:
         zipkin: true
         jaeger: true
@@ -152,10 +169,10 @@ def test_b3_and_jaeger_propagation_when_configured(
         },
     )
     assert reply.status == 200
-    spans = receiver.wait_for(lambda s: any(x.name == "fetch" for x in s))
-    (root,) = [s for s in spans if s.name == "router"]
+    spans = receiver.wait_for(lambda s: bool(_of_trace(s, trace_id, "fetch")))
+    (root,) = _of_trace(spans, trace_id, "router")
     assert (root.trace_id, root.parent_span_id) == (trace_id, client_span)
-    (fetch,) = [s for s in spans if s.name == "fetch"]
+    (fetch,) = _of_trace(spans, trace_id, "fetch")
     (received,) = proxies["products"].requests
     assert received["x-b3-traceid"] == trace_id
     assert received["x-b3-spanid"] == fetch.span_id
@@ -183,22 +200,18 @@ def test_an_unreachable_collector_neither_fails_nor_slows_requests(
 
 
 def test_a_client_decision_not_to_sample_is_kept_and_passed_on(
-    receiver: OtlpReceiver,
+    session_receiver: OtlpReceiver,
     proxies: dict[str, RecordingProxy],
-    start_router: Callable[..., Router],
+    traced: Router,
 ) -> None:
-    router = start_router(_urls(proxies), _tracing_yaml(receiver.endpoint, "grpc"))
-    trace_id, client_span = secrets.token_hex(16), secrets.token_hex(8)
-    reply = router.post(
-        {"query": "{ topProducts(first: 1) { name } }"},
-        headers={"traceparent": f"00-{trace_id}-{client_span}-00"},
-    )
-    assert reply.status == 200
+    unsampled, sampled = secrets.token_hex(16), secrets.token_hex(16)
+    query = {"query": "{ topProducts(first: 1) { name } }"}
+    assert traced.post(query, headers=_traceparent(unsampled, "00")).status == 200
     (received,) = proxies["products"].requests
     version, sent_trace, _, flags = received["traceparent"].split("-")
-    assert (version, sent_trace, flags) == ("00", trace_id, "00")
+    assert (version, sent_trace, flags) == ("00", unsampled, "00")
     # A sampled request afterwards is exported; the unsampled one never is.
-    assert router.post({"query": "{ topProducts(first: 1) { name } }"}).status == 200
-    spans = receiver.wait_for(lambda s: any(x.name == "router" for x in s))
-    assert [s for s in spans if s.name == "router"]
-    assert trace_id not in {s.trace_id for s in spans}
+    assert traced.post(query, headers=_traceparent(sampled)).status == 200
+    spans = session_receiver.wait_for(lambda s: bool(_of_trace(s, sampled, "router")))
+    assert _of_trace(spans, sampled, "router")
+    assert not _of_trace(spans, unsampled)
