@@ -21,6 +21,7 @@ endpoint, the short-circuit ones of inner plugins too (a CORS refusal, a 401, a 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Iterable
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
 
 __all__ = ["TelemetryPlugin", "build"]
 
+logger = logging.getLogger(__name__)
+
 REQUEST_ID_HEADER = "x-request-id"
 _MAX_REQUEST_ID = 128
 _SUBGRAPHS_KEY = "telemetry.subgraphs"
@@ -72,6 +75,8 @@ class TelemetryPlugin(Plugin):
         telemetry = config.telemetry
         exporters = telemetry.exporters
         self._tracing = Tracing(telemetry) if telemetry.tracing_enabled else None
+        self._otlp = exporters.tracing.otlp
+        self._sampler = exporters.tracing.common.sampler
         prometheus = exporters.metrics.prometheus
         self._prometheus = prometheus
         self._metrics: RouterMetrics | None = (
@@ -93,6 +98,13 @@ class TelemetryPlugin(Plugin):
         )
 
     async def startup(self) -> None:
+        if self._tracing is not None:
+            logger.info(
+                "tracing: exporting spans to %s over OTLP/%s (sampler %s)",
+                self._otlp.traces_endpoint,
+                self._otlp.protocol,
+                self._sampler,
+            )
         await configure_metrics_server(
             self._prometheus.listen if self._metrics is not None else None,
             self._prometheus.path,
