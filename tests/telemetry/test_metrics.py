@@ -6,7 +6,9 @@ from __future__ import annotations
 import importlib.util
 import secrets
 import socket
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -187,3 +189,39 @@ def test_workers_share_one_set_of_metrics(
         )
         assert total == sent
         assert _value(samples, "api_active_requests") == 0
+
+
+def _wait_for(check: Callable[[], bool], timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_reload_opens_and_closes_the_metrics_endpoint(
+    start_router: Callable[..., Router], tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/metrics"
+
+    def serving() -> bool:
+        try:
+            return http(url, timeout=2).status == 200
+        except OSError:
+            return False
+
+    router = start_router({}, "")
+    assert not serving()
+    config = tmp_path / "router.yaml"
+    original = config.read_text("utf-8")
+    config.write_text(
+        original + PROMETHEUS.replace("127.0.0.1:0", f"127.0.0.1:{port}"), "utf-8"
+    )
+    assert _wait_for(serving), router.stderr()
+    config.write_text(original, "utf-8")
+    assert _wait_for(lambda: not serving()), router.stderr()
+    assert router.post({"query": "{ __typename }"}).status == 200
