@@ -73,21 +73,28 @@ def router_with(
 
 
 @pytest.fixture
-def redis_prefix() -> str:
+def redis_prefix() -> Iterator[str]:
     """A key prefix of this test's own, after checking Redis answers (skipped when it
-    does not, unless CI is set: then the test fails)."""
+    does not, unless CI is set: then the test fails); its keys are deleted after."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
     try:
         client.ping()
     except redis.RedisError as exc:
+        client.close()
         if os.environ.get("CI"):
             pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI: {exc}")
         pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    prefix = f"test:{uuid.uuid4().hex}:"
+    try:
+        yield prefix
     finally:
+        # Rate-limit keys are hash-tagged: `{prefix...}`.
+        for pattern in (f"{prefix}*", f"{{{prefix}*"):
+            for key in client.scan_iter(match=pattern):
+                client.delete(key)
         client.close()
-    return f"test:{uuid.uuid4().hex}:"
 
 
 @pytest.fixture(scope="module")

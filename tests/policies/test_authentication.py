@@ -261,3 +261,21 @@ ratelimit:
         200,
         429,
     ]
+
+
+def test_api_keys_in_redis_managed_by_the_cli(
+    router_with: Callable[..., Router], tmp_path: Path, redis_prefix: str
+) -> None:
+    store = f'redis: {{ url: "redis://127.0.0.1:6379", key_prefix: "{redis_prefix}" }}'
+    config = f"authentication:\n  router:\n    api_keys: {{ {store} }}\n"
+    (tmp_path / "router.yaml").write_text(config)
+    cli = ("--config", str(tmp_path / "router.yaml"))
+    created = _keys_cli(*cli, "create", "--consumer", "acme", "--plan", "pro")
+    key = created.split("key: ")[1].split()[0]
+    key_id = created.split("id: ")[1].split()[0]
+    router = router_with(config)
+    assert post(router, ME, {"x-api-key": key}).status == 200
+    _keys_cli(*cli, "revoke", key_id)
+    unauthenticated(post(router, ME, {"x-api-key": key}), "revoked")
+    listing = _keys_cli(*cli, "list")
+    assert "acme\tpro\trevoked" in listing and key not in listing
