@@ -203,7 +203,8 @@ class TelemetryPlugin(Plugin):
         if isinstance(called, list) and request.subgraph not in called:
             called.append(request.subgraph)
         span_scope: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-        if self._tracing is not None:
+        # Unsampled requests pass their context on without a fetch span of their own.
+        if self._tracing is not None and trace.get_current_span().is_recording():
             attributes = {
                 "subgraph.name": request.subgraph,
                 "graphql.operation.name": str(request.payload.get("operationName", "")),
