@@ -1,6 +1,6 @@
 """Fixtures of the gateway differential (helpers in ``gateway_harness``).
 
-The five example subgraphs run once for the module, and so do both gateways over them:
+The five example subgraphs run once for the session, both gateways once per module:
 our router (``router serve --supergraph FILE``) and Apollo Gateway (``node
 oracle/gateway.mjs``), reading the same supergraph file.
 """
@@ -23,14 +23,14 @@ from gateway_harness import (
 from support.oracle import require_oracle
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def node() -> str:
     return require_oracle()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def subgraph_urls(node: str) -> Iterator[dict[str, str]]:
-    """The five example subgraphs, once for the module."""
+    """The five example subgraphs, once for the session (queries only read them)."""
     started = start_subgraphs(SUBGRAPHS)
     try:
         yield dict(zip(SUBGRAPHS, (service.url for service in started), strict=True))

@@ -392,33 +392,3 @@ def test_mutations_run_in_order_and_answer_like_apollo_gateways(
     ]
     assert not differing, "\n\n".join(e.describe() for e in differing)
     assert all(not error_keys(answer) for answer in apollo), apollo
-
-
-def _invalid_operations() -> list[dict[str, Any]]:
-    cases: list[dict[str, Any]] = yaml.safe_load(
-        (HERE / "invalid_operations.yaml").read_text(encoding="utf-8")
-    )
-    return cases
-
-
-@pytest.mark.parametrize(
-    "case", _invalid_operations(), ids=lambda case: str(case["name"])
-)
-def test_invalid_operations_are_refused_like_apollo_gateway(
-    case: dict[str, Any], gateways: tuple[str, str]
-) -> None:
-    payload = {
-        key: case[key] for key in ("query", "variables", "operationName") if key in case
-    }
-    ours, apollo = (post_json(url, payload) for url in gateways)
-    assert isinstance(ours, dict) and isinstance(apollo, dict)
-    assert "data" not in apollo, apollo
-    assert "data" not in ours, f"ours executed an operation Apollo refused: {ours}"
-    pinned = case.get("codes")
-    if pinned is None:
-        assert error_keys(ours) == error_keys(apollo), (ours, apollo)
-        return
-    # PORT_NOTE: a deliberate code difference; the note in the YAML file says why.
-    assert case["port_note"].strip()
-    assert sorted(code for _, code in error_keys(ours).elements()) == pinned["ours"]
-    assert sorted(code for _, code in error_keys(apollo).elements()) == pinned["apollo"]
