@@ -94,11 +94,13 @@ def choose_paths(
     budget = _Budget(limits)
     current = list(branches)
     while True:
-        decisions = _decisions(current)
+        decisions = [d for d in _decisions(current) if len(d.alternatives) > 1]
         if not decisions:
             break
         choice = _branch_and_bound(current, decisions, evaluate, budget)
         current = _narrow(current, decisions, choice)
+    # Options no decision tells apart (identical up to where they end) are equivalent
+    # for the search: the first one stands.
     options = [branch.options[0] for branch in current]
     if all(len(branch.options) == 1 for branch in branches):
         return _flatten(options)
@@ -182,24 +184,35 @@ class _Decision:
     alternatives: list[object]
 
 
-def _parting_point(branch: Branch) -> tuple[tuple[Step, ...], list[object]]:
+_PATH_BREAK = object()  # separates the paths of a simultaneous option in its signature
+
+
+def _signature(option: Option) -> tuple[object, ...]:
+    """An option's steps, path after path."""
+    steps: list[object] = []
+    for path in option:
+        steps.extend(path.steps)
+        steps.append(_PATH_BREAK)
+    return tuple(steps)
+
+
+def _parting_point(branch: Branch) -> tuple[tuple[object, ...], list[object]]:
     """The steps all of a branch's options share first, and what each option does next
     (with what it costs from there: leaves that are local on the same side part alike)."""
-    first_paths = [option[0].steps for option in branch.options]
-    shortest = min(len(steps) for steps in first_paths)
+    signatures = [_signature(option) for option in branch.options]
+    shortest = min(len(signature) for signature in signatures)
     common = 0
     while common < shortest and all(
-        steps[common] == first_paths[0][common] for steps in first_paths
+        signature[common] == signatures[0][common] for signature in signatures
     ):
         common += 1
     nexts: list[object] = []
-    for option in branch.options:
-        steps = option[0].steps
+    for option, signature in zip(branch.options, signatures, strict=True):
         cost = sum(path.cost for path in option)
         nexts.append(
-            (len(option), steps[common] if common < len(steps) else None, cost)
+            (len(option), signature[common] if common < len(signature) else None, cost)
         )
-    return first_paths[0][:common], nexts
+    return signatures[0][:common], nexts
 
 
 def _decisions(branches: list[Branch]) -> list[_Decision]:
