@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.planning.fetch_graph import FetchGraph, FetchGroup
-from planner.planning.paths import GraphPath, Option, Step
+from planner.planning.paths import GraphPath, Option
 from planner.planning.selection import SelectionTree
 from planner.planning.traversal import Branch
 
