@@ -7,6 +7,7 @@ planned again; the shaper is compiled once per document and operation.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,8 @@ class FederatedEngine(Engine):
         self._plans = plans
         self._client = client
         self._plugins = plugins
+        # The planner stops itself at its budget; this catches anything past it.
+        self._planning_deadline = planner.config.time_budget_seconds * 2 + 5.0
 
     async def run(
         self,
@@ -64,7 +67,7 @@ class FederatedEngine(Engine):
         document = prepared.document
         if document is None:  # only valid documents reach the engine
             raise ValueError("the engine runs validated documents only")
-        plan = self._plan(
+        plan = await self._plan_off_loop(
             prepared.document_hash, plan_document or document, operation_name
         )
         expose = None if context is None else context.values.get(EXPOSE_QUERY_PLAN)
@@ -99,6 +102,40 @@ class FederatedEngine(Engine):
             )
         return response
 
+    async def _plan_off_loop(
+        self, document_hash: str, document: DocumentNode, operation_name: str | None
+    ) -> QueryPlan:
+        """A cached plan right away; planning itself in a worker thread, so a long plan
+        never stalls other requests, and a plan past the deadline answers
+        QUERY_PLANNING_FAILED (the planner's own budget normally ends it far sooner)."""
+        key = self._key(document_hash, operation_name)
+        if key in self._plans:
+            return self._plan(document_hash, document, operation_name)
+        try:
+            return await asyncio.wait_for(
+                asyncio.to_thread(self._plan, document_hash, document, operation_name),
+                timeout=self._planning_deadline,
+            )
+        except TimeoutError:
+            raise RequestFailure(
+                [
+                    graphql_error(
+                        "QUERY_PLANNING_FAILED",
+                        "Planning this operation took too long.",
+                    )
+                ],
+                400,
+                well_formed=True,
+            ) from None
+
+    def _key(self, document_hash: str, operation_name: str | None) -> PlanCacheKey:
+        return PlanCacheKey(
+            self._supergraph.schema_hash,
+            document_hash,
+            operation_name,
+            _NO_OVERRIDE_LABELS,
+        )
+
     def _plan(
         self, document_hash: str, document: DocumentNode, operation_name: str | None
     ) -> QueryPlan:
@@ -117,12 +154,7 @@ class FederatedEngine(Engine):
 
         with stage_span("query_planning") as span:
             try:
-                key = PlanCacheKey(
-                    self._supergraph.schema_hash,
-                    document_hash,
-                    operation_name,
-                    _NO_OVERRIDE_LABELS,
-                )
+                key = self._key(document_hash, operation_name)
                 plan: QueryPlan = self._plans.get_or_plan(key, compute)
             except QueryPlanningError as exc:
                 raise RequestFailure(
