@@ -131,7 +131,7 @@ def _prepare(
 ) -> DocumentNode:
     """Parses and validates as the router does for a request, or raises _QueryErrors."""
     try:
-        document = parse(query)
+        document = parse(query, allow_empty_selection_sets=False)
     except GraphQLError as exc:
         raise _QueryErrors([_error(_PARSE_FAILED, exc)]) from None
     errors = validate(schema, document)

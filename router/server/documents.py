@@ -78,7 +78,12 @@ class DocumentCache:
         digest = hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
         try:
             with stage_span("parse"):
-                document = parse(query, no_location=False, max_tokens=self._max_tokens)
+                document = parse(
+                    query,
+                    no_location=False,
+                    max_tokens=self._max_tokens,
+                    allow_empty_selection_sets=False,
+                )
         except GraphQLError as exc:
             return PreparedDocument(digest, errors=[_coded(exc, GRAPHQL_PARSE_FAILED)])
         except RecursionError:
