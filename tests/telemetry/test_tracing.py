@@ -3,6 +3,7 @@ subgraph request carrying its fetch span's context."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -196,7 +197,9 @@ def test_an_unreachable_collector_neither_fails_nor_slows_requests(
         assert time.monotonic() - started < 2.0
     time.sleep(0.5)  # several export attempts have failed by now
     assert router.process.poll() is None
-    assert "Failed to export spans" in router.stderr()
+    # The exporter logs each retry ("... while exporting spans batch, retrying"), then
+    # "Failed to export spans" once it gives up: either shows the failure was logged.
+    assert re.search(r"export(ing)? spans", router.stderr(), re.IGNORECASE)
 
 
 def test_a_client_decision_not_to_sample_is_kept_and_passed_on(
