@@ -132,7 +132,15 @@ class SubgraphClient:
         try:
             async with asyncio.timeout(endpoint.timeout):
                 async with self._slots_for(endpoint):
-                    return await self._send(endpoint, body, request_headers)
+                    try:
+                        return await self._send(endpoint, body, request_headers)
+                    except aiohttp.ClientOSError as error:
+                        # A kept-alive socket the server had just closed fails while
+                        # the request is written: the subgraph never saw it, so it is
+                        # sent again, once, on a fresh connection.
+                        if "write request body" not in str(error):
+                            raise
+                        return await self._send(endpoint, body, request_headers)
         except TimeoutError:
             raise SubgraphRequestError(
                 GATEWAY_TIMEOUT,
@@ -160,7 +168,11 @@ class SubgraphClient:
 
     def _session_for_loop(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
+            # Idle connections are dropped before a typical server closes them (uvicorn
+            # after 5 s, Node after 5 s), so a request rarely lands on a closing socket.
+            connector = aiohttp.TCPConnector(
+                limit=0, ttl_dns_cache=300, keepalive_timeout=_KEEPALIVE_SECONDS
+            )
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 # Subgraphs are addressed directly; proxy variables must not reroute them.
@@ -201,6 +213,7 @@ class SubgraphClient:
 
 
 _INVALID = object()
+_KEEPALIVE_SECONDS = 4.0
 
 
 def _request_headers(
