@@ -9,7 +9,7 @@ them; the planner does not produce them yet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 __all__ = [
     "Condition",
@@ -50,7 +50,7 @@ class RequiredFragment:
     selections: tuple[RequiredSelection, ...]
 
 
-RequiredSelection = Union[RequiredField, RequiredFragment]
+RequiredSelection = RequiredField | RequiredFragment
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class KeyRenamer:
     rename_key_to: str
 
 
-FetchRewrite = Union[ValueSetter, KeyRenamer]
+FetchRewrite = ValueSetter | KeyRenamer
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,7 @@ class Subscription:
     rest: PlanNode | None = None
 
 
-PlanNode = Union[Sequence, Parallel, Fetch, Flatten, Condition, Defer, Subscription]
+PlanNode = Sequence | Parallel | Fetch | Flatten | Condition | Defer | Subscription
 
 
 @dataclass(frozen=True, slots=True)
