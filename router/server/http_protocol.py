@@ -47,8 +47,9 @@ _REFUSAL = (
 class CappedHttpToolsProtocol(HttpToolsProtocol):
     """Counts the bytes received while a request's head is incomplete.
 
-    A chunk that completes the head is not counted (it may carry body bytes too), so at
-    most `MAX_HEAD_BYTES` plus one read are ever buffered for a head.
+    A chunk that completes the head is not counted (it may carry body bytes too), nor one
+    that completes an earlier pipelined request, so at most `MAX_HEAD_BYTES` plus one read
+    are ever buffered for a head.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -56,13 +57,20 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_bytes = 0
         self._refused = False
+        self._completed = 0
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
         counting = self._in_head
+        completed = self._completed
         super().data_received(data)
         if not counting or not self._in_head or self.transport.is_closing():
+            return
+        if self._completed != completed:
+            # The chunk ended one request and began the next (pipelining): how much of
+            # it is the new head is unknown, so, like a chunk that ends a head, it is
+            # not counted.
             return
         self._head_bytes += len(data)
         if self._head_bytes > MAX_HEAD_BYTES:
@@ -86,5 +94,6 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._completed += 1
         self._in_head = True
         self._head_bytes = 0
