@@ -19,7 +19,6 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
     is_abstract_type,
-    is_leaf_type,
 )
 
 from planner.supergraph import JoinField, Supergraph, TypeKind
@@ -181,10 +180,6 @@ class Federation:
                 depth += 1
             field_type = field_type.of_type
         return depth
-
-    def is_leaf(self, type_name: str) -> bool:
-        named = self.schema.get_type(type_name)
-        return named is not None and is_leaf_type(named)
 
     # -- keys ----------------------------------------------------------------
 

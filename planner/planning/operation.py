@@ -216,9 +216,7 @@ def condition_variables(
 ) -> tuple[tuple[str, bool], ...]:
     """The variable ``@skip``/``@include`` conditions: (variable, include-when-true)."""
     conditions = []
-    for directive in directives:
-        if directive.name.value not in ("skip", "include"):
-            continue
+    for directive in variable_conditions(directives):
         for argument in directive.arguments or ():
             if argument.name.value == "if" and isinstance(argument.value, VariableNode):
                 conditions.append(

@@ -165,14 +165,18 @@ def _narrow(
     for position, decision in enumerate(decisions):
         alternative = decision.alternatives[choice[position]]
         for index in decision.branches:
-            _, nexts = _parting_point(branches[index])
-            kept = tuple(
-                option
-                for option, step in zip(branches[index].options, nexts, strict=True)
-                if step == alternative
-            )
-            narrowed[index] = Branch(kept)
+            narrowed[index] = Branch(_options_taking(branches[index], alternative))
     return narrowed
+
+
+def _options_taking(branch: Branch, alternative: object) -> tuple[Option, ...]:
+    """The branch's options that take ``alternative`` where its options part."""
+    _, nexts = _parting_point(branch)
+    return tuple(
+        option
+        for option, step in zip(branch.options, nexts, strict=True)
+        if step == alternative
+    )
 
 
 @dataclass(slots=True)
@@ -240,12 +244,7 @@ def _assemble(
         decision = decisions[position]
         alternative = decision.alternatives[alternative_index]
         for index in decision.branches:
-            _, nexts = _parting_point(branches[index])
-            picked[index] = next(
-                option
-                for option, step in zip(branches[index].options, nexts, strict=True)
-                if step == alternative
-            )
+            picked[index] = _options_taking(branches[index], alternative)[0]
     result = []
     for index, branch in enumerate(branches):
         if len(branch.options) == 1:

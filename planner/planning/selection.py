@@ -182,40 +182,6 @@ class SelectionTree:
                 fragment = self.add_fragment(item.type_condition, item.directives)
                 fragment.children.merge(item.children)
 
-    def contains(self, other: SelectionTree) -> bool:
-        """Whether everything ``other`` selects is selected here."""
-        for item in other:
-            if isinstance(item, FieldSelection):
-                found = next(
-                    (
-                        mine
-                        for mine in self
-                        if isinstance(mine, FieldSelection)
-                        and mine.response_name == item.response_name
-                        and mine.name == item.name
-                    ),
-                    None,
-                )
-                if found is None:
-                    return False
-                if item.children is not None and (
-                    found.children is None or not found.children.contains(item.children)
-                ):
-                    return False
-            else:
-                match = next(
-                    (
-                        mine
-                        for mine in self
-                        if isinstance(mine, FragmentSelection)
-                        and mine.type_condition == item.type_condition
-                    ),
-                    None,
-                )
-                if match is None or not match.children.contains(item.children):
-                    return False
-        return True
-
     def has_fields(self) -> bool:
         """Whether any field is selected, at any depth."""
         for item in self:
@@ -224,11 +190,6 @@ class SelectionTree:
             if item.children.has_fields():
                 return True
         return False
-
-    def copy(self) -> SelectionTree:
-        result = SelectionTree()
-        result.merge(self)
-        return result
 
     def print_compact(self) -> str:
         return "{" + " ".join(_print_item(item) for item in self) + "}"
