@@ -6,7 +6,8 @@ which `router.plugins.ratelimit` applies too); the vocabulary is Kong's and Envo
 ```yaml
 ratelimit:
   backend: memory                    # or redis (shared by every router process)
-  redis: { url: redis://127.0.0.1:6379, key_prefix: "router:ratelimit:", timeout: 500ms }
+  redis: { url: redis://127.0.0.1:6379, key_prefix: "router:ratelimit:", timeout: 500ms,
+           cluster: false }              # true: url is one node of a Redis Cluster
   on_backend_error: allow            # or deny, when Redis does not answer
   error_log_interval: 60s            # a backend failure is logged once per interval
   trusted_proxies: [10.0.0.0/8]      # whose X-Forwarded-For is believed
@@ -65,6 +66,9 @@ class RedisBackendConfig(_Strict):
     url: str = "redis://127.0.0.1:6379"
     key_prefix: str = "router:ratelimit:"
     timeout: Duration = 0.5
+    # `url` names one node of a Redis Cluster: the client discovers the others and
+    # follows MOVED/ASK redirections.
+    cluster: bool = False
 
 
 class _ClientKey(_Strict):

@@ -270,7 +270,9 @@ def build(config: RouterConfig) -> Plugin | None:
     if settings.backend == "redis":
         from router.plugins.ratelimit.redis_backend import RedisBackend
 
-        backend = RedisBackend(settings.redis.url, settings.redis.timeout)
+        backend = RedisBackend(
+            settings.redis.url, settings.redis.timeout, cluster=settings.redis.cluster
+        )
     else:
         backend = MemoryBackend()
     return RateLimitPlugin(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 
 from router.plugins.ratelimit.decision import Decision, Limit, LimitState
@@ -98,16 +99,28 @@ return out
 
 
 class RedisBackend:
-    """Checks through Redis at `url`; Redis errors propagate (the plugin applies
+    """Checks through Redis at `url` (with `cluster`, one node of a Redis Cluster whose
+    other nodes are discovered); Redis errors propagate (the plugin applies
     `on_backend_error`)."""
 
-    def __init__(self, url: str, timeout: float) -> None:
-        self._client = aioredis.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry_on_timeout=False,
-        )
+    def __init__(self, url: str, timeout: float, *, cluster: bool = False) -> None:
+        self._client: aioredis.Redis | RedisCluster
+        if cluster:
+            # One attempt per check: a retry loop would hold the request past `timeout`
+            # while the cluster is down; the plugin's on_backend_error decides instead.
+            self._client = RedisCluster.from_url(
+                url,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                cluster_error_retry_attempts=0,
+            )
+        else:
+            self._client = aioredis.Redis.from_url(
+                url,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                retry_on_timeout=False,
+            )
         self._script: AsyncScript = self._client.register_script(_SCRIPT)
 
     async def check(self, limits: Sequence[Limit]) -> Decision:
