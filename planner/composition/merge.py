@@ -124,6 +124,12 @@ class _Merger:
         self._add_composed_directives(model)
         model.uses_tag = any(_uses(t, "tags") for t in types.values())
         model.uses_inaccessible = any(_uses(t, "inaccessible") for t in types.values())
+        model.uses_authenticated = any(
+            _uses(t, "authenticated") for t in types.values()
+        )
+        model.uses_requires_scopes = any(
+            _uses(t, "requiresScopes") for t in types.values()
+        )
         return model
 
     def _graph_index(self, graph: str) -> int:
@@ -474,6 +480,9 @@ def merge_applied(applied: Sequence[Applied]) -> Applied:
         merged.inaccessible = merged.inaccessible or a.inaccessible
         merged.tags.extend(t for t in a.tags if t not in merged.tags)
         merged.composed.extend(c for c in a.composed if c not in merged.composed)
+        merged.authenticated = merged.authenticated or a.authenticated
+        merged.scopes.extend(c for c in a.scopes if c not in merged.scopes)
+        merged.auth_order.extend(n for n in a.auth_order if n not in merged.auth_order)
         if a.deprecated and not merged.deprecated:
             merged.deprecated = True
             merged.deprecation_reason = a.deprecation_reason
@@ -482,7 +491,13 @@ def merge_applied(applied: Sequence[Applied]) -> Applied:
 
 def _uses(t: MergedType, what: str) -> bool:
     def has(a: Applied) -> bool:
-        return bool(a.tags) if what == "tags" else a.inaccessible
+        if what == "tags":
+            return bool(a.tags)
+        if what == "authenticated":
+            return a.authenticated
+        if what == "requiresScopes":
+            return bool(a.scopes)
+        return a.inaccessible
 
     if has(t.applied):
         return True

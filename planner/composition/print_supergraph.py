@@ -3,8 +3,9 @@
 Layout and ordering follow `@apollo/composition`'s output so that diffs against it stay
 small: definitions sorted by name in locale order, fields in merge order, type directives
 on their own lines (`@join__implements`, `@join__type`, `@join__unionMember`, then
-`@inaccessible`, `@tag`), element directives inline (`@inaccessible`, `@join__*`, `@tag`,
-`@deprecated`).
+`@inaccessible`, `@tag`, then `@authenticated`/`@requiresScopes` as first applied),
+element directives inline (`@inaccessible`, `@join__*`, `@authenticated`,
+`@requiresScopes`, `@tag`, `@deprecated`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from collections.abc import Iterable
 from graphql.language.block_string import print_block_string
 from graphql.language.print_string import print_string
 
+from planner.composition.authorization import (
+    AUTHENTICATED_DEFINITION,
+    AUTHENTICATED_LINK,
+    REQUIRES_SCOPES_DEFINITION,
+    REQUIRES_SCOPES_LINK,
+    SCOPE_SCALAR,
+    print_scopes,
+)
 from planner.composition.merge import _sort_key
 from planner.composition.subgraph_model import Applied, InputValueDef
 from planner.composition.supergraph_model import (
@@ -65,6 +74,8 @@ def print_supergraph(model: SupergraphModel) -> str:
     if model.join_version == "0.5":
         definitions["join__ContextArgument"] = _CONTEXT_ARGUMENT
         definitions["join__FieldValue"] = "scalar join__FieldValue"
+    if model.uses_requires_scopes:
+        definitions["requiresScopes__Scope"] = SCOPE_SCALAR
     for name, t in model.types.items():
         definitions[name] = _type(t)
     blocks.extend(definitions[name] for name in sorted(definitions, key=_sort_key))
@@ -82,6 +93,10 @@ def _schema(model: SupergraphModel) -> str:
         links.append(
             '@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)'
         )
+    if model.uses_authenticated:
+        links.append(AUTHENTICATED_LINK)
+    if model.uses_requires_scopes:
+        links.append(REQUIRES_SCOPES_LINK)
     for url, names in model.composed_links.items():
         imports = ", ".join(f'"@{n}"' for n in names)
         links.append(f"@link(url: {print_string(url)}, import: [{imports}])")
@@ -108,6 +123,10 @@ def _directive_definitions(model: SupergraphModel) -> list[str]:
     defs.update(model.executable_directives)
     if model.uses_inaccessible:
         defs["inaccessible"] = f"directive @inaccessible on {_LOCATIONS_ALL}"
+    if model.uses_authenticated:
+        defs["authenticated"] = AUTHENTICATED_DEFINITION
+    if model.uses_requires_scopes:
+        defs["requiresScopes"] = REQUIRES_SCOPES_DEFINITION
     if model.uses_tag:
         defs["tag"] = (
             f"directive @tag(name: String!) repeatable on {_LOCATIONS_ALL} | SCHEMA"
@@ -234,6 +253,8 @@ def _inline(applied: Applied, joins: Iterable[str]) -> str:
     if applied.inaccessible:
         parts.append("@inaccessible")
     parts.extend(joins)
+    # Apollo merges the access-control directives of fields first, in a fixed order.
+    parts.extend(_auth(applied, ("authenticated", "requiresScopes")))
     parts.extend(applied.composed)
     parts.extend(f"@tag(name: {print_string(tag)})" for tag in applied.tags)
     if applied.deprecated:
@@ -250,6 +271,18 @@ def _applied_type(applied: Applied) -> list[str]:
     parts = ["@inaccessible"] if applied.inaccessible else []
     parts.extend(applied.composed)
     parts.extend(f"@tag(name: {print_string(tag)})" for tag in applied.tags)
+    parts.extend(_auth(applied, applied.auth_order))
+    return parts
+
+
+def _auth(applied: Applied, order: Iterable[str]) -> list[str]:
+    """`@authenticated` and the merged `@requiresScopes`, in `order`."""
+    parts: list[str] = []
+    for name in order:
+        if name == "authenticated" and applied.authenticated:
+            parts.append("@authenticated")
+        elif name == "requiresScopes" and applied.scopes:
+            parts.append(print_scopes(applied.scopes))
     return parts
 
 

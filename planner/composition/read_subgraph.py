@@ -190,6 +190,16 @@ def _composed_directives(
     return composed
 
 
+def _scopes(value: list[Any]) -> list[list[str]]:
+    """`@requiresScopes(scopes:)` as lists of strings (a lone value is coerced to a list,
+    as GraphQL input coercion does)."""
+    groups = value if isinstance(value, list) else [value]
+    return [
+        [str(s) for s in (group if isinstance(group, list) else [group])]
+        for group in groups
+    ]
+
+
 def _graphql_error(subgraph: str, exc: Exception) -> CompositionError:
     message = exc.message if isinstance(exc, GraphQLError) else str(exc)
     first = message.splitlines()[0] if message else "invalid schema"
@@ -433,6 +443,12 @@ class _SubgraphReader:
             elif name == "tag" and isinstance(args.get("name"), str):
                 if args["name"] not in applied.tags:
                     applied.tags.append(args["name"])
+            elif name == "authenticated":
+                applied.authenticated = True
+                applied.auth_order.append(name)
+            elif name == "requiresScopes" and isinstance(args.get("scopes"), list):
+                applied.scopes.append(_scopes(args["scopes"]))
+                applied.auth_order.append(name)
             elif name == "deprecated":
                 applied.deprecated = True
                 reason = args.get("reason")

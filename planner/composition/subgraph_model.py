@@ -30,7 +30,8 @@ DEFAULT_ROOT_NAMES = {
 
 @dataclass(slots=True)
 class Applied:
-    """Non-join directives merged into the supergraph: @inaccessible, @tag, @deprecated."""
+    """Non-join directives merged into the supergraph: @inaccessible, @tag, @deprecated,
+    @authenticated, @requiresScopes."""
 
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
@@ -39,6 +40,11 @@ class Applied:
     composed: list[str] = field(
         default_factory=list
     )  # printed @composeDirective'd applications
+    # @authenticated, and each distinct @requiresScopes(scopes:) value (merged later)
+    authenticated: bool = False
+    scopes: list[list[list[str]]] = field(default_factory=list)
+    # "authenticated" / "requiresScopes" in the order first applied (type-level order)
+    auth_order: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -100,3 +100,5 @@ class SupergraphModel:
     )  # url -> imported names
     uses_tag: bool = False
     uses_inaccessible: bool = False
+    uses_authenticated: bool = False
+    uses_requires_scopes: bool = False
