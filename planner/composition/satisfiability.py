@@ -43,6 +43,7 @@ class _Checker:
                     if f.override and not f.override_label:
                         self.overridden.add((t.name, f.name, f.override))
         self.closures: dict[tuple[str, str], list[str]] = {}
+        self.root_kinds = {root: kind for kind, root in model.roots.items()}
         self.collectible_cache: dict[tuple[str, str, str], bool] = {}
 
     def run(self) -> list[CompositionError]:
@@ -153,6 +154,19 @@ class _Checker:
         if cache_key in self.closures:
             return self.closures[cache_key]
         visited = [start.name]
+        kind = self.root_kinds.get(type_name)
+        if kind is not None:
+            # A field returning a root type (`Shipment.query: Query`) lets the plan
+            # ask any subgraph that has that root: Apollo's root-type-resolution edge.
+            visited += [
+                other.name
+                for other in self.subgraphs
+                if other is not start
+                and other.roots.get(kind) == type_name
+                and type_name in other.types
+            ]
+            self.closures[cache_key] = visited
+            return visited
         frontier = [start]
         while frontier:
             current = frontier.pop()
