@@ -2,8 +2,8 @@
 
 Where Apollo Router has a key we use its name, meaning and default
 (https://www.apollographql.com/docs/graphos/routing/configuration). The policy sections
-(`headers`, `cors`, `csrf`, `ratelimit`, `authentication`) live in modules of their own;
-`authorization` and `plugins` are accepted as mappings, so that a file written for
+(`headers`, `cors`, `csrf`, `ratelimit`, `authentication`, `authorization`) live in
+modules of their own; `plugins` is accepted as a mapping, so that a file written for
 Apollo Router loads; `router serve` logs the keys it accepts but does not apply. Any
 other key is an error naming it.
 """
@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from router.config.authentication import AuthenticationConfig
+from router.config.authorization import AuthorizationConfig
 from router.config.cors import CorsConfig, CsrfConfig
 from router.config.duration import Duration
 from router.config.headers import HeadersConfig
@@ -254,7 +255,7 @@ class RouterConfig(_Strict):
     csrf: CsrfConfig = CsrfConfig()
     ratelimit: RateLimitConfig = RateLimitConfig()
     authentication: AuthenticationConfig = AuthenticationConfig()
-    authorization: _SECTION = {}
+    authorization: AuthorizationConfig = AuthorizationConfig()
     plugins: _SECTION = {}
 
     @field_validator("plugins")
@@ -269,7 +270,7 @@ class RouterConfig(_Strict):
 
     def inactive_keys(self) -> list[str]:
         """Keys present in the file that no code applies yet (logged once at start-up)."""
-        names = ["authorization"] if self.authorization else []
+        names: list[str] = []
         # `experimental.expose_query_plan` is applied by router.plugins.telemetry.
         names += [
             f"plugins.{key}"

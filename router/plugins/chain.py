@@ -37,12 +37,13 @@ __all__ = ["EMPTY_CHAIN", "PLUGIN_ORDER", "PluginChain", "SubgraphPost", "build_
 # (name, module): outermost first. CORS answers preflights before anything else and
 # decorates every answer (401 and 429 too); CSRF refuses before credentials are looked
 # at; authentication runs before rate limits so per-client keys can use claims and
-# API-key consumers; header rules act on subgraph requests and client responses.
+# API-key consumers, and before `authorization.require_authentication` reads them; header rules act on subgraph requests and client responses.
 PLUGIN_ORDER: tuple[tuple[str, str], ...] = (
     ("telemetry", "router.plugins.telemetry"),
     ("cors", "router.plugins.cors"),
     ("csrf", "router.plugins.csrf"),
     ("authentication", "router.plugins.authentication"),
+    ("authorization", "router.plugins.authorization"),
     ("ratelimit", "router.plugins.ratelimit"),
     ("limits", "router.plugins.limits"),
     ("headers", "router.plugins.headers"),

@@ -14,6 +14,7 @@ __all__ = [
     "PLUGIN_CODES",
     "REQUEST_RATE_LIMITED",
     "UNAUTHENTICATED",
+    "UNAUTHORIZED_FIELD_OR_TYPE",
 ]
 
 MAX_DEPTH_LIMIT = "MAX_DEPTH_LIMIT"
@@ -23,6 +24,7 @@ MAX_ROOT_FIELDS_LIMIT = "MAX_ROOT_FIELDS_LIMIT"
 REQUEST_RATE_LIMITED = "REQUEST_RATE_LIMITED"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 CSRF_ERROR = "CSRF_ERROR"
+UNAUTHORIZED_FIELD_OR_TYPE = "UNAUTHORIZED_FIELD_OR_TYPE"
 
 PLUGIN_CODES: dict[str, str] = {
     MAX_DEPTH_LIMIT: "The operation nests selection sets deeper than `limits.max_depth` "
@@ -39,4 +41,8 @@ PLUGIN_CODES: dict[str, str] = {
     "wrongly signed or from an unknown issuer or audience (HTTP 401).",
     CSRF_ERROR: "A request a browser could send without a CORS preflight, lacking the "
     "`csrf.required_headers` (HTTP 400).",
+    UNAUTHORIZED_FIELD_OR_TYPE: "A field or type the request may not see under the "
+    "supergraph's @authenticated/@requiresScopes/@policy: removed before planning and "
+    "null in the response, or the whole operation refused (HTTP 403) with "
+    "`authorization.directives.reject_unauthorized`.",
 }

@@ -61,14 +61,24 @@ class FederatedEngine(Engine):
         variables: dict[str, Any],
         *,
         plan_document: DocumentNode | None = None,
+        plan_key: str | None = None,
+        execute: bool = True,
         prefilled: dict[str, Any] | None = None,
         context: RequestContext | None = None,
     ) -> dict[str, Any]:
         document = prepared.document
         if document is None:  # only valid documents reach the engine
             raise ValueError("the engine runs validated documents only")
+        if not execute:
+            # Nothing left to plan (authorization removed it all): shape `prefilled`
+            # alone, so every removed field comes back null.
+            shaper = self._shaper(prepared, document, operation_name)
+            shaped: dict[str, Any] = shaper.shape(dict(prefilled or {}), [], variables)
+            return shaped
         plan = await self._plan_off_loop(
-            prepared.document_hash, plan_document or document, operation_name
+            plan_key or prepared.document_hash,
+            plan_document or document,
+            operation_name,
         )
         expose = None if context is None else context.values.get(EXPOSE_QUERY_PLAN)
         if expose == DRY_RUN:
@@ -87,12 +97,7 @@ class FederatedEngine(Engine):
             )
             if prefilled and result.data is not None:
                 result.data.update(prefilled)
-            shaper = prepared.derived.get(operation_name)
-            if shaper is None:
-                shaper = ResponseShaper.compile(
-                    self._supergraph.api_schema, document, operation_name
-                )
-                prepared.derived[operation_name] = shaper
+            shaper = self._shaper(prepared, document, operation_name)
             response: dict[str, Any] = shaper.shape(
                 result.data, result.errors, variables
             )
@@ -101,6 +106,20 @@ class FederatedEngine(Engine):
                 plan
             )
         return response
+
+    def _shaper(
+        self,
+        prepared: PreparedDocument,
+        document: DocumentNode,
+        operation_name: str | None,
+    ) -> ResponseShaper:
+        shaper: ResponseShaper | None = prepared.derived.get(operation_name)
+        if shaper is None:
+            shaper = ResponseShaper.compile(
+                self._supergraph.api_schema, document, operation_name
+            )
+            prepared.derived[operation_name] = shaper
+        return shaper
 
     async def _plan_off_loop(
         self, document_hash: str, document: DocumentNode, operation_name: str | None

@@ -47,6 +47,7 @@ from router.server.request import GraphQLRequest
 from router.server.subgraph_errors import redact_subgraph_errors
 
 if TYPE_CHECKING:
+    from router.plugins.authorization import Authorizer
     from router.plugins.context import RequestContext
 
 __all__ = ["Engine", "Outcome", "Pipeline"]
@@ -78,12 +79,17 @@ class Engine:
         variables: dict[str, Any],
         *,
         plan_document: DocumentNode | None = None,
+        plan_key: str | None = None,
+        execute: bool = True,
         prefilled: dict[str, Any] | None = None,
         context: RequestContext | None = None,
     ) -> dict[str, Any]:
         """The shaped response. `plan_document` (default: the client's document) is what
-        gets planned; `prefilled` root values (local introspection) join the data;
-        `context` is the request's, for the subgraph stage's plugin hooks."""
+        gets planned, cached under `plan_key` (default: the document's hash) when it
+        differs from the client's by more than the introspection split; `execute=False`
+        plans and fetches nothing (everything was removed); `prefilled` root values
+        (local introspection) join the data; `context` is the request's, for the
+        subgraph stage's plugin hooks."""
         raise NotImplementedError
 
 
@@ -100,8 +106,10 @@ class Pipeline:
         include_subgraph_errors: IncludeSubgraphErrorsConfig,
         plugins: PluginChain = EMPTY_CHAIN,
         max_recursion: int | None = None,
+        authorizer: Authorizer | None = None,
     ) -> None:
         self._schema = api_schema
+        self._authorizer = authorizer
         self._plugins = plugins
         self._max_recursion = max_recursion
         self._documents = documents
@@ -209,9 +217,23 @@ class Pipeline:
         split = None
         if roots & INTROSPECTION_FIELDS:
             split = self._split(prepared, operation)
+        planned = None if split is None else split.planned
+        decision = None
+        if self._authorizer is not None:
+            decision = self._authorizer.decide(prepared, operation, planned, context)
+        plan_key, execute = None, True
+        if decision is not None:
+            planned = decision.document or planned
+            plan_key, execute = decision.plan_key, not decision.empty
         if split is None:
             body = await self._engine.run(
-                prepared, _name(operation), variables, context=context
+                prepared,
+                _name(operation),
+                variables,
+                plan_document=planned,
+                plan_key=plan_key,
+                execute=execute,
+                context=context,
             )
         else:
             local = await self._execute_locally(
@@ -223,10 +245,14 @@ class Pipeline:
                 prepared,
                 _name(operation),
                 variables,
-                plan_document=split.planned,
+                plan_document=planned,
+                plan_key=plan_key,
+                execute=execute,
                 prefilled=local["data"],
                 context=context,
             )
+        if decision is not None and self._authorizer is not None:
+            body = self._authorizer.finish(body, decision)
         if body.get("errors"):
             body["errors"] = redact_subgraph_errors(body["errors"], self._include)
         return Outcome(body)

@@ -16,6 +16,7 @@ from planner.plan_cache import PlanCache
 from planner.planning import QueryPlanner
 from router.config import RouterConfig
 from router.execution.subgraph_client import SubgraphClient, SubgraphEndpoint
+from router.plugins.authorization import Authorizer
 from router.plugins.chain import PluginChain, build_chain
 from router.server.documents import DocumentCache
 from router.server.engine import FederatedEngine
@@ -94,6 +95,7 @@ def build_generation(source: Source, number: int) -> Generation:
         include_subgraph_errors=config.include_subgraph_errors,
         plugins=plugins,
         max_recursion=config.limits.parser_max_recursion,
+        authorizer=Authorizer.build(config.authorization.directives, supergraph),
     )
     return Generation(source, pipeline, client, number, plugins=plugins)
 
