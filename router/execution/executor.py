@@ -34,6 +34,11 @@ from router.execution.codes import (
     SUBREQUEST_HTTP_ERROR,
     SUBREQUEST_MALFORMED_RESPONSE,
 )
+from router.execution.entity_batch import (
+    batch_operation,
+    batchable,
+    batched_services,
+)
 from router.execution.merge import deep_merge
 from router.execution.paths import CursorEntry, descend, to_list
 from router.execution.representations import collect_representations
@@ -71,23 +76,51 @@ async def execute_plan(
     schema: GraphQLSchema,
     headers_for: HeadersFor | None = None,
     post: Post | None = None,
+    batch_entity_fetches: bool = True,
 ) -> ExecutionResult:
     """Executes ``plan``; ``variables`` are the coerced client variables (defaults
     applied), ``schema`` the full supergraph schema (``Supergraph.schema``: keys and
     requires may use ``@inaccessible`` types), ``headers_for(subgraph)`` the extra headers
-    of each subgraph request; ``post`` (default ``client.post``) sends each fetch, so the
-    subgraph stage's plugin hooks can wrap it."""
-    run = _Run(variables, client, type_conditions_for(schema), headers_for, post)
+    of each subgraph request; ``post`` (default ``client.post``) sends each subgraph
+    request, so the subgraph stage's plugin hooks can wrap it.
+
+    With ``batch_entity_fetches``, entity fetches to one subgraph that become ready in
+    the same event-loop step go out as one request (``entity_batch``)."""
+    run = _Run(
+        variables,
+        client,
+        type_conditions_for(schema),
+        headers_for,
+        post,
+        batched_services(plan) if batch_entity_fetches else frozenset(),
+    )
     data: dict[str, Any] = {}
     if plan.node is not None:
         await run.node(plan.node, [(data, None)], ())
     return ExecutionResult(data, run.errors)
 
 
-class _Run:
-    """The state of one plan execution: inputs, and the errors recorded so far."""
+# What a subgraph request ended in: its response, or why there is none.
+_Outcome = SubgraphResponse | SubgraphRequestError
+# An entity fetch waiting in a batch: the fetch, what it would send alone, and (for all
+# but the member that sends the batch) the future its share of the answer arrives on.
+_Waiting = tuple[Fetch, dict[str, Any], "asyncio.Future[_Outcome] | None"]
 
-    __slots__ = ("client", "errors", "headers_for", "post", "types", "variables")
+
+class _Run:
+    """The state of one plan execution: inputs, the errors recorded so far, and the
+    entity batches being filled."""
+
+    __slots__ = (
+        "batched",
+        "client",
+        "errors",
+        "filling",
+        "headers_for",
+        "post",
+        "types",
+        "variables",
+    )
 
     def __init__(
         self,
@@ -96,6 +129,7 @@ class _Run:
         types: TypeConditions,
         headers_for: HeadersFor | None,
         post: Post | None = None,
+        batched: frozenset[str] = frozenset(),
     ) -> None:
         self.variables = variables
         self.client = client
@@ -103,6 +137,9 @@ class _Run:
         self.types = types
         self.headers_for = headers_for
         self.errors: list[dict[str, Any]] = []
+        # Subgraphs whose entity fetches may be batched, and the batch each is filling.
+        self.batched = batched
+        self.filling: dict[str, list[_Waiting]] = {}
 
     async def node(
         self, node: PlanNode, entries: list[CursorEntry], pattern: tuple[str, ...]
@@ -164,7 +201,7 @@ class _Run:
         pattern: tuple[str, ...],
         variables: dict[str, Any],
     ) -> None:
-        body = await self._send(fetch, variables, pattern)
+        body = self._receive(fetch, await self._post(fetch, variables), pattern)
         if body is None:
             return
         prefix = to_list(entries[0][1]) if len(entries) == 1 else _list_free(pattern)
@@ -201,9 +238,12 @@ class _Run:
         )
         if not found.items:
             return
-        body = await self._send(
-            fetch, {**variables, "representations": found.items}, pattern
-        )
+        sent = {**variables, "representations": found.items}
+        if service in self.batched and batchable(fetch):
+            outcome = await self._batch(fetch, sent)
+        else:
+            outcome = await self._post(fetch, sent)
+        body = self._receive(fetch, outcome, pattern)
         if body is None:
             return
         fallback = _list_free(pattern)
@@ -241,44 +281,117 @@ class _Run:
             for obj, _ in positions:
                 deep_merge(obj, entity)
 
-    async def _send(
-        self, fetch: Fetch, variables: dict[str, Any], pattern: tuple[str, ...]
-    ) -> dict[str, Any] | None:
-        """The subgraph's response body, or None after recording why there is none."""
+    async def _post(self, fetch: Fetch, variables: dict[str, Any]) -> _Outcome:
+        """Sends ``fetch`` on its own."""
         payload: dict[str, Any] = {"query": fetch.operation, "variables": variables}
         if fetch.operation_name:
             payload["operationName"] = fetch.operation_name
-        headers = self.headers_for(fetch.service_name) if self.headers_for else None
-        service = fetch.service_name
+        return await self._request(fetch.service_name, payload)
+
+    async def _request(self, service: str, payload: dict[str, Any]) -> _Outcome:
+        headers = self.headers_for(service) if self.headers_for else None
         try:
-            response = await self.post(service, payload, headers)
+            return await self.post(service, payload, headers)
         except SubgraphRequestError as error:
+            return error
+
+    async def _batch(self, fetch: Fetch, sent: dict[str, Any]) -> _Outcome:
+        """Sends ``fetch`` together with the other entity fetches to its subgraph that
+        become ready in the same event-loop step, and returns its share of the answer.
+
+        The first fetch to arrive starts the batch and yields once, so that every fetch
+        ready in this step (siblings of a Parallel, or fetches that a batch's answer has
+        just released) can join; it then sends the batch and hands each member its part.
+        Members are kept in arrival order, which the plan's shape fixes, so the same
+        readiness always gives the same request text.
+        """
+        service = fetch.service_name
+        filling = self.filling.get(service)
+        if filling is not None:
+            future: asyncio.Future[_Outcome] = (
+                asyncio.get_running_loop().create_future()
+            )
+            filling.append((fetch, sent, future))
+            return await future
+        batch: list[_Waiting] = [(fetch, sent, None)]
+        self.filling[service] = batch
+        try:
+            try:
+                await asyncio.sleep(0)
+            finally:
+                if self.filling.get(service) is batch:
+                    del self.filling[service]
+            if len(batch) == 1:
+                return await self._post(fetch, sent)
+            outcomes = await self._post_batch(batch)
+        except BaseException as exc:
+            for _, _, waiting in batch[1:]:
+                if waiting is not None and not waiting.done():
+                    if isinstance(exc, Exception):
+                        waiting.set_exception(exc)
+                    else:
+                        waiting.cancel()
+            raise
+        for (_, _, waiting), outcome in zip(batch[1:], outcomes[1:], strict=True):
+            if waiting is not None and not waiting.done():
+                waiting.set_result(outcome)
+        return outcomes[0]
+
+    async def _post_batch(self, batch: list[_Waiting]) -> list[_Outcome]:
+        """Each member's outcome of one combined request.
+
+        A failed request fails every member with the same error. A 2xx answer without
+        ``data`` is asked again member by member: ``_entities`` is non-null, so one
+        member's failure nulls every member's data, where alone only it would fail (and
+        a subgraph may refuse the combined operation, e.g. over a cost limit).
+        """
+        operation = batch_operation([fetch for fetch, _, _ in batch])
+        outcome = await self._request(
+            batch[0][0].service_name, operation.payload([sent for _, sent, _ in batch])
+        )
+        if isinstance(outcome, SubgraphRequestError):
+            return [outcome] * len(batch)
+        if type(outcome.body.get("data")) is not dict and 200 <= outcome.status < 300:
+            return list(
+                await asyncio.gather(*(self._post(f, sent) for f, sent, _ in batch))
+            )
+        return [
+            SubgraphResponse(outcome.status, outcome.headers, body)
+            for body in operation.split(outcome.body)
+        ]
+
+    def _receive(
+        self, fetch: Fetch, outcome: _Outcome, pattern: tuple[str, ...]
+    ) -> dict[str, Any] | None:
+        """The subgraph's response body, or None after recording why there is none."""
+        service = fetch.service_name
+        if isinstance(outcome, SubgraphRequestError):
             extensions = (
-                {} if error.status is None else {"http": {"status": error.status}}
+                {} if outcome.status is None else {"http": {"status": outcome.status}}
             )
             self.errors.append(
                 client_error(
-                    error.message,
-                    error.code,
+                    outcome.message,
+                    outcome.code,
                     service,
                     _list_free(pattern),
                     **extensions,
                 )
             )
             return None
-        if not 200 <= response.status < 300:
+        if not 200 <= outcome.status < 300:
             # A GraphQL body with an error status: keep its data and errors, and say
             # what the status was (Apollo Router does the same).
             self.errors.append(
                 client_error(
-                    f"HTTP fetch failed from '{service}': status {response.status}",
+                    f"HTTP fetch failed from '{service}': status {outcome.status}",
                     SUBREQUEST_HTTP_ERROR,
                     service,
                     _list_free(pattern),
-                    http={"status": response.status},
+                    http={"status": outcome.status},
                 )
             )
-        return response.body
+        return outcome.body
 
 
 def _list_free(pattern: tuple[str, ...]) -> list[str | int]:
