@@ -1,26 +1,37 @@
 """The HTTP client the executor sends subgraph requests through.
 
-One ``aiohttp.ClientSession`` per process (keep-alive pools shared by every request), a
-concurrency limit per subgraph, a deadline per request, a cap on the decoded response size,
-and every failure mapped to one error code (STYLE.md "client"). Bodies are encoded and
-decoded with orjson.
+Plain-HTTP subgraphs go through ``router.execution.http1``: keep-alive pools on
+httptools, one precomputed request head per subgraph, the body encoded and decoded with
+orjson. ``https`` subgraphs go through one ``aiohttp.ClientSession`` per process. Either
+way: a concurrency limit per subgraph, a deadline per request, a cap on the decoded
+response size, and every failure mapped to one error code (STYLE.md "client").
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from router.execution.codes import (
     GATEWAY_TIMEOUT,
     SUBREQUEST_HTTP_ERROR,
     SUBREQUEST_MALFORMED_RESPONSE,
+)
+from router.execution.http1 import (
+    KEEPALIVE_SECONDS,
+    BodyTooLarge,
+    HttpFailure,
+    Origin,
+    Pools,
+    StaleConnection,
 )
 
 __all__ = [
@@ -52,6 +63,11 @@ _NOT_FORWARDED = frozenset(
         "upgrade",
     }
 )
+# The client's own headers on plain-HTTP requests; a caller's spelling is dropped.
+# Accept-Encoding lists only what `http1` decodes.
+_OWN_HEADERS = _NOT_FORWARDED | _REQUEST_HEADERS.keys() | {"accept-encoding"}
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_UNSAFE_VALUE = re.compile(r"[\r\n\0]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,18 +110,22 @@ class SubgraphRequestError(Exception):
 
 
 class SubgraphClient:
-    """Posts GraphQL requests to subgraphs by name over one shared session.
+    """Posts GraphQL requests to subgraphs by name over shared keep-alive pools.
 
-    The session is created on first use, inside the running event loop; ``close()`` must be
-    awaited on shutdown. ``update_endpoints`` swaps the endpoint table (config reload)
-    without dropping pooled connections.
+    Pools and the session are created on first use, inside the running event loop;
+    ``close()`` must be awaited on shutdown. ``update_endpoints`` swaps the endpoint
+    table (config reload) without dropping pooled connections.
     """
 
     def __init__(self, endpoints: Mapping[str, SubgraphEndpoint]) -> None:
-        self._endpoints: dict[str, SubgraphEndpoint] = dict(endpoints)
+        self._endpoints: dict[str, SubgraphEndpoint] = {}
+        self._origins: dict[str, Origin | None] = {}
+        self.update_endpoints(endpoints)
         # Per subgraph: the limit a semaphore was made for, and the semaphore.
         self._slots: dict[str, tuple[int, asyncio.Semaphore]] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._pools: Pools | None = None
+        self._pools_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def endpoints(self) -> Mapping[str, SubgraphEndpoint]:
@@ -114,6 +134,9 @@ class SubgraphClient:
     def update_endpoints(self, endpoints: Mapping[str, SubgraphEndpoint]) -> None:
         """Uses ``endpoints`` for requests started from now on."""
         self._endpoints = dict(endpoints)
+        self._origins = {
+            name: _origin(endpoint.url) for name, endpoint in self._endpoints.items()
+        }
 
     async def post(
         self,
@@ -127,24 +150,24 @@ class SubgraphClient:
             raise SubgraphRequestError(
                 SUBREQUEST_HTTP_ERROR, f"No URL is configured for subgraph '{subgraph}'"
             )
-        request_headers = _request_headers(headers)
+        origin = self._origins[subgraph]
         body = orjson.dumps(payload)
         try:
             async with asyncio.timeout(endpoint.timeout):
                 async with self._slots_for(endpoint):
-                    try:
-                        return await self._send(endpoint, body, request_headers)
-                    except aiohttp.ClientOSError as error:
-                        # A kept-alive socket the server had just closed fails while
-                        # the request is written: the subgraph never saw it, so it is
-                        # sent again, once, on a fresh connection.
-                        if "write request body" not in str(error):
-                            raise
-                        return await self._send(endpoint, body, request_headers)
+                    if origin is not None:
+                        return await self._send_plain(endpoint, origin, body, headers)
+                    return await self._send_aiohttp(endpoint, body, headers)
         except TimeoutError:
             raise SubgraphRequestError(
                 GATEWAY_TIMEOUT,
                 f"Subgraph '{subgraph}' did not answer within {endpoint.timeout:g} s",
+            ) from None
+        except BodyTooLarge as error:
+            raise _too_large(endpoint, error.status) from None
+        except HttpFailure as error:
+            raise SubgraphRequestError(
+                SUBREQUEST_HTTP_ERROR, f"HTTP fetch failed from '{subgraph}': {error}"
             ) from None
         except (aiohttp.ClientError, OSError) as error:
             raise SubgraphRequestError(
@@ -153,6 +176,9 @@ class SubgraphClient:
             ) from None
 
     async def close(self) -> None:
+        if self._pools is not None:
+            self._pools.close()
+            self._pools = None
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -166,12 +192,38 @@ class SubgraphClient:
         self._slots[endpoint.name] = (endpoint.max_connections, slots)
         return slots
 
+    async def _send_plain(
+        self,
+        endpoint: SubgraphEndpoint,
+        origin: Origin,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+    ) -> SubgraphResponse:
+        pools = self._pools
+        loop = asyncio.get_running_loop()
+        if pools is None or self._pools_loop is not loop:
+            pools = self._pools = Pools()
+            self._pools_loop = loop
+        lines = _header_lines(endpoint.name, headers) if headers else b""
+        cap = endpoint.max_response_bytes
+        try:
+            raw = await pools.post(origin, lines, body, cap)
+        except StaleConnection:
+            # A kept-alive socket the server had just closed failed while the request
+            # was written: the subgraph never saw it, so it is sent once more.
+            raw = await pools.post(origin, lines, body, cap)
+        return _response(
+            endpoint,
+            raw.status,
+            raw.reason,
+            CIMultiDictProxy(CIMultiDict(raw.headers)),
+            raw.body,
+        )
+
     def _session_for_loop(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            # Idle connections are dropped before a typical server closes them (uvicorn
-            # after 5 s, Node after 5 s), so a request rarely lands on a closing socket.
             connector = aiohttp.TCPConnector(
-                limit=0, ttl_dns_cache=300, keepalive_timeout=_KEEPALIVE_SECONDS
+                limit=0, ttl_dns_cache=300, keepalive_timeout=KEEPALIVE_SECONDS
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -182,6 +234,22 @@ class SubgraphClient:
             )
         return self._session
 
+    async def _send_aiohttp(
+        self,
+        endpoint: SubgraphEndpoint,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+    ) -> SubgraphResponse:
+        request_headers = _request_headers(headers)
+        try:
+            return await self._send(endpoint, body, request_headers)
+        except aiohttp.ClientOSError as error:
+            # As in `_send_plain`: a stale kept-alive socket failed while the request
+            # was written; the subgraph never saw it.
+            if "write request body" not in str(error):
+                raise
+            return await self._send(endpoint, body, request_headers)
+
     async def _send(
         self,
         endpoint: SubgraphEndpoint,
@@ -190,30 +258,51 @@ class SubgraphClient:
     ) -> SubgraphResponse:
         session = self._session_for_loop()
         async with session.post(endpoint.url, data=body, headers=headers) as response:
-            status = response.status
             raw = await _read_capped(response, endpoint)
-            decoded = _decode(raw)
-            ok = 200 <= status < 300
-            if isinstance(decoded, dict) and ("data" in decoded or "errors" in decoded):
-                _check_shape(endpoint.name, decoded)
-                return SubgraphResponse(status, response.headers, decoded)
-            if not ok:
-                raise SubgraphRequestError(
-                    SUBREQUEST_HTTP_ERROR,
-                    f"HTTP fetch failed from '{endpoint.name}': "
-                    f"{status}: {response.reason or 'error'}",
-                    status,
-                )
-            what = "invalid JSON" if decoded is _INVALID else "not a GraphQL response"
-            raise SubgraphRequestError(
-                SUBREQUEST_MALFORMED_RESPONSE,
-                f"Subgraph response from '{endpoint.name}' was malformed: {what}",
-                status,
+            return _response(
+                endpoint, response.status, response.reason, response.headers, raw
             )
 
 
 _INVALID = object()
-_KEEPALIVE_SECONDS = 4.0
+
+
+def _origin(url: str) -> Origin | None:
+    """The plain-HTTP origin of ``url``; None for https (and anything else aiohttp
+    understands better, such as a URL with credentials)."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname or parts.username is not None:
+        return None
+    try:
+        port = parts.port or 80
+    except ValueError:
+        return None
+    target = parts.path or "/"
+    if parts.query:
+        target = f"{target}?{parts.query}"
+    if _UNSAFE_VALUE.search(target) or " " in target:
+        return None
+    return Origin.of(parts.hostname, port, target, _REQUEST_HEADERS)
+
+
+def _header_lines(subgraph: str, headers: Mapping[str, str]) -> bytes:
+    """The caller's headers as request lines, minus what the client sets itself."""
+    lines = []
+    for name, value in headers.items():
+        if name.lower() in _OWN_HEADERS:
+            continue
+        if _TOKEN.fullmatch(name) is None or _UNSAFE_VALUE.search(value) is not None:
+            raise SubgraphRequestError(
+                SUBREQUEST_HTTP_ERROR,
+                f"HTTP fetch failed from '{subgraph}': the header {name[:100]!r} "
+                "cannot be sent",
+            )
+        lines.append(f"{name}: {value}\r\n")
+    text = "".join(lines)
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
 
 
 def _request_headers(
@@ -231,6 +320,32 @@ def _request_headers(
     return merged
 
 
+def _response(
+    endpoint: SubgraphEndpoint,
+    status: int,
+    reason: str | None,
+    headers: Mapping[str, str],
+    raw: bytes,
+) -> SubgraphResponse:
+    """A GraphQL body (whatever the status), or the coded error for what came instead."""
+    decoded = _decode(raw)
+    if type(decoded) is dict and ("data" in decoded or "errors" in decoded):
+        _check_shape(endpoint.name, decoded)
+        return SubgraphResponse(status, headers, decoded)
+    if not 200 <= status < 300:
+        raise SubgraphRequestError(
+            SUBREQUEST_HTTP_ERROR,
+            f"HTTP fetch failed from '{endpoint.name}': {status}: {reason or 'error'}",
+            status,
+        )
+    what = "invalid JSON" if decoded is _INVALID else "not a GraphQL response"
+    raise SubgraphRequestError(
+        SUBREQUEST_MALFORMED_RESPONSE,
+        f"Subgraph response from '{endpoint.name}' was malformed: {what}",
+        status,
+    )
+
+
 def _decode(raw: bytes) -> Any:
     try:
         return orjson.loads(raw)
@@ -241,8 +356,8 @@ def _decode(raw: bytes) -> Any:
 def _check_shape(subgraph: str, body: dict[str, Any]) -> None:
     data = body.get("data")
     errors = body.get("errors")
-    if (data is not None and not isinstance(data, dict)) or (
-        errors is not None and not isinstance(errors, list)
+    if (data is not None and type(data) is not dict) or (
+        errors is not None and type(errors) is not list
     ):
         raise SubgraphRequestError(
             SUBREQUEST_MALFORMED_RESPONSE,
