@@ -308,8 +308,18 @@ async def _read_body(headers: dict[str, str], receive: Receive, limit: int) -> b
         if int(declared) <= _DRAIN_LIMIT:
             await _drain(receive)
         raise too_large
-    chunks: list[bytes] = []
-    size = 0
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise _ClientGone
+    first: bytes = message.get("body", b"")
+    if not message.get("more_body", False) and len(first) <= limit:
+        return first  # the usual case: the whole body in one message
+    chunks: list[bytes] = [first]
+    size = len(first)
+    if size > limit:
+        if size <= _DRAIN_LIMIT and message.get("more_body", False):
+            await _drain(receive, size)
+        raise too_large
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -337,8 +347,11 @@ async def _drain(receive: Receive, size: int = 0) -> None:
             return
 
 
+_CONTENT_TYPES = {media: f"{media.value}; charset=utf-8" for media in MediaType}
+
+
 def _content_type(media: MediaType) -> str:
-    return f"{media.value}; charset=utf-8"
+    return _CONTENT_TYPES[media]
 
 
 def _outcome_response(outcome: Outcome, media: MediaType) -> HttpResponse:
@@ -388,21 +401,24 @@ async def _send_bytes(
     headers: tuple[tuple[str, str], ...] = (),
 ) -> None:
     """Sends one response; without `content_type`, `headers` carry it."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                *(() if content_type is None else ((b"content-type", content_type),)),
-                (b"content-length", str(len(body)).encode()),
-                *(
-                    (name.encode("latin-1"), value.encode("latin-1"))
-                    for name, value in headers
-                ),
-            ],
-        }
+    length = (b"content-length", str(len(body)).encode())
+    raw = (
+        [length] if content_type is None else [(b"content-type", content_type), length]
     )
+    for name, value in headers:
+        encoded = _HEADER_NAMES.get(name)
+        if encoded is None:
+            encoded = name.encode("latin-1")
+        raw.append((encoded, value.encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+# The names nearly every response carries, encoded once.
+_HEADER_NAMES = {
+    name: name.encode("latin-1")
+    for name in ("content-type", "x-request-id", "vary", "allow")
+}
 
 
 def app_from_environment() -> RouterApp:

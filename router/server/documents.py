@@ -62,16 +62,22 @@ class DocumentCache:
         return len(self._entries)
 
     def get(self, query: str) -> PreparedDocument:
-        entry = self._entries.get(query)
+        entry = self.cached(query)
         if entry is not None:
-            self._entries.move_to_end(query)
-            observe_cache("document", True)
             return entry
         observe_cache("document", False)
         entry = self._prepare(query)
         self._entries[query] = entry
         if len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
+        return entry
+
+    def cached(self, query: str) -> PreparedDocument | None:
+        """The entry for `query` if it is cached (counted as a hit), else None."""
+        entry = self._entries.get(query)
+        if entry is not None:
+            self._entries.move_to_end(query)
+            observe_cache("document", True)
         return entry
 
     def _prepare(self, query: str) -> PreparedDocument:

@@ -129,10 +129,10 @@ class FederatedEngine(Engine):
         QUERY_PLANNING_FAILED (the planner's own budget normally ends it far sooner)."""
         key = self._key(document_hash, operation_name)
         if key in self._plans:
-            return self._plan(document_hash, document, operation_name)
+            return self._plan(key, document, operation_name)
         try:
             return await asyncio.wait_for(
-                asyncio.to_thread(self._plan, document_hash, document, operation_name),
+                asyncio.to_thread(self._plan, key, document, operation_name),
                 timeout=self._planning_deadline,
             )
         except TimeoutError:
@@ -156,7 +156,7 @@ class FederatedEngine(Engine):
         )
 
     def _plan(
-        self, document_hash: str, document: DocumentNode, operation_name: str | None
+        self, key: PlanCacheKey, document: DocumentNode, operation_name: str | None
     ) -> QueryPlan:
         planned: list[float] = []  # seconds of planning, when the cache missed
 
@@ -173,7 +173,6 @@ class FederatedEngine(Engine):
 
         with stage_span("query_planning") as span:
             try:
-                key = self._key(document_hash, operation_name)
                 plan: QueryPlan = self._plans.get_or_plan(key, compute)
             except QueryPlanningError as exc:
                 raise RequestFailure(

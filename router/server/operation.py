@@ -64,6 +64,8 @@ def coerce_variables(
     variables: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """Variable values coerced to their declared types, defaults applied."""
+    if not operation.variable_definitions:
+        return {}  # values for undeclared variables are ignored, as graphql-core does
     try:
         result = get_variable_values(
             schema,

@@ -154,16 +154,19 @@ class Pipeline:
     async def _run(
         self, request: GraphQLRequest, method: str, context: RequestContext | None
     ) -> Outcome:
-        if self._max_recursion is not None and nesting_exceeds(
-            request.query, self._max_recursion
-        ):
-            raise RequestFailure.of(
-                GRAPHQL_PARSE_FAILED,
-                "The document nests deeper than the parser recursion limit "
-                f"({self._max_recursion})",
-                400,
-            )
-        prepared = self._documents.get(request.query)
+        prepared = self._documents.cached(request.query)
+        if prepared is None:
+            # A cached text passed this check when it was first seen.
+            if self._max_recursion is not None and nesting_exceeds(
+                request.query, self._max_recursion
+            ):
+                raise RequestFailure.of(
+                    GRAPHQL_PARSE_FAILED,
+                    "The document nests deeper than the parser recursion limit "
+                    f"({self._max_recursion})",
+                    400,
+                )
+            prepared = self._documents.get(request.query)
         if prepared.errors:
             raise RequestFailure(prepared.errors, 400, well_formed=True)
         operation = select_operation(prepared, request.operation_name)
@@ -205,7 +208,10 @@ class Pipeline:
         context: RequestContext | None,
     ) -> Outcome:
         """Introspection locally, the rest through the engine (the supergraph core)."""
-        roots = root_field_names(prepared, operation)
+        roots_key = ("roots", _name(operation))
+        roots: set[str] | None = prepared.derived.get(roots_key)
+        if roots is None:
+            roots = prepared.derived[roots_key] = root_field_names(prepared, operation)
         if roots & INTROSPECTION_FIELDS and not self._introspection:
             raise RequestFailure.of(
                 INTROSPECTION_DISABLED,

@@ -47,6 +47,13 @@ class GraphQLRequest:
     extensions: dict[str, Any] | None = None
 
 
+# Clients send a handful of distinct Accept and Content-Type values, each thousands of
+# times: the answer for each is kept (up to this many values).
+_MAX_REMEMBERED = 256
+_NEGOTIATED: dict[str, MediaType] = {}
+_ACCEPTED_CONTENT_TYPES: set[str] = set()
+
+
 def negotiate(accept: str | None) -> MediaType:
     """The response media type for an Accept header (spec: no header means JSON).
 
@@ -54,7 +61,18 @@ def negotiate(accept: str | None) -> MediaType:
     `*/*` and `application/*` get `application/json`, as the spec advises for clients
     that predate `application/graphql-response+json`.
     """
-    if accept is None or not accept.strip():
+    if accept is None:
+        return MediaType.JSON
+    media = _NEGOTIATED.get(accept)
+    if media is None:
+        media = _negotiate(accept)
+        if len(_NEGOTIATED) < _MAX_REMEMBERED:
+            _NEGOTIATED[accept] = media
+    return media
+
+
+def _negotiate(accept: str) -> MediaType:
+    if not accept.strip():
         return MediaType.JSON
     best: tuple[float, int, MediaType] | None = None
     for item in accept.split(","):
@@ -94,6 +112,14 @@ def _quality(params: str) -> float:
 
 def check_content_type(content_type: str | None) -> None:
     """POST bodies must be `application/json` (utf-8, the only charset JSON has)."""
+    if content_type in _ACCEPTED_CONTENT_TYPES:
+        return
+    _check_content_type(content_type)
+    if content_type is not None and len(_ACCEPTED_CONTENT_TYPES) < _MAX_REMEMBERED:
+        _ACCEPTED_CONTENT_TYPES.add(content_type)
+
+
+def _check_content_type(content_type: str | None) -> None:
     media, _, params = (content_type or "").partition(";")
     if media.strip().lower() != "application/json":
         raise RequestFailure.of(

@@ -41,11 +41,29 @@ ACTIVE: ContextVar[ActiveTelemetry | None] = ContextVar(
 )
 
 
-@contextlib.contextmanager
+class _NoSpan:
+    """The context manager of a stage with no span: nothing to enter or leave."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+_NO_SPAN = _NoSpan()
+
+
 def stage_span(
     name: str, attributes: dict[str, str | bool | int] | None = None
-) -> Iterator[Span | None]:
-    """A child span of the current one named `name` (None when tracing is off)."""
+) -> contextlib.AbstractContextManager[Span | None]:
+    """A child span of the current one named `name` (None when tracing is off).
+
+    With tracing off this is one context-variable lookup and a shared no-op context
+    manager: no generator, no allocation.
+    """
     active = ACTIVE.get()
     # An unsampled request gets no child spans: nothing would export them, and each
     # costs tens of microseconds in the SDK.
@@ -54,9 +72,15 @@ def stage_span(
         or active.tracer is None
         or not trace.get_current_span().is_recording()
     ):
-        yield None
-        return
-    with active.tracer.start_as_current_span(name, attributes=attributes) as span:
+        return _NO_SPAN
+    return _span(active.tracer, name, attributes)
+
+
+@contextlib.contextmanager
+def _span(
+    tracer: Tracer, name: str, attributes: dict[str, str | bool | int] | None
+) -> Iterator[Span]:
+    with tracer.start_as_current_span(name, attributes=attributes) as span:
         yield span
 
 
