@@ -5,29 +5,31 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
-from router.commands import check, compose, dev, keys, plan, serve
 from router.commands.common import CommandError
 
 __all__ = ["main"]
 
+# Each command's module, imported only when needed: `serve` pulls in the HTTP server,
+# `keys` Redis and JWT, and a short command such as `compose` should not pay for them.
+COMMANDS = ("compose", "check", "dev", "keys", "plan", "serve")
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of `command` alone when it is one of them."""
     parser = argparse.ArgumentParser(
         prog="router", description="GraphQL federation router"
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    compose.add_parser(subparsers)
-    check.add_parser(subparsers)
-    dev.add_parser(subparsers)
-    keys.add_parser(subparsers)
-    plan.add_parser(subparsers)
-    serve.add_parser(subparsers)
+    for name in (command,) if command in COMMANDS else COMMANDS:
+        import_module(f"router.commands.{name}").add_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
         status: int = args.run(args)
     except CommandError as exc:
