@@ -1,1 +1,69 @@
-"""Shared test set-up."""
+"""Shared test set-up: how the suite runs in parallel (pytest-xdist), and the totals
+that differential tests print after the test summary.
+
+With `-n N`, tests are handed out a module at a time (`_ModuleScheduling`): a module's
+routers and subgraphs (module fixtures) start once, on one worker. The modules that
+start a router from the reference router.yaml, which binds Prometheus to the fixed
+port 9090, go to one worker together, so that they never run at the same time.
+
+A plugin with a `suite_summary_lines()` method (a differential test's summary) has its
+lines printed after the test summary; under xdist each worker sends its lines to the
+controller, which prints them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+# The modules that serve the reference router.yaml as it is (Prometheus on :9090).
+FIXED_PORT_MODULES = frozenset(
+    {
+        "tests/policies/test_reference_router_yaml.py",
+        "tests/server/test_serve_cli.py",
+        "tests/telemetry/test_reference_config.py",
+    }
+)
+_SUMMARY = "suite_summary_lines"
+_worker_lines: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Whole modules to a worker, whatever `--dist` says (see the module docstring)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class _ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "fixed-port-9090" if module in FIXED_PORT_MODULES else module
+
+    return _ModuleScheduling(config, log)
+
+
+def _summary_lines(config: pytest.Config) -> list[str]:
+    lines: list[str] = []
+    for _name, plugin in sorted(
+        config.pluginmanager.list_name_plugin(), key=lambda pair: str(pair[0])
+    ):
+        produce = getattr(plugin, _SUMMARY, None)
+        if callable(produce):
+            lines += produce()
+    return lines
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller prints
+        workeroutput[_SUMMARY] = _summary_lines(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    _worker_lines.extend(getattr(node, "workeroutput", {}).get(_SUMMARY, []))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in _summary_lines(terminalreporter.config) + _worker_lines:
+        terminalreporter.write_line(line)

@@ -43,9 +43,10 @@ def record_agreement() -> Callable[[str, bool | None], None]:
     return record
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def suite_summary_lines() -> list[str]:
+    """The totals printed after the test summary (by tests/conftest.py)."""
     if not _verdicts:
-        return
+        return []
     differing = sorted(name for name, vs in _verdicts.items() if False in vs)
     agreeing = [name for name, vs in _verdicts.items() if all(v is True for v in vs)]
     unknown = len(_verdicts) - len(differing) - len(agreeing)
@@ -53,7 +54,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"apollo differential: {len(_verdicts)} cases, {len(agreeing)} agreeing, "
         f"{len(differing)} differing"
     )
-    terminalreporter.write_line(line + (f", {unknown} not compared" if unknown else ""))
+    lines = [line + (f", {unknown} not compared" if unknown else "")]
     if differing:
         shown = ", ".join(differing[:15]) + (" ..." if len(differing) > 15 else "")
-        terminalreporter.write_line(f"  differing: {shown}")
+        lines.append(f"  differing: {shown}")
+    return lines

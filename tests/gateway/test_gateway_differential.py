@@ -255,13 +255,11 @@ _RUN = _Run()
 
 
 class _SummaryPlugin:
-    """Prints the totals after the test summary, whatever the capture mode."""
+    """The totals, printed after the test summary whatever the capture mode (by
+    tests/conftest.py, which also brings them back from xdist workers)."""
 
-    def pytest_terminal_summary(
-        self, terminalreporter: pytest.TerminalReporter
-    ) -> None:
-        for line in _summary_lines(_RUN):
-            terminalreporter.write_line(line)
+    def suite_summary_lines(self) -> list[str]:
+        return _summary_lines(_RUN)
 
 
 def _summary_lines(run: _Run) -> list[str]:
