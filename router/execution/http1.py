@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import select
 import socket
-import time
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +45,8 @@ __all__ = [
 # Node after 5 s), so a request rarely lands on a closing socket.
 KEEPALIVE_SECONDS = 4.0
 ACCEPT_ENCODING = "gzip, deflate"
+# Timers may fire this early (uvloop's clock counts milliseconds).
+_CLOCK_SLACK = 0.001
 # A connection idle longer than this is polled before reuse: a close the server sent
 # while the event loop was busy is then seen before the request is written. (Busier
 # connections are reused sooner than any server times them out.)
@@ -113,20 +114,40 @@ class Origin:
 
 
 class Pools:
-    """Keep-alive connections per origin, for one event loop."""
+    """Keep-alive connections per origin, for one event loop.
 
-    def __init__(self) -> None:
+    Response deadlines share one timer: requests whose deadlines arrive in order (all
+    of them when every subgraph has the same timeout) wait in one queue, and the timer
+    is set for the oldest; a deadline earlier than the last one queued gets a timer of
+    its own. (An ``asyncio.timeout`` per request costs a timer and a task cancellation
+    scope each, a quarter of a fetch's CPU.)
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
         self._idle: dict[tuple[str, int], list[_Connection]] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._closed = False
+        # Connections awaiting a response, oldest first, with their deadlines.
+        self._waiting: dict[_Connection, float] = {}
+        self._last_deadline = 0.0
+        self._expiry: asyncio.TimerHandle | None = None
+        self._expiry_at = 0.0
 
     async def post(
-        self, origin: Origin, headers: bytes, body: bytes, max_body: int
+        self,
+        origin: Origin,
+        headers: bytes,
+        body: bytes,
+        max_body: int,
+        deadline: float,
     ) -> RawResponse:
         """Sends one POST: ``headers`` are extra header lines (each ending in CRLF).
 
-        Raises ``HttpFailure`` subclasses and ``BodyTooLarge``; a request cancelled or
-        failed mid-way closes its connection, never returning it to the pool.
+        ``deadline`` (the loop's clock) bounds connecting and waiting for the response:
+        past it, TimeoutError. Raises ``HttpFailure`` subclasses and ``BodyTooLarge``;
+        a request cancelled or failed mid-way closes its connection, never returning it
+        to the pool.
         """
         request = b"".join(
             (
@@ -142,7 +163,8 @@ class Pools:
         connection = self._reuse(key)
         reused = connection is not None
         if connection is None:
-            connection = await self._connect(origin)
+            async with asyncio.timeout_at(deadline):
+                connection = await self._connect(origin)
         transport = connection.transport
         assert transport is not None
         done = False
@@ -154,13 +176,17 @@ class Pools:
                 # kept-alive connection the subgraph never saw the request.
                 waiter.cancel()
                 raise StaleConnection() if reused else Disconnected()
-            response = await waiter
+            self._watch(connection, deadline)
+            try:
+                response = await waiter
+            finally:
+                self._unwatch(connection)
             done = True
         finally:
             if not done:
                 connection.close()
         if connection.keep_alive and not self._closed:
-            connection.idle_since = time.monotonic()
+            connection.idle_since = self._loop.time()
             self._idle.setdefault(key, []).append(connection)
             if self._sweeper is None:
                 self._schedule_sweep()
@@ -168,11 +194,50 @@ class Pools:
             connection.close()
         return response
 
+    def _watch(self, connection: _Connection, deadline: float) -> None:
+        waiting = self._waiting
+        if waiting and deadline < self._last_deadline:
+            # Out of order (a shorter timeout, or a request that waited its turn).
+            connection.timer = self._loop.call_at(deadline, connection.expire)
+            return
+        self._last_deadline = deadline
+        waiting[connection] = deadline
+        # The timer is never later than the oldest deadline queued.
+        if self._expiry is None or deadline < self._expiry_at:
+            if self._expiry is not None:
+                self._expiry.cancel()
+            self._expiry = self._loop.call_at(deadline, self._expire)
+            self._expiry_at = deadline
+
+    def _unwatch(self, connection: _Connection) -> None:
+        if connection.timer is not None:
+            connection.timer.cancel()
+            connection.timer = None
+        else:
+            self._waiting.pop(connection, None)
+
+    def _expire(self) -> None:
+        """Fails the responses past their deadline; the timer moves to the next one."""
+        self._expiry = None
+        now = self._loop.time()
+        waiting = self._waiting
+        while waiting:
+            connection, deadline = next(iter(waiting.items()))
+            if deadline > now + _CLOCK_SLACK:
+                self._expiry = self._loop.call_at(deadline, self._expire)
+                self._expiry_at = deadline
+                return
+            del waiting[connection]
+            connection.expire()
+
     def close(self) -> None:
         self._closed = True
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
         for connections in self._idle.values():
             for connection in connections:
                 connection.close()
@@ -183,7 +248,7 @@ class Pools:
         if not idle:
             return None
         # Newest first: the connections least likely to have timed out at the server.
-        now = time.monotonic()
+        now = self._loop.time()
         while idle:
             connection = idle.pop()
             idle_for = now - connection.idle_since
@@ -198,9 +263,8 @@ class Pools:
         return None
 
     async def _connect(self, origin: Origin) -> _Connection:
-        loop = asyncio.get_running_loop()
         try:
-            _, connection = await loop.create_connection(
+            _, connection = await self._loop.create_connection(
                 _Connection, origin.host, origin.port
             )
         except OSError as error:
@@ -208,13 +272,12 @@ class Pools:
         return connection
 
     def _schedule_sweep(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._sweeper = loop.call_later(KEEPALIVE_SECONDS, self._sweep)
+        self._sweeper = self._loop.call_later(KEEPALIVE_SECONDS, self._sweep)
 
     def _sweep(self) -> None:
         """Closes connections idle past the keep-alive time (they would not be reused)."""
         self._sweeper = None
-        oldest_allowed = time.monotonic() - KEEPALIVE_SECONDS
+        oldest_allowed = self._loop.time() - KEEPALIVE_SECONDS
         for key, connections in list(self._idle.items()):
             kept = []
             for connection in connections:
@@ -238,6 +301,7 @@ class _Connection(asyncio.Protocol):
         self.lost = False
         self.keep_alive = False
         self.idle_since = 0.0
+        self.timer: asyncio.TimerHandle | None = None
         self._fd = -1
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[RawResponse] | None = None
@@ -269,6 +333,10 @@ class _Connection(asyncio.Protocol):
         self.lost = True
         if self.transport is not None:
             self.transport.close()
+
+    def expire(self) -> None:
+        """The response did not come in time: TimeoutError, and the connection closes."""
+        self._fail(TimeoutError())
 
     def dropped(self) -> bool:
         """Whether an idle connection has something to read: the server's close (or

@@ -152,12 +152,24 @@ class SubgraphClient:
             )
         origin = self._origins[subgraph]
         body = orjson.dumps(payload)
+        slots = self._slots_for(endpoint)
         try:
-            async with asyncio.timeout(endpoint.timeout):
-                async with self._slots_for(endpoint):
-                    if origin is not None:
-                        return await self._send_plain(endpoint, origin, body, headers)
-                    return await self._send_aiohttp(endpoint, body, headers)
+            if origin is None:
+                async with asyncio.timeout(endpoint.timeout):
+                    async with slots:
+                        return await self._send_aiohttp(endpoint, body, headers)
+            # Plain HTTP: `http1` enforces the deadline itself, without a timer per
+            # request; only waiting for a free slot needs one.
+            deadline = asyncio.get_running_loop().time() + endpoint.timeout
+            if slots.locked():
+                async with asyncio.timeout_at(deadline):
+                    await slots.acquire()
+            else:
+                await slots.acquire()
+            try:
+                return await self._send_plain(endpoint, origin, body, headers, deadline)
+            finally:
+                slots.release()
         except TimeoutError:
             raise SubgraphRequestError(
                 GATEWAY_TIMEOUT,
@@ -198,20 +210,21 @@ class SubgraphClient:
         origin: Origin,
         body: bytes,
         headers: Mapping[str, str] | None,
+        deadline: float,
     ) -> SubgraphResponse:
         pools = self._pools
         loop = asyncio.get_running_loop()
         if pools is None or self._pools_loop is not loop:
-            pools = self._pools = Pools()
+            pools = self._pools = Pools(loop)
             self._pools_loop = loop
         lines = _header_lines(endpoint.name, headers) if headers else b""
         cap = endpoint.max_response_bytes
         try:
-            raw = await pools.post(origin, lines, body, cap)
+            raw = await pools.post(origin, lines, body, cap, deadline)
         except StaleConnection:
             # A kept-alive socket the server had just closed failed while the request
             # was written: the subgraph never saw it, so it is sent once more.
-            raw = await pools.post(origin, lines, body, cap)
+            raw = await pools.post(origin, lines, body, cap, deadline)
         return _response(
             endpoint,
             raw.status,

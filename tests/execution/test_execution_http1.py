@@ -524,3 +524,31 @@ async def test_concurrent_requests_each_get_their_own_answer(
     )
     assert len(again) == 20
     assert server.connections == 20
+
+
+async def test_shorter_timeout_queued_behind_a_longer_one_fires_on_time(
+    raw_server: Callable[[Answer], Awaitable[Server]],
+) -> None:
+    async def answer(conn: int, index: int, request: bytes) -> bytes:
+        await asyncio.sleep(0.6 if b"slow" in request else 2.0)
+        return ok()
+
+    server = await raw_server(answer)
+    client = SubgraphClient(
+        {
+            "patient": SubgraphEndpoint("patient", server.url, timeout=5.0),
+            "hasty": SubgraphEndpoint("hasty", server.url, timeout=0.1),
+        }
+    )
+    try:
+        patient = asyncio.ensure_future(client.post("patient", {"query": "slow"}))
+        await asyncio.sleep(0.01)
+        started = time.monotonic()
+        with pytest.raises(SubgraphRequestError) as raised:
+            await client.post("hasty", {"query": "{ok}"})
+        waited = time.monotonic() - started
+        assert (await patient).body == {"data": {"ok": True}}
+    finally:
+        await client.close()
+    assert raised.value.code == "GATEWAY_TIMEOUT"
+    assert waited < 0.5
