@@ -6,6 +6,9 @@ routers and subgraphs (module fixtures) start once, on one worker. The modules t
 start a router from the reference router.yaml, which binds Prometheus to the fixed
 port 9090, go to one worker together, so that they never run at the same time.
 
+The five example subgraphs run once a session (once a worker), shared by every folder
+whose tests only read them (`example_subgraphs`, `example_urls`).
+
 A plugin with a `suite_summary_lines()` method (a differential test's summary) has its
 lines printed after the test summary; under xdist each worker sends its lines to the
 controller, which prints them.
@@ -13,9 +16,11 @@ controller, which prints them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from support.processes import Service, start_subgraphs
 
 # The modules that serve the reference router.yaml as it is (Prometheus on :9090).
 FIXED_PORT_MODULES = frozenset(
@@ -67,3 +72,22 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in _summary_lines(terminalreporter.config) + _worker_lines:
         terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def example_subgraphs() -> Iterator[dict[str, Service]]:
+    """The five example subgraphs (`python -m subgraphs.<name> --port 0`), started side
+    by side once a session: name -> process. Tests only read them: a test that places
+    orders or kills a subgraph starts its own."""
+    started = start_subgraphs()
+    try:
+        yield started
+    finally:
+        for service in started.values():
+            service.stop()
+
+
+@pytest.fixture(scope="session")
+def example_urls(example_subgraphs: dict[str, Service]) -> dict[str, str]:
+    """The shared example subgraphs' GraphQL URLs, by name."""
+    return {name: service.url for name, service in example_subgraphs.items()}

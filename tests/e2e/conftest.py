@@ -1,6 +1,6 @@
 """End-to-end tests: `router serve` as a real process in front of real subgraph processes.
 
-The five example subgraphs run once per session (`python -m subgraphs.<name> --port 0`);
+The five example subgraphs run once per session (`example_urls`, tests/conftest.py);
 each module starts its own router on them (or on its own misbehaving subgraphs), so that
 one module's hostile traffic cannot leave state behind for the next. Launchers live in
 `support.processes`.
@@ -12,31 +12,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from support.processes import (
-    Service,
-    post_json,
-    start_router,
-    start_subgraphs,
-    write_router_yaml,
-)
+from support.processes import Service, post_json, start_router, write_router_yaml
 
 Ask = Callable[..., Any]
-
-
-@pytest.fixture(scope="session")
-def example_subgraphs() -> Iterator[dict[str, Service]]:
-    """The five example subgraphs, started once per session: name -> process."""
-    started = start_subgraphs()
-    try:
-        yield started
-    finally:
-        for service in started.values():
-            service.stop()
-
-
-@pytest.fixture(scope="session")
-def example_urls(example_subgraphs: dict[str, Service]) -> dict[str, str]:
-    return {name: service.url for name, service in example_subgraphs.items()}
 
 
 @pytest.fixture(scope="module")

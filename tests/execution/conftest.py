@@ -9,15 +9,7 @@ Misbehaving subgraphs are small aiohttp apps started inside the test (`loopback_
 from __future__ import annotations
 
 import json
-import os
-import re
-import select
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +32,6 @@ from router.execution import (
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
-SUBGRAPH_NAMES = ("users", "products", "reviews", "inventory", "orders")
-_START_TIMEOUT = 20.0
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @pytest.fixture(scope="session")
@@ -61,64 +50,13 @@ def supergraph() -> Supergraph:
     return load_supergraph((REPO / "supergraph.graphql").read_text())
 
 
-# --- the example subgraphs as processes -----------------------------------------------
-
-
-class _Process:
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", f"subgraphs.{name}", "--port", "0"],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self.url = ""
-
-    def wait_ready(self) -> None:
-        assert self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], _START_TIMEOUT)
-        line = self.process.stdout.readline().decode() if ready else ""
-        match = re.search(r"(http://\S+)/graphql", line)
-        if match is None:
-            self._stderr.seek(0)
-            pytest.fail(f"subgraph {self.name} did not start: {self._stderr.read()!r}")
-        self.url = f"{match.group(1)}/graphql"
-        deadline = time.monotonic() + _START_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                with _NO_PROXY.open(f"{match.group(1)}/health", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        pytest.fail(f"subgraph {self.name} never became healthy")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self._stderr.close()
+# --- the example subgraphs as processes (shared, tests/conftest.py) -------------------
 
 
 @pytest.fixture(scope="session")
-def subgraph_urls() -> Iterator[dict[str, str]]:
-    """The five example subgraphs, started once per session: name -> GraphQL URL."""
-    running = [_Process(name) for name in SUBGRAPH_NAMES]
-    try:
-        for process in running:
-            process.wait_ready()
-        yield {process.name: process.url for process in running}
-    finally:
-        for process in running:
-            process.stop()
+def subgraph_urls(example_urls: dict[str, str]) -> dict[str, str]:
+    """The five example subgraphs, shared by the session (tests/conftest.py)."""
+    return example_urls
 
 
 def endpoints_for(

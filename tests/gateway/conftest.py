@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import pytest
 from gateway_harness import (
-    SUBGRAPHS,
     Service,
     launch_apollo,
     launch_router,
@@ -29,13 +28,9 @@ def node() -> str:
 
 
 @pytest.fixture(scope="session")
-def subgraph_urls(node: str) -> Iterator[dict[str, str]]:
-    """The five example subgraphs, once for the session (queries only read them)."""
-    started = start_subgraphs(SUBGRAPHS)
-    try:
-        yield dict(zip(SUBGRAPHS, (service.url for service in started), strict=True))
-    finally:
-        stop_all(started)
+def subgraph_urls(node: str, example_urls: dict[str, str]) -> dict[str, str]:
+    """The five example subgraphs, shared by the session (queries only read them)."""
+    return example_urls
 
 
 @pytest.fixture(scope="module")

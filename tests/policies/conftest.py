@@ -7,48 +7,20 @@ This folder has no ``__init__.py``; helpers live in `policy_harness`.
 from __future__ import annotations
 
 import os
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from policy_harness import REPO, Router, start_router
-
-from tests.server.server_harness import EXAMPLES, START_TIMEOUT, Process, http
+from policy_harness import Router, start_router
 
 REDIS_URL = "redis://127.0.0.1:6379"
 
 
 @pytest.fixture(scope="session")
-def subgraphs() -> Iterator[dict[str, str]]:
-    """The five example subgraphs, started once for the session."""
-    started = {
-        name: Process(
-            [sys.executable, "-m", f"subgraphs.{name}", "--port", "0"],
-            REPO,
-            r"(http://\S+/graphql)",
-        )
-        for name in EXAMPLES
-    }
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        for process in started.values():
-            health = process.url.rsplit("/", 1)[0] + "/health"
-            while True:
-                try:
-                    if http(health, timeout=1).status == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"subgraph not healthy: {process.url}")
-                time.sleep(0.05)
-        yield {name: process.url for name, process in started.items()}
-    finally:
-        for process in started.values():
-            process.stop()
+def subgraphs(example_urls: dict[str, str]) -> dict[str, str]:
+    """The five example subgraphs, shared by the session (tests/conftest.py)."""
+    return example_urls
 
 
 @pytest.fixture

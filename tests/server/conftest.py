@@ -6,53 +6,20 @@ This folder has no ``__init__.py``; helpers live in `server_harness`.
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from server_harness import (
-    EXAMPLES,
-    REPO,
-    START_TIMEOUT,
-    Process,
     Router,
-    http,
     write_config,
 )
 
 
 @pytest.fixture(scope="session")
-def subgraph_urls() -> Iterator[dict[str, str]]:
-    """The five example subgraphs, started once for the session (never mutated)."""
-    started = {
-        name: Process(
-            [sys.executable, "-m", f"subgraphs.{name}", "--port", "0"],
-            REPO,
-            r"(http://\S+/graphql)",
-        )
-        for name in EXAMPLES
-    }
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        for process in started.values():
-            health = process.url.rsplit("/", 1)[0] + "/health"
-            while True:
-                try:
-                    if http(health, timeout=1).status == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        f"subgraph not healthy: {process.url}\n{process.stderr()}"
-                    )
-                time.sleep(0.05)
-        yield {name: process.url for name, process in started.items()}
-    finally:
-        for process in started.values():
-            process.stop()
+def subgraph_urls(example_urls: dict[str, str]) -> dict[str, str]:
+    """The five example subgraphs, shared by the session (tests/conftest.py)."""
+    return example_urls
 
 
 @pytest.fixture

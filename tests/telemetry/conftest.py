@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 from telemetry_harness import (
     OtlpReceiver,
-    Process,
     RecordingProxy,
     Router,
-    start_subgraph,
 )
 
 # What the three-subgraph join below needs (products -> reviews -> users).
@@ -25,15 +23,9 @@ JOINED = ("products", "reviews", "users")
 
 
 @pytest.fixture(scope="session")
-def subgraph_urls() -> Iterator[dict[str, str]]:
-    started: dict[str, Process] = {}
-    try:
-        for name in JOINED:
-            started[name] = start_subgraph(name)
-        yield {name: process.url for name, process in started.items()}
-    finally:
-        for process in started.values():
-            process.stop()
+def subgraph_urls(example_urls: dict[str, str]) -> dict[str, str]:
+    """The three joined subgraphs of the session's shared set (tests/conftest.py)."""
+    return {name: example_urls[name] for name in JOINED}
 
 
 @pytest.fixture(scope="session")
