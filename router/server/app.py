@@ -300,14 +300,11 @@ class _ClientGone(Exception):
 
 
 async def _read_body(headers: dict[str, str], receive: Receive, limit: int) -> bytes:
-    too_large = RequestFailure.of(
-        INVALID_GRAPHQL_REQUEST, "Request body payload too large", 413
-    )
     declared = headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > limit:
         if int(declared) <= _DRAIN_LIMIT:
             await _drain(receive)
-        raise too_large
+        raise _too_large()
     message = await receive()
     if message["type"] == "http.disconnect":
         raise _ClientGone
@@ -319,7 +316,7 @@ async def _read_body(headers: dict[str, str], receive: Receive, limit: int) -> b
     if size > limit:
         if size <= _DRAIN_LIMIT and message.get("more_body", False):
             await _drain(receive, size)
-        raise too_large
+        raise _too_large()
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -329,10 +326,16 @@ async def _read_body(headers: dict[str, str], receive: Receive, limit: int) -> b
         if size > limit:
             if size <= _DRAIN_LIMIT and message.get("more_body", False):
                 await _drain(receive, size)
-            raise too_large
+            raise _too_large()
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+def _too_large() -> RequestFailure:
+    return RequestFailure.of(
+        INVALID_GRAPHQL_REQUEST, "Request body payload too large", 413
+    )
 
 
 async def _drain(receive: Receive, size: int = 0) -> None:
