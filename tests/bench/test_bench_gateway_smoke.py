@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from support.oracle import oracle_unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[2]
