@@ -552,3 +552,21 @@ async def test_shorter_timeout_queued_behind_a_longer_one_fires_on_time(
         await client.close()
     assert raised.value.code == "GATEWAY_TIMEOUT"
     assert waited < 0.5
+
+
+async def test_url_that_http1_does_not_handle_goes_through_aiohttp(
+    raw_server: Callable[[Answer], Awaitable[Server]],
+    client_for: Callable[..., SubgraphClient],
+) -> None:
+    # Credentials in the URL (like https) are left to aiohttp, which sends them as
+    # basic authentication.
+    async def answer(conn: int, index: int, request: bytes) -> bytes:
+        return ok(BODY, "connection: close")
+
+    server = await raw_server(answer)
+    client = client_for(server.url.replace("http://", "http://user:secret@"))
+    response = await client.post("s", {"query": "{ok}"}, {"x-a": "1"})
+    assert response.body == {"data": {"ok": True}}
+    head = server.requests[0].partition(b"\r\n\r\n")[0].lower()
+    assert b"authorization: basic dxnlcjpzzwnyzxq=" in head
+    assert b"x-a: 1" in head
