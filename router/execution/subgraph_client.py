@@ -283,10 +283,15 @@ _INVALID = object()
 
 
 def _origin(url: str) -> Origin | None:
-    """The plain-HTTP origin of ``url``; None for https (and anything else aiohttp
-    understands better, such as a URL with credentials)."""
+    """The plain-HTTP origin of ``url``; None for https and anything else aiohttp
+    understands better: credentials, non-ASCII hosts or paths (which it encodes)."""
     parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname or parts.username is not None:
+    if (
+        parts.scheme != "http"
+        or not parts.hostname
+        or parts.username is not None
+        or not url.isascii()
+    ):
         return None
     try:
         port = parts.port or 80
