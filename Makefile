@@ -25,7 +25,7 @@ demo: install
 	$(BIN)/router dev
 
 test: install oracle
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: install
 	$(BIN)/ruff check planner router subgraphs tests bench
