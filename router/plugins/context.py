@@ -10,7 +10,6 @@ same part.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +44,7 @@ class RequestContext:
     header_values: tuple[tuple[str, str], ...] = ()
     query_string: str = ""
     client_address: str | None = None
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    request_id: str = ""  # set by the telemetry plugin (the client's, or a new UUID)
     started: float = field(default_factory=time.monotonic)
     jwt_claims: dict[str, Any] | None = None
     api_key_consumer: str | None = None

