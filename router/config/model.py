@@ -114,7 +114,8 @@ class SubgraphTrafficShaping(_Strict):
     """`traffic_shaping.all` and `traffic_shaping.subgraphs.<name>` (Apollo's keys).
 
     Every field is optional so that `subgraphs.<name>` overrides `all` field by field;
-    `TrafficShapingConfig.for_subgraph` does the merge. Only `timeout` takes effect today.
+    `TrafficShapingConfig.for_subgraph` does the merge. `timeout`, `global_rate_limit` and
+    `batch_entity_fetches` take effect; the others are accepted and logged as inactive.
     """
 
     timeout: Duration | None = None
@@ -126,6 +127,9 @@ class SubgraphTrafficShaping(_Strict):
     experimental_http2_keep_alive_timeout: Duration | None = None
     dns_resolution_strategy: str | None = None
     experimental_retry: dict[str, Any] | None = None
+    # Ours: entity fetches to this subgraph that become ready together go out as one
+    # request with aliased `_entities` fields (default true).
+    batch_entity_fetches: bool | None = None
 
 
 class _RouterTrafficShaping(_Strict):
@@ -303,7 +307,7 @@ class RouterConfig(_Strict):
             names += [
                 f"traffic_shaping.{where}.{key}"
                 for key in entry.model_dump(exclude_none=True)
-                if key not in ("timeout", "global_rate_limit")
+                if key not in ("timeout", "global_rate_limit", "batch_entity_fetches")
             ]
         if self.batching.subgraph is not None:
             names.append("batching.subgraph")

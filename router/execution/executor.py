@@ -77,6 +77,7 @@ async def execute_plan(
     headers_for: HeadersFor | None = None,
     post: Post | None = None,
     batch_entity_fetches: bool = True,
+    unbatched: frozenset[str] = frozenset(),
 ) -> ExecutionResult:
     """Executes ``plan``; ``variables`` are the coerced client variables (defaults
     applied), ``schema`` the full supergraph schema (``Supergraph.schema``: keys and
@@ -85,14 +86,15 @@ async def execute_plan(
     request, so the subgraph stage's plugin hooks can wrap it.
 
     With ``batch_entity_fetches``, entity fetches to one subgraph that become ready in
-    the same event-loop step go out as one request (``entity_batch``)."""
+    the same event-loop step go out as one request (``entity_batch``), except for the
+    subgraphs named in ``unbatched``."""
     run = _Run(
         variables,
         client,
         type_conditions_for(schema),
         headers_for,
         post,
-        batched_services(plan) if batch_entity_fetches else frozenset(),
+        batched_services(plan) - unbatched if batch_entity_fetches else frozenset(),
     )
     data: dict[str, Any] = {}
     if plan.node is not None:

@@ -45,12 +45,14 @@ class FederatedEngine(Engine):
         plans: PlanCache,
         client: SubgraphClient,
         plugins: PluginChain = EMPTY_CHAIN,
+        unbatched: frozenset[str] = frozenset(),
     ) -> None:
         self._supergraph = supergraph
         self._planner = planner
         self._plans = plans
         self._client = client
         self._plugins = plugins
+        self._unbatched = unbatched  # subgraphs whose entity fetches go out one by one
         # The planner stops itself at its budget; this catches anything past it.
         self._planning_deadline = planner.config.time_budget_seconds * 2 + 5.0
 
@@ -89,6 +91,7 @@ class FederatedEngine(Engine):
                 variables=variables,
                 client=self._client,
                 schema=self._supergraph.schema,
+                unbatched=self._unbatched,
                 post=(
                     None
                     if context is None

@@ -82,6 +82,12 @@ def build_generation(source: Source, number: int) -> Generation:
         PlanCache(config.supergraph.query_planning.cache.in_memory.limit),
         client,
         plugins,
+        unbatched=frozenset(
+            graph.name
+            for graph in supergraph.graphs.values()
+            if config.traffic_shaping.for_subgraph(graph.name).batch_entity_fetches
+            is False
+        ),
     )
     pipeline = Pipeline(
         api_schema=supergraph.api_schema,
