@@ -133,11 +133,19 @@ class SubgraphTrafficShaping(_Strict):
 
 
 class _RouterTrafficShaping(_Strict):
-    """`traffic_shaping.router`: client-side limits (accepted, not active yet)."""
+    """`traffic_shaping.router`: the request deadline (default 30 s), the global rate
+    limit and the concurrency limit (router.plugins.traffic_shaping, .ratelimit)."""
 
     timeout: Duration | None = None
     global_rate_limit: _RateLimit | None = None
-    concurrency_limit: int | None = None
+    concurrency_limit: int | None = Field(default=None, ge=1)
+
+    @field_validator("timeout")
+    @classmethod
+    def _positive(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
 
 
 class TrafficShapingConfig(_Strict):
@@ -295,12 +303,6 @@ class RouterConfig(_Strict):
             names.append("authentication.subgraph")
         names += self.telemetry.inactive_keys()
         shaping = self.traffic_shaping
-        if shaping.router is not None:
-            names += [
-                f"traffic_shaping.router.{key}"
-                for key in shaping.router.model_dump(exclude_none=True)
-                if key != "global_rate_limit"
-            ]
         for where, entry in [("all", shaping.all)] + [
             (f"subgraphs.{n}", e) for n, e in shaping.subgraphs.items()
         ]:

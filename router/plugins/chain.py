@@ -35,12 +35,14 @@ if TYPE_CHECKING:
 __all__ = ["EMPTY_CHAIN", "PLUGIN_ORDER", "PluginChain", "SubgraphPost", "build_chain"]
 
 # (name, module): outermost first. CORS answers preflights before anything else and
-# decorates every answer (401 and 429 too); CSRF refuses before credentials are looked
+# decorates every answer (401 and 429 too); the router timeout and concurrency limit
+# bound everything after them, body reading and JWKS fetches included; CSRF refuses before credentials are looked
 # at; authentication runs before rate limits so per-client keys can use claims and
 # API-key consumers, and before `authorization.require_authentication` reads them; header rules act on subgraph requests and client responses.
 PLUGIN_ORDER: tuple[tuple[str, str], ...] = (
     ("telemetry", "router.plugins.telemetry"),
     ("cors", "router.plugins.cors"),
+    ("traffic_shaping", "router.plugins.traffic_shaping"),
     ("csrf", "router.plugins.csrf"),
     ("authentication", "router.plugins.authentication"),
     ("authorization", "router.plugins.authorization"),

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 __all__ = [
     "CSRF_ERROR",
+    "GATEWAY_TIMEOUT",
     "MAX_ALIASES_LIMIT",
     "MAX_DEPTH_LIMIT",
     "MAX_HEIGHT_LIMIT",
     "MAX_ROOT_FIELDS_LIMIT",
     "PLUGIN_CODES",
+    "REQUEST_CONCURRENCY_LIMITED",
     "REQUEST_RATE_LIMITED",
     "UNAUTHENTICATED",
     "UNAUTHORIZED_FIELD_OR_TYPE",
@@ -25,6 +27,8 @@ REQUEST_RATE_LIMITED = "REQUEST_RATE_LIMITED"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 CSRF_ERROR = "CSRF_ERROR"
 UNAUTHORIZED_FIELD_OR_TYPE = "UNAUTHORIZED_FIELD_OR_TYPE"
+GATEWAY_TIMEOUT = "GATEWAY_TIMEOUT"
+REQUEST_CONCURRENCY_LIMITED = "REQUEST_CONCURRENCY_LIMITED"
 
 PLUGIN_CODES: dict[str, str] = {
     MAX_DEPTH_LIMIT: "The operation nests selection sets deeper than `limits.max_depth` "
@@ -45,4 +49,8 @@ PLUGIN_CODES: dict[str, str] = {
     "supergraph's @authenticated/@requiresScopes/@policy: removed before planning and "
     "null in the response, or the whole operation refused (HTTP 403) with "
     "`authorization.directives.reject_unauthorized`.",
+    GATEWAY_TIMEOUT: "The request took longer than `traffic_shaping.router.timeout` "
+    "(default 30 s); its remaining work was cancelled (HTTP 504).",
+    REQUEST_CONCURRENCY_LIMITED: "More requests in flight than "
+    "`traffic_shaping.router.concurrency_limit` (HTTP 503).",
 }

@@ -1,0 +1,65 @@
+"""Client-side traffic shaping (`traffic_shaping.router`): Apollo Router's request
+timeout and concurrency limit, around everything the router does for one request.
+
+- `timeout` (default 30 s, as Apollo's): reading the body, authentication, planning,
+  every fetch and shaping must finish within it, else HTTP 504 `GATEWAY_TIMEOUT`. The
+  work still running is cancelled, so a slow client or subgraph cannot hold the
+  router's resources past it.
+- `concurrency_limit` (default none): requests over it are refused at once with HTTP
+  503 `REQUEST_CONCURRENCY_LIMITED`, rather than queued (Apollo's load shedding).
+
+`traffic_shaping.router.global_rate_limit` is applied by the rate-limit plugin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from router.config import RouterConfig
+from router.plugins.codes import GATEWAY_TIMEOUT, REQUEST_CONCURRENCY_LIMITED
+from router.plugins.context import RequestContext
+from router.plugins.plugin import HttpResponse, Plugin, RouterNext
+
+__all__ = ["DEFAULT_ROUTER_TIMEOUT", "TrafficShapingPlugin", "build"]
+
+DEFAULT_ROUTER_TIMEOUT = 30.0  # seconds; Apollo Router's default
+
+
+class TrafficShapingPlugin(Plugin):
+    name = "traffic_shaping"
+
+    def __init__(self, timeout: float, concurrency_limit: int | None) -> None:
+        self._timeout = timeout
+        self._limit = concurrency_limit
+        self._in_flight = 0
+
+    async def router(
+        self, context: RequestContext, call_next: RouterNext
+    ) -> HttpResponse:
+        if self._limit is not None and self._in_flight >= self._limit:
+            return HttpResponse.error(
+                REQUEST_CONCURRENCY_LIMITED,
+                "Your request has been concurrency limited",
+                503,
+            )
+        self._in_flight += 1
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await call_next(context)
+        except TimeoutError:
+            return HttpResponse.error(
+                GATEWAY_TIMEOUT, "Your request has been timed out", 504
+            )
+        finally:
+            self._in_flight -= 1
+
+
+def build(config: RouterConfig) -> Plugin | None:
+    shaping = config.traffic_shaping.router
+    timeout = DEFAULT_ROUTER_TIMEOUT
+    limit = None
+    if shaping is not None:
+        if shaping.timeout is not None:
+            timeout = shaping.timeout
+        limit = shaping.concurrency_limit
+    return TrafficShapingPlugin(timeout, limit)
