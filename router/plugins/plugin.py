@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 
+from router.execution.codes import DOWNSTREAM_SERVICE_ERROR
+
 if TYPE_CHECKING:
     from graphql import OperationDefinitionNode
 
@@ -47,16 +49,20 @@ __all__ = [
     "SupergraphRequest",
     "SupergraphResponse",
     "error_body",
+    "error_codes_of",
 ]
 
 
 @dataclass(slots=True)
 class HttpResponse:
-    """An HTTP response of the GraphQL endpoint; `headers` exclude content-length."""
+    """An HTTP response of the GraphQL endpoint; `headers` exclude content-length.
+    `error_codes`, when known, are the `extensions.code` of the body's errors (so that
+    telemetry need not scan a large body for them)."""
 
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+    error_codes: list[str] | None = None
 
     @classmethod
     def error(
@@ -73,7 +79,21 @@ class HttpResponse:
             status,
             [("content-type", "application/json"), *(headers or [])],
             orjson.dumps(error_body(code, message, **extensions)),
+            [code],
         )
+
+
+def error_codes_of(errors: Any) -> list[str]:
+    """The `extensions.code` of each error of a response's `errors` (anything else, or
+    an error without a string code, counts as `DOWNSTREAM_SERVICE_ERROR`)."""
+    if not isinstance(errors, list):
+        return []
+    codes = []
+    for error in errors:
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        code = extensions.get("code") if isinstance(extensions, dict) else None
+        codes.append(code if isinstance(code, str) else DOWNSTREAM_SERVICE_ERROR)
+    return codes
 
 
 def error_body(code: str, message: str, **extensions: Any) -> dict[str, Any]:

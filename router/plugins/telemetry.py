@@ -24,7 +24,6 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -32,7 +31,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from router.execution.codes import DOWNSTREAM_SERVICE_ERROR, SUBREQUEST_HTTP_ERROR
+from router.execution.codes import SUBREQUEST_HTTP_ERROR
 from router.execution.subgraph_client import SubgraphRequestError
 from router.plugins.plugin import (
     HttpResponse,
@@ -40,6 +39,7 @@ from router.plugins.plugin import (
     RouterNext,
     SubgraphNext,
     SubgraphRequest,
+    error_codes_of,
 )
 from router.telemetry.access_log import AccessLog
 from router.telemetry.active import ACTIVE, ActiveTelemetry
@@ -158,7 +158,12 @@ class TelemetryPlugin(Plugin):
             return response
         finally:
             seconds = time.perf_counter() - started
-            codes = _error_codes(response.body) if response is not None else []
+            if response is None:
+                codes = []
+            elif response.error_codes is not None:
+                codes = response.error_codes
+            else:
+                codes = _error_codes(response.body)
             if metrics is not None:
                 metrics.active_requests.dec()
                 metrics.observe_request(
@@ -238,7 +243,7 @@ class TelemetryPlugin(Plugin):
             else:
                 if not 200 <= response.status < 300:
                     codes.append(SUBREQUEST_HTTP_ERROR)
-                codes += _codes_of(response.body.get("errors"))
+                codes += error_codes_of(response.body.get("errors"))
                 if span is not None:
                     span.set_attribute("http.response.status_code", response.status)
                     if codes:
@@ -305,16 +310,5 @@ def _error_codes(body: bytes) -> list[str]:
     codes: list[str] = []
     for item in items:
         if isinstance(item, dict):
-            codes += _codes_of(item.get("errors"))
-    return codes
-
-
-def _codes_of(errors: Iterable[Any] | None) -> list[str]:
-    if not isinstance(errors, list):
-        return []
-    codes = []
-    for error in errors:
-        extensions = error.get("extensions") if isinstance(error, dict) else None
-        code = extensions.get("code") if isinstance(extensions, dict) else None
-        codes.append(code if isinstance(code, str) else DOWNSTREAM_SERVICE_ERROR)
+            codes += error_codes_of(item.get("errors"))
     return codes

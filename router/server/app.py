@@ -19,7 +19,7 @@ import orjson
 from router.config import RouterConfig
 from router.plugins.chain import EMPTY_CHAIN
 from router.plugins.context import RequestContext
-from router.plugins.plugin import HttpResponse
+from router.plugins.plugin import HttpResponse, error_codes_of
 from router.server.errors import (
     BATCH_LIMIT_EXCEEDED,
     BATCHING_NOT_ENABLED,
@@ -292,6 +292,7 @@ class RouterApp:
             200,
             [("content-type", _content_type(media))],
             orjson.dumps([o.body for o in outcomes]),
+            [code for o in outcomes for code in error_codes_of(o.body.get("errors"))],
         )
 
 
@@ -365,6 +366,7 @@ def _outcome_response(outcome: Outcome, media: MediaType) -> HttpResponse:
         status,
         [("content-type", _content_type(media)), *outcome.headers],
         orjson.dumps(outcome.body),
+        error_codes_of(outcome.body.get("errors")),
     )
 
 
