@@ -9,11 +9,13 @@ on first use and kept, so a repeated operation does no AST work at all.
 
 Skip/include depend on variables, so a plan is built for one valuation of the
 operation's condition variables (``Conditions``); the shaper keeps one per valuation seen.
+Each plan also holds the functions ``shaping_compiler`` generated for it (``compiled``),
+and the context counts the fields compiled for the valuation, to bound them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -66,7 +68,13 @@ _INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 class ShapeContext:
     """What compiling needs: the API schema, the fragments, the condition valuation."""
 
-    __slots__ = ("condition_values", "fragments", "schema")
+    __slots__ = (
+        "compiled_fields",
+        "condition_values",
+        "fragments",
+        "over_budget",
+        "schema",
+    )
 
     def __init__(
         self,
@@ -77,6 +85,9 @@ class ShapeContext:
         self.schema = schema
         self.fragments = fragments
         self.condition_values = condition_values
+        # Fields compiled to Python for this valuation, and whether compiling stopped.
+        self.compiled_fields = 0
+        self.over_budget = False
 
     def included(
         self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode
@@ -150,7 +161,14 @@ class OutputField(NamedTuple):
 class SelectionPlan:
     """One composite position: its static type and the selection sets merged there."""
 
-    __slots__ = ("_by_type", "_context", "_selection_sets", "is_root", "static_type")
+    __slots__ = (
+        "_by_type",
+        "_context",
+        "_selection_sets",
+        "compiled",
+        "is_root",
+        "static_type",
+    )
 
     def __init__(
         self,
@@ -164,6 +182,12 @@ class SelectionPlan:
         self._selection_sets = selection_sets
         self.is_root = is_root
         self._by_type: dict[str, tuple[OutputField, ...]] = {}
+        # Compiled object functions by ``__typename`` (None: absent, the static type).
+        self.compiled: dict[str | None, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+    @property
+    def context(self) -> ShapeContext:
+        return self._context
 
     def fields_for(self, runtime: GraphQLCompositeType) -> tuple[OutputField, ...]:
         """The fields to output for an object whose runtime type is ``runtime``."""

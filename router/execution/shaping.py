@@ -52,6 +52,7 @@ from router.execution.selection_plan import (
     ShapeContext,
     TypeShape,
 )
+from router.execution.shaping_compiler import Fallback, root_function
 
 __all__ = ["ResponseShaper"]
 
@@ -138,8 +139,19 @@ class ResponseShaper:
         if data is None:
             response["data"] = None
             return response
+        plan = self._plan_for(variables)
+        compiled = root_function(plan, self._types)
+        if compiled is not None:
+            try:
+                response["data"] = compiled(data)
+            except (Fallback, TypeError):
+                # A value-completion error somewhere (or an unhashable __typename):
+                # the interpreter below is the one definition of what follows.
+                pass
+            else:
+                return response
         run = _Shaping(self._types)
-        shaped = run.object(data, self._plan_for(variables), self._root_type, None)
+        shaped = run.object(data, plan, self._root_type, None)
         response["data"] = None if shaped is _ERRORED_NULL else shaped
         if run.errors and not errors:
             response["extensions"] = {"valueCompletion": run.errors}
