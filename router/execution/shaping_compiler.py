@@ -63,10 +63,10 @@ def root_function(
     plan: SelectionPlan, types: Mapping[str, GraphQLCompositeType]
 ) -> ObjectFunction | None:
     """The compiled function for the root object, or None: interpret this operation."""
+    if plan.context.over_budget:
+        return None
     function = plan.compiled.get(None)
     if function is None:
-        if plan.context.over_budget:
-            return None
         try:
             function = _compile_object(plan, plan.static_type, types)
         except Fallback:
