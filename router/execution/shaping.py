@@ -7,6 +7,10 @@ response names, in query order, aliases honoured; fragments by runtime ``__typen
 checked; nulls propagated through non-null positions to the nearest nullable ancestor, or
 ``data: null``. Planner-added fields (keys, required fields) are simply never read.
 
+The per-request work runs as Python generated for the operation (``shaping_compiler``);
+the ``_Shaping`` interpreter below shapes what the generated code does not take on (any
+response with a value-completion error), so it alone defines error behaviour.
+
 Errors found here ("Cannot return null for non-nullable field T.f.", invalid leaf values,
 unknown ``__typename``) are coded ``INVALID_GRAPHQL`` and, like Apollo's gateway and
 router, reported in ``extensions.valueCompletion`` and only when execution recorded no
@@ -141,7 +145,7 @@ class ResponseShaper:
             return response
         plan = self._plan_for(variables)
         compiled = root_function(plan, self._types)
-        if compiled is not None:
+        if compiled is not None and type(data) is dict:
             try:
                 response["data"] = compiled(data)
             except (Fallback, TypeError):
