@@ -39,8 +39,8 @@ from router.execution.entity_batch import (
     batchable,
     batched_services,
 )
-from router.execution.merge import deep_merge
-from router.execution.paths import CursorEntry, descend, to_list
+from router.execution.merge import deep_merge_each
+from router.execution.paths import CursorEntry, Cursors, descend, to_list
 from router.execution.representations import collect_representations
 from router.execution.rewrites import apply_rewrites
 from router.execution.subgraph_client import (
@@ -88,17 +88,18 @@ async def execute_plan(
     With ``batch_entity_fetches``, entity fetches to one subgraph that become ready in
     the same event-loop step go out as one request (``entity_batch``), except for the
     subgraphs named in ``unbatched``."""
+    data: dict[str, Any] = {}
+    root: list[CursorEntry] = [(data, None)]
     run = _Run(
         variables,
         client,
-        type_conditions_for(schema),
+        Cursors(root, type_conditions_for(schema)),
         headers_for,
         post,
         batched_services(plan) - unbatched if batch_entity_fetches else frozenset(),
     )
-    data: dict[str, Any] = {}
     if plan.node is not None:
-        await run.node(plan.node, [(data, None)], ())
+        await run.node(plan.node, root, ())
     return ExecutionResult(data, run.errors)
 
 
@@ -116,6 +117,7 @@ class _Run:
     __slots__ = (
         "batched",
         "client",
+        "cursors",
         "errors",
         "filling",
         "headers_for",
@@ -128,7 +130,7 @@ class _Run:
         self,
         variables: Mapping[str, Any],
         client: SubgraphClient,
-        types: TypeConditions,
+        cursors: Cursors,
         headers_for: HeadersFor | None,
         post: Post | None = None,
         batched: frozenset[str] = frozenset(),
@@ -136,7 +138,8 @@ class _Run:
         self.variables = variables
         self.client = client
         self.post: Post = post if post is not None else client.post
-        self.types = types
+        self.cursors = cursors
+        self.types: TypeConditions = cursors.types
         self.headers_for = headers_for
         self.errors: list[dict[str, Any]] = []
         # Subgraphs whose entity fetches may be batched, and the batch each is filling.
@@ -150,7 +153,11 @@ class _Run:
         if isinstance(node, Fetch):
             await self.fetch(node, entries, pattern)
         elif isinstance(node, Flatten):
-            moved = descend(entries, node.path, self.types)
+            moved = (
+                self.cursors.descend(node.path)
+                if entries is self.cursors.root
+                else descend(entries, node.path, self.types)
+            )
             if moved:
                 await self.node(node.node, moved, (*pattern, *node.path))
         elif isinstance(node, Sequence):
@@ -213,8 +220,8 @@ class _Run:
             return
         if fetch.output_rewrites:
             apply_rewrites(fetch.output_rewrites, data, self.types)
-        for obj, _ in entries:
-            deep_merge(obj, data)
+        deep_merge_each(entries, data)
+        self.cursors.merged(pattern, data, "__typename" in data)
 
     async def _entity_fetch(
         self,
@@ -272,6 +279,7 @@ class _Run:
                 )
             )
             return
+        merged: set[str] = set()
         for entity, positions in zip(entities, found.positions, strict=True):
             if type(entity) is not dict:
                 continue
@@ -280,8 +288,11 @@ class _Run:
             entity["__typename"] = positions[0][0].get("__typename")
             if fetch.output_rewrites:
                 apply_rewrites(fetch.output_rewrites, entity, self.types)
-            for obj, _ in positions:
-                deep_merge(obj, entity)
+            merged.update(entity)
+            deep_merge_each(positions, entity)
+        # Every position of one representation has the same __typename, so only an
+        # output rewrite can change one.
+        self.cursors.merged(pattern, merged, bool(fetch.output_rewrites))
 
     async def _post(self, fetch: Fetch, variables: dict[str, Any]) -> _Outcome:
         """Sends ``fetch`` on its own."""

@@ -7,11 +7,12 @@ for the few paths an error needs (``to_list``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, TypeAlias
 
 from router.execution.type_conditions import FRAGMENT_PREFIX, TypeConditions
 
-__all__ = ["CursorEntry", "PathNode", "descend", "to_list"]
+__all__ = ["CursorEntry", "Cursors", "PathNode", "descend", "to_list"]
 
 PathNode: TypeAlias = "tuple[PathNode, str | int] | None"
 CursorEntry: TypeAlias = tuple[dict[str, Any], PathNode]
@@ -90,3 +91,99 @@ def _objects(values: list[tuple[Any, PathNode]]) -> list[CursorEntry]:
                 if item is not None
             )
     return objects
+
+
+class Cursors:
+    """``descend`` from the root of one response tree, remembered until a merge could
+    change what a path reaches.
+
+    The plans of a query walk the same long paths again and again (a ``products`` fetch
+    and then an ``inventory`` fetch at ``users.@.reviews.@.product``). A path's result
+    depends only on the keys it steps through and on ``__typename`` where it has a type
+    condition. The tree changes only by merges into the objects at a fetch's cursor, and
+    an object sits at one response-name path only (lists and type conditions aside): a
+    merge shares subtrees only between positions of one cursor. So a merge at ``P`` of
+    top-level keys ``K`` can change a remembered path only if that path, without its
+    ``@`` and type-condition steps, runs through ``P`` and then a key of ``K``, or has a
+    type condition and the merge changed a ``__typename`` at ``P``.
+    """
+
+    __slots__ = ("_found", "_root", "_types")
+
+    def __init__(self, root: list[CursorEntry], types: TypeConditions) -> None:
+        self._root = root
+        self._types = types
+        # path -> (its response names, whether it has a type condition, the result)
+        self._found: dict[
+            tuple[str, ...], tuple[tuple[str, ...], bool, list[CursorEntry]]
+        ] = {}
+
+    @property
+    def root(self) -> list[CursorEntry]:
+        """The cursor at the root: the entries every remembered path starts from."""
+        return self._root
+
+    @property
+    def types(self) -> TypeConditions:
+        return self._types
+
+    def descend(self, path: tuple[str, ...]) -> list[CursorEntry]:
+        """``descend(root, path)``; the list is shared, and must not be changed."""
+        found = self._found.get(path)
+        if found is not None:
+            return found[2]
+        # Continue from the longest remembered prefix. Only before a name or a type
+        # condition: there ``descend`` would walk leftover lists item by item anyway,
+        # while ``@`` must see the lists themselves.
+        start, at = self._root, 0
+        for end in range(len(path) - 1, 0, -1):
+            if path[end] != "@":
+                prefix = self._found.get(path[:end])
+                if prefix is not None:
+                    start, at = prefix[2], end
+                    break
+        moved = descend(start, path[at:], self._types)
+        names, conditioned = _names(path)
+        self._found[path] = (names, conditioned, moved)
+        return moved
+
+    def merged(
+        self, pattern: tuple[str, ...], keys: Collection[str], typename: bool
+    ) -> None:
+        """Forgets what a merge of ``keys`` into the objects at ``pattern`` may change;
+        ``typename`` says it may have changed their ``__typename``."""
+        if not self._found:
+            return
+        at, _ = _names(pattern)
+        depth = len(at)
+        stale = [
+            path
+            for path, (names, conditioned, _) in self._found.items()
+            if names[:depth] == at
+            and (
+                (len(names) > depth and names[depth] in keys)
+                or (typename and conditioned)
+            )
+        ]
+        for path in stale:
+            del self._found[path]
+
+
+_names_of: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {}
+_MAX_NAMES = 4096
+
+
+def _names(path: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    """The response names of a Flatten path, and whether it has a type condition."""
+    known = _names_of.get(path)
+    if known is None:
+        names = tuple(
+            step
+            for step in path
+            if step != "@" and not step.startswith(FRAGMENT_PREFIX)
+        )
+        conditioned = any(step.startswith(FRAGMENT_PREFIX) for step in path)
+        if len(_names_of) >= _MAX_NAMES:
+            _names_of.clear()
+        known = _names_of[path] = (names, conditioned)
+    return known

@@ -9,8 +9,9 @@ each.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -82,8 +83,13 @@ def collect_representations(
     return Representations(items, positions)
 
 
-_FlatForm = tuple[str | None, tuple[str, ...]]
-_flat_forms: dict[Sequence[RequiredSelection], _FlatForm | None] = {}
+# (type condition, field names, a function giving an object's values of them as a tuple)
+_FlatForm = tuple[
+    str | None, tuple[str, ...], Callable[[dict[str, Any]], tuple[Any, ...]]
+]
+# By identity: hashing ``requires`` hashes every selection in it, on each fetch. Each
+# entry keeps its ``requires`` alive, so the id cannot be reused while it is cached.
+_flat_forms: dict[int, tuple[Sequence[RequiredSelection], _FlatForm | None]] = {}
 _MAX_FLAT_FORMS = 4096
 
 
@@ -91,12 +97,9 @@ def _flat_form(requires: Sequence[RequiredSelection]) -> _FlatForm | None:
     """``(type condition, field names)`` when ``requires`` is one fragment (or none) of
     distinct leaf fields, as nearly every key is (``... on Product { __typename upc }``);
     None when it needs the general projection."""
-    try:
-        return _flat_forms[requires]
-    except KeyError:
-        pass
-    except TypeError:  # an unhashable sequence: no cache
-        return None
+    cached = _flat_forms.get(id(requires))
+    if cached is not None and cached[0] is requires:
+        return cached[1]
     condition: str | None = None
     fields: Sequence[RequiredSelection] = requires
     if len(requires) == 1 and isinstance(requires[0], RequiredFragment):
@@ -105,11 +108,22 @@ def _flat_form(requires: Sequence[RequiredSelection]) -> _FlatForm | None:
     names = tuple(
         f.name for f in fields if isinstance(f, RequiredField) and not f.selections
     )
-    form = (condition, names) if len(set(names)) == len(fields) else None
+    form = (
+        (condition, names, _getter(names)) if len(set(names)) == len(fields) else None
+    )
     if len(_flat_forms) >= _MAX_FLAT_FORMS:
         _flat_forms.clear()
-    _flat_forms[requires] = form
+    _flat_forms[id(requires)] = (requires, form)
     return form
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """``obj -> tuple(obj[name] for name in names)``, raising KeyError like it."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (obj[name],)
+    get: Callable[[dict[str, Any]], tuple[Any, ...]] = itemgetter(*names)
+    return get
 
 
 def _collect_flat(
@@ -117,26 +131,38 @@ def _collect_flat(
 ) -> Representations:
     """``collect_representations`` for a flat form: the same result, with no projection
     for objects whose representation was already seen."""
-    condition, names = form
+    condition, names, get = form
     items: list[dict[str, Any]] = []
     positions: list[list[CursorEntry]] = []
     if "__typename" not in names:
         return Representations(items, positions)  # none would carry its type
-    index_of: dict[bytes, int] = {}
+    index_of: dict[tuple[Any, ...] | bytes, int] = {}
     matches = types.matches
     dumps = orjson.dumps
+    key: tuple[Any, ...] | bytes
     for entry in entries:
         obj = entry[0]
         if condition is not None:
             typename = obj.get("__typename")
-            if typename is None or not matches(typename, condition):
+            if typename != condition and (
+                typename is None or not matches(typename, condition)
+            ):
                 continue
         try:
-            values = [obj[name] for name in names]
+            values = get(obj)
         except KeyError:
             continue
-        # Equal exactly when the general path's keys (its dicts, in ``names`` order) are.
-        key = dumps(values)
+        # Equal exactly when the general path's keys (its dicts, in ``names`` order)
+        # are. Tuples of strings, ints and nulls compare as their JSON does; other
+        # values may not (``True == 1 == 1.0``, ``[1] == [1.0]``), so those use the
+        # JSON as key.
+        for value in values:
+            kind = type(value)
+            if kind is not str and kind is not int and value is not None:
+                key = dumps(values)
+                break
+        else:
+            key = values
         index = index_of.get(key)
         if index is None:
             index_of[key] = len(items)
