@@ -12,7 +12,7 @@ Shaping (``router.execution.shaping``) then projects the tree onto the client op
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,7 +159,12 @@ class _Run:
                 else descend(entries, node.path, self.types)
             )
             if moved:
-                await self.node(node.node, moved, (*pattern, *node.path))
+                inner = node.node
+                path = (*pattern, *node.path) if pattern else node.path
+                if type(inner) is Fetch:  # nearly always: one coroutine fewer
+                    await self.fetch(inner, moved, path)
+                else:
+                    await self.node(inner, moved, path)
         elif isinstance(node, Sequence):
             for child in node.nodes:
                 await self.node(child, entries, pattern)
@@ -190,18 +195,18 @@ class _Run:
             if node.rest is not None:
                 await self.node(node.rest, entries, pattern)
 
-    async def fetch(
+    def fetch(
         self, fetch: Fetch, entries: list[CursorEntry], pattern: tuple[str, ...]
-    ) -> None:
+    ) -> Coroutine[Any, Any, None]:
+        """The root or entity fetch's coroutine (returned, not wrapped in another)."""
         used = {
             name: self.variables[name]
             for name in fetch.variable_usages
             if name in self.variables
         }
         if fetch.requires is None:
-            await self._root_fetch(fetch, entries, pattern, used)
-        else:
-            await self._entity_fetch(fetch, entries, pattern, used)
+            return self._root_fetch(fetch, entries, pattern, used)
+        return self._entity_fetch(fetch, entries, pattern, used)
 
     async def _root_fetch(
         self,
@@ -242,8 +247,15 @@ class _Run:
                 )
             )
             return
+        # Shared by the fetches at one remembered cursor that require the same fields
+        # (products and inventory both want `__typename upc`), until a merge reaches
+        # those objects.
         found = collect_representations(
-            entries, fetch.requires, fetch.input_rewrites, self.types
+            entries,
+            fetch.requires,
+            fetch.input_rewrites,
+            self.types,
+            self.cursors.derived(pattern, entries),
         )
         if not found.items:
             return

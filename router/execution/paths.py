@@ -106,6 +106,10 @@ class Cursors:
     top-level keys ``K`` can change a remembered path only if that path, without its
     ``@`` and type-condition steps, runs through ``P`` and then a key of ``K``, or has a
     type condition and the merge changed a ``__typename`` at ``P``.
+
+    Each remembered cursor also holds ``derived`` values: what a caller computed from
+    its objects and their subtrees (representations). They are forgotten with the
+    cursor, and when a merge reaches its objects or anything below them.
     """
 
     __slots__ = ("_found", "_root", "_types")
@@ -113,10 +117,7 @@ class Cursors:
     def __init__(self, root: list[CursorEntry], types: TypeConditions) -> None:
         self._root = root
         self._types = types
-        # path -> (its response names, whether it has a type condition, the result)
-        self._found: dict[
-            tuple[str, ...], tuple[tuple[str, ...], bool, list[CursorEntry]]
-        ] = {}
+        self._found: dict[tuple[str, ...], _Found] = {}
 
     @property
     def root(self) -> list[CursorEntry]:
@@ -131,7 +132,7 @@ class Cursors:
         """``descend(root, path)``; the list is shared, and must not be changed."""
         found = self._found.get(path)
         if found is not None:
-            return found[2]
+            return found.entries
         # Continue from the longest remembered prefix. Only before a name or a type
         # condition: there ``descend`` would walk leftover lists item by item anyway,
         # while ``@`` must see the lists themselves.
@@ -140,12 +141,22 @@ class Cursors:
             if path[end] != "@":
                 prefix = self._found.get(path[:end])
                 if prefix is not None:
-                    start, at = prefix[2], end
+                    start, at = prefix.entries, end
                     break
         moved = descend(start, path[at:], self._types)
         names, conditioned = _names(path)
-        self._found[path] = (names, conditioned, moved)
+        self._found[path] = _Found(names, conditioned, moved, {})
         return moved
+
+    def derived(
+        self, path: tuple[str, ...], entries: list[CursorEntry]
+    ) -> dict[Any, Any] | None:
+        """The ``derived`` values of ``entries``, when they are the remembered cursor of
+        ``path``; None otherwise (nothing may be remembered for them)."""
+        found = self._found.get(path)
+        if found is None or found.entries is not entries:
+            return None
+        return found.derived
 
     def merged(
         self, pattern: tuple[str, ...], keys: Collection[str], typename: bool
@@ -156,17 +167,37 @@ class Cursors:
             return
         at, _ = _names(pattern)
         depth = len(at)
-        stale = [
-            path
-            for path, (names, conditioned, _) in self._found.items()
-            if names[:depth] == at
-            and (
+        stale: list[tuple[str, ...]] = []
+        for path, found in self._found.items():
+            names = found.names
+            if names[:depth] == at and (
                 (len(names) > depth and names[depth] in keys)
-                or (typename and conditioned)
-            )
-        ]
+                or (typename and found.conditioned)
+            ):
+                stale.append(path)
+            elif found.derived and at[: len(names)] == names:
+                found.derived.clear()
         for path in stale:
             del self._found[path]
+
+
+class _Found:
+    """A remembered cursor: its path's response names, whether the path has a type
+    condition, the entries, and what was derived from them."""
+
+    __slots__ = ("conditioned", "derived", "entries", "names")
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        conditioned: bool,
+        entries: list[CursorEntry],
+        derived: dict[Any, Any],
+    ) -> None:
+        self.names = names
+        self.conditioned = conditioned
+        self.entries = entries
+        self.derived = derived
 
 
 _names_of: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {}

@@ -49,11 +49,22 @@ def collect_representations(
     requires: Sequence[RequiredSelection],
     input_rewrites: Sequence[FetchRewrite],
     types: TypeConditions,
+    memo: dict[Any, Any] | None = None,
 ) -> Representations:
+    """The representations of ``entries``. With ``memo`` (one per list of entries, kept
+    only while their objects do not change), a flat ``requires`` is collected once for
+    all the fetches that require the same fields; the result is then shared, and must
+    not be changed."""
     if not input_rewrites:
         flat = _flat_form(requires)
         if flat is not None:
-            return _collect_flat(entries, flat, types)
+            if memo is None:
+                return _collect_flat(entries, flat, types)
+            form = ("flat", flat[0], flat[1])
+            found: Representations | None = memo.get(form)
+            if found is None:
+                found = memo[form] = _collect_flat(entries, flat, types)
+            return found
     items: list[dict[str, Any]] = []
     positions: list[list[CursorEntry]] = []
     index_of: dict[Any, int] = {}
@@ -136,20 +147,14 @@ def _collect_flat(
     positions: list[list[CursorEntry]] = []
     if "__typename" not in names:
         return Representations(items, positions)  # none would carry its type
+    typename_at = names.index("__typename")
     index_of: dict[tuple[Any, ...] | bytes, int] = {}
     matches = types.matches
     dumps = orjson.dumps
     key: tuple[Any, ...] | bytes
     for entry in entries:
-        obj = entry[0]
-        if condition is not None:
-            typename = obj.get("__typename")
-            if typename != condition and (
-                typename is None or not matches(typename, condition)
-            ):
-                continue
         try:
-            values = get(obj)
+            values = get(entry[0])
         except KeyError:
             continue
         # Equal exactly when the general path's keys (its dicts, in ``names`` order)
@@ -164,12 +169,19 @@ def _collect_flat(
         else:
             key = values
         index = index_of.get(key)
-        if index is None:
-            index_of[key] = len(items)
-            items.append(dict(zip(names, values, strict=True)))
-            positions.append([entry])
-        else:
+        if index is not None:
             positions[index].append(entry)
+            continue
+        # The key holds __typename, so only a new key needs the type condition.
+        if condition is not None:
+            typename = values[typename_at]
+            if typename != condition and (
+                typename is None or not matches(typename, condition)
+            ):
+                continue
+        index_of[key] = len(items)
+        items.append(dict(zip(names, values, strict=True)))
+        positions.append([entry])
     return Representations(items, positions)
 
 

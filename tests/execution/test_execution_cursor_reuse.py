@@ -263,6 +263,25 @@ async def test_a_merge_of_other_fields_keeps_the_cursor_and_updates_requires() -
     assert [item["title"] for item in data["shelf"]["items"]] == ["A", "B", "A"]
 
 
+async def test_fetches_with_the_same_requires_see_a_changed_key_field() -> None:
+    # The two fetches could share one collection of representations, but the first
+    # changes the field both send.
+    same = Flatten(("shelf", "items", "@"), entity_fetch("Book", "id"))
+    plan = QueryPlan(Sequence((root_fetch(), same, same)))
+    book = {"__typename": "Book", "id": "1"}
+    data, sent = await run(
+        plan,
+        {"data": {"shelf": {"items": [book, {**book}]}}},
+        {"data": {"_entities": [{"id": "2"}]}},
+        {"data": {"_entities": [{"title": "T"}]}},
+    )
+
+    assert sent[1]["representations"] == [{"__typename": "Book", "id": "1"}]
+    assert sent[2]["representations"] == [{"__typename": "Book", "id": "2"}]
+    assert data is not None
+    assert data["shelf"]["items"] == [{**book, "id": "2", "title": "T"}] * 2
+
+
 # --- Cursors against a fresh walk ------------------------------------------------
 
 
@@ -342,6 +361,27 @@ def test_a_changed_typename_forgets_type_conditioned_paths_below_only() -> None:
     assert cursors.descend(conditioned) is not first
     assert cursors.descend(conditioned) == fresh(data, conditioned)
     assert len(cursors.descend(conditioned)) == len(first) + 1
+
+
+def test_derived_values_are_forgotten_when_a_merge_reaches_their_objects() -> None:
+    data = tree()
+    cursors = Cursors([(data, None)], TYPES)
+    items = cursors.descend(("shelf", "items", "@"))
+    derived = cursors.derived(("shelf", "items", "@"), items)
+    assert derived is not None
+    assert cursors.derived(("shelf", "items", "@"), list(items)) is None
+
+    derived["x"] = 1
+    cursors.merged(("shelf", "rows", "@"), {"id"}, typename=False)
+    cursors.merged(("shelf",), {"rows"}, typename=False)
+    assert derived == {"x": 1}  # other objects
+
+    cursors.merged(("shelf", "items", "@", "sub"), {"id"}, typename=False)
+    assert derived == {}  # below them
+    derived["x"] = 1
+    cursors.merged(("shelf", "items", "@", "... on Book"), {"id"}, typename=False)
+    assert derived == {}  # theirs
+    assert cursors.descend(("shelf", "items", "@")) is items
 
 
 # --- the merge and dedup shortcuts -----------------------------------------------
