@@ -66,6 +66,9 @@ _ERRORED_NULL: Any = object()
 _BUBBLE: Any = object()
 # Condition valuations kept per operation; 2**n exist for n condition variables.
 _MAX_VALUATIONS = 64
+# Responses an operation shapes with the interpreter before its Python is generated:
+# compiling costs about five interpreted shapes, wasted on an operation sent once.
+COMPILE_AFTER = 1
 
 
 class ResponseShaper:
@@ -83,6 +86,7 @@ class ResponseShaper:
         "_plans",
         "_root_type",
         "_schema",
+        "_shapes",
         "_types",
     )
 
@@ -104,6 +108,7 @@ class ResponseShaper:
         self._condition_names = tuple(sorted(names))
         self._condition_defaults = _defaults(schema, operation, names)
         self._plans: dict[tuple[bool, ...], SelectionPlan] = {}
+        self._shapes = 0
 
     @classmethod
     def compile(
@@ -144,7 +149,10 @@ class ResponseShaper:
             response["data"] = None
             return response
         plan = self._plan_for(variables)
-        compiled = root_function(plan, self._types)
+        self._shapes += 1
+        compiled = (
+            root_function(plan, self._types) if self._shapes > COMPILE_AFTER else None
+        )
         if compiled is not None and type(data) is dict:
             try:
                 response["data"] = compiled(data)

@@ -264,6 +264,12 @@ def _variables(op: GeneratedOperation, rng: random.Random) -> dict[str, Any]:
     return variables
 
 
+@pytest.fixture(autouse=True)
+def _compile_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every shape here goes through the compiled functions, the first one too."""
+    monkeypatch.setattr(shaping, "COMPILE_AFTER", 0)
+
+
 def _interpreted(
     shaper: ResponseShaper,
     data: dict[str, Any],
@@ -425,3 +431,19 @@ def test_generated_code_quotes_response_names(monkeypatch: pytest.MonkeyPatch) -
     assert orjson.dumps(response) == (
         b'{"data":{"x_1":"s","__typename":"Query","y":1,"c":"Query"}}'
     )
+
+
+def test_an_operation_is_interpreted_until_it_is_shaped_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Compiling costs several interpreted shapes, so an operation sent once is never
+    compiled (the uncached-traffic case); the second response is."""
+    monkeypatch.setattr(shaping, "COMPILE_AFTER", 1)
+    schema = build_schema("type Query { a: String b: Int }")
+    shaper = ResponseShaper.compile(schema, parse("{ b a }"), None)
+    outcomes = _spy_root_function(monkeypatch)
+    first = shaper.shape({"a": "x", "b": 1, "c": 2}, [], {})
+    assert outcomes == []
+    second = shaper.shape({"a": "x", "b": 1, "c": 2}, [], {})
+    assert outcomes == ["ok"]
+    assert first == second == {"data": {"b": 1, "a": "x"}}
