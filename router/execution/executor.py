@@ -292,19 +292,27 @@ class _Run:
             )
             return
         merged: set[str] = set()
+        retyped = bool(fetch.output_rewrites)
         for entity, positions in zip(entities, found.positions, strict=True):
             if type(entity) is not dict:
                 continue
-            # The stored __typename is the runtime type; an @interfaceObject subgraph
-            # answers with the interface's name, which must not replace it.
-            entity["__typename"] = positions[0][0].get("__typename")
+            # An @interfaceObject subgraph answers with the interface's name, which must
+            # not replace a runtime type already known; but an object that came from
+            # such a subgraph learns its runtime type from the interface's own subgraph.
+            stored = positions[0][0].get("__typename")
+            returned = entity.get("__typename")
+            if returned != stored:
+                if type(returned) is str and self.types.is_object(returned):
+                    retyped = True
+                else:
+                    entity["__typename"] = stored
             if fetch.output_rewrites:
                 apply_rewrites(fetch.output_rewrites, entity, self.types)
             merged.update(entity)
             deep_merge_each(positions, entity)
         # Every position of one representation has the same __typename, so only an
-        # output rewrite can change one.
-        self.cursors.merged(pattern, merged, bool(fetch.output_rewrites))
+        # output rewrite or a runtime type learnt here can change one.
+        self.cursors.merged(pattern, merged, retyped)
 
     async def _post(self, fetch: Fetch, variables: dict[str, Any]) -> _Outcome:
         """Sends ``fetch`` on its own."""

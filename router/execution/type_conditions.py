@@ -41,6 +41,10 @@ class TypeConditions:
             known = self._cache[key] = self._is_subtype(typename, condition)
         return known
 
+    def is_object(self, typename: str) -> bool:
+        """True when ``typename`` names an object type (a runtime type)."""
+        return isinstance(self._schema.get_type(typename), GraphQLObjectType)
+
     def _is_subtype(self, typename: str, condition: str) -> bool:
         runtime = self._schema.get_type(typename)
         abstract = self._schema.get_type(condition)
