@@ -1,11 +1,12 @@
-"""Composing the authorization directives `@authenticated` and `@requiresScopes`.
+"""Composing the authorization directives `@authenticated`, `@requiresScopes`, `@policy`.
 
-Apollo's composition carries both from subgraphs into the supergraph, linked
+Apollo's composition carries them from subgraphs into the supergraph, linked
 `for: SECURITY` (https://specs.apollo.dev/authenticated/v0.1,
-https://specs.apollo.dev/requiresScopes/v0.1). An element that several subgraphs
-protect differently needs every requirement: `@authenticated` anywhere makes it
-authenticated, and distinct `@requiresScopes` lists are ANDed as formulas in
-disjunctive normal form (`dnf_conjunction`, as `@apollo/federation-internals` does).
+https://specs.apollo.dev/requiresScopes/v0.1, https://specs.apollo.dev/policy/v0.1).
+An element that several subgraphs protect differently needs every requirement:
+`@authenticated` anywhere makes it authenticated, and distinct `@requiresScopes` or
+`@policy` lists are ANDed as formulas in disjunctive normal form (`dnf_conjunction`,
+as `@apollo/federation-internals` does).
 https://www.apollographql.com/docs/graphos/routing/security/authorization#composition-and-federation
 """
 
@@ -19,11 +20,15 @@ from graphql.language.print_string import print_string
 __all__ = [
     "AUTHENTICATED_DEFINITION",
     "AUTHENTICATED_LINK",
+    "POLICY_DEFINITION",
+    "POLICY_LINK",
+    "POLICY_SCALAR",
     "REQUIRES_SCOPES_DEFINITION",
     "REQUIRES_SCOPES_LINK",
     "SCOPE_SCALAR",
     "Scopes",
     "dnf_conjunction",
+    "print_policies",
     "print_scopes",
 ]
 
@@ -41,6 +46,11 @@ REQUIRES_SCOPES_DEFINITION = (
     f"directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on {_LOCATIONS}"
 )
 SCOPE_SCALAR = "scalar requiresScopes__Scope"
+POLICY_LINK = '@link(url: "https://specs.apollo.dev/policy/v0.1", for: SECURITY)'
+POLICY_DEFINITION = (
+    f"directive @policy(policies: [[policy__Policy!]!]!) on {_LOCATIONS}"
+)
+POLICY_SCALAR = "scalar policy__Policy"
 
 
 def _key(value: object) -> str:
@@ -90,10 +100,19 @@ def _drop_subsumed(values: Scopes) -> Scopes:
 def print_scopes(applications: Sequence[Scopes]) -> str:
     """`@requiresScopes(...)` for the distinct applications a merged element got: one is
     printed as written, several are combined with `dnf_conjunction`."""
-    scopes = (
+    return f"@requiresScopes(scopes: {_print_formula(applications)})"
+
+
+def print_policies(applications: Sequence[Scopes]) -> str:
+    """`@policy(...)`, merged as `print_scopes` merges `@requiresScopes`."""
+    return f"@policy(policies: {_print_formula(applications)})"
+
+
+def _print_formula(applications: Sequence[Scopes]) -> str:
+    formula = (
         applications[0] if len(applications) == 1 else dnf_conjunction(applications)
     )
     inner = ", ".join(
-        "[" + ", ".join(print_string(s) for s in group) + "]" for group in scopes
+        "[" + ", ".join(print_string(s) for s in group) + "]" for group in formula
     )
-    return f"@requiresScopes(scopes: [{inner}])"
+    return f"[{inner}]"

@@ -130,6 +130,7 @@ class _Merger:
         model.uses_requires_scopes = any(
             _uses(t, "requiresScopes") for t in types.values()
         )
+        model.uses_policy = any(_uses(t, "policy") for t in types.values())
         return model
 
     def _graph_index(self, graph: str) -> int:
@@ -482,6 +483,7 @@ def merge_applied(applied: Sequence[Applied]) -> Applied:
         merged.composed.extend(c for c in a.composed if c not in merged.composed)
         merged.authenticated = merged.authenticated or a.authenticated
         merged.scopes.extend(c for c in a.scopes if c not in merged.scopes)
+        merged.policies.extend(p for p in a.policies if p not in merged.policies)
         merged.auth_order.extend(n for n in a.auth_order if n not in merged.auth_order)
         if a.deprecated and not merged.deprecated:
             merged.deprecated = True
@@ -497,6 +499,8 @@ def _uses(t: MergedType, what: str) -> bool:
             return a.authenticated
         if what == "requiresScopes":
             return bool(a.scopes)
+        if what == "policy":
+            return bool(a.policies)
         return a.inaccessible
 
     if has(t.applied):

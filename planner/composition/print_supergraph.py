@@ -3,9 +3,9 @@
 Layout and ordering follow `@apollo/composition`'s output so that diffs against it stay
 small: definitions sorted by name in locale order, fields in merge order, type directives
 on their own lines (`@join__implements`, `@join__type`, `@join__unionMember`, then
-`@inaccessible`, `@tag`, then `@authenticated`/`@requiresScopes` as first applied),
-element directives inline (`@inaccessible`, `@join__*`, `@authenticated`,
-`@requiresScopes`, `@tag`, `@deprecated`).
+`@inaccessible`, `@tag`, then `@authenticated`/`@requiresScopes`/`@policy` as first
+applied), element directives inline (`@inaccessible`, `@join__*`, `@authenticated`,
+`@requiresScopes`, `@policy`, `@tag`, `@deprecated`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ from graphql.language.print_string import print_string
 from planner.composition.authorization import (
     AUTHENTICATED_DEFINITION,
     AUTHENTICATED_LINK,
+    POLICY_DEFINITION,
+    POLICY_LINK,
+    POLICY_SCALAR,
     REQUIRES_SCOPES_DEFINITION,
     REQUIRES_SCOPES_LINK,
     SCOPE_SCALAR,
+    print_policies,
     print_scopes,
 )
 from planner.composition.merge import _sort_key
@@ -76,6 +80,8 @@ def print_supergraph(model: SupergraphModel) -> str:
         definitions["join__FieldValue"] = "scalar join__FieldValue"
     if model.uses_requires_scopes:
         definitions["requiresScopes__Scope"] = SCOPE_SCALAR
+    if model.uses_policy:
+        definitions["policy__Policy"] = POLICY_SCALAR
     for name, t in model.types.items():
         definitions[name] = _type(t)
     blocks.extend(definitions[name] for name in sorted(definitions, key=_sort_key))
@@ -97,6 +103,8 @@ def _schema(model: SupergraphModel) -> str:
         links.append(AUTHENTICATED_LINK)
     if model.uses_requires_scopes:
         links.append(REQUIRES_SCOPES_LINK)
+    if model.uses_policy:
+        links.append(POLICY_LINK)
     for url, names in model.composed_links.items():
         imports = ", ".join(f'"@{n}"' for n in names)
         links.append(f"@link(url: {print_string(url)}, import: [{imports}])")
@@ -127,6 +135,8 @@ def _directive_definitions(model: SupergraphModel) -> list[str]:
         defs["authenticated"] = AUTHENTICATED_DEFINITION
     if model.uses_requires_scopes:
         defs["requiresScopes"] = REQUIRES_SCOPES_DEFINITION
+    if model.uses_policy:
+        defs["policy"] = POLICY_DEFINITION
     if model.uses_tag:
         defs["tag"] = (
             f"directive @tag(name: String!) repeatable on {_LOCATIONS_ALL} | SCHEMA"
@@ -254,7 +264,7 @@ def _inline(applied: Applied, joins: Iterable[str]) -> str:
         parts.append("@inaccessible")
     parts.extend(joins)
     # Apollo merges the access-control directives of fields first, in a fixed order.
-    parts.extend(_auth(applied, ("authenticated", "requiresScopes")))
+    parts.extend(_auth(applied, ("authenticated", "requiresScopes", "policy")))
     parts.extend(applied.composed)
     parts.extend(f"@tag(name: {print_string(tag)})" for tag in applied.tags)
     if applied.deprecated:
@@ -276,13 +286,15 @@ def _applied_type(applied: Applied) -> list[str]:
 
 
 def _auth(applied: Applied, order: Iterable[str]) -> list[str]:
-    """`@authenticated` and the merged `@requiresScopes`, in `order`."""
+    """`@authenticated` and the merged `@requiresScopes` and `@policy`, in `order`."""
     parts: list[str] = []
     for name in order:
         if name == "authenticated" and applied.authenticated:
             parts.append("@authenticated")
         elif name == "requiresScopes" and applied.scopes:
             parts.append(print_scopes(applied.scopes))
+        elif name == "policy" and applied.policies:
+            parts.append(print_policies(applied.policies))
     return parts
 
 

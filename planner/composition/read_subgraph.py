@@ -191,7 +191,7 @@ def _composed_directives(
 
 
 def _scopes(value: list[Any]) -> list[list[str]]:
-    """`@requiresScopes(scopes:)` as lists of strings (a lone value is coerced to a list,
+    """`@requiresScopes(scopes:)` or `@policy(policies:)` as lists of strings (a lone value is coerced to a list,
     as GraphQL input coercion does)."""
     groups = value if isinstance(value, list) else [value]
     return [
@@ -448,6 +448,9 @@ class _SubgraphReader:
                 applied.auth_order.append(name)
             elif name == "requiresScopes" and isinstance(args.get("scopes"), list):
                 applied.scopes.append(_scopes(args["scopes"]))
+                applied.auth_order.append(name)
+            elif name == "policy" and isinstance(args.get("policies"), list):
+                applied.policies.append(_scopes(args["policies"]))
                 applied.auth_order.append(name)
             elif name == "deprecated":
                 applied.deprecated = True

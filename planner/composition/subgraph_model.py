@@ -31,7 +31,7 @@ DEFAULT_ROOT_NAMES = {
 @dataclass(slots=True)
 class Applied:
     """Non-join directives merged into the supergraph: @inaccessible, @tag, @deprecated,
-    @authenticated, @requiresScopes."""
+    @authenticated, @requiresScopes, @policy."""
 
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
@@ -40,10 +40,13 @@ class Applied:
     composed: list[str] = field(
         default_factory=list
     )  # printed @composeDirective'd applications
-    # @authenticated, and each distinct @requiresScopes(scopes:) value (merged later)
+    # @authenticated, and each distinct @requiresScopes(scopes:) and @policy(policies:)
+    # value (merged later)
     authenticated: bool = False
     scopes: list[list[list[str]]] = field(default_factory=list)
-    # "authenticated" / "requiresScopes" in the order first applied (type-level order)
+    policies: list[list[list[str]]] = field(default_factory=list)
+    # "authenticated" / "requiresScopes" / "policy" in the order first applied (the
+    # order of type-level requirements)
     auth_order: list[str] = field(default_factory=list)
 
 

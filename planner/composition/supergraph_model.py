@@ -102,3 +102,4 @@ class SupergraphModel:
     uses_inaccessible: bool = False
     uses_authenticated: bool = False
     uses_requires_scopes: bool = False
+    uses_policy: bool = False
