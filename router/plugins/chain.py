@@ -87,6 +87,14 @@ class PluginChain:
         for plugin in reversed(self.plugins):
             await plugin.shutdown()
 
+    def inherit(self, previous: PluginChain) -> None:
+        """Hands each plugin its predecessor of the same name and class, if any (a
+        hot reload, before the swap: no request has run on this chain yet)."""
+        for plugin in self.plugins:
+            old = previous.get(plugin.name)
+            if old is not None and type(old) is type(plugin):
+                plugin.inherit(old)
+
     async def run_router(
         self, context: RequestContext, core: RouterNext
     ) -> HttpResponse:

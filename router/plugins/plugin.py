@@ -20,6 +20,10 @@ both the way in and the way out:
 - `startup()` / `shutdown()`: once per loaded config, before it serves and after its
   last request (open Redis pools, fetch JWKS, start and stop background tasks). A
   failing `startup` keeps the previous config serving.
+- `inherit(previous)`: on a hot reload, after `startup` and just before the new
+  generation serves, with the same-named plugin of the generation it replaces (the
+  in-memory rate-limit counters carry over). Take over only state whose meaning the
+  new config keeps.
 """
 
 from __future__ import annotations
@@ -175,6 +179,11 @@ class Plugin:
         return None
 
     async def shutdown(self) -> None:
+        return None
+
+    def inherit(self, previous: Plugin) -> None:
+        """Takes over state from `previous`, this plugin's instance in the generation
+        being replaced (same `name` and class); it keeps serving its own requests."""
         return None
 
     async def router(

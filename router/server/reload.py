@@ -106,6 +106,14 @@ class Reloader:
             logger.exception("a plugin failed to start; keeping the previous config")
             await generation.client.close()
             return None
+        replaced = self._holder.current
+        if replaced is not None:
+            # No await from here to the swap: the old generation's plugins hand over
+            # state (in-memory rate-limit counters) that nothing changes meanwhile.
+            try:
+                generation.plugins.inherit(replaced.plugins)
+            except Exception:
+                logger.exception("a plugin could not take over its previous state")
         self._holder.swap(generation)
         self._seen = source.fingerprint
         logger.info(

@@ -3,6 +3,12 @@
 Per process: with several router processes each counts alone (use `backend: redis`
 to share). The table is bounded; the least recently used keys are forgotten first,
 which can only let a forgotten client through early, never refuse one wrongly.
+
+A hot reload hands the table to the new generation's backend (`adopt`), so a reload
+does not give every client a fresh allowance. Each entry remembers the limit it was
+counted under (capacity, interval, algorithm); a key whose limit changed starts
+fresh, so no count is ever read under a meaning it was not made with. The state is
+timestamps and counts, so carrying it across a reload of any age is exact.
 """
 
 from __future__ import annotations
@@ -20,29 +26,38 @@ MAX_KEYS = 100_000
 
 
 class MemoryBackend:
-    """Token buckets and sliding windows held in a bounded dict."""
+    """Token buckets and sliding windows held in a bounded dict: key -> (the limit
+    the entry was counted under, its numbers)."""
 
     def __init__(self, max_keys: int = MAX_KEYS) -> None:
-        self._state: OrderedDict[str, list[float]] = OrderedDict()
+        self._state: OrderedDict[str, tuple[Limit, list[float]]] = OrderedDict()
         self._max_keys = max_keys
+
+    def adopt(self, previous: MemoryBackend) -> None:
+        """Counts in `previous`'s table from now on (a reload's old and new generation
+        share it while the old one finishes its requests; checks never await, so they
+        cannot interleave). Entries under a changed limit are ignored by `check`."""
+        self._state = previous._state
 
     async def check(self, limits: Sequence[Limit]) -> Decision:
         now = time.time()
         states: list[LimitState] = []
-        commits: list[tuple[str, list[float]]] = []
+        commits: list[tuple[Limit, list[float]]] = []
         for limit in limits:
-            held = self._state.get(limit.key)
+            entry = self._state.get(limit.key)
+            # Counted under another capacity, interval or algorithm: start fresh.
+            held = entry[1] if entry is not None and entry[0] == limit else None
             if limit.algorithm == "token_bucket":
                 state, new = _bucket(limit, held, now)
             else:
                 state, new = _window(limit, held, now)
             states.append(state)
-            commits.append((limit.key, new))
+            commits.append((limit, new))
         allowed = all(s.retry == 0 for s in states)
         if allowed:
-            for key, new in commits:
-                self._state[key] = new
-                self._state.move_to_end(key)
+            for limit, new in commits:
+                self._state[limit.key] = (limit, new)
+                self._state.move_to_end(limit.key)
             while len(self._state) > self._max_keys:
                 self._state.popitem(last=False)
         return Decision(allowed, tuple(states))

@@ -8,6 +8,10 @@ together in one backend call; over a limit is HTTP 429 with `Retry-After` and
 `traffic_shaping.subgraphs.<name>.global_rate_limit` (or `all`) fails the fetch alone,
 as Apollo Router does.
 
+A hot reload keeps the in-memory counters (`inherit`): only limits whose capacity,
+interval or algorithm changed start fresh, whatever else in router.yaml or the
+supergraph changed.
+
 When the backend fails (Redis down), `on_backend_error` decides (allow by default),
 the failure is logged at most once per `error_log_interval`, and the backend is not
 asked again for a second, so a dead Redis costs no time per request.
@@ -122,6 +126,14 @@ class RateLimitPlugin(Plugin):
 
     async def shutdown(self) -> None:
         await self._backend.close()
+
+    def inherit(self, previous: Plugin) -> None:
+        """On a hot reload, memory counters carry over key by key: a key names its
+        rule, client, tier and index, and an entry counted under another capacity,
+        interval or algorithm is not read (`MemoryBackend`). Redis keeps its own."""
+        old = previous._backend if isinstance(previous, RateLimitPlugin) else None
+        if isinstance(self._backend, MemoryBackend) and isinstance(old, MemoryBackend):
+            self._backend.adopt(old)
 
     async def router(
         self, context: RequestContext, call_next: RouterNext
