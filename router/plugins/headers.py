@@ -8,11 +8,19 @@ client, resolving several subgraphs' values by `first_write`, `last_write` or `a
 
 Connection-level and body-level headers (`RESERVED`) are never propagated or inserted:
 a client's Content-Length on a subgraph request would corrupt it.
+
+With tracing on, the trace-context headers telemetry writes for each fetch
+(`router.plugins.telemetry.propagation_headers`: `traceparent`, `tracestate`,
+`baggage`, B3, `uber-trace-id`) go out as telemetry wrote them, whatever the rules
+(`propagate` named or `matching`, `insert`, `remove`) and the plugin order say: the
+subgraph's spans must hang off our fetch span, not the client's. Apollo Router gives
+telemetry the same ownership.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,8 +36,11 @@ from router.plugins.plugin import (
     SubgraphNext,
     SubgraphRequest,
 )
+from router.plugins.telemetry import propagation_headers
 
 __all__ = ["RESERVED", "HeaderRulesPlugin", "build"]
+
+logger = logging.getLogger(__name__)
 
 RESERVED = frozenset(
     {
@@ -192,10 +203,13 @@ class HeaderRulesPlugin(Plugin):
         self,
         request_rules: dict[str | None, tuple[_Edit, ...]],
         response_rules: list[_ResponseRule],
+        owned: frozenset[str] = frozenset(),
     ) -> None:
         # Key None: the rules of a subgraph without rules of its own (`all` alone).
         self._request = request_rules
         self._response = response_rules
+        # Lower-case names the rules must not change (telemetry's trace context).
+        self._owned = tuple(sorted(owned))
 
     async def subgraph(
         self,
@@ -208,8 +222,14 @@ class HeaderRulesPlugin(Plugin):
             out: dict[str, tuple[str, str]] = {
                 name.lower(): (name, value) for name, value in request.headers.items()
             }
+            kept = [(name, out[name]) for name in self._owned if name in out]
             for edit in edits:
                 edit(context, out)
+            if self._owned:
+                # Back as telemetry left them: present or absent, its value.
+                for name in self._owned:
+                    out.pop(name, None)
+                out.update(kept)
             request.headers = dict(out.values())
         return await call_next(context, request)
 
@@ -252,6 +272,10 @@ def build(config: RouterConfig) -> Plugin | None:
         compiled = [_compile_request(r) for r in (rules.request if rules else [])]
         return tuple(e for e in compiled if e is not None)
 
+    owned = propagation_headers(config)
+    _warn_shadowed(headers.all, "headers.all", owned)
+    for name, rules in headers.subgraphs.items():
+        _warn_shadowed(rules, f"headers.subgraphs.{name}", owned)
     common = edits(headers.all)
     request_rules: dict[str | None, tuple[_Edit, ...]] = {None: common}
     for name, rules in headers.subgraphs.items():
@@ -259,4 +283,26 @@ def build(config: RouterConfig) -> Plugin | None:
     response_rules = _compile_response(None, headers.all.response)
     for name, rules in headers.subgraphs.items():
         response_rules += _compile_response(name, rules.response)
-    return HeaderRulesPlugin(request_rules, response_rules)
+    return HeaderRulesPlugin(request_rules, response_rules, owned)
+
+
+def _warn_shadowed(
+    rules: SubgraphHeaderRules | None, where: str, owned: frozenset[str]
+) -> None:
+    """Logs once per loaded config each rule that names a header telemetry owns (a
+    `matching` rule is left alone: `.*` is the usual way to pass everything on)."""
+    for i, rule in enumerate(rules.request if rules else []):
+        if rule.propagate is not None:
+            target = rule.propagate.rename or rule.propagate.named
+        elif rule.insert is not None:
+            target = rule.insert.name
+        else:
+            target = None if rule.remove is None else rule.remove.named
+        if target is not None and target.lower() in owned:
+            logger.warning(
+                "%s.request[%d]: %r is written by telemetry for each subgraph fetch "
+                "while tracing is on; this rule leaves it as telemetry wrote it",
+                where,
+                i,
+                target,
+            )

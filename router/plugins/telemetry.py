@@ -11,6 +11,7 @@ endpoint, the short-circuit ones of inner plugins too (a CORS refusal, a 401, a 
   parent is the client's trace context; the stages add `parse`, `validate`,
   `query_planning` and `execution` under it (`router.telemetry.active`), and this hook
   adds one `fetch` client span per subgraph request, whose context the subgraph gets.
+  Those headers (`propagation_headers`) are telemetry's: header rules leave them alone.
 - Metrics (`telemetry.exporters.metrics.prometheus.enabled`): `router.telemetry.metrics`.
 - Access log (`telemetry.exporters.logging.stdout.enabled`): one line per request.
 - Query plans (`plugins: {experimental.expose_query_plan: true}`, Apollo Router's key):
@@ -46,14 +47,14 @@ from router.telemetry.active import ACTIVE, ActiveTelemetry
 from router.telemetry.metrics import RouterMetrics, process_metrics
 from router.telemetry.metrics_server import configure_metrics_server
 from router.telemetry.plan_exposure import EXPOSE_QUERY_PLAN, expose_mode
-from router.telemetry.tracing import Tracing
+from router.telemetry.tracing import Tracing, build_propagator
 
 if TYPE_CHECKING:
     from router.config import RouterConfig
     from router.execution.subgraph_client import SubgraphResponse
     from router.plugins.context import RequestContext
 
-__all__ = ["TelemetryPlugin", "build"]
+__all__ = ["TelemetryPlugin", "build", "propagation_headers"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,25 @@ _PLUGINS_KEY = "experimental.expose_query_plan"
 def build(config: RouterConfig) -> TelemetryPlugin:
     """Always on: correlation ids cost nothing and every request gets one."""
     return TelemetryPlugin(config)
+
+
+def propagation_headers(config: RouterConfig) -> frozenset[str]:
+    """The subgraph request headers telemetry owns (lower-case): with tracing on, the
+    trace-context headers of the configured propagators, written from each fetch span,
+    and the B3 headers a B3 reader would prefer to ours (single `b3`, which wins over
+    the multi-header form, and the multi-header extras); none with tracing off.
+
+    A header rule that copied the client's `traceparent` over ours would hang the
+    subgraph's spans off the client's span instead of the fetch span; as in Apollo
+    Router, propagation headers belong to telemetry, not to `headers` rules.
+    """
+    if not config.telemetry.tracing_enabled:
+        return frozenset()
+    propagation = config.telemetry.exporters.tracing.propagation
+    names = {name.lower() for name in build_propagator(propagation).fields}
+    if propagation.zipkin:
+        names |= {"b3", "x-b3-parentspanid", "x-b3-flags"}
+    return frozenset(names)
 
 
 class TelemetryPlugin(Plugin):
