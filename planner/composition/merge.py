@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from planner.composition.errors import error
+from planner.composition.merge_authorization import AUTH_DIRECTIVES, feature_order
+from planner.composition.merge_authorization import propagate as propagate_requirements
 from planner.composition.merge_fields import FieldMerger
 from planner.composition.merge_types import TypeRelations
 from planner.composition.result import CompositionError, CompositionHint
@@ -100,6 +102,7 @@ class _Merger:
             if merged.kind in ("OBJECT", "INTERFACE"):
                 fields.merge_fields(merged, self.defs[name])
         fields.add_interface_object_fields()
+        propagate_requirements(types, self.subgraphs)
         if "Query" not in types:
             types["Query"] = MergedType("Query", "OBJECT", None, Applied())
         query = types["Query"]
@@ -124,13 +127,8 @@ class _Merger:
         self._add_composed_directives(model)
         model.uses_tag = any(_uses(t, "tags") for t in types.values())
         model.uses_inaccessible = any(_uses(t, "inaccessible") for t in types.values())
-        model.uses_authenticated = any(
-            _uses(t, "authenticated") for t in types.values()
-        )
-        model.uses_requires_scopes = any(
-            _uses(t, "requiresScopes") for t in types.values()
-        )
-        model.uses_policy = any(_uses(t, "policy") for t in types.values())
+        model.feature_order = feature_order(self.subgraphs)
+        model.auth_features = [f for f in model.feature_order if f in AUTH_DIRECTIVES]
         return model
 
     def _graph_index(self, graph: str) -> int:
@@ -495,12 +493,6 @@ def _uses(t: MergedType, what: str) -> bool:
     def has(a: Applied) -> bool:
         if what == "tags":
             return bool(a.tags)
-        if what == "authenticated":
-            return a.authenticated
-        if what == "requiresScopes":
-            return bool(a.scopes)
-        if what == "policy":
-            return bool(a.policies)
         return a.inaccessible
 
     if has(t.applied):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from planner.composition.errors import error
+from planner.composition.merge_authorization import without_requirements
 from planner.composition.subgraph_model import FieldDef, Subgraph, TypeDef
 from planner.composition.supergraph_model import (
     JoinField,
@@ -375,7 +376,10 @@ class FieldMerger:
             )
 
     def add_interface_object_fields(self) -> None:
-        """Fields an @interfaceObject adds to an interface also exist on every implementation."""
+        """Fields an @interfaceObject adds to an interface also exist on every implementation.
+
+        They copy the interface field's directives except the authorization ones, which
+        `merge_authorization.propagate` adds from the @interfaceObject fields alone."""
         for interface in self.types.values():
             if interface.kind != "INTERFACE" or not any(
                 j.interface_object for j in interface.join_types
@@ -391,8 +395,9 @@ class FieldMerger:
                             type=field.type,
                             args=dict(field.args),
                             description=field.description,
-                            applied=field.applied,
+                            applied=without_requirements(field.applied),
                             join_fields=[JoinField(None)],
+                            from_interface_object=True,
                         )
 
 

@@ -4,8 +4,10 @@ Layout and ordering follow `@apollo/composition`'s output so that diffs against 
 small: definitions sorted by name in locale order, fields in merge order, type directives
 on their own lines (`@join__implements`, `@join__type`, `@join__unionMember`, then
 `@inaccessible`, `@tag`, then `@authenticated`/`@requiresScopes`/`@policy` as first
-applied), element directives inline (`@inaccessible`, `@join__*`, `@authenticated`,
-`@requiresScopes`, `@policy`, `@tag`, `@deprecated`).
+applied; on interfaces the requirements copied from implementations come before
+`@tag`), element directives inline (`@inaccessible`, `@join__*`, the requirements in
+link order, `@tag`, `@deprecated`). The `@tag`, `@inaccessible` and authorization links
+follow the order in which subgraphs first apply them, as Apollo adds them.
 """
 
 from __future__ import annotations
@@ -78,12 +80,12 @@ def print_supergraph(model: SupergraphModel) -> str:
     if model.join_version == "0.5":
         definitions["join__ContextArgument"] = _CONTEXT_ARGUMENT
         definitions["join__FieldValue"] = "scalar join__FieldValue"
-    if model.uses_requires_scopes:
+    if "requiresScopes" in model.auth_features:
         definitions["requiresScopes__Scope"] = SCOPE_SCALAR
-    if model.uses_policy:
+    if "policy" in model.auth_features:
         definitions["policy__Policy"] = POLICY_SCALAR
     for name, t in model.types.items():
-        definitions[name] = _type(t)
+        definitions[name] = _type(t, tuple(model.auth_features))
     blocks.extend(definitions[name] for name in sorted(definitions, key=_sort_key))
     return "\n\n".join(blocks) + "\n"
 
@@ -93,18 +95,28 @@ def _schema(model: SupergraphModel) -> str:
         '@link(url: "https://specs.apollo.dev/link/v1.0")',
         f'@link(url: "https://specs.apollo.dev/join/v{model.join_version}", for: EXECUTION)',
     ]
-    if model.uses_tag:
-        links.append('@link(url: "https://specs.apollo.dev/tag/v0.3")')
-    if model.uses_inaccessible:
-        links.append(
+    feature_links = {
+        "tag": '@link(url: "https://specs.apollo.dev/tag/v0.3")',
+        "inaccessible": (
             '@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)'
-        )
-    if model.uses_authenticated:
-        links.append(AUTHENTICATED_LINK)
-    if model.uses_requires_scopes:
-        links.append(REQUIRES_SCOPES_LINK)
-    if model.uses_policy:
-        links.append(POLICY_LINK)
+        ),
+        "authenticated": AUTHENTICATED_LINK,
+        "requiresScopes": REQUIRES_SCOPES_LINK,
+        "policy": POLICY_LINK,
+    }
+    used = [
+        *(["tag"] if model.uses_tag else []),
+        *(["inaccessible"] if model.uses_inaccessible else []),
+        *model.auth_features,
+    ]
+    # In the order subgraphs first apply them; a feature no subgraph applies directly
+    # keeps the fixed position.
+    order = model.feature_order
+    fixed = list(feature_links)
+    used.sort(
+        key=lambda f: order.index(f) if f in order else len(order) + fixed.index(f)
+    )
+    links.extend(feature_links[name] for name in used)
     for url, names in model.composed_links.items():
         imports = ", ".join(f'"@{n}"' for n in names)
         links.append(f"@link(url: {print_string(url)}, import: [{imports}])")
@@ -131,11 +143,11 @@ def _directive_definitions(model: SupergraphModel) -> list[str]:
     defs.update(model.executable_directives)
     if model.uses_inaccessible:
         defs["inaccessible"] = f"directive @inaccessible on {_LOCATIONS_ALL}"
-    if model.uses_authenticated:
+    if "authenticated" in model.auth_features:
         defs["authenticated"] = AUTHENTICATED_DEFINITION
-    if model.uses_requires_scopes:
+    if "requiresScopes" in model.auth_features:
         defs["requiresScopes"] = REQUIRES_SCOPES_DEFINITION
-    if model.uses_policy:
+    if "policy" in model.auth_features:
         defs["policy"] = POLICY_DEFINITION
     if model.uses_tag:
         defs["tag"] = (
@@ -180,7 +192,7 @@ def _description(text: str | None, indent: str, first: bool = True) -> str:
     return printed if first else "\n" + printed
 
 
-def _type(t: MergedType) -> str:
+def _type(t: MergedType, auth_order: tuple[str, ...]) -> str:
     keyword = {
         "OBJECT": "type",
         "INTERFACE": "interface",
@@ -199,7 +211,7 @@ def _type(t: MergedType) -> str:
         ),
         *(_join_type(j) for j in t.join_types),
         *(f'@join__unionMember(graph: {g}, member: "{m}")' for g, m in t.join_members),
-        *_applied_type(t.applied),
+        *_applied_type(t, auth_order),
     ]
     if t.specified_by:
         directives.append(f"@specifiedBy(url: {print_string(t.specified_by)})")
@@ -211,15 +223,17 @@ def _type(t: MergedType) -> str:
     if t.kind == "UNION":
         members = " | ".join(t.members)
         return text + ("\n = " if directives else " = ") + members
-    body = _body(t)
+    body = _body(t, auth_order)
     return text + ("\n{\n" if directives else " {\n") + body + "\n}"
 
 
-def _body(t: MergedType) -> str:
+def _body(t: MergedType, auth_order: tuple[str, ...]) -> str:
     lines: list[str] = []
     if t.kind in ("OBJECT", "INTERFACE"):
         for i, f in enumerate(t.fields.values()):
-            lines.append(_description(f.description, "  ", i == 0) + "  " + _field(f))
+            lines.append(
+                _description(f.description, "  ", i == 0) + "  " + _field(f, auth_order)
+            )
     elif t.kind == "INPUT_OBJECT":
         for i, v in enumerate(t.input_fields.values()):
             lines.append(
@@ -237,7 +251,7 @@ def _body(t: MergedType) -> str:
     return "\n".join(lines)
 
 
-def _field(f: MergedField) -> str:
+def _field(f: MergedField, auth_order: tuple[str, ...]) -> str:
     args = ""
     if f.args:
         values = list(f.args.values())
@@ -250,7 +264,11 @@ def _field(f: MergedField) -> str:
         else:
             args = "(" + ", ".join(_input_value(a) for a in values) + ")"
     joins = [_join_field(j) for j in f.join_fields]
-    return f"{f.name}{args}: {f.type}{_inline(f.applied, joins)}"
+    if f.from_interface_object:
+        # Apollo copies the interface field's directives, then adds `@join__field`.
+        copied = _inline(f.applied, [], auth_order, auth_first=True)
+        return f"{f.name}{args}: {f.type}{copied}" + "".join(" " + j for j in joins)
+    return f"{f.name}{args}: {f.type}{_inline(f.applied, joins, auth_order)}"
 
 
 def _input_value(v: MergedInputValue) -> str:
@@ -258,13 +276,21 @@ def _input_value(v: MergedInputValue) -> str:
     return f"{v.name}: {v.type}{default}{_inline(v.applied, [_join_field(j) for j in v.join_fields])}"
 
 
-def _inline(applied: Applied, joins: Iterable[str]) -> str:
-    parts: list[str] = []
+def _inline(
+    applied: Applied,
+    joins: Iterable[str],
+    auth_order: tuple[str, ...] = (),
+    auth_first: bool = False,
+) -> str:
+    # Apollo merges the access-control directives of fields first, in the order their
+    # specs were added to the supergraph.
+    auth = _auth(applied, auth_order)
+    parts: list[str] = list(auth) if auth_first else []
     if applied.inaccessible:
         parts.append("@inaccessible")
     parts.extend(joins)
-    # Apollo merges the access-control directives of fields first, in a fixed order.
-    parts.extend(_auth(applied, ("authenticated", "requiresScopes", "policy")))
+    if not auth_first:
+        parts.extend(auth)
     parts.extend(applied.composed)
     parts.extend(f"@tag(name: {print_string(tag)})" for tag in applied.tags)
     if applied.deprecated:
@@ -277,11 +303,16 @@ def _inline(applied: Applied, joins: Iterable[str]) -> str:
     return "".join(" " + p for p in parts)
 
 
-def _applied_type(applied: Applied) -> list[str]:
+def _applied_type(t: MergedType, auth_order: tuple[str, ...]) -> list[str]:
+    applied = t.applied
     parts = ["@inaccessible"] if applied.inaccessible else []
+    if t.kind == "INTERFACE":
+        # Interfaces get requirements only from their implementations, merged first.
+        parts.extend(_auth(applied, auth_order))
     parts.extend(applied.composed)
     parts.extend(f"@tag(name: {print_string(tag)})" for tag in applied.tags)
-    parts.extend(_auth(applied, applied.auth_order))
+    if t.kind != "INTERFACE":
+        parts.extend(_auth(applied, applied.auth_order))
     return parts
 
 

@@ -58,6 +58,9 @@ class MergedField:
     description: str | None
     applied: Applied
     join_fields: list[JoinField] = field(default_factory=list)
+    # added to an implementation because an @interfaceObject declares it: Apollo copies
+    # the interface field's directives before adding the bare @join__field
+    from_interface_object: bool = False
 
 
 @dataclass(slots=True)
@@ -100,6 +103,7 @@ class SupergraphModel:
     )  # url -> imported names
     uses_tag: bool = False
     uses_inaccessible: bool = False
-    uses_authenticated: bool = False
-    uses_requires_scopes: bool = False
-    uses_policy: bool = False
+    # "authenticated" / "requiresScopes" / "policy" that subgraphs apply, in link order
+    auth_features: list[str] = field(default_factory=list)
+    # the same with "tag" and "inaccessible": the order of their links
+    feature_order: list[str] = field(default_factory=list)
