@@ -81,11 +81,14 @@ def _propagate_named(name: str, rename: str | None, default: str | None) -> _Edi
 
 def _propagate_matching(pattern: re.Pattern[str]) -> _Edit:
     def edit(context: RequestContext, out: dict[str, tuple[str, str]]) -> None:
+        # The client's lines of one name are joined; a value already set (an
+        # earlier rule's, telemetry's X-Request-ID) is replaced, as `named` does.
+        found: dict[str, list[str]] = {}
         for name, value in context.header_values:
             if name not in RESERVED and pattern.search(name):
-                held = out.get(name)
-                joined = value if held is None else f"{held[1]}, {value}"
-                out[name] = (name, joined)
+                found.setdefault(name, []).append(value)
+        for name, values in found.items():
+            out[name] = (name, ", ".join(values))
 
     return edit
 

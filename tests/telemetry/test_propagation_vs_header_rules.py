@@ -138,3 +138,14 @@ def test_without_tracing_a_propagate_rule_passes_the_client_trace_context_on(
     assert reply.status == 200, reply.body
     (received,) = proxies["products"].requests
     assert received["traceparent"] == traceparent
+
+
+def test_a_matching_rule_sends_the_request_id_once(
+    proxies: dict[str, RecordingProxy], shared_router: Callable[[str], Router]
+) -> None:
+    router = shared_router(PROPAGATE_ALL)
+    reply = router.post({"query": ONE}, headers={"x-request-id": "client-request-7"})
+    assert reply.status == 200, reply.body
+    (received,) = proxies["products"].requests
+    # Telemetry's copy and the rule's are one value, not "id, id".
+    assert received["x-request-id"] == "client-request-7"
