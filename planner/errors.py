@@ -72,6 +72,8 @@ COMPOSITION_ERRORS: dict[str, str] = {
     "ROOT_SUBSCRIPTION_USED": "A type named Subscription is not the subscription root.",
     "SATISFIABILITY_ERROR": "Some supergraph field cannot be reached by any query plan.",
     "UNSUPPORTED_FEATURE": "The schema uses a federation feature this composer does not support.",
+    "AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE": "@authenticated, @requiresScopes or @policy is on an interface, interface field or @interfaceObject.",
+    "MISSING_TRANSITIVE_AUTH_REQUIREMENTS": "A @requires field lacks authorization requirements of the data its field set reads.",
 }
 
 COMPOSITION_HINTS: dict[str, str] = {

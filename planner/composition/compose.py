@@ -14,6 +14,9 @@ from planner.composition.result import (
     SubgraphInput,
 )
 from planner.composition.subgraph_model import Subgraph
+from planner.composition.validate_authorization import (
+    check_requirements_on_interfaces,
+)
 from planner.composition.validate_subgraph import validate_subgraph
 from planner.composition.validate_supergraph import validate_supergraph
 
@@ -31,6 +34,7 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
         errors.extend(problems)
         if subgraph is not None:
             problems = validate_subgraph(subgraph)
+            problems.extend(check_requirements_on_interfaces(subgraph))
             errors.extend(problems)
             read.append(subgraph)
     if errors:

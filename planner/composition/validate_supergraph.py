@@ -1,5 +1,6 @@
 """Rules checked on the merged supergraph: queries exist, @inaccessible is consistent,
-entity interfaces and @interfaceObject are used correctly, and every field is reachable."""
+entity interfaces and @interfaceObject are used correctly, @requires fields carry the
+authorization requirements of what they read, and every field is reachable."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from planner.composition.satisfiability import check_satisfiability
 from planner.composition.subgraph_model import Subgraph
 from planner.composition.supergraph_model import MergedType, SupergraphModel
 from planner.composition.type_refs import named_type
+from planner.composition.validate_authorization import check_transitive_requirements
 
 __all__ = ["validate_supergraph"]
 
@@ -32,6 +34,7 @@ def validate_supergraph(
     errors.extend(_interface_objects(model, subgraphs))
     errors.extend(_entity_interfaces(model, subgraphs))
     errors.extend(_interface_fields(model))
+    errors.extend(check_transitive_requirements(model, subgraphs))
     if not errors:
         errors.extend(check_satisfiability(model, subgraphs))
     return errors
