@@ -446,10 +446,10 @@ class _SubgraphReader:
             elif name == "authenticated":
                 applied.authenticated = True
                 applied.auth_order.append(name)
-            elif name == "requiresScopes" and isinstance(args.get("scopes"), list):
+            elif name == "requiresScopes" and args.get("scopes") is not None:
                 applied.scopes.append(_scopes(args["scopes"]))
                 applied.auth_order.append(name)
-            elif name == "policy" and isinstance(args.get("policies"), list):
+            elif name == "policy" and args.get("policies") is not None:
                 applied.policies.append(_scopes(args["policies"]))
                 applied.auth_order.append(name)
             elif name == "deprecated":

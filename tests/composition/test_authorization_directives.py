@@ -88,3 +88,34 @@ def test_scopes_of_several_subgraphs_are_anded_and_simplified() -> None:
     assert dnf_conjunction([[["b", "a"]], [["c"]]]) == [["a", "b", "c"]]
     # An empty formula is "true": it adds no requirement.
     assert dnf_conjunction([[], [["x"]]]) == [["x"]]
+
+
+def test_scopes_and_policies_written_without_list_brackets_still_protect() -> None:
+    """GraphQL input coercion makes `scopes: "b"` mean `[["b"]]` and `["c", "d"]` mean
+    `[["c"], ["d"]]`: the requirement must reach the supergraph (the router enforces it),
+    not vanish and leave the field open. (Apollo prints them as written; we print the
+    coerced form, which means the same.)"""
+    from planner.authorization import AuthorizationRules, AuthState
+    from planner.supergraph import load_supergraph
+
+    sdl = """
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.6",
+  import: ["@requiresScopes", "@policy"])
+type Query {
+  one: String @requiresScopes(scopes: "b")
+  either: String @requiresScopes(scopes: ["c", "d"])
+  guarded: String @policy(policies: "p")
+}
+"""
+    result = compose([SubgraphInput("vault", "http://vault/graphql", sdl)])
+    assert result.supergraph_sdl is not None, result.errors
+    printed = result.supergraph_sdl
+    assert 'one: String @requiresScopes(scopes: [["b"]])' in printed
+    assert 'either: String @requiresScopes(scopes: [["c"], ["d"]])' in printed
+    assert 'guarded: String @policy(policies: [["p"]])' in printed
+    rules = AuthorizationRules.from_supergraph(load_supergraph(printed))
+    assert rules is not None
+    assert rules.field_allows("Query", "one", AuthState(True, frozenset({"b"})))
+    assert not rules.field_allows("Query", "one", AuthState(True, frozenset()))
+    assert rules.field_allows("Query", "either", AuthState(True, frozenset({"d"})))
+    assert not rules.field_allows("Query", "guarded", AuthState(True, frozenset({"p"})))
