@@ -12,8 +12,11 @@ from __future__ import annotations
 from graphql import (
     DirectiveNode,
     GraphQLSchema,
+    Lexer,
     OperationDefinitionNode,
     OperationType,
+    Source,
+    TokenKind,
     VariableDefinitionNode,
     VariableNode,
     print_ast,
@@ -27,7 +30,7 @@ from planner.planning.selection import (
     FieldSelection,
     FragmentSelection,
     SelectionTree,
-    _compact_value,
+    compact_value,
 )
 from planner.query_plan import (
     Condition,
@@ -398,28 +401,23 @@ def _make_fetch(
 def _print_variable(definition: VariableDefinitionNode) -> str:
     text = f"${definition.variable.name.value}:{print_ast(definition.type)}"
     if definition.default_value is not None:
-        text += "=" + _compact_value(print_ast(definition.default_value))
+        text += "=" + compact_value(print_ast(definition.default_value))
     return text
 
 
 def _used_variables(body: str, operation: OperationDefinitionNode) -> list[str]:
-    """Variables referenced in the printed selection, in order of appearance."""
-    names: list[str] = []
+    """Variables referenced in the printed selection, in order of appearance (read with
+    GraphQL's own lexer, so `$` inside string and block-string values never counts)."""
     known = {d.variable.name.value for d in operation.variable_definitions or ()}
-    i = 0
-    in_string = False
-    while i < len(body):
-        char = body[i]
-        if char == '"' and (i == 0 or body[i - 1] != "\\"):
-            in_string = not in_string
-        elif char == "$" and not in_string:
-            j = i + 1
-            while j < len(body) and (body[j].isalnum() or body[j] == "_"):
-                j += 1
-            name = body[i + 1 : j]
+    names: list[str] = []
+    lexer = Lexer(Source(body))
+    after_dollar = False
+    token = lexer.advance()
+    while token.kind != TokenKind.EOF:
+        if after_dollar and token.kind == TokenKind.NAME:
+            name = token.value
             if name in known and name not in names:
                 names.append(name)
-            i = j
-            continue
-        i += 1
+        after_dollar = token.kind == TokenKind.DOLLAR
+        token = lexer.advance()
     return names

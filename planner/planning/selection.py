@@ -14,7 +14,7 @@ from graphql.language import FieldNode, InlineFragmentNode, Node
 
 from planner.query_plan import RequiredField, RequiredFragment, RequiredSelection
 
-__all__ = ["FieldSelection", "FragmentSelection", "SelectionTree"]
+__all__ = ["FieldSelection", "FragmentSelection", "SelectionTree", "compact_value"]
 
 
 class FieldSelection:
@@ -218,7 +218,7 @@ def _print_item(item: Selection) -> str:
             text += (
                 "("
                 + " ".join(
-                    f"{a.name.value}:{_compact_value(print_ast(a.value))}"
+                    f"{a.name.value}:{compact_value(print_ast(a.value))}"
                     for a in item.arguments
                 )
                 + ")"
@@ -241,7 +241,7 @@ def _print_directive(directive: DirectiveNode) -> str:
         text += (
             "("
             + " ".join(
-                f"{a.name.value}:{_compact_value(print_ast(a.value))}"
+                f"{a.name.value}:{compact_value(print_ast(a.value))}"
                 for a in directive.arguments
             )
             + ")"
@@ -249,7 +249,7 @@ def _print_directive(directive: DirectiveNode) -> str:
     return text
 
 
-def _compact_value(text: str) -> str:
+def compact_value(text: str) -> str:
     """graphql-core prints values with ``, `` and ``: ``; strings keep their spaces."""
     out: list[str] = []
     in_string = False
