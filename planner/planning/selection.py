@@ -250,21 +250,44 @@ def _print_directive(directive: DirectiveNode) -> str:
 
 
 def compact_value(text: str) -> str:
-    """graphql-core prints values with ``, `` and ``: ``; strings keep their spaces."""
+    """graphql-core prints values with ``, `` and ``: ``; strings keep their spaces.
+
+    Strings are copied verbatim: a quote ends a string unless an odd number of
+    backslashes precede it, and a block string runs to the next unescaped triple quote."""
     out: list[str] = []
-    in_string = False
-    i = 0
-    while i < len(text):
+    i, size = 0, len(text)
+    while i < size:
         char = text[i]
-        if char == '"' and (i == 0 or text[i - 1] != "\\"):
-            in_string = not in_string
-        if not in_string and char == " " and i > 0 and text[i - 1] in ",:":
+        if char == '"':
+            end = _string_end(text, i)
+            out.append(text[i:end])
+            i = end
+            continue
+        if char == " " and i > 0 and text[i - 1] in ",:":
             i += 1
             continue
-        if not in_string and char == ",":
-            out.append(" ")
-            i += 1
-            continue
-        out.append(char)
+        out.append(" " if char == "," else char)
         i += 1
     return "".join(out)
+
+
+def _string_end(text: str, start: int) -> int:
+    """The index just past the string literal (or block string) opening at ``start``."""
+    if text.startswith('"""', start):
+        i = start + 3
+        while True:
+            found = text.find('"""', i)
+            if found < 0:
+                return len(text)
+            if text[found - 1] != "\\":
+                return found + 3
+            i = found + 3
+    i = start + 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == '"':
+            return i + 1
+        i += 1
+    return len(text)

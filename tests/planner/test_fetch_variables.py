@@ -39,3 +39,31 @@ def test_string_values_never_hide_or_invent_variables() -> None:
     (fetch,) = _fetches(plan.node)
     assert fetch.variable_usages == ("first", "upc")
     assert "$unused" not in fetch.operation.split("{", 1)[0]
+
+
+def test_compacted_argument_values_keep_their_strings_intact() -> None:
+    """Fetch texts print argument values compactly (`[1 2]`, `{k:"a"}`) without touching
+    what is inside strings, whatever escapes or block strings they hold."""
+    from graphql import print_ast
+    from graphql.language import FieldNode, OperationDefinitionNode
+
+    from planner.planning.selection import compact_value
+
+    for source in (
+        r'["a\\", "x, y"]',
+        r'["\"", "p, q: r"]',
+        '"""a "quoted" \\""" b, c: d"""',
+        '{k: "a", j: [1, 2]}',
+    ):
+        document = parse("{ f(a: " + source + ") }")
+        operation = document.definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)
+        field = operation.selection_set.selections[0]
+        assert isinstance(field, FieldNode)
+        printed = print_ast(field.arguments[0].value)
+        compacted = compact_value(printed)
+        again = parse("{ f(a: " + compacted + ") }").definitions[0]
+        assert isinstance(again, OperationDefinitionNode)
+        again_field = again.selection_set.selections[0]
+        assert isinstance(again_field, FieldNode)
+        assert print_ast(again_field.arguments[0].value) == printed, compacted
