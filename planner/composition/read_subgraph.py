@@ -44,10 +44,12 @@ from graphql import (
     TypeExtensionNode,
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
+    Visitor,
     build_ast_schema,
     parse,
     print_ast,
     validate_schema,
+    visit,
 )
 from graphql.type.introspection import introspection_types
 from graphql.type.scalars import specified_scalar_types
@@ -134,6 +136,17 @@ def read_subgraph(inp: SubgraphInput) -> tuple[Subgraph | None, list[Composition
         return None, [
             CompositionError(exc.code, f"[{inp.name}] {exc.message}", (inp.name,))
         ]
+    unsupported = _unsupported_directives(document, link)
+    if unsupported:
+        return None, [
+            CompositionError(
+                "UNSUPPORTED_FEATURE",
+                f"[{inp.name}] @{name} is not supported by this composer yet (a field "
+                "taking @fromContext arguments would be served without them)",
+                (inp.name,),
+            )
+            for name in unsupported
+        ]
     document, orphans = _prepare_document(document, link)
     try:
         schema = build_ast_schema(document, assume_valid_sdl=False)
@@ -150,6 +163,28 @@ def read_subgraph(inp: SubgraphInput) -> tuple[Subgraph | None, list[Composition
         [dn for node in schema_nodes for dn in node.directives or ()], link
     )
     return _SubgraphReader(inp, schema, link, orphans, composed).read()
+
+
+def _unsupported_directives(document: DocumentNode, link: FederationLink) -> list[str]:
+    """The federation directives used in ``document`` that we cannot compose (as the
+    subgraph spells them): ``@context`` and ``@fromContext``."""
+    wanted = {
+        local
+        for local, canonical in link.directives.items()
+        if canonical in ("context", "fromContext")
+    }
+    if not wanted:
+        return []
+    found: list[str] = []
+
+    class _Finder(Visitor):
+        def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+            name = node.name.value
+            if name in wanted and name not in found:
+                found.append(name)
+
+    visit(document, _Finder())
+    return found
 
 
 def _composed_directives(

@@ -21,6 +21,7 @@ from graphql import (
     is_abstract_type,
 )
 
+from planner.planning.errors import QueryPlanningError
 from planner.supergraph import JoinField, Supergraph, TypeKind
 from planner.supergraph.fieldsets import parse_field_set
 
@@ -36,6 +37,7 @@ class FieldInGraph:
     provides: str | None
     override_label: str | None
     label_owner: bool  # with a label: True for the new owner, False for the old one
+    from_context: bool = False  # has arguments a @fromContext fills (not planned yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,14 @@ class Federation:
             return None
         if info.external:
             return info if provided else None
+        if info.from_context:
+            # Fetched without the arguments its @context ancestor provides, the field
+            # would silently get nulls: refuse the operation instead.
+            raise QueryPlanningError(
+                "QUERY_PLANNING_FAILED",
+                f"{type_name}.{field_name} takes arguments from @fromContext in subgraph "
+                f"'{graph}', which this router does not plan yet.",
+            )
         if info.override_label is not None:
             active = info.override_label in labels
             if active != info.label_owner:
@@ -231,4 +241,5 @@ def _field_in_graph(join: JoinField) -> FieldInGraph:
         provides=join.provides,
         override_label=join.override_label,
         label_owner=join.override is not None,
+        from_context=bool(join.context_arguments),
     )

@@ -67,3 +67,28 @@ def test_compacted_argument_values_keep_their_strings_intact() -> None:
         again_field = again.selection_set.selections[0]
         assert isinstance(again_field, FieldNode)
         assert print_ast(again_field.arguments[0].value) == printed, compacted
+
+
+def test_a_field_filled_from_context_is_refused_not_fetched_without_its_arguments() -> (
+    None
+):
+    """`@fromContext` arguments are not planned yet: an operation selecting such a field
+    fails with QUERY_PLANNING_FAILED naming it, rather than fetching it with nulls; the
+    rest of the supergraph still plans."""
+    import pytest
+
+    from planner.planning import QueryPlanningError
+
+    supergraph = load_supergraph(
+        (
+            Path(__file__).parents[1] / "supergraph/fixtures/context/supergraph.graphql"
+        ).read_text()
+    )
+    planner = QueryPlanner(supergraph)
+    with pytest.raises(QueryPlanningError) as refused:
+        planner.plan(parse('{ store(id: "1") { products { sku price } } }'))
+    assert refused.value.code == "QUERY_PLANNING_FAILED"
+    assert "Product.price" in refused.value.message
+    assert "@fromContext" in refused.value.message
+    plan = planner.plan(parse('{ store(id: "1") { currency products { quantity } } }'))
+    assert len(_fetches(plan.node)) == 2
