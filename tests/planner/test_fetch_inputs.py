@@ -1,6 +1,7 @@
-"""A fetch declares exactly the client variables its selection uses: read from the
-printed selection with GraphQL's lexer, so string values that contain `$`, a backslash
-before the closing quote, or block strings never hide or invent a variable."""
+"""What a fetch sends: exactly the client variables its selection uses (read with
+GraphQL's lexer, so string values holding `$`, a backslash before the closing quote or a
+block string never hide or invent one), argument values printed compactly with their
+strings intact, and never a field whose `@fromContext` arguments it cannot fill."""
 
 from __future__ import annotations
 
