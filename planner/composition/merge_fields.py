@@ -2,8 +2,9 @@
 
 A field gets no `@join__field` when every subgraph defining its type resolves it the same
 way; otherwise one application per subgraph that declares it (external, overridden-but-used
-or resolving). Sharing rules: a field resolved by several subgraphs must be shareable in each
-(explicitly, through its type, as a key field, or as a Federation 1 field).
+or resolving). Sharing rules: a field resolved by several subgraphs (an @interfaceObject
+resolving it for every implementation) must be shareable in each (explicitly, through its
+type, as a key field, or as a Federation 1 field).
 """
 
 from __future__ import annotations
@@ -156,41 +157,66 @@ class FieldMerger:
         non_external: list[tuple[Subgraph, TypeDef, FieldDef]],
         overridden_by: dict[str, FieldDef],
     ) -> None:
+        """A field resolved by several subgraphs must be shareable in each.
+
+        An @interfaceObject resolves the fields it declares for every implementation of
+        its interface, so a subgraph that lacks the object type but has one of its
+        interfaces as an @interfaceObject declaring the field resolves it too (Apollo's
+        `validateFieldSharing` with `fieldsInSourceIfAbstractedByInterfaceObject`)."""
         if any(f.override_label for _, _, f in non_external):
             return
-        resolving = [
-            (sg, t, f) for sg, t, f in non_external if sg.name not in overridden_by
-        ]
-        if len(resolving) < 2:
+        own = {
+            sg.name: (t, f) for sg, t, f in non_external if sg.name not in overridden_by
+        }
+        parent, _, field_name = coordinate.partition(".")
+        # (label, subgraph, shareable) in subgraph order, as Apollo lists them
+        resolvers: list[tuple[str, str, bool]] = []
+        for sg in self.m.subgraphs:
+            if sg.name in own:
+                t, f = own[sg.name]
+                resolvers.append((f'"{sg.name}"', sg.name, _shareable(sg, t, f)))
+                continue
+            if parent in sg.types:
+                continue
+            for t, f in self._interface_object_fields(sg, parent, field_name):
+                label = (
+                    f'"{sg.name}" (through @interfaceObject field "{t.name}.{f.name}")'
+                )
+                resolvers.append((label, sg.name, _shareable(sg, t, f)))
+        non_shareable = [label for label, _, shareable in resolvers if not shareable]
+        if len(resolvers) < 2 or not non_shareable:
             return
-        non_shareable = [
-            sg.name
-            for sg, t, f in resolving
-            if not (
-                f.shareable
-                or t.shareable
-                or not sg.fed2
-                or (t.name, f.name) in sg.key_fields
-            )
-        ]
-        if not non_shareable:
-            return
-        from planner.composition.merge import subgraph_list
-
-        names = sorted(sg.name for sg, _, _ in resolving)
         which = (
             "all of them"
-            if len(non_shareable) == len(resolving)
-            else subgraph_list(non_shareable)
+            if len(non_shareable) == len(resolvers)
+            else _labels(non_shareable)
         )
         self.m.errors.append(
             error(
                 "INVALID_FIELD_SHARING",
-                f'Non-shareable field "{coordinate}" is resolved from multiple subgraphs: it is resolved from {subgraph_list(names)} and defined as non-shareable in {which}',
-                tuple(names),
+                f'Non-shareable field "{coordinate}" is resolved from multiple subgraphs: it is resolved from {_labels([label for label, _, _ in resolvers])} and defined as non-shareable in {which}',
+                tuple(dict.fromkeys(name for _, name, _ in resolvers)),
                 coordinate,
             )
         )
+
+    def _interface_object_fields(
+        self, sg: Subgraph, parent: str, field_name: str
+    ) -> list[tuple[TypeDef, FieldDef]]:
+        """The resolving fields of `sg`'s @interfaceObject types that stand for
+        interfaces of the supergraph object type `parent`."""
+        merged = self.types.get(parent)
+        if merged is None:
+            return []
+        found = []
+        for interface in merged.interfaces:
+            local = sg.types.get(interface)
+            if local is None or not local.interface_object:
+                continue
+            f = local.fields.get(field_name)
+            if f is not None and not f.external:
+                found.append((local, f))
+        return found
 
     def _check_external_arguments(
         self,
@@ -399,6 +425,20 @@ class FieldMerger:
                             join_fields=[JoinField(None)],
                             from_interface_object=True,
                         )
+                        self._check_sharing(f"{t.name}.{name}", [], {})
+
+
+def _shareable(sg: Subgraph, t: TypeDef, f: FieldDef) -> bool:
+    return (
+        f.shareable or t.shareable or not sg.fed2 or (t.name, f.name) in sg.key_fields
+    )
+
+
+def _labels(labels: Sequence[str]) -> str:
+    """Apollo's list of subgraphs, each label already quoted (`subgraph_list` quotes)."""
+    if len(labels) == 1:
+        return f"subgraph {labels[0]}"
+    return "subgraphs " + ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 def _by_type(defs: Sequence[tuple[Subgraph, object, FieldDef]]) -> str:
