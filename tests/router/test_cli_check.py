@@ -52,7 +52,9 @@ def test_check_reports_a_removed_field_as_breaking(
     edit("products", REMOVE_PAGES)
     result = cli("check")
     assert result.returncode == 1
-    changes = [line for line in result.stdout.splitlines() if line.startswith("BREAKING")]
+    changes = [
+        line for line in result.stdout.splitlines() if line.startswith("BREAKING")
+    ]
     assert changes == [line for line in changes if "FIELD_REMOVED Book.pages: " in line]
     assert len(changes) == 1
     assert "1 breaking, 0 dangerous, 0 safe change(s)" in result.stdout
