@@ -36,7 +36,7 @@ from router.plugins.plugin import (
     SubgraphNext,
     SubgraphRequest,
 )
-from router.plugins.telemetry import propagation_headers
+from router.plugins.telemetry import REQUEST_ID_HEADER, propagation_headers
 
 __all__ = ["RESERVED", "HeaderRulesPlugin", "build"]
 
@@ -279,6 +279,11 @@ def build(config: RouterConfig) -> Plugin | None:
     _warn_shadowed(headers.all, "headers.all", owned)
     for name, rules in headers.subgraphs.items():
         _warn_shadowed(rules, f"headers.subgraphs.{name}", owned)
+    # Telemetry sends every fetch the request id it settled on: the client's when it is
+    # a sane token, else a UUID. A rule passing the client's raw X-Request-ID on (as the
+    # usual `propagate: {named: X-Request-ID}` does) must not undo that choice; no
+    # warning, since telemetry already sends what such a rule means to send.
+    owned |= {REQUEST_ID_HEADER}
     common = edits(headers.all)
     request_rules: dict[str | None, tuple[_Edit, ...]] = {None: common}
     for name, rules in headers.subgraphs.items():

@@ -149,3 +149,30 @@ def test_a_matching_rule_sends_the_request_id_once(
     (received,) = proxies["products"].requests
     # Telemetry's copy and the rule's are one value, not "id, id".
     assert received["x-request-id"] == "client-request-7"
+
+
+PROPAGATE_REQUEST_ID = """
+headers:
+  all:
+    request:
+      - propagate: { named: X-Request-ID }
+"""
+
+
+@pytest.mark.parametrize("rule", [PROPAGATE_REQUEST_ID, PROPAGATE_ALL])
+def test_a_request_id_the_router_refused_is_not_passed_on_raw_by_a_rule(
+    rule: str,
+    proxies: dict[str, RecordingProxy],
+    shared_router: Callable[[str], Router],
+) -> None:
+    """Telemetry replaces a client X-Request-ID that is not a sane token (too long,
+    padded, non-ASCII) with a UUID; a header rule must send the subgraph that UUID,
+    the id the client was answered with and the logs carry, not the raw value."""
+    router = shared_router(rule)
+    raw = "x" * 300
+    reply = router.post({"query": ONE}, headers={"x-request-id": raw})
+    assert reply.status == 200, reply.body
+    answered = reply.headers["x-request-id"]
+    assert answered != raw and len(answered) == 36
+    (received,) = proxies["products"].requests
+    assert received["x-request-id"] == answered
