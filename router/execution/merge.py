@@ -16,6 +16,7 @@ __all__ = ["deep_merge", "deep_merge_each"]
 
 def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
     """Merges ``source`` into ``target`` in place."""
+    # The loop body is ``_merge_key`` inlined: this runs for every key of every entity.
     for key, value in source.items():
         kind = type(value)
         if kind is dict:
