@@ -49,7 +49,11 @@ from router.execution.subgraph_client import (
     SubgraphResponse,
 )
 from router.execution.subgraph_errors import client_error, entity_errors, root_errors
-from router.execution.type_conditions import TypeConditions, type_conditions_for
+from router.execution.type_conditions import (
+    FRAGMENT_PREFIX,
+    TypeConditions,
+    type_conditions_for,
+)
 
 __all__ = ["ExecutionResult", "execute_plan"]
 
@@ -437,6 +441,6 @@ def _list_free(pattern: tuple[str, ...]) -> list[str | int]:
     for step in pattern:
         if step == "@":
             break
-        if not step.startswith("... on "):
+        if not step.startswith(FRAGMENT_PREFIX):
             path.append(step)
     return path

@@ -36,9 +36,11 @@ __all__ = ["EMPTY_CHAIN", "PLUGIN_ORDER", "PluginChain", "SubgraphPost", "build_
 
 # (name, module): outermost first. CORS answers preflights before anything else and
 # decorates every answer (401 and 429 too); the router timeout and concurrency limit
-# bound everything after them, body reading and JWKS fetches included; CSRF refuses before credentials are looked
-# at; authentication runs before rate limits so per-client keys can use claims and
-# API-key consumers, and before `authorization.require_authentication` reads them; header rules act on subgraph requests and client responses.
+# bound everything after them, body reading and JWKS fetches included; CSRF refuses
+# before credentials are looked at; authentication runs before rate limits so
+# per-client keys can use claims and API-key consumers, and before
+# `authorization.require_authentication` reads them; header rules act on subgraph
+# requests and client responses.
 PLUGIN_ORDER: tuple[tuple[str, str], ...] = (
     ("telemetry", "router.plugins.telemetry"),
     ("cors", "router.plugins.cors"),

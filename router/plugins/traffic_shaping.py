@@ -43,10 +43,13 @@ class TrafficShapingPlugin(Plugin):
                 503,
             )
         self._in_flight += 1
+        deadline = asyncio.timeout(self._timeout)
         try:
-            async with asyncio.timeout(self._timeout):
+            async with deadline:
                 return await call_next(context)
         except TimeoutError:
+            if not deadline.expired():
+                raise  # not this deadline's: whoever raised it answers for it
             return HttpResponse.error(
                 GATEWAY_TIMEOUT, "Your request has been timed out", 504
             )

@@ -26,6 +26,7 @@ from planner.authorization import (
     FilteredOperation,
     filter_operation,
 )
+from router.execution.type_conditions import FRAGMENT_PREFIX
 from router.plugins.codes import UNAUTHORIZED_FIELD_OR_TYPE
 from router.plugins.plugin import Rejection
 
@@ -216,7 +217,7 @@ def _under(path: Any, removed: tuple[tuple[str, ...], ...]) -> bool:
     if not isinstance(path, list):
         return False
     for pattern in removed:
-        steps = [p for p in pattern if not p.startswith("... on ")]
+        steps = [p for p in pattern if not p.startswith(FRAGMENT_PREFIX)]
         while steps and steps[-1] == "@":
             steps.pop()
         if len(path) < len(steps):
