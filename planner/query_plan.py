@@ -8,6 +8,7 @@ them; the planner does not produce them yet.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,6 +31,7 @@ __all__ = [
     "Sequence",
     "Subscription",
     "ValueSetter",
+    "fetches_in",
 ]
 
 
@@ -170,3 +172,28 @@ class QueryPlan:
     """A whole plan; ``node`` is None when nothing needs fetching (e.g. introspection)."""
 
     node: PlanNode | None = None
+
+
+def fetches_in(node: PlanNode | None) -> Iterator[Fetch]:
+    """Every ``Fetch`` under ``node``, depth first in plan order (both branches of a
+    ``Condition``, the primary and deferred blocks of a ``Defer``, a ``Subscription``'s
+    primary fetch and the rest)."""
+    if node is None:
+        return
+    if isinstance(node, Fetch):
+        yield node
+    elif isinstance(node, Flatten):
+        yield from fetches_in(node.node)
+    elif isinstance(node, Sequence | Parallel):
+        for child in node.nodes:
+            yield from fetches_in(child)
+    elif isinstance(node, Condition):
+        yield from fetches_in(node.if_clause)
+        yield from fetches_in(node.else_clause)
+    elif isinstance(node, Defer):
+        yield from fetches_in(node.primary.node)
+        for block in node.deferred:
+            yield from fetches_in(block.node)
+    elif isinstance(node, Subscription):
+        yield node.primary
+        yield from fetches_in(node.rest)

@@ -32,17 +32,7 @@ from graphql import (
     visit,
 )
 
-from planner.query_plan import (
-    Condition,
-    Defer,
-    Fetch,
-    Flatten,
-    Parallel,
-    PlanNode,
-    QueryPlan,
-    Subscription,
-)
-from planner.query_plan import Sequence as SequenceNode
+from planner.query_plan import Fetch, QueryPlan, fetches_in
 
 __all__ = ["BatchOperation", "batch_operation", "batchable", "batched_services"]
 
@@ -399,23 +389,9 @@ def batched_services(plan: QueryPlan) -> frozenset[str]:
     if cached is not None and cached[0] is plan:
         return cached[1]
     counts: dict[str, int] = {}
-    pending: list[PlanNode | None] = [plan.node]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, Fetch):
-            if batchable(node):
-                counts[node.service_name] = counts.get(node.service_name, 0) + 1
-        elif isinstance(node, Flatten):
-            pending.append(node.node)
-        elif isinstance(node, SequenceNode | Parallel):
-            pending.extend(node.nodes)
-        elif isinstance(node, Condition):
-            pending += [node.if_clause, node.else_clause]
-        elif isinstance(node, Defer):
-            pending.append(node.primary.node)
-            pending.extend(block.node for block in node.deferred)
-        elif isinstance(node, Subscription):
-            pending.append(node.rest)
+    for fetch in fetches_in(plan.node):
+        if batchable(fetch):
+            counts[fetch.service_name] = counts.get(fetch.service_name, 0) + 1
     services = frozenset(name for name, count in counts.items() if count > 1)
     if len(_services) >= _MAX_CACHED:
         _services.clear()

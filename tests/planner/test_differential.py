@@ -23,7 +23,6 @@ printed at the end of the run (``pytest -q`` included).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -49,6 +48,7 @@ from planner.query_plan import (
     QueryPlan,
     Sequence,
     Subscription,
+    fetches_in,
 )
 
 pytestmark = pytest.mark.oracle
@@ -61,7 +61,7 @@ _WORST_SHOWN = 3
 
 def fetch_count(plan: QueryPlan) -> int:
     """Fetch nodes anywhere in the plan."""
-    return sum(1 for node in _walk(plan.node) if isinstance(node, Fetch))
+    return sum(1 for _ in fetches_in(plan.node))
 
 
 def chain_length(plan: QueryPlan) -> int:
@@ -88,27 +88,6 @@ def _chain(node: PlanNode | None) -> int:
     if isinstance(node, Subscription):
         return 1 + _chain(node.rest)
     raise TypeError(f"unknown plan node {node!r}")
-
-
-def _walk(node: PlanNode | None) -> Iterator[PlanNode]:
-    if node is None:
-        return
-    yield node
-    if isinstance(node, Flatten):
-        yield from _walk(node.node)
-    elif isinstance(node, Sequence | Parallel):
-        for child in node.nodes:
-            yield from _walk(child)
-    elif isinstance(node, Condition):
-        yield from _walk(node.if_clause)
-        yield from _walk(node.else_clause)
-    elif isinstance(node, Defer):
-        yield from _walk(node.primary.node)
-        for block in node.deferred:
-            yield from _walk(block.node)
-    elif isinstance(node, Subscription):
-        yield node.primary
-        yield from _walk(node.rest)
 
 
 def test_measures_count_fetches_and_the_critical_path() -> None:

@@ -10,19 +10,10 @@ from pathlib import Path
 from graphql import parse
 
 from planner.planning import QueryPlanner
-from planner.query_plan import Fetch, PlanNode
+from planner.query_plan import fetches_in
 from planner.supergraph import load_supergraph
 
 SUPERGRAPH = Path(__file__).parents[2] / "supergraph.graphql"
-
-
-def _fetches(node: PlanNode | None) -> list[Fetch]:
-    if node is None:
-        return []
-    if isinstance(node, Fetch):
-        return [node]
-    children = getattr(node, "nodes", None) or [getattr(node, "node", None)]
-    return [fetch for child in children for fetch in _fetches(child)]
 
 
 def test_string_values_never_hide_or_invent_variables() -> None:
@@ -37,7 +28,7 @@ def test_string_values_never_hide_or_invent_variables() -> None:
     }
     '''
     plan = planner.plan(parse(query), "Q")
-    (fetch,) = _fetches(plan.node)
+    (fetch,) = fetches_in(plan.node)
     assert fetch.variable_usages == ("first", "upc")
     assert "$unused" not in fetch.operation.split("{", 1)[0]
 
@@ -92,4 +83,4 @@ def test_a_field_filled_from_context_is_refused_not_fetched_without_its_argument
     assert "Product.price" in refused.value.message
     assert "@fromContext" in refused.value.message
     plan = planner.plan(parse('{ store(id: "1") { currency products { quantity } } }'))
-    assert len(_fetches(plan.node)) == 2
+    assert len(list(fetches_in(plan.node))) == 2

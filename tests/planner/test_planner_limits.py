@@ -19,7 +19,7 @@ from graphql import (
 
 from planner.planning import PlannerConfig, QueryPlanner, QueryPlanningError
 from planner.printer import format_query_plan
-from planner.query_plan import Fetch, Flatten, Parallel, PlanNode, Sequence
+from planner.query_plan import fetches_in
 from planner.supergraph import load_supergraph
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,24 +34,12 @@ SHAREABLE = load_supergraph(
 SPLIT = "{ me { prop1 prop2 id } }"
 
 
-def _fetches(node: PlanNode | None) -> list[Fetch]:
-    if node is None:
-        return []
-    if isinstance(node, Fetch):
-        return [node]
-    if isinstance(node, Flatten):
-        return _fetches(node.node)
-    if isinstance(node, (Sequence, Parallel)):
-        return [f for child in node.nodes for f in _fetches(child)]
-    return []
-
-
 def test_a_search_cut_short_still_returns_a_plan_that_fetches_every_field() -> None:
     planner = QueryPlanner(
         SHAREABLE, PlannerConfig(max_evaluated_plans=1, time_budget_seconds=0.0)
     )
     plan = planner.plan(parse(SPLIT))
-    operations = " ".join(f.operation for f in _fetches(plan.node))
+    operations = " ".join(f.operation for f in fetches_in(plan.node))
     assert "prop1" in operations and "prop2" in operations
 
 
@@ -87,7 +75,7 @@ def test_an_operation_too_deep_to_plan_is_a_coded_error_not_a_crash() -> None:
 def test_a_deep_but_plannable_operation_is_planned() -> None:
     plan = QueryPlanner(EXAMPLE).plan(_nested_document(40))
     # users for `me`, then reviews serves every level below (authors are User stubs there).
-    assert [f.service_name for f in _fetches(plan.node)] == ["users", "reviews"]
+    assert [f.service_name for f in fetches_in(plan.node)] == ["users", "reviews"]
 
 
 def test_an_unknown_operation_name_is_a_coded_error() -> None:

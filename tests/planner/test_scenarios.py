@@ -35,10 +35,11 @@ from support.plan_cases import (
     shared_graphs,
 )
 
+from planner.query_plan import fetches_in
 from planner.supergraph import Supergraph, load_supergraph
 
 if TYPE_CHECKING:
-    from planner.query_plan import Fetch, PlanNode, QueryPlan
+    from planner.query_plan import QueryPlan
 
 CASES = load_scenarios()
 OPERATIONS = [(case, op) for case in CASES for op in case.operations]
@@ -375,39 +376,7 @@ def test_apollos_json_plan_reprints_as_the_fixture(
     assert _our_fetch_details(plan) == _apollo_fetch_details(apollo["plan"])
 
 
-# --- our planner ------------------------------------------------------------------------
-
-
-def _fetches(node: PlanNode | None) -> Iterator[Fetch]:
-    from planner.query_plan import (
-        Condition,
-        Defer,
-        Fetch,
-        Flatten,
-        Parallel,
-        Sequence,
-        Subscription,
-    )
-
-    if node is None:
-        return
-    if isinstance(node, Fetch):
-        yield node
-    elif isinstance(node, Sequence | Parallel):
-        for child in node.nodes:
-            yield from _fetches(child)
-    elif isinstance(node, Flatten):
-        yield from _fetches(node.node)
-    elif isinstance(node, Condition):
-        yield from _fetches(node.if_clause)
-        yield from _fetches(node.else_clause)
-    elif isinstance(node, Defer):
-        yield from _fetches(node.primary.node)
-        for block in node.deferred:
-            yield from _fetches(block.node)
-    elif isinstance(node, Subscription):
-        yield node.primary
-        yield from _fetches(node.rest)
+# --- fetch details, ours (`fetches_in`) and Apollo's ---------------------------------------
 
 
 def _apollo_fetches(node: Mapping[str, Any] | None) -> Iterator[Mapping[str, Any]]:
@@ -459,7 +428,7 @@ def _our_fetch_details(plan: QueryPlan) -> list[dict[str, Any]]:
             "outputRewrites": _rewrites(f.output_rewrites),
             "contextRewrites": _rewrites(f.context_rewrites),
         }
-        for f in _fetches(plan.node)
+        for f in fetches_in(plan.node)
     ]
 
 
@@ -570,7 +539,7 @@ def test_planning_stays_within_budget(
     assert seconds <= case.max_seconds, (
         f"planning took {seconds:.2f}s, the budget is {case.max_seconds}s"
     )
-    fetches = list(_fetches(plan.node))
+    fetches = list(fetches_in(plan.node))
     assert fetches, "the plan fetches nothing"
     services = set(_supergraph(case.graph.path).subgraph_names)
     for fetch in fetches:
