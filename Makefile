@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install oracle demo test lint compose check bench-compose bench-plan bench clean
+.PHONY: install oracle demo test fuzz lint compose check bench-compose bench-plan bench clean
 
 $(BIN)/router: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
@@ -26,6 +26,12 @@ demo: install
 
 test: install oracle
 	$(BIN)/python -m pytest -q -n 2
+
+# A longer ground-truth campaign than CI's (tests/oracle): every disagreement between our
+# router and the monolith is printed minimised. SEED=n picks another campaign.
+SEED ?= 11
+fuzz: install
+	cd tests && ../$(BIN)/python -m oracle.campaign --seed $(SEED) --worlds 300 --operations 60 --depth 5 --fields 4 --minimise
 
 lint: install
 	$(BIN)/ruff check planner router subgraphs tests bench

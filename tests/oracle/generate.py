@@ -1,0 +1,829 @@
+"""Random federated worlds, seeded and deterministic: ``generate_world(seed, index)``.
+
+A world is drawn as a model (``oracle.model``), printed as 2-5 subgraph SDLs, and filled
+with records. What the draws cover:
+
+- entities with one key or several (``id``, ``sku``, compound ``code num``, nested
+  ``loc { code zone }``); subgraphs that know an entity by only some of its keys, or only
+  as a stub (``resolvable: false``), so that keys must often be collected through a
+  third subgraph before a jump;
+- fields owned by one subgraph, or ``@shareable`` in two, sometimes with another
+  nullability in one of them; fields with arguments (with and without defaults);
+  fields that fail on some records; ``@override`` (with and without a label);
+  ``@inaccessible`` fields and key fields;
+- ``@requires`` on scalar fields, fields with arguments, nested value-type fields,
+  other ``@requires`` fields (chains) and interface fields from an ``@interfaceObject``;
+- ``@provides`` on entity fields and lists of them;
+- value types; interfaces (value interfaces defined in several subgraphs with other
+  implementations in each; entity interfaces with an ``@interfaceObject`` elsewhere);
+  unions whose members differ between subgraphs;
+- root fields: lists, lookups by key, abstract lists, and shareable root fields.
+
+Every field's values only use runtime types that each subgraph resolving it knows, and
+every object a subgraph returns is one it defines, so each subgraph is a correct one:
+what it answers is what the monolith (``oracle.monolith``) answers.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from oracle.model import GenArg, GenField, GenType, Model, print_subgraph
+from oracle.world import ERROR, REF, World
+
+__all__ = ["argument_values", "generate_world"]
+
+SUBGRAPHS = ("alpha", "beta", "gamma", "delta", "epsilon")
+ENTITY_NAMES = ("Book", "Author", "Shelf", "Store", "Review", "User", "Order", "Item")
+INTERFACE_NAMES = ("Node", "Named", "Media")
+UNION_NAMES = ("Result", "Feed")
+VALUE_NAMES = ("Dims", "Price")
+ENUMS = {"Color": ["RED", "GREEN", "BLUE"], "Size": ["SMALL", "MEDIUM", "LARGE"]}
+# One type per word everywhere, so that sibling fragments meet the same name often.
+SCALAR_WORDS = {
+    "title": "String",
+    "code": "String",
+    "note": "String",
+    "rank": "Int",
+    "level": "Int",
+    "score": "Float",
+    "flag": "Boolean",
+    "open": "Boolean",
+    "tone": "Color",
+    "size": "Size",
+}
+ALT_KEYS = ("sku", "code num", "loc { code zone }")
+RECORDS_PER_ENTITY = (2, 4)
+
+
+def generate_world(seed: int, index: int) -> World:
+    """World ``index`` of the campaign ``seed``."""
+    rng = random.Random(f"oracle-world:{seed}:{index}")
+    return _Generator(rng, f"w{seed}x{index}").build()
+
+
+def argument_values(world: World) -> dict[str, list[object]]:
+    """Values for opgen (``support.opgen.Options.argument_values``): keys of existing
+    records (and one that matches nothing) for lookup arguments, small values else."""
+    values: dict[str, list[object]] = {
+        "n": [1, 2, 3],
+        "first": [0, 1, 2],
+        "lang": ["en", "fr"],
+        "strict": [True, False],
+    }
+    keys: dict[str, list[object]] = {}
+    for record in world.records.values():
+        for name in ("id", "sku"):
+            if isinstance(record.get(name), str):
+                keys.setdefault(name, []).append(record[name])
+    for name, found in keys.items():
+        values[name] = [*sorted(set(found))[:6], f"missing-{name}"]
+    return values
+
+
+class _Generator:
+    def __init__(self, rng: random.Random, name: str) -> None:
+        self.rng = rng
+        self.name = name
+        count = rng.randint(2, 5)
+        self.model = Model(list(SUBGRAPHS[:count]))
+        self.features: set[str] = set()
+        self.records: dict[str, dict[str, Any]] = {}
+
+    # -- the schema ---------------------------------------------------------------
+
+    def build(self) -> World:
+        rng = self.rng
+        model = self.model
+        model.types["Query"] = GenType("Query", "root")
+        for enum_name in rng.sample(sorted(ENUMS), rng.randint(1, 2)):
+            model.types[enum_name] = GenType(enum_name, "enum", values=ENUMS[enum_name])
+        for value_name in rng.sample(VALUE_NAMES, rng.randint(0, 2)):
+            self._value_type(value_name)
+        names = rng.sample(ENTITY_NAMES, rng.randint(2, 5))
+        for entity_name in names:
+            self._entity(entity_name)
+        for interface_name in rng.sample(INTERFACE_NAMES, rng.randint(0, 2)):
+            self._interface(interface_name)
+        for union_name in rng.sample(UNION_NAMES, rng.randint(0, 2)):
+            self._union(union_name)
+        for entity in model.entities():
+            for _ in range(rng.randint(1, 4)):
+                self._entity_field(entity)
+        for entity in model.entities():
+            if rng.random() < 0.45:
+                self._requires(entity)
+        for _ in range(rng.randint(0, 2)):
+            self._provides()
+        for gen in list(model.types.values()):
+            if gen.kind == "interface" and gen.interface_objects and rng.random() < 0.6:
+                self._interface_object_requires(gen)
+        self._roots()
+        self._finish_keys()
+        self._data()
+        subgraphs = {
+            name: print_subgraph(model, name)
+            for name in model.subgraphs
+            if self._has_content(name)
+        }
+        return World(
+            self.name,
+            subgraphs,
+            self.records,
+            self._query_values(),
+            tuple(sorted(self.features)),
+        )
+
+    def _has_content(self, subgraph: str) -> bool:
+        return any(
+            self.model.defines(t.name, subgraph) for t in self._composites()
+        ) or any(f.printed_in(subgraph) for f in self.model.query.fields.values())
+
+    def _composites(self) -> list[GenType]:
+        return [
+            t
+            for t in self.model.types.values()
+            if t.kind in ("entity", "interface", "union")
+        ]
+
+    def _value_type(self, name: str) -> None:
+        gen = GenType(name, "value")
+        for word in self.rng.sample(sorted(SCALAR_WORDS), 2):
+            gen.fields[word] = GenField(word, self._scalar_type(word, nullable=True))
+        self.model.types[name] = gen
+
+    def _scalar_type(self, word: str, nullable: bool) -> str:
+        type_name = SCALAR_WORDS[word]
+        if type_name not in ("String", "Int", "Float", "Boolean") and (
+            type_name not in self.model.types
+        ):
+            type_name = "String"
+        return type_name if nullable else type_name + "!"
+
+    def _entity(self, name: str) -> None:
+        rng = self.rng
+        model = self.model
+        home = rng.choice(model.subgraphs)
+        keys = ["id"]
+        if rng.random() < 0.45:
+            keys.append(rng.choice(ALT_KEYS))
+            if rng.random() < 0.2:
+                other = rng.choice([k for k in ALT_KEYS if k not in keys])
+                keys.append(other)
+        gen = GenType(name, "entity", keys=keys, home=home)
+        gen.presence[home] = [(key, True) for key in keys]
+        for subgraph in model.subgraphs:
+            if subgraph == home or rng.random() > 0.55:
+                continue
+            chosen = rng.sample(keys, rng.randint(1, len(keys)))
+            gen.presence[subgraph] = [(k, rng.random() < 0.8) for k in chosen]
+        gen.fields["id"] = GenField("id", "ID!", key=True)
+        if "sku" in " ".join(keys):
+            gen.fields["sku"] = GenField(
+                "sku", "String!", key=True, inaccessible=rng.random() < 0.25
+            )
+        if "code num" in keys:
+            gen.fields["code"] = GenField("code", "String!", key=True)
+            gen.fields["num"] = GenField("num", "Int!", key=True)
+        if any(k.startswith("loc") for k in keys):
+            if "Loc" not in model.types:
+                loc = GenType("Loc", "value")
+                loc.fields["code"] = GenField("code", "String!")
+                loc.fields["zone"] = GenField("zone", "Int!")
+                model.types["Loc"] = loc
+            gen.fields["loc"] = GenField("loc", "Loc!", key=True)
+        if len(keys) > 1:
+            self.features.add("several keys")
+        if any(not ok for p in gen.presence.values() for _, ok in p):
+            self.features.add("resolvable: false")
+        model.types[name] = gen
+
+    def _resolvable_in(self, gen: GenType) -> list[str]:
+        return [s for s, keys in gen.presence.items() if any(ok for _, ok in keys)]
+
+    def _ensure_present(self, type_name: str, subgraph: str) -> bool:
+        """Makes ``type_name`` known to ``subgraph`` (an entity as a stub, by one of its
+        keys); False when that cannot be done (abstract types are where they are)."""
+        gen = self.model.types[type_name]
+        if gen.kind == "entity":
+            if subgraph not in gen.presence and self._seen_as_interface_object(
+                type_name, subgraph
+            ):
+                return False
+            if subgraph not in gen.presence:
+                key = self.rng.choice(gen.keys)
+                gen.presence[subgraph] = [(key, self.rng.random() < 0.3)]
+            return True
+        if gen.kind in ("interface", "union"):
+            return self.model.defines(type_name, subgraph)
+        return True
+
+    def _seen_as_interface_object(self, entity: str, subgraph: str) -> bool:
+        """Whether ``subgraph`` sees an interface ``entity`` implements as an
+        ``@interfaceObject`` (it must not define the implementation then)."""
+        return any(
+            t.kind == "interface"
+            and entity in t.implementers
+            and subgraph in t.interface_objects
+            for t in self.model.types.values()
+        )
+
+    # -- interfaces and unions ------------------------------------------------------
+
+    def _interface(self, name: str) -> None:
+        rng = self.rng
+        model = self.model
+        entities = model.entities()
+        if len(entities) < 2:
+            return
+        entity_interface = rng.random() < 0.4
+        if entity_interface:
+            # One entity interface per implementation: Apollo cannot reach fields of
+            # two interface objects of one type.
+            entities = [
+                e
+                for e in entities
+                if not any(
+                    t.kind == "interface"
+                    and t.entity_interface
+                    and e.name in t.implementers
+                    for t in model.types.values()
+                )
+            ]
+            if len(entities) < 2:
+                return
+        implementers = rng.sample(entities, rng.randint(2, min(3, len(entities))))
+        word = rng.choice(
+            [w for w in SCALAR_WORDS if all(w not in e.fields for e in implementers)]
+            or ["note"]
+        )
+        if any(word in e.fields for e in implementers):
+            return
+        homes = [
+            s
+            for s in model.subgraphs
+            if not any(self._seen_as_interface_object(e.name, s) for e in implementers)
+        ]
+        if not homes:
+            return
+        home = rng.choice(homes)
+        gen = GenType(name, "interface", home=home, defined_in=[home])
+        gen.implementers = [e.name for e in implementers]
+        gen.fields["id"] = GenField("id", "ID!", resolvers=[home], key=True)
+        word_type = self._scalar_type(word, nullable=True)
+        gen.fields[word] = GenField(word, word_type, resolvers=[home])
+        gen.entity_interface = entity_interface
+        for entity in implementers:
+            keys = entity.presence.setdefault(home, [])
+            if not any(k == "id" and ok for k, ok in keys):
+                keys[:] = [(k, ok) for k, ok in keys if k != "id"] + [("id", True)]
+            entity.implements.setdefault(home, []).append(name)
+            entity.fields[word] = GenField(word, word_type, resolvers=[home])
+        model.types[name] = gen
+        if entity_interface:
+            self.features.add("entity interface")
+            # Every implementation must live in the interface's subgraph: so must every
+            # entity that implements it later (none do: implementations are fixed here).
+            free = [
+                s
+                for s in model.subgraphs
+                if s != home and all(s not in e.presence for e in implementers)
+            ]
+            if free and rng.random() < 0.8:
+                other = rng.choice(free)
+                gen.interface_objects.append(other)
+                gen.fields["id"].resolvers.append(other)
+                extra = rng.choice(
+                    [
+                        w
+                        for w in SCALAR_WORDS
+                        if w != word and all(w not in e.fields for e in implementers)
+                    ]
+                    or ["level"]
+                )
+                if all(extra not in e.fields for e in implementers):
+                    extra_type = self._scalar_type(extra, nullable=rng.random() < 0.7)
+                    args = self._maybe_args(extra_type)
+                    gen.fields[extra] = GenField(
+                        extra, extra_type, args=args, resolvers=[other]
+                    )
+                    for entity in implementers:
+                        entity.fields[extra] = GenField(
+                            extra,
+                            extra_type,
+                            args=list(args),
+                            resolvers=[other],
+                            via_interface_object=True,
+                        )
+                self.features.add("@interfaceObject")
+            return
+        # A value interface: other subgraphs may define it with other implementations.
+        for subgraph in model.subgraphs:
+            if subgraph == home or rng.random() > 0.4:
+                continue
+            local = [
+                e
+                for e in implementers
+                if any(k == "id" for k, _ in e.presence.get(subgraph, ()))
+            ]
+            if not local:
+                continue
+            gen.defined_in.append(subgraph)
+            gen.fields["id"].resolvers.append(subgraph)
+            gen.fields[word].resolvers.append(subgraph)
+            for entity in local:
+                entity.implements.setdefault(subgraph, []).append(name)
+                entity.fields[word].resolvers.append(subgraph)
+            self.features.add("interface differs per subgraph")
+
+    def _union(self, name: str) -> None:
+        rng = self.rng
+        model = self.model
+        entities = model.entities()
+        if len(entities) < 2:
+            return
+        gen = GenType(name, "union")
+        for subgraph in rng.sample(
+            model.subgraphs, rng.randint(1, min(2, len(model.subgraphs)))
+        ):
+            members = rng.sample(
+                entities, rng.randint(1 if gen.members else 2, min(3, len(entities)))
+            )
+            members = [e for e in members if self._ensure_present(e.name, subgraph)]
+            if members:
+                gen.members[subgraph] = [e.name for e in members]
+        if not gen.members:
+            return
+        if len(gen.members) > 1:
+            self.features.add("union differs per subgraph")
+        model.types[name] = gen
+
+    # -- entity fields --------------------------------------------------------------
+
+    def _fresh_name(self, gen: GenType, base: str) -> str:
+        name, n = base, 1
+        while name in gen.fields:
+            n += 1
+            name = f"{base}{n}"
+        return name
+
+    def _maybe_args(self, type_text: str) -> list[GenArg]:
+        rng = self.rng
+        if rng.random() > 0.25:
+            return []
+        if type_text.startswith("["):
+            return [GenArg("first", "Int")]
+        enums = [t.name for t in self.model.types.values() if t.kind == "enum"]
+        choices = [
+            [GenArg("n", "Int", "2")],
+            [GenArg("n", "Int")],
+            [GenArg("lang", "String", '"en"')],
+            [GenArg("strict", "Boolean", "false")],
+        ]
+        if enums:
+            choices.append([GenArg("c", rng.choice(enums))])
+            choices.append([GenArg("n", "Int", "1"), GenArg("c", rng.choice(enums))])
+        self.features.add("arguments")
+        return rng.choice(choices)
+
+    def _entity_field(self, entity: GenType) -> None:
+        rng = self.rng
+        model = self.model
+        owners = self._resolvable_in(entity)
+        if not owners:
+            return
+        owner = rng.choice(owners)
+        roll = rng.random()
+        abstract = [t for t in self._composites() if t.kind != "entity"]
+        values = [
+            t for t in model.types.values() if t.kind == "value" and t.name != "Loc"
+        ]
+        if roll < 0.5:
+            word = rng.choice(sorted(SCALAR_WORDS))
+            name = self._fresh_name(entity, word)
+            type_text = self._scalar_type(word, nullable=rng.random() < 0.7)
+            if rng.random() < 0.12:
+                type_text = f"[{type_text.rstrip('!')}!]"
+        elif roll < 0.78 or not (abstract or values):
+            target = rng.choice(model.entities())
+            many = rng.random() < 0.45
+            name = self._fresh_name(entity, target.name.lower() + ("s" if many else ""))
+            type_text = f"[{target.name}!]" if many else target.name
+            if many and rng.random() < 0.3:
+                type_text += "!"
+            if not self._ensure_present(target.name, owner):
+                return
+        elif values and (not abstract or rng.random() < 0.4):
+            target = rng.choice(values)
+            name = self._fresh_name(entity, target.name.lower())
+            type_text = target.name
+        else:
+            target = rng.choice(abstract)
+            places = [s for s in owners if model.defines(target.name, s)]
+            if not places:
+                return
+            owner = rng.choice(places)
+            many = rng.random() < 0.5
+            name = self._fresh_name(entity, target.name.lower() + ("s" if many else ""))
+            type_text = f"[{target.name}!]" if many else target.name
+        gen_field = GenField(
+            name, type_text, args=self._maybe_args(type_text), resolvers=[owner]
+        )
+        entity.fields[name] = gen_field
+        self._decorate(entity, gen_field, owners)
+
+    def _can_resolve(self, gen_field: GenField, subgraph: str) -> bool:
+        named = gen_field.named
+        gen = self.model.types.get(named)
+        if gen is None or gen.kind in ("enum", "value"):
+            return True
+        if gen.kind == "entity":
+            return self._ensure_present(named, subgraph)
+        return self.model.defines(named, subgraph)
+
+    def _decorate(
+        self, entity: GenType, gen_field: GenField, owners: list[str]
+    ) -> None:
+        """Shares, overrides, hides or makes fail the new field, sometimes."""
+        rng = self.rng
+        owner = gen_field.resolvers[0]
+        others = [s for s in owners if s != owner]
+        roll = rng.random()
+        if others and roll < 0.22:
+            other = rng.choice(others)
+            if self._can_resolve(gen_field, other):
+                gen_field.resolvers.append(other)
+                if not self._allowed_types(gen_field):
+                    gen_field.resolvers.pop()
+                    return
+                self.features.add("@shareable")
+                if (
+                    not gen_field.is_list
+                    and not gen_field.non_null
+                    and rng.random() < 0.5
+                ):
+                    gen_field.variants[rng.choice(gen_field.resolvers)] = (
+                        gen_field.type + "!"
+                    )
+                    self.features.add("nullability differs")
+            return
+        if others and roll < 0.3:
+            new_owner = rng.choice(others)
+            if self._can_resolve(gen_field, new_owner):
+                gen_field.override_from = owner
+                gen_field.resolvers = [new_owner]
+                if not self._allowed_types(gen_field):
+                    gen_field.override_from = None
+                    gen_field.resolvers = [owner]
+                    return
+                if rng.random() < 0.35:
+                    gen_field.override_label = "percent(0)"
+                self.features.add("@override")
+            return
+        if roll < 0.36 and gen_field.named in {*SCALAR_WORDS.values(), "String"}:
+            gen_field.inaccessible = True
+            self.features.add("@inaccessible")
+            return
+        if roll < 0.46 and gen_field.named in ("String", "Int", "Float", "Boolean"):
+            gen_field.failing = True
+            self.features.add("failing field")
+
+    # -- @requires and @provides ----------------------------------------------------
+
+    def _requires(self, entity: GenType) -> None:
+        rng = self.rng
+        requirers = self._resolvable_in(entity)
+        if not requirers:
+            return
+        subgraph = rng.choice(requirers)
+        candidates = [
+            f
+            for f in entity.fields.values()
+            if not f.key
+            and subgraph not in f.resolvers
+            and f.override_from is None
+            and not f.failing
+            and not f.variants
+            and not f.via_interface_object
+            and (
+                f.named in ("String", "Int", "Float", "Boolean")
+                or self.model.types.get(f.named, GenType("", "")).kind
+                in ("enum", "value")
+            )
+        ]
+        if not candidates:
+            return
+        chosen = rng.sample(candidates, min(len(candidates), rng.randint(1, 2)))
+        parts = []
+        for required in chosen:
+            text = required.name
+            if required.args:
+                arg = required.args[0]
+                text += f"({arg.name}: {self._literal(arg.type)})"
+                self.features.add("@requires with arguments")
+            gen = self.model.types.get(required.named)
+            if gen is not None and gen.kind == "value":
+                sub = rng.sample(sorted(gen.fields), rng.randint(1, len(gen.fields)))
+                text += " { " + " ".join(sub) + " }"
+                self.features.add("@requires nested")
+            if required.requires is not None:
+                self.features.add("@requires chain")
+            required.external.add(subgraph)
+            parts.append(text)
+        word = rng.choice(["title", "rank", "flag", "tone", "note"])
+        name = self._fresh_name(entity, "req" + word.capitalize())
+        type_text = self._scalar_type(word, nullable=rng.random() < 0.6)
+        entity.fields[name] = GenField(
+            name,
+            type_text,
+            args=self._maybe_args(type_text),
+            resolvers=[subgraph],
+            requires=" ".join(parts),
+        )
+        self.features.add("@requires")
+
+    def _literal(self, type_name: str) -> str:
+        rng = self.rng
+        gen = self.model.types.get(type_name)
+        if gen is not None and gen.kind == "enum":
+            return rng.choice(gen.values)
+        return {
+            "Int": str(rng.randint(1, 4)),
+            "String": '"fr"',
+            "Boolean": "true",
+        }.get(type_name, "1")
+
+    def _interface_object_requires(self, interface: GenType) -> None:
+        other = interface.interface_objects[0]
+        candidates = [
+            f
+            for f in interface.fields.values()
+            if not f.key and other not in f.resolvers and not f.args
+        ]
+        if not candidates:
+            return
+        required = self.rng.choice(candidates)
+        required.external.add(other)
+        implementers = [self.model.types[n] for n in interface.implementers]
+        name, n = "reqNote", 1
+        while any(name in t.fields for t in (interface, *implementers)):
+            n += 1
+            name = f"reqNote{n}"
+
+        type_text = "String"
+        interface.fields[name] = GenField(
+            name, type_text, resolvers=[other], requires=required.name
+        )
+        for gen in implementers:
+            gen.fields[name] = GenField(
+                name, type_text, resolvers=[other], via_interface_object=True
+            )
+        self.features.add("@requires on @interfaceObject")
+
+    def _provides(self) -> None:
+        rng = self.rng
+        fields = [
+            (entity, f)
+            for entity in self.model.entities()
+            for f in entity.fields.values()
+            if self.model.types.get(f.named, GenType("", "")).kind == "entity"
+            and len(f.resolvers) == 1
+            and not f.provides
+            and not f.args
+        ]
+        if not fields:
+            return
+        _, gen_field = rng.choice(fields)
+        subgraph = gen_field.resolvers[0]
+        target = self.model.types[gen_field.named]
+        candidates = [
+            f
+            for f in target.fields.values()
+            if not f.key
+            and subgraph not in f.resolvers
+            and f.override_from is None
+            and not f.requires
+            and not f.failing
+            and not f.variants
+            and not f.args
+            and not f.via_interface_object
+            and self.model.types.get(f.named, GenType("", "")).kind
+            not in ("entity", "interface", "union")
+        ]
+        if not candidates:
+            return
+        chosen = rng.sample(candidates, min(len(candidates), rng.randint(1, 2)))
+        parts = []
+        for provided in chosen:
+            provided.external.add(subgraph)
+            provided.provided = True
+            gen = self.model.types.get(provided.named)
+            if gen is not None and gen.kind == "value":
+                parts.append(provided.name + " { " + " ".join(gen.fields) + " }")
+            else:
+                parts.append(provided.name)
+        gen_field.provides[subgraph] = " ".join(parts)
+        self.features.add(
+            "@provides" + (" through a list" if gen_field.is_list else "")
+        )
+
+    # -- roots ----------------------------------------------------------------------
+
+    def _roots(self) -> None:
+        rng = self.rng
+        model = self.model
+        query = model.query
+        for entity in model.entities():
+            places = sorted(entity.presence)
+            subgraph = rng.choice(places)
+            name = self._fresh_name(
+                query, entity.name[0].lower() + entity.name[1:] + "s"
+            )
+            query.fields[name] = GenField(
+                name, f"[{entity.name}!]!", resolvers=[subgraph]
+            )
+            if len(places) > 1 and rng.random() < 0.25:
+                query.fields[name].resolvers.append(
+                    rng.choice([p for p in places if p != subgraph])
+                )
+                self.features.add("shareable root field")
+            for key in ("id", "sku"):
+                holders = [
+                    s
+                    for s, keys in entity.presence.items()
+                    if any(key in k.split() for k, _ in keys)
+                    and not (key == "sku" and entity.fields["sku"].inaccessible)
+                ]
+                if holders and rng.random() < 0.6:
+                    holder = rng.choice(holders)
+                    lookup = self._fresh_name(
+                        query,
+                        f"{entity.name[0].lower()}{entity.name[1:]}By{key.capitalize()}",
+                    )
+                    query.fields[lookup] = GenField(
+                        lookup,
+                        entity.name,
+                        args=[GenArg(key, "ID!" if key == "id" else "String!")],
+                        resolvers=[holder],
+                    )
+        for gen in self._composites():
+            if gen.kind == "entity":
+                continue
+            places = (
+                list(gen.members)
+                if gen.kind == "union"
+                else gen.defined_in + gen.interface_objects
+            )
+            for subgraph in places:
+                if rng.random() < 0.7:
+                    name = self._fresh_name(
+                        query, gen.name.lower() + subgraph.capitalize()
+                    )
+                    query.fields[name] = GenField(
+                        name, f"[{gen.name}!]!", resolvers=[subgraph]
+                    )
+
+    def _finish_keys(self) -> None:
+        """Key fields resolve wherever a key names them. Implementations of an entity
+        interface that an ``@interfaceObject`` extends carry its key (``id``) wherever
+        they are: a jump into an interface object takes the key from where the object
+        is, never collected through another subgraph (Apollo's rule)."""
+        for interface in self.model.types.values():
+            if not interface.interface_objects:
+                continue
+            for name in interface.implementers:
+                entity = self.model.types[name]
+                for keys in entity.presence.values():
+                    if not any(k == "id" for k, _ in keys):
+                        keys.append(("id", False))
+        for entity in self.model.entities():
+            for gen_field in entity.fields.values():
+                if gen_field.key:
+                    gen_field.resolvers = [
+                        s
+                        for s in entity.presence
+                        if gen_field.name in entity.key_fields_in(s)
+                    ]
+
+    # -- data -------------------------------------------------------------------------
+
+    def _data(self) -> None:
+        rng = self.rng
+        entities = self.model.entities()
+        for entity in entities:
+            for n in range(rng.randint(*RECORDS_PER_ENTITY)):
+                record_id = f"{entity.name.lower()}{n + 1}"
+                self.records[record_id] = {"__typename": entity.name}
+        for entity in entities:
+            for record_id, record in self.records.items():
+                if record["__typename"] != entity.name:
+                    continue
+                number = int(record_id[len(entity.name) :])
+                for gen_field in entity.fields.values():
+                    if gen_field.requires is not None:
+                        continue
+                    record[gen_field.name] = self._value(
+                        entity, gen_field, record_id, number
+                    )
+            failing = [f for f in entity.fields.values() if f.failing]
+            mine = [
+                r for k, r in self.records.items() if r["__typename"] == entity.name
+            ]
+            for gen_field in failing:
+                victim = rng.choice(mine)
+                victim[gen_field.name] = {
+                    ERROR: f"{entity.name}.{gen_field.name} failed"
+                }
+
+    def _value(
+        self, entity: GenType, gen_field: GenField, record_id: str, number: int
+    ) -> Any:
+        name = gen_field.name
+        if gen_field.key:
+            if name == "id":
+                return record_id
+            if name == "sku":
+                return f"sku-{record_id}"
+            if name == "code":
+                return f"c-{entity.name.lower()}"
+            if name == "num":
+                return number
+            if name == "loc":
+                return {"code": f"L{number}", "zone": number % 2}
+        allowed = self._allowed_types(gen_field)
+        type_text = gen_field.type
+        if any(v.endswith("!") for v in gen_field.variants.values()):
+            type_text += "!"  # some subgraph declares it non-null: never null
+        return self._random_value(type_text, allowed)
+
+    def _allowed_types(self, gen_field: GenField) -> list[str]:
+        """Runtime types every subgraph resolving the field can return."""
+        named = gen_field.named
+        gen = self.model.types.get(named)
+        if gen is None or gen.kind not in ("interface", "union", "entity"):
+            return [named]
+        allowed: set[str] | None = None
+        for subgraph in gen_field.resolvers + (
+            [gen_field.override_from] if gen_field.override_from else []
+        ):
+            here = set(self.model.possible_in(named, subgraph))
+            allowed = here if allowed is None else allowed & here
+        return sorted(allowed or ())
+
+    def _random_value(self, type_text: str, allowed: list[str]) -> Any:
+        rng = self.rng
+        nullable = not type_text.endswith("!")
+        inner = type_text.rstrip("!")
+        if nullable and rng.random() < 0.15:
+            return None
+        if inner.startswith("["):
+            count = rng.randint(0, 3)
+            items = [self._random_value(inner[1:-1], allowed) for _ in range(count)]
+            return items
+        gen = self.model.types.get(inner)
+        if gen is None:
+            return _scalar(inner, rng)
+        if gen.kind == "enum":
+            return rng.choice(gen.values)
+        if gen.kind == "value":
+            return {
+                f.name: self._random_value(f.type, [f.named])
+                for f in gen.fields.values()
+            }
+        candidates = [
+            record_id
+            for record_id, record in self.records.items()
+            if record["__typename"] in allowed
+        ]
+        if not candidates:
+            return None if nullable else []
+        return {REF: rng.choice(candidates)}
+
+    def _query_values(self) -> dict[str, Any]:
+        rng = self.rng
+        values: dict[str, Any] = {}
+        for gen_field in self.model.query.fields.values():
+            if gen_field.args:
+                continue  # a lookup
+            allowed = self._allowed_types(gen_field)
+            refs = [
+                {REF: record_id}
+                for record_id, record in self.records.items()
+                if record["__typename"] in allowed
+            ]
+            rng.shuffle(refs)
+            values[gen_field.name] = refs[: rng.randint(1, 4)]
+        return values
+
+
+def _scalar(type_name: str, rng: random.Random) -> Any:
+    if type_name == "Int":
+        return rng.randint(0, 99)
+    if type_name == "Float":
+        return rng.randint(0, 40) / 4
+    if type_name == "Boolean":
+        return rng.random() < 0.5
+    if type_name == "ID":
+        return f"id{rng.randint(1, 99)}"
+    return rng.choice(("oak", "elm", "ash", "fir", "yew")) + str(rng.randint(1, 9))

@@ -1,0 +1,311 @@
+"""Our router and the monolith side by side, over a world served by ``oracle.server``.
+
+``OracleServer.start()`` runs the subgraph server process; ``check_world`` composes a
+world with our composer, serves it, builds a router generation for it in this process
+(the router's own pipeline: parse, validate, plan, execute over real HTTP, shape) and
+compares each operation's answer with the monolith's. A disagreement is:
+
+- ``data``: the data differ (or one side has none);
+- ``order``: same data, fields in another order than the client selected them;
+- ``errors``: errors at other paths than the monolith's;
+- ``fetch``: a subgraph got a request that is invalid in its own schema, or one that
+  asked it for something it cannot answer (``oracle.subgraph_schema``), even when the
+  answer came out right.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import aiohttp
+
+from oracle.monolith import Monolith
+from oracle.server import world_interfaces
+from oracle.world import World
+from planner.composition import SubgraphInput, compose
+from planner.supergraph import Supergraph, load_supergraph
+
+__all__ = [
+    "CheckedOperation",
+    "Disagreement",
+    "OracleServer",
+    "RouterUnderTest",
+    "WorldRejected",
+    "check_world",
+    "compare",
+]
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class CheckedOperation:
+    query: str
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    operation_name: str | None = None
+
+
+@dataclass
+class Disagreement:
+    world: World
+    operation: CheckedOperation
+    kinds: tuple[str, ...]
+    detail: str
+    expected: Any
+    got: Any
+    fetches: list[Any] = field(default_factory=list)  # the violations
+    requests: list[Any] = field(default_factory=list)  # every subgraph request
+
+    def report(self, with_world: bool = True, with_requests: bool = False) -> str:
+        lines = [
+            f"disagreement ({', '.join(self.kinds)}) in world {self.world.name}",
+            self.detail,
+            "operation:",
+            self.operation.query,
+            f"variables: {json.dumps(self.operation.variables)}",
+            f"monolith: {json.dumps(self.expected, sort_keys=False)}",
+            f"router:   {json.dumps(self.got, sort_keys=False)}",
+        ]
+        for fetch in self.fetches[:5]:
+            lines.append(f"bad fetch to {fetch['subgraph']}: {fetch['problems']}")
+            lines.append(f"  {fetch['query']}")
+        if with_requests:
+            for request in self.requests:
+                body = request["request"] or {}
+                lines.append(f"request to {request['subgraph']}: {body.get('query')}")
+                if body.get("variables"):
+                    lines.append(f"  variables: {json.dumps(body['variables'])}")
+                lines.append(f"  response: {json.dumps(request['response'])}")
+        if with_world:
+            lines.append(self.world.describe())
+        return "\n".join(lines)
+
+
+class WorldRejected(Exception):
+    """Our composer refused the world."""
+
+
+class OracleServer:
+    """The subgraph server process (``python -m oracle.server``)."""
+
+    def __init__(self) -> None:
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "oracle.server", "--port", "0"],
+            cwd=TESTS_DIR,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], 30)
+        line = self.process.stdout.readline().decode() if ready else ""
+        if "serving " not in line:
+            self.stop()
+            raise RuntimeError(f"oracle server did not start: {line!r} {self.stderr()}")
+        self.url = line.split("serving ", 1)[1].strip()
+
+    def stderr(self) -> str:
+        if self._stderr.closed:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._stderr.close()
+
+    def subgraph_url(self, world: str, subgraph: str) -> str:
+        return f"{self.url}/worlds/{world}/{subgraph}"
+
+
+def compose_world(world: World, server_url: str) -> Supergraph:
+    result = compose(
+        [
+            SubgraphInput(name, f"{server_url}/worlds/{world.name}/{name}", sdl)
+            for name, sdl in world.subgraphs.items()
+        ]
+    )
+    if not result.ok or result.supergraph_sdl is None:
+        raise WorldRejected("\n".join(f"{e.code}: {e.message}" for e in result.errors))
+    return load_supergraph(result.supergraph_sdl)
+
+
+class RouterUnderTest:
+    """A router generation for one supergraph, in this process."""
+
+    def __init__(self, supergraph: Supergraph) -> None:
+        from router.config import parse_config
+        from router.server.source import Source
+        from router.server.state import build_generation
+
+        config = parse_config("include_subgraph_errors:\n  all: true\n")
+        self.generation = build_generation(
+            Source(config, supergraph, "oracle world", ()), 1
+        )
+
+    async def run(self, operation: CheckedOperation) -> dict[str, Any]:
+        from router.server.request import GraphQLRequest
+
+        outcome = await self.generation.pipeline.run(
+            GraphQLRequest(
+                operation.query, operation.operation_name, dict(operation.variables)
+            ),
+            method="POST",
+        )
+        body: dict[str, Any] = outcome.body
+        return body
+
+    async def close(self) -> None:
+        await self.generation.close()
+
+
+def _diff(expected: Any, got: Any, path: str, out: list[str]) -> None:
+    if len(out) >= 6:
+        return
+    if isinstance(expected, dict) and isinstance(got, dict):
+        for key in expected.keys() | got.keys():
+            if key not in got:
+                out.append(
+                    f"{path}.{key}: missing (monolith {json.dumps(expected[key])})"
+                )
+            elif key not in expected:
+                out.append(f"{path}.{key}: unexpected {json.dumps(got[key])}")
+            else:
+                _diff(expected[key], got[key], f"{path}.{key}", out)
+        return
+    if (
+        isinstance(expected, list)
+        and isinstance(got, list)
+        and len(expected) == len(got)
+    ):
+        for index, (a, b) in enumerate(zip(expected, got, strict=True)):
+            _diff(a, b, f"{path}[{index}]", out)
+        return
+    if expected != got or type(expected) is not type(got):
+        out.append(f"{path}: monolith {json.dumps(expected)}, router {json.dumps(got)}")
+
+
+def _order(value: Any) -> Any:
+    """Keys in order, recursively (dict equality ignores order)."""
+    if isinstance(value, dict):
+        return [(k, _order(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [_order(v) for v in value]
+    return value
+
+
+def _error_paths(body: Mapping[str, Any]) -> set[str]:
+    return {json.dumps(e.get("path")) for e in body.get("errors") or ()}
+
+
+def compare(
+    expected: Mapping[str, Any], got: Mapping[str, Any]
+) -> tuple[list[str], str]:
+    """The kinds of disagreement between the monolith's answer and ours, and a summary."""
+    kinds: list[str] = []
+    notes: list[str] = []
+    if "data" not in got or (got.get("data") is None) != (expected.get("data") is None):
+        kinds.append("data")
+        notes.append("router errors: " + json.dumps(got.get("errors"))[:600])
+    elif expected.get("data") != got.get("data"):
+        kinds.append("data")
+        diffs: list[str] = []
+        _diff(expected.get("data"), got.get("data"), "data", diffs)
+        notes.extend(diffs)
+    elif _order(expected.get("data")) != _order(got.get("data")):
+        kinds.append("order")
+        notes.append("fields come back in another order")
+    if not kinds and _error_paths(expected) != _error_paths(got):
+        kinds.append("errors")
+        notes.append(
+            f"error paths: monolith {sorted(_error_paths(expected))}, "
+            f"router {sorted(_error_paths(got))}"
+        )
+    return kinds, "\n".join(notes)
+
+
+@dataclass
+class WorldReport:
+    world: World
+    operations: int = 0
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+
+async def check_world(
+    session: aiohttp.ClientSession,
+    server: OracleServer,
+    world: World,
+    operations: Iterable[CheckedOperation],
+    *,
+    supergraph: Supergraph | None = None,
+) -> WorldReport:
+    """Serves ``world``, runs every operation through our router and the monolith."""
+    if supergraph is None:
+        supergraph = compose_world(world, server.url)
+    async with session.put(
+        f"{server.url}/worlds/{world.name}", data=world.dumps()
+    ) as r:
+        if r.status != 200:
+            raise RuntimeError(
+                f"the server refused world {world.name}: {await r.text()}"
+            )
+    monolith = Monolith(
+        world, supergraph.api_schema, supergraph.schema, world_interfaces(world)
+    )
+    router = RouterUnderTest(supergraph)
+    report = WorldReport(world)
+    try:
+        for operation in operations:
+            report.operations += 1
+            expected = monolith.execute(
+                operation.query, operation.variables, operation.operation_name
+            )
+            got = await router.run(operation)
+            async with session.get(f"{server.url}/worlds/{world.name}/log") as response:
+                log = await response.json()
+            fetches: list[Any] = log["violations"]
+            kinds, detail = compare(expected, got)
+            if fetches:
+                kinds.append("fetch")
+            if kinds:
+                report.disagreements.append(
+                    Disagreement(
+                        world,
+                        operation,
+                        tuple(kinds),
+                        detail,
+                        expected,
+                        got,
+                        fetches,
+                        log["requests"],
+                    )
+                )
+    finally:
+        await router.close()
+        async with session.delete(f"{server.url}/worlds/{world.name}"):
+            pass
+    return report
+
+
+def summarize(reports: Sequence[WorldReport]) -> str:
+    operations = sum(r.operations for r in reports)
+    failing = sum(len(r.disagreements) for r in reports)
+    return f"{len(reports)} worlds, {operations} operations, {failing} disagreements"

@@ -1,0 +1,105 @@
+"""Random operations over a world's API schema, with values that reach its records.
+
+``support.opgen`` writes the operations (fragments on every abstract type, aliases of
+one field with other arguments, variables with defaults, ``@skip``/``@include`` with
+variables, ``__typename``); this module gives it the world's keys as argument values,
+and now and then repeats a field unaliased inside one selection (``a { x } a { y }``),
+which must merge.
+"""
+
+from __future__ import annotations
+
+import random
+
+from graphql import GraphQLSchema, Visitor, parse, print_ast, validate, visit
+from graphql.language import FieldNode, SelectionSetNode
+from support.opgen import Options, generate
+
+from oracle.generate import argument_values
+from oracle.harness import CheckedOperation
+from oracle.world import World
+
+__all__ = ["operations_for"]
+
+
+def operations_for(
+    world: World,
+    api_schema: GraphQLSchema,
+    seed: int,
+    count: int,
+    *,
+    max_depth: int = 4,
+    max_fields: int = 3,
+) -> list[CheckedOperation]:
+    options = Options(
+        max_depth=max_depth,
+        max_fields=max_fields,
+        mutation_share=0.0,
+        argument_values=argument_values(world),
+        name_prefix="Op",
+    )
+    rng = random.Random(f"oracle-ops:{seed}:{world.name}")
+    result = []
+    for operation in generate(api_schema, seed, count, options):
+        query = operation.document
+        if rng.random() < 0.2:
+            query = _repeat_a_field(api_schema, query, rng)
+        result.append(
+            CheckedOperation(query, dict(operation.variables), operation.name)
+        )
+    return result
+
+
+def _repeat_a_field(schema: GraphQLSchema, query: str, rng: random.Random) -> str:
+    """The same document with one composite field selected twice, each copy keeping a
+    part of its sub-selection; unchanged when that would not be valid."""
+    document = parse(query)
+    candidates: list[tuple[SelectionSetNode, int]] = []
+
+    def walk(selection_set: SelectionSetNode | None) -> None:
+        if selection_set is None:
+            return
+        for index, node in enumerate(selection_set.selections):
+            if (
+                isinstance(node, FieldNode)
+                and node.selection_set is not None
+                and len(node.selection_set.selections) >= 2
+            ):
+                candidates.append((selection_set, index))
+            walk(getattr(node, "selection_set", None))
+
+    for definition in document.definitions:
+        walk(getattr(definition, "selection_set", None))
+    if not candidates:
+        return query
+    parent, index = rng.choice(candidates)
+    field = parent.selections[index]
+    assert isinstance(field, FieldNode) and field.selection_set is not None
+    inner = list(field.selection_set.selections)
+    cut = rng.randrange(1, len(inner))
+    first = FieldNode(
+        alias=field.alias,
+        name=field.name,
+        arguments=field.arguments,
+        directives=field.directives,
+        selection_set=SelectionSetNode(selections=tuple(inner[:cut])),
+    )
+    second = FieldNode(
+        alias=field.alias,
+        name=field.name,
+        arguments=field.arguments,
+        directives=field.directives,
+        selection_set=SelectionSetNode(selections=tuple(inner[cut:])),
+    )
+    selections = list(parent.selections)
+    selections[index : index + 1] = [first, second]
+    replacement = SelectionSetNode(selections=tuple(selections))
+
+    class _Replace(Visitor):
+        def enter_selection_set(self, node: SelectionSetNode, *_: object) -> object:
+            return replacement if node is parent else None
+
+    printed = print_ast(visit(document, _Replace()))
+    if validate(schema, parse(printed)):
+        return query
+    return printed
