@@ -118,6 +118,8 @@ def _selection_to_json(selection: RequiredSelection) -> JsonObject:
     children = [_selection_to_json(child) for child in selection.selections]
     if isinstance(selection, RequiredField):
         out: JsonObject = {"kind": "Field", "name": selection.name}
+        if selection.alias is not None:
+            out["alias"] = selection.alias
         if children:
             out["selections"] = children
         return out
@@ -334,12 +336,13 @@ def _selection(data: object, path: str) -> RequiredSelection:
     obj = _object(data, path)
     kind = obj.get("kind")
     if kind == "Field":
-        _object(obj, path, {"kind", "name", "selections"})
+        _object(obj, path, {"kind", "name", "alias", "selections"})
         return RequiredField(
             name=_field(obj, path, "name", str),
             selections=tuple(
                 _list(obj.get("selections", []), f"{path}.selections", _selection)
             ),
+            alias=_optional(obj, path, "alias", str),
         )
     if kind == "InlineFragment":
         _object(obj, path, {"kind", "typeCondition", "selections"})

@@ -196,7 +196,12 @@ def _print_required(selections: tuple[RequiredSelection, ...]) -> str:
 def _required(selection: RequiredSelection) -> str:
     body = _block([_required(child) for child in selection.selections])
     if isinstance(selection, RequiredField):
-        return _join([selection.name, body], " ")
+        name = (
+            f"{selection.alias}: {selection.name}"
+            if selection.alias
+            else selection.name
+        )
+        return _join([name, body], " ")
     condition = f"on {selection.type_condition}" if selection.type_condition else ""
     return _join(["...", condition, body], " ")
 

@@ -37,10 +37,16 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class RequiredField:
-    """A field of a fetch's ``requires``: copied from stored data into a representation."""
+    """A field of a fetch's ``requires``: copied from stored data into a representation,
+    read and written under its response name (an input ``KeyRenamer`` may rename it)."""
 
     name: str
     selections: tuple[RequiredSelection, ...] = ()
+    alias: str | None = None
+
+    @property
+    def response_name(self) -> str:
+        return self.alias or self.name
 
 
 @dataclass(frozen=True, slots=True)

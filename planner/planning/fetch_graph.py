@@ -27,9 +27,10 @@ from planner.planning.paths import (
     Step,
     Vertex,
 )
+from planner.planning.required_fields import alias_required_arguments
 from planner.planning.selection import FragmentSelection, SelectionTree
 from planner.planning.traversal import collect_branches_from, field_set_selections
-from planner.query_plan import ValueSetter
+from planner.query_plan import FetchRewrite, KeyRenamer, ValueSetter
 from planner.supergraph.fieldsets import parse_field_set
 
 __all__ = ["FetchGraph", "FetchGroup", "PathTree", "build_fetch_graph"]
@@ -78,7 +79,7 @@ class FetchGroup:
         self.selection = SelectionTree()
         self.inputs = SelectionTree() if is_entity else None
         self.parents: list[FetchGroup] = []
-        self.input_rewrites: list[ValueSetter] = []
+        self.input_rewrites: list[FetchRewrite] = []
         # Where this group's key was added in its first parent: (parent, selection, type).
         self.anchor: tuple[FetchGroup, SelectionTree] | None = None
         # Key-jump groups opened from one parent position share an origin; Apollo lists
@@ -340,7 +341,9 @@ class _Builder:
     ) -> tuple[FetchGroup, SelectionTree]:
         assert step.requires is not None
         type_name = step.parent_type
-        required = parse_field_set(step.requires)
+        required, renamers = alias_required_arguments(
+            parse_field_set(step.requires), type_name, self.fed.schema
+        )
         anchor_group, anchor_selection = group, selection
         if (
             group.is_entity
@@ -357,6 +360,7 @@ class _Builder:
         ):
             anchor_selection.add_node_selection(required)
             self._add_input(group, type_name, required)
+            _add_renamers(group, renamers)
             return group, selection
         # Plan the required fields from the entity where it already is; the groups
         # that fetch them are what the post-requires group waits for.
@@ -384,6 +388,7 @@ class _Builder:
             if supplier is not anchor_group:
                 post.depends_on(supplier)
         self._add_input(post, type_name, required)
+        _add_renamers(post, renamers)
         key = next(
             (
                 k
@@ -396,6 +401,13 @@ class _Builder:
             self._add_key(anchor_group, anchor_selection, key.selection)
             self._add_input(post, type_name, key.selection)
         return post, _entity_selection(post, type_name, conditions)
+
+
+def _add_renamers(group: FetchGroup, renamers: tuple[KeyRenamer, ...]) -> None:
+    """Input renamers go before the group's other input rewrites: they name fields by
+    the representation's own type, which a ``ValueSetter`` may change."""
+    new = [r for r in renamers if r not in group.input_rewrites]
+    group.input_rewrites[:0] = new
 
 
 def _entity_selection(

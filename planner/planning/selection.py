@@ -202,6 +202,7 @@ class SelectionTree:
                     RequiredField(
                         item.name,
                         item.children.to_required() if item.children else (),
+                        item.alias,
                     )
                 )
             else:

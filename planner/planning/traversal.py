@@ -96,16 +96,17 @@ def field_set_selections(node: SelectionSetNode) -> tuple[OpSelection, ...]:
     for selection in node.selections:
         if isinstance(selection, FieldNode):
             name = selection.name.value
+            alias = selection.alias.value if selection.alias else None
             result.append(
                 OpField(
                     name=name,
-                    alias=None,
-                    arguments=(),
+                    alias=alias,
+                    arguments=tuple(selection.arguments or ()),
                     directives=(),
                     selections=field_set_selections(selection.selection_set)
                     if selection.selection_set
                     else None,
-                    merge_key=name,
+                    merge_key=alias or name,
                 )
             )
         elif isinstance(selection, InlineFragmentNode) and selection.type_condition:

@@ -117,7 +117,9 @@ def _flat_form(requires: Sequence[RequiredSelection]) -> _FlatForm | None:
         condition = requires[0].type_condition
         fields = requires[0].selections
     names = tuple(
-        f.name for f in fields if isinstance(f, RequiredField) and not f.selections
+        f.response_name
+        for f in fields
+        if isinstance(f, RequiredField) and not f.selections
     )
     form = (
         (condition, names, _getter(names)) if len(set(names)) == len(fields) else None
@@ -201,7 +203,7 @@ def _project_into(
 ) -> None:
     for selection in selections:
         if isinstance(selection, RequiredField):
-            name = selection.name
+            name = selection.response_name
             if name not in obj:
                 raise _MISSING
             value = obj[name]
