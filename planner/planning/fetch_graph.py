@@ -16,7 +16,7 @@ from __future__ import annotations
 from graphql import DirectiveNode, SelectionSetNode
 
 from planner.planning.federation import Federation
-from planner.planning.operation import variable_conditions
+from planner.planning.operation import merge_selections, variable_conditions
 from planner.planning.paths import (
     FieldStep,
     FragmentStep,
@@ -80,8 +80,6 @@ class FetchGroup:
         self.inputs = SelectionTree() if is_entity else None
         self.parents: list[FetchGroup] = []
         self.input_rewrites: list[FetchRewrite] = []
-        # Where this group's key was added in its first parent: (parent, selection, type).
-        self.anchor: tuple[FetchGroup, SelectionTree] | None = None
         # Key-jump groups opened from one parent position share an origin; Apollo lists
         # those in reverse order of creation.
         self.origin: tuple[int, int] | None = None
@@ -139,6 +137,10 @@ class _Builder:
         ] = {}
         self._touched: set[int] = set()
         self._requirement_depth = 0
+        # The key jump being walked into each entity selection: (group id, id of the
+        # selection) -> (the group and selection it left from, the type it left as).
+        # Set right before the walk below the jump, so it names the current one.
+        self._entered: dict[tuple[int, int], tuple[FetchGroup, SelectionTree, str]] = {}
 
     def _new_group(
         self,
@@ -272,7 +274,6 @@ class _Builder:
         if group is None:
             group = self._new_group(graph, "", path, True)
             group.depends_on(parent)
-            group.anchor = (parent, parent_selection)
             if kind == "key":
                 group.origin = (parent.id, id(parent_selection))
             self._entity_groups[cache_key] = group
@@ -303,6 +304,7 @@ class _Builder:
             step.target_type, step.to_graph
         ):
             inner.add_field("__typename", first=True)
+        self._entered[(target.id, id(inner))] = (group, selection, step.source_type)
         self._visit(node, target, inner, path, conditions)
 
     def _add_input(
@@ -344,14 +346,12 @@ class _Builder:
         required, renamers = alias_required_arguments(
             parse_field_set(step.requires), type_name, self.fed.schema
         )
-        anchor_group, anchor_selection = group, selection
-        if (
-            group.is_entity
-            and group.anchor is not None
-            and group.merge_at == path
-            and _is_top_fragment(group, selection)
-        ):
-            anchor_group, anchor_selection = group.anchor
+        # Right after a key jump, the entity is also where the jump left from: the
+        # required fields can come from there, represented as the type it left as.
+        anchor_group, anchor_selection, input_type = group, selection, type_name
+        entered = self._entered.get((group.id, id(selection)))
+        if group.is_entity and entered is not None and group.merge_at == path:
+            anchor_group, anchor_selection, input_type = entered
         anchor = Vertex(type_name, anchor_group.graph)
         if (
             not self._requirement_depth
@@ -359,14 +359,20 @@ class _Builder:
             and self.advancer.covers(anchor, required)
         ):
             anchor_selection.add_node_selection(required)
-            self._add_input(group, type_name, required)
+            self._add_input(group, input_type, required)
             _add_renamers(group, renamers)
             return group, selection
+        # The key back into the requiring subgraph: one the entity's subgraph has,
+        # or else one whose fields are planned like the required ones.
+        keys = self.fed.keys_into(type_name, step.graph)
+        key = next((k for k in keys if self.advancer.covers(anchor, k.selection)), None)
+        wanted = field_set_selections(required)
+        if key is None and keys:
+            key = keys[0]
+            wanted = merge_selections([*wanted, *field_set_selections(key.selection)])
         # Plan the required fields from the entity where it already is; the groups
         # that fetch them are what the post-requires group waits for.
-        branches = collect_branches_from(
-            self.advancer, anchor, field_set_selections(required)
-        )
+        branches = collect_branches_from(self.advancer, anchor, wanted)
         paths = [
             path
             for branch in branches
@@ -387,19 +393,17 @@ class _Builder:
         for supplier in suppliers:
             if supplier is not anchor_group:
                 post.depends_on(supplier)
-        self._add_input(post, type_name, required)
+        self._add_input(post, input_type, required)
         _add_renamers(post, renamers)
-        key = next(
-            (
-                k
-                for k in self.fed.keys_into(type_name, step.graph)
-                if self.advancer.covers(anchor, k.selection)
-            ),
-            None,
-        )
         if key is not None:
             self._add_key(anchor_group, anchor_selection, key.selection)
-            self._add_input(post, type_name, key.selection)
+            self._add_input(post, input_type, key.selection)
+        if self.fed.is_interface_object(type_name, step.graph):
+            # The objects come with their own type; the interface object's subgraph
+            # knows them only as the interface.
+            setter = ValueSetter((f"... on {input_type}", "__typename"), type_name)
+            if setter not in post.input_rewrites:
+                post.input_rewrites.append(setter)
         return post, _entity_selection(post, type_name, conditions)
 
 
