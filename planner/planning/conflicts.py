@@ -10,6 +10,7 @@ output ``KeyRenamer`` renames it back before the result is merged
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from graphql import GraphQLSchema, get_named_type, is_composite_type
@@ -29,18 +30,40 @@ class _Occurrence:
     path: tuple[str, ...]
 
 
+DeclaredType = Callable[[str, str], str | None]
+"""(type, field) -> the field's type as the fetched subgraph declares it, when that
+differs from the supergraph's (``@join__field(type:)``)."""
+
+
 def alias_conflicts(
-    schema: GraphQLSchema, tree: SelectionTree, parent_type: str, entity: bool
+    schema: GraphQLSchema,
+    tree: SelectionTree,
+    parent_type: str,
+    entity: bool,
+    declared_type: DeclaredType | None = None,
 ) -> tuple[KeyRenamer, ...]:
-    """Aliases conflicting fields in ``tree`` in place; the renamers that undo it."""
+    """Aliases conflicting fields in ``tree`` in place; the renamers that undo it.
+
+    Types are compared as the fetched subgraph declares them: ``code: String!`` on one
+    type and ``code: String`` on another conflict there even where the supergraph
+    merged both to ``String``."""
     renamers: list[KeyRenamer] = []
     counter = [0]
-    _check(schema, [(tree, parent_type, ())], renamers, counter)
+    lookup = _Types(schema, declared_type or (lambda _type, _field: None))
+    _check(lookup, [(tree, parent_type, ())], renamers, counter)
     return tuple(renamers)
 
 
+class _Types:
+    __slots__ = ("declared", "schema")
+
+    def __init__(self, schema: GraphQLSchema, declared: DeclaredType) -> None:
+        self.schema = schema
+        self.declared = declared
+
+
 def _check(
-    schema: GraphQLSchema,
+    schema: _Types,
     slices: list[tuple[SelectionTree, str, tuple[str, ...]]],
     renamers: list[KeyRenamer],
     counter: list[int],
@@ -69,7 +92,7 @@ def _check(
 
 
 def _collect(
-    schema: GraphQLSchema,
+    schema: _Types,
     tree: SelectionTree,
     parent_type: str,
     path: tuple[str, ...],
@@ -93,24 +116,27 @@ def _collect(
         )
 
 
-def _type_text(schema: GraphQLSchema, parent_type: str, item: FieldSelection) -> str:
+def _type_text(types: _Types, parent_type: str, item: FieldSelection) -> str:
     if item.name == "__typename":
         return "String!"
-    parent = schema.get_type(parent_type)
+    declared = types.declared(parent_type, item.name)
+    if declared is not None:
+        return declared
+    parent = types.schema.get_type(parent_type)
     fields = getattr(parent, "fields", None)
     if not fields or item.name not in fields:
         return "?"
     return str(fields[item.name].type)
 
 
-def _named(schema: GraphQLSchema, occurrence: _Occurrence) -> str:
-    parent = schema.get_type(occurrence.parent_type)
+def _named(types: _Types, occurrence: _Occurrence) -> str:
+    parent = types.schema.get_type(occurrence.parent_type)
     fields = getattr(parent, "fields", None) or {}
     field = fields.get(occurrence.item.name)
     return get_named_type(field.type).name if field is not None else "?"
 
 
-def _conflicts(schema: GraphQLSchema, first: _Occurrence, second: _Occurrence) -> bool:
+def _conflicts(types: _Types, first: _Occurrence, second: _Occurrence) -> bool:
     """Whether the two fields cannot share a response name in one query."""
     if (
         first.item.name != second.item.name
@@ -124,8 +150,8 @@ def _conflicts(schema: GraphQLSchema, first: _Occurrence, second: _Occurrence) -
     same_wrapping = first.type_text.replace(
         first_name, "T"
     ) == second.type_text.replace(second_name, "T")
-    first_type = schema.get_type(first_name)
-    second_type = schema.get_type(second_name)
+    first_type = types.schema.get_type(first_name)
+    second_type = types.schema.get_type(second_name)
     both_composite = is_composite_type(first_type) and is_composite_type(second_type)
     return not (same_wrapping and both_composite)
 

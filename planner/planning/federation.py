@@ -169,6 +169,18 @@ class Federation:
                 return None
         return info
 
+    def declared_type(self, type_name: str, field_name: str, graph: str) -> str | None:
+        """``T.f``'s type as ``graph`` declares it, when that differs from the
+        supergraph's (``@join__field(type:)``); None otherwise."""
+        type_join = self.supergraph.types.get(type_name)
+        field_join = type_join.fields.get(field_name) if type_join else None
+        if field_join is None:
+            return None
+        for join in field_join.joins:
+            if join.graph == graph:
+                return join.type
+        return None
+
     def field_type(self, type_name: str, field_name: str) -> str:
         """The named type of ``T.f`` in the supergraph."""
         if field_name == "__typename":

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from graphql import (
     DirectiveNode,
-    GraphQLSchema,
     Lexer,
     OperationDefinitionNode,
     OperationType,
@@ -23,7 +22,7 @@ from graphql import (
 )
 
 from planner.planning.conflicts import alias_conflicts
-from planner.planning.federation import sanitize_graph_name
+from planner.planning.federation import Federation, sanitize_graph_name
 from planner.planning.fetch_graph import FetchGraph, FetchGroup
 from planner.planning.operation import condition_variables
 from planner.planning.selection import (
@@ -51,7 +50,7 @@ class _FetchCounter:
 
 
 def build_plan(
-    graph: FetchGraph, operation: OperationDefinitionNode, schema: GraphQLSchema
+    graph: FetchGraph, operation: OperationDefinitionNode, federation: Federation
 ) -> QueryPlan:
     if not graph.groups:
         return QueryPlan(None)
@@ -62,7 +61,7 @@ def build_plan(
     else:
         roots = [g for g in graph.groups if not g.parents]
         node = builder.process_set(roots)
-    return QueryPlan(_number(node, operation, _FetchCounter(), schema))
+    return QueryPlan(_number(node, operation, _FetchCounter(), federation))
 
 
 class _PlanBuilder:
@@ -192,29 +191,29 @@ def _number(
     node: PlanNode,
     operation: OperationDefinitionNode,
     counter: _FetchCounter,
-    schema: GraphQLSchema,
+    federation: Federation,
 ) -> PlanNode:
     if isinstance(node, _PendingFetch):
         index = counter.next
         counter.next += 1
-        return _make_fetch(schema, node.group, node.selection, operation, index)
+        return _make_fetch(federation, node.group, node.selection, operation, index)
     if isinstance(node, Sequence):
         return Sequence(
-            tuple(_number(n, operation, counter, schema) for n in node.nodes)
+            tuple(_number(n, operation, counter, federation) for n in node.nodes)
         )
     if isinstance(node, Parallel):
         return Parallel(
-            tuple(_number(n, operation, counter, schema) for n in node.nodes)
+            tuple(_number(n, operation, counter, federation) for n in node.nodes)
         )
     if isinstance(node, Flatten):
-        return Flatten(node.path, _number(node.node, operation, counter, schema))
+        return Flatten(node.path, _number(node.node, operation, counter, federation))
     if isinstance(node, Condition):
         return Condition(
             node.condition,
-            _number(node.if_clause, operation, counter, schema)
+            _number(node.if_clause, operation, counter, federation)
             if node.if_clause
             else None,
-            _number(node.else_clause, operation, counter, schema)
+            _number(node.else_clause, operation, counter, federation)
             if node.else_clause
             else None,
         )
@@ -349,14 +348,19 @@ def _strip_conditions(
 
 
 def _make_fetch(
-    schema: GraphQLSchema,
+    federation: Federation,
     group: FetchGroup,
     selection: SelectionTree,
     operation: OperationDefinitionNode,
     index: int,
 ) -> Fetch:
+    graph = group.graph
     renamers = alias_conflicts(
-        schema, selection, group.parent_type or "", group.is_entity
+        federation.schema,
+        selection,
+        group.parent_type or "",
+        group.is_entity,
+        lambda type_name, field: federation.declared_type(type_name, field, graph),
     )
     body = selection.print_compact()
     used = _used_variables(body, operation)

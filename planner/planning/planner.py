@@ -109,4 +109,4 @@ class QueryPlanner:
             operation.root_type,
             serial,
         )
-        return build_plan(graph, operation.definition, self.supergraph.schema)
+        return build_plan(graph, operation.definition, self.federation)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import aiohttp
+from graphql import parse, validate
 
 from oracle.monolith import Monolith
 from oracle.server import world_interfaces
@@ -274,6 +275,12 @@ async def check_world(
     report = WorldReport(world)
     try:
         for operation in operations:
+            problems = validate(supergraph.api_schema, parse(operation.query))
+            if problems:
+                raise ValueError(
+                    f"operation invalid in world {world.name}'s API schema: "
+                    f"{[p.message for p in problems]}\n{operation.query}"
+                )
             report.operations += 1
             expected = monolith.execute(
                 operation.query, operation.variables, operation.operation_name
