@@ -351,17 +351,26 @@ class PathAdvancer:
         condition_types = set(fed.possible_types(condition))
         if fed.is_interface_object(current, graph):
             return self._fragment_elsewhere(path, fragment)
+        # The subgraph query may name the condition only where it is valid there: the
+        # subgraph defines it, and every object that can reach here is one of its
+        # members in that subgraph. Otherwise it names the object types themselves.
         if not fed.is_abstract(current):
             if current not in condition_types:
                 return NEVER
-            printed = condition if fed.has_type(condition, graph) else current
+            printed = (
+                condition
+                if current in fed.possible_types_in(condition, graph)
+                else current
+            )
             return [(self._downcast(path, fragment, graph, current, printed),)]
         runtime = [t for t in self._runtime_types(tail) if t in condition_types]
         if not runtime:
             return NEVER
         if not fed.is_abstract(condition):
             return [(self._downcast(path, fragment, graph, condition, condition),)]
-        if fed.has_type(condition, graph):
+        if fed.has_type(condition, graph) and set(runtime) <= set(
+            fed.possible_types_in(condition, graph)
+        ):
             return [(self._downcast(path, fragment, graph, condition, condition),)]
         return [tuple(self._downcast(path, fragment, graph, t, t) for t in runtime)]
 
