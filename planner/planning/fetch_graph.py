@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from graphql import DirectiveNode, SelectionSetNode
 
+from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation
 from planner.planning.operation import merge_selections, variable_conditions
 from planner.planning.paths import (
@@ -352,7 +353,7 @@ class _Builder:
         entered = self._entered.get((group.id, id(selection)))
         if group.is_entity and entered is not None and group.merge_at == path:
             anchor_group, anchor_selection, input_type = entered
-        anchor = Vertex(type_name, anchor_group.graph)
+        anchor = Vertex(input_type, anchor_group.graph)
         if (
             not self._requirement_depth
             and anchor_group is not group
@@ -373,6 +374,12 @@ class _Builder:
         # Plan the required fields from the entity where it already is; the groups
         # that fetch them are what the post-requires group waits for.
         branches = collect_branches_from(self.advancer, anchor, wanted)
+        if not branches:
+            raise QueryPlanningError(
+                "QUERY_PLANNING_FAILED",
+                f"The fields {type_name}.{step.field.name} requires cannot be fetched "
+                f"from subgraph '{anchor_group.graph}'.",
+            )
         paths = [
             path
             for branch in branches
