@@ -15,7 +15,12 @@ from dataclasses import dataclass
 
 from graphql import GraphQLSchema, get_named_type, is_composite_type
 
-from planner.planning.selection import FieldSelection, FragmentSelection, SelectionTree
+from planner.planning.selection import (
+    FieldSelection,
+    FragmentSelection,
+    SelectionTree,
+    arguments_key,
+)
 from planner.query_plan import KeyRenamer
 
 __all__ = ["alias_conflicts"]
@@ -138,10 +143,9 @@ def _named(types: _Types, occurrence: _Occurrence) -> str:
 
 def _conflicts(types: _Types, first: _Occurrence, second: _Occurrence) -> bool:
     """Whether the two fields cannot share a response name in one query."""
-    if (
-        first.item.name != second.item.name
-        or first.item.arguments != second.item.arguments
-    ):
+    if first.item.name != second.item.name or arguments_key(
+        first.item.arguments
+    ) != arguments_key(second.item.arguments):
         return True
     if first.type_text == second.type_text:
         return False

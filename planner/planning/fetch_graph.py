@@ -13,7 +13,7 @@ implied by others.
 
 from __future__ import annotations
 
-from graphql import DirectiveNode, SelectionSetNode
+from graphql import DirectiveNode, SelectionSetNode, print_ast
 
 from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation
@@ -81,6 +81,10 @@ class FetchGroup:
         self.inputs = SelectionTree() if is_entity else None
         self.parents: list[FetchGroup] = []
         self.input_rewrites: list[FetchRewrite] = []
+        # Enters a subgraph that sees the objects as an @interfaceObject: its selection
+        # cannot tell them apart by type, so what it asks is asked of every object
+        # it represents.
+        self.into_interface_object = False
         # Key-jump groups opened from one parent position share an origin; Apollo lists
         # those in reverse order of creation.
         self.origin: tuple[int, int] | None = None
@@ -300,6 +304,7 @@ class _Builder:
             )
             if setter not in target.input_rewrites:
                 target.input_rewrites.append(setter)
+            target.into_interface_object = True
         inner = _entity_selection(target, step.target_type, conditions)
         if self.fed.is_abstract(step.target_type) and not self.fed.is_interface_object(
             step.target_type, step.to_graph
@@ -329,8 +334,8 @@ class _Builder:
         selection.add_field("__typename")
         target = self._new_group(step.to_graph, step.root_type, path, False)
         target.depends_on(group)
-        fragment = target.selection.add_fragment(step.root_type, conditions)
-        self._visit(node, target, fragment.children, path, conditions)
+        inner = conditional_fragment(target.selection, step.root_type, conditions)
+        self._visit(node, target, inner, path, conditions)
 
     # -- @requires -----------------------------------------------------------
 
@@ -354,9 +359,12 @@ class _Builder:
         if group.is_entity and entered is not None and group.merge_at == path:
             anchor_group, anchor_selection, input_type = entered
         anchor = Vertex(input_type, anchor_group.graph)
+        # Not into an interface object: that fetch represents every object jumping
+        # there, and would ask the field of objects without its required fields.
         if (
             not self._requirement_depth
             and anchor_group is not group
+            and not group.into_interface_object
             and self.advancer.covers(anchor, required)
         ):
             anchor_selection.add_node_selection(required)
@@ -411,6 +419,7 @@ class _Builder:
             setter = ValueSetter((f"... on {input_type}", "__typename"), type_name)
             if setter not in post.input_rewrites:
                 post.input_rewrites.append(setter)
+            post.into_interface_object = True
         return post, _entity_selection(post, type_name, conditions)
 
 
@@ -439,9 +448,36 @@ def _entity_selection(
         ),
         None,
     )
-    if plain is None:
-        return group.selection.add_fragment(type_name, conditions).children
-    return plain.children.add_fragment(type_name, conditions).children
+    tree = group.selection if plain is None else plain.children
+    return conditional_fragment(tree, type_name, conditions)
+
+
+def conditional_fragment(
+    tree: SelectionTree, type_condition: str | None, conditions: Conditions
+) -> SelectionTree:
+    """``... on T <conditions> { }`` in ``tree``; its children. A location takes one
+    ``@skip`` and one ``@include``: conditions that repeat a directive (a fragment
+    under ``@skip(if: $a)`` inside one under ``@skip(if: $b)``) nest, one layer each."""
+    layers: list[list[DirectiveNode]] = []
+    seen: set[str] = set()
+    for directive in conditions:
+        printed = print_ast(directive)
+        if printed in seen:
+            continue
+        seen.add(printed)
+        name = directive.name.value
+        layer = next(
+            (each for each in layers if all(d.name.value != name for d in each)), None
+        )
+        if layer is None:
+            layers.append([directive])
+        else:
+            layer.append(directive)
+    if not layers:
+        return tree.add_fragment(type_condition).children
+    for layer in layers:
+        tree = tree.add_fragment(type_condition, tuple(layer)).children
+    return tree
 
 
 def _is_top_fragment(group: FetchGroup, selection: SelectionTree) -> bool:
@@ -501,10 +537,21 @@ def _merge_siblings(graph: FetchGraph) -> bool:
                 and other.graph == group.graph
                 and other.merge_at == group.merge_at
                 and set(other.parents) == set(group.parents)
+                and _mergeable_inputs(group, other)
             ):
                 _absorb(graph, group, other)
                 return True
     return False
+
+
+def _mergeable_inputs(group: FetchGroup, other: FetchGroup) -> bool:
+    """Groups into an interface object merge only when they represent the same objects
+    (the same inputs): merged, each field would be asked of every object of both, and
+    a @requires field of objects that lack its required fields."""
+    if not (group.into_interface_object or other.into_interface_object):
+        return True
+    assert group.inputs is not None and other.inputs is not None
+    return group.inputs.print_compact() == other.inputs.print_compact()
 
 
 def _absorb(graph: FetchGraph, into: FetchGroup, other: FetchGroup) -> None:

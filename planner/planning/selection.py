@@ -14,7 +14,13 @@ from graphql.language import FieldNode, InlineFragmentNode, Node
 
 from planner.query_plan import RequiredField, RequiredFragment, RequiredSelection
 
-__all__ = ["FieldSelection", "FragmentSelection", "SelectionTree", "compact_value"]
+__all__ = [
+    "FieldSelection",
+    "FragmentSelection",
+    "SelectionTree",
+    "arguments_key",
+    "compact_value",
+]
 
 
 class FieldSelection:
@@ -75,7 +81,7 @@ def _directives_key(directives: tuple[DirectiveNode, ...]) -> str:
     return _nodes_key(directives, " ")
 
 
-def _arguments_key(arguments: tuple[ArgumentNode, ...]) -> str:
+def arguments_key(arguments: tuple[ArgumentNode, ...]) -> str:
     return _nodes_key(arguments, ",")
 
 
@@ -105,7 +111,7 @@ class SelectionTree:
     ) -> FieldSelection:
         """The field (created if new); ``first`` puts a new field before the others."""
         key = (
-            f"{alias or name}({_arguments_key(arguments)}){_directives_key(directives)}"
+            f"{alias or name}({arguments_key(arguments)}){_directives_key(directives)}"
         )
         existing = self.items.get(key)
         if isinstance(existing, FieldSelection):

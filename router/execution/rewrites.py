@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from planner.query_plan import FetchRewrite, KeyRenamer, ValueSetter
+from router.execution.merge import deep_merge
 from router.execution.type_conditions import FRAGMENT_PREFIX, TypeConditions
 
 __all__ = ["apply_rewrites"]
@@ -59,4 +60,6 @@ def _rewrite(obj: dict[str, Any], rewrite: FetchRewrite, key: str) -> None:
     if isinstance(rewrite, ValueSetter):
         obj[key] = rewrite.set_value_to
     elif isinstance(rewrite, KeyRenamer) and key in obj:
-        obj[rewrite.rename_key_to] = obj.pop(key)
+        # Merged, not replaced: a planner alias of a field the fetch also selects
+        # under its own name holds other sub-fields of the same objects.
+        deep_merge(obj, {rewrite.rename_key_to: obj.pop(key)})
