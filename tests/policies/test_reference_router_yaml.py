@@ -3,7 +3,9 @@ unchanged with only a supergraph and subgraph URLs added: every key takes effect
 
 from __future__ import annotations
 
+import math
 import shutil
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -133,14 +135,18 @@ def test_ratelimit_global_admits_1000_a_minute(
     first = post(router, "{ __typename }")
     assert first.headers["ratelimit-limit"] == "1000"
     remaining = int(first.headers["ratelimit-remaining"])
+    started = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
         replies = list(
             pool.map(lambda _: post(router, "{ __typename }"), range(remaining + 5))
         )
+    elapsed = time.monotonic() - started
     admitted = sum(r.status == 200 for r in replies)
     # The sliding window's previous minute fades while the burst runs: a few more
-    # may fit than `remaining` said at its start.
-    assert remaining <= admitted <= remaining + 3
+    # may fit than `remaining` said at its start, at most what 1,000 requests a
+    # minute fade by in the burst's time (a loaded machine makes the burst longer).
+    faded = math.ceil(1000 * elapsed / 60)
+    assert remaining <= admitted <= remaining + 3 + faded
     refused = [r for r in replies if r.status != 200]
     assert refused and all(code(r) == ["REQUEST_RATE_LIMITED"] for r in refused)
     assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
