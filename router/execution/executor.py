@@ -223,7 +223,11 @@ class _Run:
         if body is None:
             return
         prefix = to_list(entries[0][1]) if len(entries) == 1 else _list_free(pattern)
-        self.errors.extend(root_errors(body.get("errors"), fetch.service_name, prefix))
+        self.errors.extend(
+            root_errors(
+                body.get("errors"), fetch.service_name, prefix, fetch.output_rewrites
+            )
+        )
         data = body.get("data")
         if type(data) is not dict:
             return
@@ -273,7 +277,13 @@ class _Run:
             return
         fallback = _list_free(pattern)
         self.errors.extend(
-            entity_errors(body.get("errors"), service, found.positions, fallback)
+            entity_errors(
+                body.get("errors"),
+                service,
+                found.positions,
+                fallback,
+                fetch.output_rewrites,
+            )
         )
         data = body.get("data")
         if data is None:

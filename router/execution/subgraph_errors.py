@@ -5,7 +5,8 @@ Subgraph errors keep their message, their ``extensions`` (``code`` included, or
 ``extensions.serviceName``; ``locations`` point into the subgraph's query, not the
 client's, so they are dropped. Paths are moved to client paths: ``["_entities", i, ...]``
 becomes every position representation ``i`` came from, and a root fetch's paths are
-prefixed with the cursor's path.
+prefixed with the cursor's path. A planner alias in the path (``rank__alias_0``, undone in
+the data by an output ``KeyRenamer``) becomes the client's name again.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from planner.query_plan import FetchRewrite, KeyRenamer
 from router.execution.codes import DOWNSTREAM_SERVICE_ERROR
 from router.execution.paths import CursorEntry, to_list
+from router.execution.type_conditions import FRAGMENT_PREFIX
 
 __all__ = ["client_error", "entity_errors", "root_errors"]
 
@@ -38,12 +41,17 @@ def client_error(
 
 
 def root_errors(
-    raw_errors: Any, service: str, prefix: Sequence[str | int]
+    raw_errors: Any,
+    service: str,
+    prefix: Sequence[str | int],
+    renamers: Sequence[FetchRewrite] = (),
 ) -> list[dict[str, Any]]:
     """Errors of a root fetch; ``prefix`` is the client path the fetch was merged at."""
     errors: list[dict[str, Any]] = []
     for raw in _as_list(raw_errors):
         path = _raw_path(raw)
+        if path and renamers:
+            path = unaliased(path, renamers)
         errors.append(
             _from_subgraph(raw, service, [*prefix, *path] if path else prefix)
         )
@@ -55,6 +63,7 @@ def entity_errors(
     service: str,
     positions: list[list[CursorEntry]],
     fallback: Sequence[str | int],
+    renamers: Sequence[FetchRewrite] = (),
 ) -> list[dict[str, Any]]:
     """Errors of an ``_entities`` fetch, one per client position an error applies to."""
     errors: list[dict[str, Any]] = []
@@ -67,12 +76,33 @@ def entity_errors(
             and type(path[1]) is int
             and 0 <= path[1] < len(positions)
         ):
-            rest = path[2:]
+            rest = unaliased(path[2:], renamers) if renamers else path[2:]
             for _, node in positions[path[1]]:
                 errors.append(_from_subgraph(raw, service, [*to_list(node), *rest]))
         else:
             errors.append(_from_subgraph(raw, service, fallback))
     return errors
+
+
+def unaliased(
+    path: Sequence[str | int], renamers: Sequence[FetchRewrite]
+) -> list[str | int]:
+    """``path`` (in the subgraph's response) with each planner alias an output
+    ``KeyRenamer`` undoes replaced by the name it is renamed to. A renamer's
+    ``... on T`` steps match any object and list indices any item, as in the data."""
+    names = [(index, step) for index, step in enumerate(path) if type(step) is str]
+    out = list(path)
+    for rewrite in renamers:
+        if not isinstance(rewrite, KeyRenamer):
+            continue
+        steps = [s for s in rewrite.path if not s.startswith(FRAGMENT_PREFIX)]
+        if (
+            steps
+            and len(names) >= len(steps)
+            and all(names[i][1] == step for i, step in enumerate(steps))
+        ):
+            out[names[len(steps) - 1][0]] = rewrite.rename_key_to
+    return out
 
 
 def _as_list(raw_errors: Any) -> list[Any]:
