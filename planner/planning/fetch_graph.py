@@ -29,7 +29,11 @@ from planner.planning.paths import (
     Vertex,
 )
 from planner.planning.required_fields import alias_required_arguments
-from planner.planning.selection import FragmentSelection, SelectionTree
+from planner.planning.selection import (
+    FragmentSelection,
+    SelectionTree,
+    arguments_key,
+)
 from planner.planning.traversal import collect_branches_from, field_set_selections
 from planner.query_plan import FetchRewrite, KeyRenamer, ValueSetter
 from planner.supergraph.fieldsets import parse_field_set
@@ -146,6 +150,10 @@ class _Builder:
         # selection) -> (the group and selection it left from, the type it left as).
         # Set right before the walk below the jump, so it names the current one.
         self._entered: dict[tuple[int, int], tuple[FetchGroup, SelectionTree, str]] = {}
+        # What each fetch into an interface object asks, by response path.
+        self._asked: dict[
+            tuple[int, str, tuple[str, ...], str], dict[tuple[str, ...], str]
+        ] = {}
 
     def _new_group(
         self,
@@ -279,7 +287,7 @@ class _Builder:
         if group is None:
             group = self._new_group(graph, "", path, True)
             group.depends_on(parent)
-            if kind == "key":
+            if kind.startswith("key"):
                 group.origin = (parent.id, id(parent_selection))
             self._entity_groups[cache_key] = group
         return group
@@ -294,11 +302,15 @@ class _Builder:
         conditions: Conditions,
     ) -> None:
         self._add_key(group, selection, step.key.selection)
-        target = self._entity_group(group, selection, step.to_graph, path)
-        self._add_input(target, step.source_type, step.key.selection)
-        if self.fed.is_interface_object(
+        into_interface_object = self.fed.is_interface_object(
             step.target_type, step.to_graph
-        ) and not self.fed.is_interface_object(step.source_type, step.from_graph):
+        ) and not self.fed.is_interface_object(step.source_type, step.from_graph)
+        if into_interface_object:
+            target = self._interface_object_group(group, selection, step, node, path)
+        else:
+            target = self._entity_group(group, selection, step.to_graph, path)
+        self._add_input(target, step.source_type, step.key.selection)
+        if into_interface_object:
             setter = ValueSetter(
                 (f"... on {step.source_type}", "__typename"), step.target_type
             )
@@ -312,6 +324,35 @@ class _Builder:
             inner.add_field("__typename", first=True)
         self._entered[(target.id, id(inner))] = (group, selection, step.source_type)
         self._visit(node, target, inner, path, conditions)
+
+    def _interface_object_group(
+        self,
+        group: FetchGroup,
+        selection: SelectionTree,
+        step: KeyStep,
+        node: PathTree,
+        path: tuple[str, ...],
+    ) -> FetchGroup:
+        """The fetch into an interface object for this jump. Such a subgraph cannot
+        tell the objects' types apart, so one fetch asks every field of every object
+        it represents: jumps from different types share it unless they would ask one
+        response name for different fields or arguments (``... on Book { score(scale:
+        10) }`` beside ``... on Movie { score }``), which then go to fetches of their
+        own (an alias renamed back would land on every object)."""
+        wanted = _field_signature(node)
+        attempt = 0
+        while True:
+            kind = "key" if attempt == 0 else f"key:{step.source_type}:{attempt}"
+            cache_key = (group.id, step.to_graph, path, kind)
+            existing = self._entity_groups.get(cache_key)
+            asked = self._asked.setdefault(cache_key, {})
+            if existing is None or all(
+                asked.get(response, field) == field
+                for response, field in wanted.items()
+            ):
+                asked.update(wanted)
+                return self._entity_group(group, selection, step.to_graph, path, kind)
+            attempt += 1
 
     def _add_input(
         self, group: FetchGroup, type_name: str, fields: SelectionSetNode
@@ -421,6 +462,23 @@ class _Builder:
                 post.input_rewrites.append(setter)
             post.into_interface_object = True
         return post, _entity_selection(post, type_name, conditions)
+
+
+def _field_signature(
+    node: PathTree, prefix: tuple[str, ...] = ()
+) -> dict[tuple[str, ...], str]:
+    """Response path -> field and arguments, for the fields ``node`` asks in the fetch
+    it is walked into (key jumps below start other fetches)."""
+    signature: dict[tuple[str, ...], str] = {}
+    for step, child in node.children.items():
+        if isinstance(step, FieldStep):
+            field = step.field
+            at = (*prefix, field.response_name)
+            signature[at] = f"{field.name}({arguments_key(field.arguments)})"
+            signature.update(_field_signature(child, at))
+        elif isinstance(step, FragmentStep):
+            signature.update(_field_signature(child, prefix))
+    return signature
 
 
 def _add_renamers(group: FetchGroup, renamers: tuple[KeyRenamer, ...]) -> None:

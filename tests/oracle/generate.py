@@ -512,10 +512,15 @@ class _Generator:
                 in ("enum", "value")
             )
         ]
-        if not candidates:
-            return
-        chosen = rng.sample(candidates, min(len(candidates), rng.randint(1, 2)))
         parts = []
+        abstract = self._abstract_requirement(entity, subgraph)
+        if abstract is not None:
+            parts.append(abstract)
+        if not candidates and not parts:
+            return
+        chosen = rng.sample(candidates, min(len(candidates), rng.randint(0, 2)))
+        if not chosen and not parts:
+            chosen = candidates[:1]
         for required in chosen:
             text = required.name
             if required.args:
@@ -542,6 +547,57 @@ class _Generator:
             requires=" ".join(parts),
         )
         self.features.add("@requires")
+
+    def _abstract_requirement(self, entity: GenType, subgraph: str) -> str | None:
+        """Sometimes ``media { ... on Book { title } }``: a required field of an abstract
+        type, narrowed to one member's field."""
+        rng = self.rng
+        if rng.random() > 0.5:
+            return None
+        fields = [
+            f
+            for f in entity.fields.values()
+            if self.model.types.get(f.named, GenType("", "")).kind
+            in ("union", "interface")
+            and subgraph not in f.resolvers
+            and f.override_from is None
+            and not f.variants
+            and not f.args
+            and not f.via_interface_object
+            and self.model.defines(f.named, subgraph)
+            and subgraph not in self.model.types[f.named].interface_objects
+        ]
+        rng.shuffle(fields)
+        for required in fields:
+            owner = required.resolvers[0]
+            for member_name in self.model.possible_in(required.named, subgraph):
+                if member_name not in self.model.possible_in(required.named, owner):
+                    continue
+                member = self.model.types[member_name]
+                leaves = [
+                    g
+                    for g in member.fields.values()
+                    if not g.key
+                    and subgraph not in g.resolvers
+                    and g.override_from is None
+                    and not g.failing
+                    and not g.variants
+                    and not g.args
+                    and not g.requires
+                    and not g.via_interface_object
+                    and g.named in ("String", "Int", "Float", "Boolean")
+                    # Where the abstract field is resolved: Apollo does not plan a
+                    # nested condition that needs another jump.
+                    and required.resolvers[0] in g.resolvers
+                ]
+                if not leaves:
+                    continue
+                leaf = rng.choice(leaves)
+                required.external.add(subgraph)
+                leaf.external.add(subgraph)
+                self.features.add("@requires on an abstract type")
+                return f"{required.name} {{ ... on {member_name} {{ {leaf.name} }} }}"
+        return None
 
     def _literal(self, type_name: str) -> str:
         rng = self.rng
@@ -623,10 +679,57 @@ class _Generator:
                 parts.append(provided.name + " { " + " ".join(gen.fields) + " }")
             else:
                 parts.append(provided.name)
+        nested = self._nested_provision(target, subgraph)
+        if nested is not None:
+            parts.append(nested)
         gen_field.provides[subgraph] = " ".join(parts)
         self.features.add(
             "@provides" + (" through a list" if gen_field.is_list else "")
         )
+
+    def _nested_provision(self, target: GenType, subgraph: str) -> str | None:
+        """Sometimes ``owner { name }``: an entity field of the provided type and one of
+        that entity's fields, both provided."""
+        rng = self.rng
+        if rng.random() > 0.4:
+            return None
+        links = [
+            f
+            for f in target.fields.values()
+            if self.model.types.get(f.named, GenType("", "")).kind == "entity"
+            and subgraph not in f.resolvers
+            and len(f.resolvers) == 1
+            and f.override_from is None
+            and not f.args
+            and not f.failing
+            and not f.provides
+            and not f.via_interface_object
+        ]
+        rng.shuffle(links)
+        for link in links:
+            inner = self.model.types[link.named]
+            leaves = [
+                g
+                for g in inner.fields.values()
+                if not g.key
+                and subgraph not in g.resolvers
+                and g.override_from is None
+                and not g.requires
+                and not g.failing
+                and not g.variants
+                and not g.args
+                and not g.via_interface_object
+                and g.named in ("String", "Int", "Float", "Boolean")
+            ]
+            if not leaves or not self._ensure_present(inner.name, subgraph):
+                continue
+            leaf = rng.choice(leaves)
+            for provided in (link, leaf):
+                provided.external.add(subgraph)
+                provided.provided = True
+            self.features.add("@provides nested")
+            return f"{link.name} {{ {leaf.name} }}"
+        return None
 
     # -- roots ----------------------------------------------------------------------
 
