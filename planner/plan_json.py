@@ -120,6 +120,8 @@ def _selection_to_json(selection: RequiredSelection) -> JsonObject:
         out: JsonObject = {"kind": "Field", "name": selection.name}
         if selection.alias is not None:
             out["alias"] = selection.alias
+        if selection.optional:
+            out["optional"] = True
         if children:
             out["selections"] = children
         return out
@@ -336,13 +338,14 @@ def _selection(data: object, path: str) -> RequiredSelection:
     obj = _object(data, path)
     kind = obj.get("kind")
     if kind == "Field":
-        _object(obj, path, {"kind", "name", "alias", "selections"})
+        _object(obj, path, {"kind", "name", "alias", "optional", "selections"})
         return RequiredField(
             name=_field(obj, path, "name", str),
             selections=tuple(
                 _list(obj.get("selections", []), f"{path}.selections", _selection)
             ),
             alias=_optional(obj, path, "alias", str),
+            optional=_optional(obj, path, "optional", bool) or False,
         )
     if kind == "InlineFragment":
         _object(obj, path, {"kind", "typeCondition", "selections"})

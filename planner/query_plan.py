@@ -43,6 +43,9 @@ class RequiredField:
     name: str
     selections: tuple[RequiredSelection, ...] = ()
     alias: str | None = None
+    # A @requires field fetched under @skip/@include: with the conditions off, the
+    # representation goes without it (ours; not in Apollo's format).
+    optional: bool = False
 
     @property
     def response_name(self) -> str:

@@ -355,11 +355,17 @@ class _Builder:
             attempt += 1
 
     def _add_input(
-        self, group: FetchGroup, type_name: str, fields: SelectionSetNode
+        self,
+        group: FetchGroup,
+        type_name: str,
+        fields: SelectionSetNode,
+        *,
+        optional: bool = False,
     ) -> None:
         assert group.inputs is not None
         fragment = group.inputs.add_fragment(type_name)
-        fragment.children.add_node_selection(_with_typename(fields))
+        fragment.children.add_field("__typename")
+        fragment.children.add_node_selection(fields, optional=optional)
 
     def _root_jump(
         self,
@@ -402,6 +408,11 @@ class _Builder:
         anchor = Vertex(input_type, anchor_group.graph)
         # Not into an interface object: that fetch represents every object jumping
         # there, and would ask the field of objects without its required fields.
+        # Required fields fetched under variable conditions (@skip/@include) are
+        # optional in the representation: with the conditions off, the fetch, shared
+        # with jumps outside them, still represents the object without them (the
+        # field that requires them is off too).
+        optional = bool(conditions)
         if (
             not self._requirement_depth
             and anchor_group is not group
@@ -409,7 +420,7 @@ class _Builder:
             and self.advancer.covers(anchor, required)
         ):
             anchor_selection.add_node_selection(required)
-            self._add_input(group, input_type, required)
+            self._add_input(group, input_type, required, optional=optional)
             _add_renamers(group, renamers)
             return group, selection
         # The key back into the requiring subgraph: one the entity's subgraph has,
@@ -443,13 +454,20 @@ class _Builder:
         self._requirement_depth -= 1
         suppliers = [g for g in self.groups if g.id in self._touched]
         self._touched = outer_touched | self._touched
+        # Into an interface object, objects of different types cannot share one:
+        # it would ask each one's @requires field of the others too.
+        kind = (
+            f"requires:{input_type}"
+            if self.fed.is_interface_object(type_name, step.graph)
+            else "requires"
+        )
         post = self._entity_group(
-            anchor_group, anchor_selection, step.graph, path, "requires"
+            anchor_group, anchor_selection, step.graph, path, kind
         )
         for supplier in suppliers:
             if supplier is not anchor_group:
                 post.depends_on(supplier)
-        self._add_input(post, input_type, required)
+        self._add_input(post, input_type, required, optional=optional)
         _add_renamers(post, renamers)
         if key is not None:
             self._add_key(anchor_group, anchor_selection, key.selection)

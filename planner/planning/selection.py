@@ -24,7 +24,7 @@ __all__ = [
 
 
 class FieldSelection:
-    __slots__ = ("alias", "arguments", "children", "directives", "name")
+    __slots__ = ("alias", "arguments", "children", "directives", "name", "optional")
 
     def __init__(
         self,
@@ -39,6 +39,8 @@ class FieldSelection:
         self.arguments = arguments
         self.directives = directives
         self.children: SelectionTree | None = SelectionTree() if composite else None
+        # In a fetch's inputs: the representation may lack it (RequiredField.optional).
+        self.optional = False
 
     @property
     def response_name(self) -> str:
@@ -85,6 +87,15 @@ def arguments_key(arguments: tuple[ArgumentNode, ...]) -> str:
     return _nodes_key(arguments, ",")
 
 
+def _field_key(
+    name: str,
+    alias: str | None,
+    arguments: tuple[ArgumentNode, ...],
+    directives: tuple[DirectiveNode, ...],
+) -> str:
+    return f"{alias or name}({arguments_key(arguments)}){_directives_key(directives)}"
+
+
 class SelectionTree:
     """An ordered selection set."""
 
@@ -110,9 +121,7 @@ class SelectionTree:
         first: bool = False,
     ) -> FieldSelection:
         """The field (created if new); ``first`` puts a new field before the others."""
-        key = (
-            f"{alias or name}({arguments_key(arguments)}){_directives_key(directives)}"
-        )
+        key = _field_key(name, alias, arguments, directives)
         existing = self.items.get(key)
         if isinstance(existing, FieldSelection):
             return existing
@@ -142,20 +151,28 @@ class SelectionTree:
         return created
 
     def add_node_selection(
-        self, selection_set: SelectionSetNode, *, first: bool = False
+        self,
+        selection_set: SelectionSetNode,
+        *,
+        first: bool = False,
+        optional: bool = False,
     ) -> None:
         """Adds a parsed selection set (a key or ``@requires`` field set), recursively;
-        with ``first``, its top-level items move before the others, in its order."""
+        with ``first``, its top-level items move before the others, in its order.
+        ``optional``: new fields may be missing from a representation; a field also
+        added without it may not."""
         keys: list[str] = []
         for node in selection_set.selections:
             if isinstance(node, FieldNode):
-                item: Selection = self.add_field(
-                    node.name.value,
-                    node.alias.value if node.alias else None,
-                    tuple(node.arguments or ()),
-                    (),
-                    node.selection_set is not None,
+                name = node.name.value
+                alias = node.alias.value if node.alias else None
+                arguments = tuple(node.arguments or ())
+                known = self.items.get(_field_key(name, alias, arguments, ()))
+                field = self.add_field(
+                    name, alias, arguments, (), node.selection_set is not None
                 )
+                field.optional = optional and (known is None or field.optional)
+                item: Selection = field
                 if node.selection_set is not None and item.children is not None:
                     item.children.add_node_selection(node.selection_set)
             elif isinstance(node, InlineFragmentNode):
@@ -163,7 +180,7 @@ class SelectionTree:
                     node.type_condition.name.value if node.type_condition else None
                 )
                 item = self.add_fragment(condition)
-                item.children.add_node_selection(node.selection_set)
+                item.children.add_node_selection(node.selection_set, optional=optional)
             else:
                 continue
             keys.extend(k for k, v in self.items.items() if v is item)
@@ -175,6 +192,9 @@ class SelectionTree:
         """Adds everything ``other`` selects."""
         for item in other:
             if isinstance(item, FieldSelection):
+                known = self.items.get(
+                    _field_key(item.name, item.alias, item.arguments, item.directives)
+                )
                 target = self.add_field(
                     item.name,
                     item.alias,
@@ -182,6 +202,7 @@ class SelectionTree:
                     item.directives,
                     item.children is not None,
                 )
+                target.optional = item.optional and (known is None or target.optional)
                 if item.children is not None and target.children is not None:
                     target.children.merge(item.children)
             else:
@@ -209,6 +230,7 @@ class SelectionTree:
                         item.name,
                         item.children.to_required() if item.children else (),
                         item.alias,
+                        item.optional,
                     )
                 )
             else:

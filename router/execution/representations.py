@@ -119,7 +119,7 @@ def _flat_form(requires: Sequence[RequiredSelection]) -> _FlatForm | None:
     names = tuple(
         f.response_name
         for f in fields
-        if isinstance(f, RequiredField) and not f.selections
+        if isinstance(f, RequiredField) and not f.selections and not f.optional
     )
     form = (
         (condition, names, _getter(names)) if len(set(names)) == len(fields) else None
@@ -205,6 +205,8 @@ def _project_into(
         if isinstance(selection, RequiredField):
             name = selection.response_name
             if name not in obj:
+                if selection.optional:
+                    continue
                 raise _MISSING
             value = obj[name]
             if selection.selections and value is not None:
