@@ -2,7 +2,8 @@
 that differential tests print after the test summary.
 
 With `-n N`, tests are handed out a module at a time (`_ModuleScheduling`): a module's
-routers and subgraphs (module fixtures) start once, on one worker. The modules that
+routers and subgraphs (module fixtures) start once, on one worker. The oracle
+campaign's chunks are handed out one by one instead. The modules that
 start a router from the reference router.yaml, which binds Prometheus to the fixed
 port 9090, go to one worker together, so that they never run at the same time.
 
@@ -30,6 +31,9 @@ FIXED_PORT_MODULES = frozenset(
         "tests/telemetry/test_reference_config.py",
     }
 )
+# The oracle campaign's chunks are independent and long: each goes to whichever worker
+# is free (each worker starts its own subgraph server).
+SPREAD_MODULE = "tests/oracle/test_oracle_campaign.py"
 _SUMMARY = "suite_summary_lines"
 _worker_lines: list[str] = []
 
@@ -42,6 +46,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class _ModuleScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
+            if module == SPREAD_MODULE:
+                return nodeid
             return "fixed-port-9090" if module in FIXED_PORT_MODULES else module
 
     return _ModuleScheduling(config, log)
