@@ -122,6 +122,7 @@ class _Run:
         "batched",
         "client",
         "cursors",
+        "data",
         "errors",
         "filling",
         "headers_for",
@@ -143,6 +144,7 @@ class _Run:
         self.client = client
         self.post: Post = post if post is not None else client.post
         self.cursors = cursors
+        self.data: dict[str, Any] = cursors.root[0][0]
         self.types: TypeConditions = cursors.types
         self.headers_for = headers_for
         self.errors: list[dict[str, Any]] = []
@@ -307,8 +309,13 @@ class _Run:
             return
         merged: set[str] = set()
         retyped = bool(fetch.output_rewrites)
-        for entity, positions in zip(entities, found.positions, strict=True):
+        failed = _failed_entities(body.get("errors"))
+        for index, (entity, positions) in enumerate(
+            zip(entities, found.positions, strict=True)
+        ):
             if type(entity) is not dict:
+                if entity is None and index in failed:
+                    self._null_untyped(positions)
                 continue
             # An @interfaceObject subgraph answers with the interface's name, which must
             # not replace a runtime type already known; but an object that came from
@@ -327,6 +334,27 @@ class _Run:
         # Every position of one representation has the same __typename, so only an
         # output rewrite or a runtime type learnt here can change one.
         self.cursors.merged(pattern, merged, retyped)
+
+    def _null_untyped(self, positions: list[CursorEntry]) -> None:
+        """An entity the subgraph nulled for an error, at positions whose runtime type
+        is still unknown (only an @interfaceObject answered for it so far): shaping
+        could not tell which of the client's fragments apply, so the object is null
+        where it stands, as the subgraph's own answer says; nulls then propagate."""
+        for obj, node in positions:
+            typename = obj.get("__typename")
+            if node is None or (
+                type(typename) is str and self.types.is_object(typename)
+            ):
+                continue
+            *steps, last = to_list(node)
+            container: Any = self.data
+            try:
+                for step in steps:
+                    container = container[step]
+                if container[last] is obj:
+                    container[last] = None
+            except (KeyError, IndexError, TypeError):
+                continue
 
     async def _post(self, fetch: Fetch, variables: dict[str, Any]) -> _Outcome:
         """Sends ``fetch`` on its own."""
@@ -439,6 +467,21 @@ class _Run:
                 )
             )
         return outcome.body
+
+
+def _failed_entities(raw_errors: Any) -> set[int]:
+    """Indexes of the entities an ``_entities`` fetch's errors are about."""
+    failed: set[int] = set()
+    for error in raw_errors if type(raw_errors) is list else ():
+        path = error.get("path") if type(error) is dict else None
+        if (
+            type(path) is list
+            and len(path) >= 2
+            and path[0] == "_entities"
+            and type(path[1]) is int
+        ):
+            failed.add(path[1])
+    return failed
 
 
 def _list_free(pattern: tuple[str, ...]) -> list[str | int]:
