@@ -28,7 +28,9 @@ async def test_generated_worlds_answer_as_the_monolith(
         oracle_server, CI_SEED, range(first, first + PER_CHUNK), CI_OPERATIONS
     )
     record_campaign(result)
-    assert not result.rejected, f"our composer refused generated worlds: {result.rejected}"
+    assert not result.rejected, (
+        f"our composer refused generated worlds: {result.rejected}"
+    )
     assert len(result.reports) == PER_CHUNK
     assert result.operations == PER_CHUNK * CI_OPERATIONS
     shown = "\n\n".join(d.report() for d in result.disagreements[:3])
