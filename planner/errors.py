@@ -61,6 +61,7 @@ COMPOSITION_ERRORS: dict[str, str] = {
     "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE": "A subgraph with an entity interface lacks some of its implementations.",
     "INTERFACE_FIELD_NO_IMPLEM": "An implementation lacks a field that its interface declares after merging.",
     "REFERENCED_INACCESSIBLE": "An accessible element references an @inaccessible type.",
+    "IMPLEMENTED_BY_INACCESSIBLE": "An @inaccessible field implements an interface field that is in the API schema.",
     "ONLY_INACCESSIBLE_CHILDREN": "Every field, value or member of a type is @inaccessible.",
     "REQUIRED_INACCESSIBLE": "A required argument or input field is @inaccessible.",
     "DISALLOWED_INACCESSIBLE": "@inaccessible is used on an element that must stay visible (a linked feature's directive).",

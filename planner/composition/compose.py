@@ -13,12 +13,14 @@ from planner.composition.result import (
     CompositionResult,
     SubgraphInput,
 )
+from planner.composition.satisfiability import check_satisfiability
 from planner.composition.subgraph_model import Subgraph
 from planner.composition.validate_authorization import (
     check_requirements_on_interfaces,
 )
 from planner.composition.validate_subgraph import validate_subgraph
 from planner.composition.validate_supergraph import validate_supergraph
+from planner.supergraph import SupergraphError, load_supergraph
 
 __all__ = ["compose"]
 
@@ -45,7 +47,18 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
         errors.extend(validate_supergraph(model, read))
     if errors or model is None:
         return CompositionResult(None, tuple(errors), tuple(hints))
-    return CompositionResult(print_supergraph(model), (), tuple(hints))
+    supergraph_sdl = print_supergraph(model)
+    try:
+        supergraph = load_supergraph(supergraph_sdl, trusted=True)
+    except SupergraphError as exc:
+        # A rule the merge checks missed: refuse the set rather than print a
+        # supergraph that no router (ours included) would load.
+        failure = error("INVALID_GRAPHQL", f"The composed supergraph is invalid: {exc}")
+        return CompositionResult(None, (failure,), tuple(hints))
+    unreachable = check_satisfiability(supergraph)
+    if unreachable:
+        return CompositionResult(None, tuple(unreachable), tuple(hints))
+    return CompositionResult(supergraph_sdl, (), tuple(hints))
 
 
 def _check_names(subgraphs: Sequence[SubgraphInput]) -> list[CompositionError]:

@@ -1,291 +1,263 @@
 """Satisfiability: every field a client can query must be reachable by some query plan.
 
-A walk over (type, subgraph) states from each subgraph's root fields. In a state, every
-field of the supergraph type must be resolvable either locally or after key jumps to another
-subgraph (a jump into S2 needs a resolvable @key of the type in S2 whose fields the current
-subgraph can provide; jumps chain), or through an @interfaceObject. A field that cannot be
-reached gets SATISFIABILITY_ERROR with an example query, in the shape Apollo reports it.
-This is the composition-time check; the query graph of the planner refines it.
+The check walks the API schema from each root, carrying the set of places the planner
+could be in (``planner.planning.paths``: a vertex is a type in a subgraph, with what a
+``@provides`` makes available there). At each step every field of the type, and every
+type condition of an abstract type, must be reachable from at least one of those places
+by the planner's own moves: a field taken in the subgraph, key jumps (chains and keys
+collected through other subgraphs), interface-object and root-type jumps, ``@provides``
+shortcuts. A field with ``@requires`` counts only where its condition can be planned from
+the entity. A field no place can reach gets SATISFIABILITY_ERROR with an example query,
+in the shape Apollo reports it; progressive ``@override`` is checked with its labels off
+and on.
+
+Because this is the planner's query graph, a supergraph that passes can be planned.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from dataclasses import dataclass
+
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    get_named_type,
+    is_abstract_type,
+    is_composite_type,
+)
 
 from planner.composition.errors import error
-from planner.composition.field_sets import FieldSetError, parse_field_set
 from planner.composition.result import CompositionError
-from planner.composition.subgraph_model import Subgraph, TypeDef
-from planner.composition.supergraph_model import SupergraphModel
-from planner.composition.type_refs import named_type
+from planner.planning.errors import QueryPlanningError
+from planner.planning.federation import Federation
+from planner.planning.operation import OpField, OpFragment
+from planner.planning.paths import (
+    NEVER,
+    FieldStep,
+    GraphPath,
+    Option,
+    PathAdvancer,
+    Vertex,
+)
+from planner.planning.traversal import collect_branches_from, field_set_selections
+from planner.supergraph import Supergraph
+from planner.supergraph.fieldsets import parse_field_set
 
 __all__ = ["check_satisfiability"]
 
 _MAX_ERRORS = 10
+# States (a type and the places the planner may be) explored per label setting: enough
+# for graphs far larger than real ones, a bound for pathological ones.
+_MAX_STATES = 200_000
+
+# A place the planner may be: the tails of one option's simultaneous paths.
+_Place = tuple[Vertex, ...]
+_UNSEEN = object()
 
 
-def check_satisfiability(
-    model: SupergraphModel, subgraphs: Sequence[Subgraph]
-) -> list[CompositionError]:
-    return _Checker(model, subgraphs).run()
+@dataclass(frozen=True, slots=True)
+class _State:
+    type_name: str
+    places: frozenset[_Place]
+    path: tuple[str, ...]  # response path of the example query ("... on T" steps too)
+    kind: str  # the root's operation kind
+
+
+def check_satisfiability(supergraph: Supergraph) -> list[CompositionError]:
+    """Errors for every field some query reaches but no plan can fetch."""
+    federation = Federation(supergraph)
+    labels = _override_labels(supergraph)
+    errors: list[CompositionError] = []
+    reported: set[str] = set()
+    for active in (frozenset(), labels) if labels else (frozenset(),):
+        checker = _Checker(federation, PathAdvancer(federation, active))
+        for found in checker.run():
+            if found.coordinate not in reported and len(errors) < _MAX_ERRORS:
+                reported.add(found.coordinate or "")
+                errors.append(found)
+    return errors
+
+
+def _override_labels(supergraph: Supergraph) -> frozenset[str]:
+    return frozenset(
+        join.override_label
+        for type_join in supergraph.types.values()
+        for field_join in type_join.fields.values()
+        for join in field_join.joins
+        if join.override_label
+    )
 
 
 class _Checker:
-    def __init__(self, model: SupergraphModel, subgraphs: Sequence[Subgraph]) -> None:
-        self.model = model
-        self.subgraphs = list(subgraphs)
-        self.by_name = {s.name: s for s in subgraphs}
-        self.overridden: set[tuple[str, str, str]] = set()
-        for sg in subgraphs:
-            for t in sg.types.values():
-                for f in t.fields.values():
-                    if f.override and not f.override_label:
-                        self.overridden.add((t.name, f.name, f.override))
-        self.closures: dict[tuple[str, str], list[str]] = {}
-        self.root_kinds = {root: kind for kind, root in model.roots.items()}
-        self.collectible_cache: dict[tuple[str, str, str], bool] = {}
+    def __init__(self, federation: Federation, advancer: PathAdvancer) -> None:
+        self.fed = federation
+        self.advancer = advancer
+        self.api: GraphQLSchema = federation.supergraph.api_schema
+        self._conditions: dict[tuple[str, str, str], bool] = {}
+        self._moves: dict[tuple[_Place, str, str], frozenset[_Place] | None] = {}
 
     def run(self) -> list[CompositionError]:
         errors: list[CompositionError] = []
         reported: set[tuple[str, str]] = set()
-        seen: set[tuple[str, str, str]] = set()
-        queue: deque[tuple[str, str, tuple[str, ...], _Provided]] = deque()
-        for kind, root in self.model.roots.items():
-            for sg in self.subgraphs:
-                if sg.roots.get(kind) == root and root in sg.types:
-                    for fname in sg.types[root].fields:
-                        if self._resolves(root, fname, sg):
-                            self._push_children(
-                                queue, root, fname, sg, (kind, fname), None
-                            )
-        while queue and len(errors) < _MAX_ERRORS:
-            type_name, sg_name, path, provided = queue.popleft()
-            state = (type_name, sg_name, _provided_key(provided))
-            if state in seen:
+        # Place sets already explored per type. A state whose places include all of an
+        # explored set's can find nothing new: every query that fails from it failed
+        # from the smaller set already (Apollo prunes its validation the same way).
+        visited: dict[str, list[frozenset[_Place]]] = {}
+        queue: deque[_State] = deque()
+        roots = (
+            ("query", self.api.query_type),
+            ("mutation", self.api.mutation_type),
+            ("subscription", self.api.subscription_type),
+        )
+        for kind, root in roots:
+            if root is not None:
+                start = (Vertex(root.name, None),)
+                queue.append(_State(root.name, frozenset({start}), (), kind))
+        explored = 0
+        while queue and len(errors) < _MAX_ERRORS and explored < _MAX_STATES:
+            state = queue.popleft()
+            earlier = visited.setdefault(state.type_name, [])
+            if any(places <= state.places for places in earlier):
                 continue
-            seen.add(state)
-            sg = self.by_name[sg_name]
-            merged = self.model.types.get(type_name)
-            local = sg.types.get(type_name)
-            if (
-                merged is None
-                or local is None
-                or (local.kind == "INTERFACE" and not local.interface_object)
-            ):
-                continue
-            for fname, mfield in merged.fields.items():
-                if mfield.applied.inaccessible:
-                    continue
-                if self._resolves(type_name, fname, sg):
-                    self._push_children(
-                        queue, type_name, fname, sg, (*path, fname), None
+            earlier.append(state.places)
+            explored += 1
+            named = self.api.get_type(state.type_name)
+            if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+                for field_name, field in named.fields.items():
+                    child = get_named_type(field.type)
+                    selection = OpField(
+                        name=field_name,
+                        alias=None,
+                        arguments=(),
+                        directives=(),
+                        selections=() if is_composite_type(child) else None,
+                        merge_key=field_name,
                     )
-                    continue
-                if provided is not None and fname in provided and fname in local.fields:
-                    self._push_children(
-                        queue, type_name, fname, sg, (*path, fname), provided[fname]
+                    places = self._advance(state, selection)
+                    path = (*state.path, field_name)
+                    if places is None:
+                        continue  # no object can be here
+                    if not places:
+                        if (state.type_name, field_name) not in reported:
+                            reported.add((state.type_name, field_name))
+                            errors.append(self._error(state, field_name, path))
+                        continue
+                    if is_composite_type(child):
+                        queue.append(_State(child.name, places, path, state.kind))
+            if is_abstract_type(named):
+                assert isinstance(named, GraphQLInterfaceType | GraphQLUnionType)
+                for runtime in self.api.get_possible_types(named):
+                    fragment = OpFragment(
+                        type_condition=runtime.name,
+                        directives=(),
+                        selections=(),
+                        merge_key="..." + runtime.name,
                     )
-                    continue
-                reached = [self.by_name[n] for n in self._closure(type_name, sg)]
-                found = [s for s in reached if self._resolves(type_name, fname, s)]
-                found += self._via_interface_objects(type_name, fname, reached)
-                if found:
-                    target = found[0]
-                    owner = (
-                        type_name
-                        if type_name in target.types
-                        and not target.types[type_name].interface_object
-                        else self._interface_object_name(type_name, target)
-                    )
-                    self._push_children(
-                        queue, owner or type_name, fname, target, (*path, fname), None
-                    )
-                    continue
-                if (type_name, fname) in reported:
-                    continue
-                reported.add((type_name, fname))
-                errors.append(self._error(type_name, fname, sg, (*path, fname)))
+                    places = self._advance(state, fragment)
+                    if places:
+                        path = (*state.path, f"... on {runtime.name}")
+                        queue.append(_State(runtime.name, places, path, state.kind))
         return errors
 
-    def _resolves(self, type_name: str, fname: str, sg: Subgraph) -> bool:
-        t = sg.types.get(type_name)
-        if t is None:
-            return False
-        f = t.fields.get(fname)
-        return (
-            f is not None
-            and not f.external
-            and (type_name, fname, sg.name) not in self.overridden
+    def _advance(
+        self, state: _State, selection: OpField | OpFragment
+    ) -> frozenset[_Place] | None:
+        """Where the planner may be after ``selection`` from the state's places; None
+        when the selection can never apply (no object there can be of that type)."""
+        found: set[_Place] = set()
+        applies = False
+        kind = "field" if isinstance(selection, OpField) else "fragment"
+        name = (
+            selection.name
+            if isinstance(selection, OpField)
+            else (selection.type_condition)
+        )
+        for place in state.places:
+            key = (place, kind, name)
+            moved = self._moves.get(key, _UNSEEN)
+            if moved is _UNSEEN:
+                moved = self._move(place, selection)
+                self._moves[key] = moved  # type: ignore[assignment]
+            if moved is None:
+                continue
+            applies = True
+            assert isinstance(moved, frozenset)
+            found |= moved
+        if not applies:
+            return None
+        return frozenset(found)
+
+    def _move(
+        self, place: _Place, selection: OpField | OpFragment
+    ) -> frozenset[_Place] | None:
+        option: Option = tuple(GraphPath((), vertex, 0) for vertex in place)
+        advanced = self.advancer.advance_option(option, selection)
+        if advanced is NEVER:
+            return None
+        assert isinstance(advanced, list)
+        return frozenset(
+            tuple(path.tail for path in result)
+            for result in advanced
+            if all(self._conditions_hold(path) for path in result)
         )
 
-    def _push_children(
-        self,
-        queue: deque[tuple[str, str, tuple[str, ...], _Provided]],
-        parent: str,
-        fname: str,
-        sg: Subgraph,
-        path: tuple[str, ...],
-        provided: _Provided,
-    ) -> None:
-        field = sg.types[parent].fields[fname]
-        if field.provides and provided is None:
-            try:
-                provided = _provided_fields(parse_field_set(field.provides))
-            except FieldSetError:
-                provided = None
-        target = named_type(field.type)
-        t = sg.types.get(target)
-        if t is None or t.kind not in ("OBJECT", "INTERFACE", "UNION"):
-            return
-        queue.append((target, sg.name, path, provided))
-        if t.kind == "UNION":
-            runtime = t.members
-        elif t.kind == "INTERFACE":
-            runtime = [n for n, other in sg.types.items() if target in other.interfaces]
-        else:
-            return
-        for member in runtime:
-            queue.append((member, sg.name, (*path, f"... on {member}"), provided))
-
-    def _closure(self, type_name: str, start: Subgraph) -> list[str]:
-        """Subgraphs reachable from `start` for this type through chains of key jumps."""
-        cache_key = (type_name, start.name)
-        if cache_key in self.closures:
-            return self.closures[cache_key]
-        visited = [start.name]
-        kind = self.root_kinds.get(type_name)
-        if kind is not None:
-            # A field returning a root type (`Shipment.query: Query`) lets the plan
-            # ask any subgraph that has that root: Apollo's root-type-resolution edge.
-            visited += [
-                other.name
-                for other in self.subgraphs
-                if other is not start
-                and other.roots.get(kind) == type_name
-                and type_name in other.types
-            ]
-            self.closures[cache_key] = visited
-            return visited
-        frontier = [start]
-        while frontier:
-            current = frontier.pop()
-            for other in self.subgraphs:
-                if other.name in visited or type_name not in other.types:
-                    continue
-                keys = [k for k in other.types[type_name].keys if k.resolvable]
-                if any(self._collectible(type_name, k.fields, current) for k in keys):
-                    visited.append(other.name)
-                    frontier.append(other)
-        self.closures[cache_key] = visited
-        return visited
-
-    def _collectible(self, type_name: str, fields: str, sg: Subgraph) -> bool:
-        cache_key = (type_name, fields, sg.name)
-        if cache_key not in self.collectible_cache:
-            try:
-                selection = parse_field_set(fields)
-                self.collectible_cache[cache_key] = self._selection_local(
-                    sg.types.get(type_name), selection, sg
-                )
-            except FieldSetError:
-                self.collectible_cache[cache_key] = False
-        return self.collectible_cache[cache_key]
-
-    def _selection_local(self, t: TypeDef | None, selection, sg: Subgraph) -> bool:  # type: ignore[no-untyped-def]
-        if t is None:
-            return False
-        for node in selection.selections:
-            name = getattr(node, "name", None)
-            if name is None:
+    def _conditions_hold(self, path: GraphPath) -> bool:
+        """A ``@requires`` field on the path counts only if its condition can be
+        planned from the entity in its subgraph."""
+        for step in path.steps:
+            if not isinstance(step, FieldStep) or not step.requires:
                 continue
-            if name.value == "__typename":
-                continue
-            f = t.fields.get(name.value)
-            if f is None or f.external:
-                return False
-            if node.selection_set is not None and not self._selection_local(
-                sg.types.get(named_type(f.type)), node.selection_set, sg
-            ):
+            key = (step.parent_type, step.graph, step.requires)
+            held = self._conditions.get(key)
+            if held is None:
+                try:
+                    branches = collect_branches_from(
+                        self.advancer,
+                        Vertex(step.parent_type, step.graph),
+                        field_set_selections(parse_field_set(step.requires)),
+                    )
+                    held = bool(branches)
+                except QueryPlanningError:
+                    held = False
+                self._conditions[key] = held
+            if not held:
                 return False
         return True
 
-    def _interface_object_name(self, type_name: str, sg: Subgraph) -> str | None:
-        merged = self.model.types.get(type_name)
-        for interface in merged.interfaces if merged else ():
-            local = sg.types.get(interface)
-            if local is not None and local.interface_object:
-                return interface
-        return None
-
-    def _via_interface_objects(
-        self, type_name: str, fname: str, reached: list[Subgraph]
-    ) -> list[Subgraph]:
-        merged = self.model.types.get(type_name)
-        found = []
-        for sg in self.subgraphs:
-            interface = self._interface_object_name(type_name, sg)
-            if interface is None or not self._resolves(interface, fname, sg):
-                continue
-            keys = [k for k in sg.types[interface].keys if k.resolvable]
-            if merged and any(
-                self._collectible(type_name, k.fields, r) for k in keys for r in reached
-            ):
-                found.append(sg)
-        return found
-
     def _error(
-        self, type_name: str, fname: str, sg: Subgraph, path: tuple[str, ...]
+        self, state: _State, field_name: str, path: tuple[str, ...]
     ) -> CompositionError:
-        reasons = [
-            f'- from subgraph "{sg.name}":',
-            f'  - cannot find field "{type_name}.{fname}".',
+        coordinate = f"{state.type_name}.{field_name}"
+        graphs = sorted(
+            {v.graph for place in state.places for v in place if v.graph is not None}
+        )
+        requiring = [
+            graph
+            for graph in graphs
+            if (info := self.fed.field_graphs(state.type_name, field_name).get(graph))
+            is not None
+            and info.requires
         ]
-        for other in self.subgraphs:
-            if other is sg or not self._resolves(type_name, fname, other):
-                continue
-            keys = other.types[type_name].keys
-            if not keys:
-                why = (
-                    f'type "{type_name}" has no @key defined in subgraph "{other.name}"'
+        reasons = []
+        for graph in graphs:
+            if graph in requiring:
+                reasons.append(
+                    f'- from subgraph "{graph}": cannot satisfy @require conditions '
+                    f'on field "{coordinate}".'
                 )
-            elif not any(k.resolvable for k in keys):
-                why = f'none of the @key defined on type "{type_name}" in subgraph "{other.name}" are resolvable (they are all declared with their "resolvable" argument set to false)'
             else:
-                fields = ", ".join(f'"{k.fields}"' for k in keys if k.resolvable)
-                why = f'subgraph "{sg.name}" cannot resolve the fields of any @key of type "{type_name}" in subgraph "{other.name}" (@key(fields: {fields}))'
-            reasons.append(
-                f'  - cannot move to subgraph "{other.name}", which has field "{type_name}.{fname}", because {why}.'
-            )
-        query = _example_query(path[0], list(path[1:]))
+                reasons.append(
+                    f'- from subgraph "{graph}": cannot find field "{coordinate}".'
+                )
+        query = _example_query(state.kind, list(path))
         message = (
-            f"The following supergraph API query:\n{query}\ncannot be satisfied by the subgraphs because:\n"
-            + "\n".join(reasons)
+            f"The following supergraph API query:\n{query}\n"
+            "cannot be satisfied by the subgraphs because:\n" + "\n".join(reasons)
         )
-        return error(
-            "SATISFIABILITY_ERROR", message, (sg.name,), f"{type_name}.{fname}"
-        )
-
-
-_Provided = dict[str, "_Provided"] | None  # field name -> what is provided under it
-
-
-def _provided_fields(selection_set) -> dict[str, _Provided]:  # type: ignore[no-untyped-def]
-    provided: dict[str, _Provided] = {}
-    for node in selection_set.selections:
-        if hasattr(node, "name"):
-            provided[node.name.value] = (
-                _provided_fields(node.selection_set) if node.selection_set else None
-            )
-        elif getattr(node, "selection_set", None) is not None:
-            provided.update(_provided_fields(node.selection_set))
-    return provided
-
-
-def _provided_key(provided: _Provided) -> str:
-    return (
-        "" if provided is None else repr(sorted(provided.items(), key=lambda kv: kv[0]))
-    )
+        return error("SATISFIABILITY_ERROR", message, tuple(graphs), coordinate)
 
 
 def _example_query(kind: str, fields: list[str]) -> str:

@@ -270,6 +270,11 @@ class _Validator:
                 continue
             if any(d < sel.depth for d in external_parents):
                 continue
+            # Only leaves must be external (Apollo's rule): a field of the subgraph's
+            # own with a sub-selection leads to external fields below it
+            # (`author { name }`).
+            if sel.node.selection_set is not None:
+                continue
             self.fail(
                 code,
                 f'{where}: field "{sel.parent.name}.{sel.field.name}" should not be part of a {directive} since it is already provided by this subgraph (it is not marked @external)',

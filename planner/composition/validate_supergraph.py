@@ -1,6 +1,7 @@
 """Rules checked on the merged supergraph: queries exist, @inaccessible is consistent,
-entity interfaces and @interfaceObject are used correctly, @requires fields carry the
-authorization requirements of what they read, and every field is reachable."""
+entity interfaces and @interfaceObject are used correctly, and @requires fields carry
+the authorization requirements of what they read. (That every field is reachable is
+checked on the printed supergraph: ``satisfiability``.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import Sequence
 
 from planner.composition.errors import error, error_at
 from planner.composition.result import CompositionError
-from planner.composition.satisfiability import check_satisfiability
 from planner.composition.subgraph_model import Subgraph
 from planner.composition.supergraph_model import MergedType, SupergraphModel
 from planner.composition.type_refs import named_type
@@ -35,8 +35,6 @@ def validate_supergraph(
     errors.extend(_entity_interfaces(model, subgraphs))
     errors.extend(_interface_fields(model))
     errors.extend(check_transitive_requirements(model, subgraphs))
-    if not errors:
-        errors.extend(check_satisfiability(model, subgraphs))
     return errors
 
 
@@ -78,6 +76,22 @@ def _inaccessible(model: SupergraphModel) -> list[CompositionError]:
             for i in t.interfaces:
                 if i in hidden:
                     referenced(i, t.name)
+            for f in t.fields.values():
+                if not f.applied.inaccessible:
+                    continue
+                for i in t.interfaces:
+                    interface = model.types.get(i)
+                    if interface is None or i in hidden:
+                        continue
+                    implemented = interface.fields.get(f.name)
+                    if implemented is not None and not implemented.applied.inaccessible:
+                        errors.append(
+                            error(
+                                "IMPLEMENTED_BY_INACCESSIBLE",
+                                f'Field "{t.name}.{f.name}" is @inaccessible but implements the interface field "{i}.{f.name}", which is in the API schema.',
+                                coordinate=f"{t.name}.{f.name}",
+                            )
+                        )
             if not visible and t.fields:
                 errors.append(_only_inaccessible(t, "fields"))
         elif t.kind == "INPUT_OBJECT":
