@@ -55,7 +55,6 @@ _MAX_STATES = 200_000
 
 # A place the planner may be: the tails of one option's simultaneous paths.
 _Place = tuple[Vertex, ...]
-_UNSEEN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,22 +168,19 @@ class _Checker:
         when the selection can never apply (no object there can be of that type)."""
         found: set[_Place] = set()
         applies = False
-        kind = "field" if isinstance(selection, OpField) else "fragment"
-        name = (
-            selection.name
-            if isinstance(selection, OpField)
-            else (selection.type_condition)
-        )
+        if isinstance(selection, OpField):
+            kind, name = "field", selection.name
+        else:
+            kind, name = "fragment", selection.type_condition
         for place in state.places:
             key = (place, kind, name)
-            moved = self._moves.get(key, _UNSEEN)
-            if moved is _UNSEEN:
-                moved = self._move(place, selection)
-                self._moves[key] = moved  # type: ignore[assignment]
+            if key in self._moves:
+                moved = self._moves[key]
+            else:
+                moved = self._moves[key] = self._move(place, selection)
             if moved is None:
                 continue
             applies = True
-            assert isinstance(moved, frozenset)
             found |= moved
         if not applies:
             return None
