@@ -5,31 +5,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from planner.composition.errors import error
+from planner.composition.join_view import join_view
 from planner.composition.merge import merge_subgraphs
 from planner.composition.print_supergraph import print_supergraph
 from planner.composition.read_subgraph import read_subgraph
 from planner.composition.result import (
     CompositionError,
+    CompositionHint,
     CompositionResult,
     SubgraphInput,
 )
 from planner.composition.satisfiability import check_satisfiability
 from planner.composition.subgraph_model import Subgraph
+from planner.composition.supergraph_model import SupergraphModel
 from planner.composition.validate_authorization import (
     check_requirements_on_interfaces,
 )
 from planner.composition.validate_subgraph import validate_subgraph
 from planner.composition.validate_supergraph import validate_supergraph
-from planner.supergraph import SupergraphError, load_supergraph
 
-__all__ = ["compose"]
+__all__ = ["compose", "merged_model"]
 
 
 def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
     """Composes subgraphs the way Apollo Federation 2 does; never raises on bad input."""
+    model, errors, hints = merged_model(subgraphs)
+    if errors or model is None:
+        return CompositionResult(None, tuple(errors), tuple(hints))
+    unreachable = check_satisfiability(join_view(model))
+    if unreachable:
+        return CompositionResult(None, tuple(unreachable), tuple(hints))
+    return CompositionResult(print_supergraph(model), (), tuple(hints))
+
+
+def merged_model(
+    subgraphs: Sequence[SubgraphInput],
+) -> tuple[SupergraphModel | None, list[CompositionError], list[CompositionHint]]:
+    """The merged model and every error and hint up to satisfiability (which runs on
+    the model: ``compose``)."""
     errors: list[CompositionError] = list(_check_names(subgraphs))
     if errors:
-        return CompositionResult(None, tuple(errors))
+        return None, errors, []
     read: list[Subgraph] = []
     for inp in subgraphs:
         subgraph, problems = read_subgraph(inp)
@@ -40,25 +56,12 @@ def compose(subgraphs: Sequence[SubgraphInput]) -> CompositionResult:
             errors.extend(problems)
             read.append(subgraph)
     if errors:
-        return CompositionResult(None, tuple(errors))
+        return None, errors, []
     model, merge_errors, hints = merge_subgraphs(read)
     errors.extend(merge_errors)
     if model is not None:
         errors.extend(validate_supergraph(model, read))
-    if errors or model is None:
-        return CompositionResult(None, tuple(errors), tuple(hints))
-    supergraph_sdl = print_supergraph(model)
-    try:
-        supergraph = load_supergraph(supergraph_sdl, trusted=True)
-    except SupergraphError as exc:
-        # A rule the merge checks missed: refuse the set rather than print a
-        # supergraph that no router (ours included) would load.
-        failure = error("INVALID_GRAPHQL", f"The composed supergraph is invalid: {exc}")
-        return CompositionResult(None, (failure,), tuple(hints))
-    unreachable = check_satisfiability(supergraph)
-    if unreachable:
-        return CompositionResult(None, tuple(unreachable), tuple(hints))
-    return CompositionResult(supergraph_sdl, (), tuple(hints))
+    return model, errors, list(hints)
 
 
 def _check_names(subgraphs: Sequence[SubgraphInput]) -> list[CompositionError]:

@@ -43,7 +43,7 @@ from planner.planning.paths import (
     Vertex,
 )
 from planner.planning.traversal import collect_branches_from, field_set_selections
-from planner.supergraph import Supergraph
+from planner.supergraph import JoinView
 from planner.supergraph.fieldsets import parse_field_set
 
 __all__ = ["check_satisfiability"]
@@ -65,7 +65,7 @@ class _State:
     kind: str  # the root's operation kind
 
 
-def check_satisfiability(supergraph: Supergraph) -> list[CompositionError]:
+def check_satisfiability(supergraph: JoinView) -> list[CompositionError]:
     """Errors for every field some query reaches but no plan can fetch."""
     federation = Federation(supergraph)
     labels = _override_labels(supergraph)
@@ -80,7 +80,7 @@ def check_satisfiability(supergraph: Supergraph) -> list[CompositionError]:
     return errors
 
 
-def _override_labels(supergraph: Supergraph) -> frozenset[str]:
+def _override_labels(supergraph: JoinView) -> frozenset[str]:
     return frozenset(
         join.override_label
         for type_join in supergraph.types.values()

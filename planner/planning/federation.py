@@ -22,7 +22,7 @@ from graphql import (
 )
 
 from planner.planning.errors import QueryPlanningError
-from planner.supergraph import JoinField, Supergraph, TypeKind
+from planner.supergraph import JoinField, JoinView, TypeKind
 from planner.supergraph.fieldsets import parse_field_set
 
 __all__ = ["Federation", "FieldInGraph", "KeyEntry", "sanitize_graph_name"]
@@ -58,7 +58,7 @@ def sanitize_graph_name(name: str) -> str:
 class Federation:
     """Read-only index over a supergraph for planning."""
 
-    def __init__(self, supergraph: Supergraph) -> None:
+    def __init__(self, supergraph: JoinView) -> None:
         self.supergraph = supergraph
         self.schema: GraphQLSchema = supergraph.schema
         self.graph_order = supergraph.subgraph_names

@@ -13,7 +13,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from graphql import DocumentNode, GraphQLSchema
@@ -29,6 +29,7 @@ __all__ = [
     "JoinImplements",
     "JoinType",
     "JoinUnionMember",
+    "JoinView",
     "Supergraph",
     "TypeContext",
     "TypeJoin",
@@ -148,6 +149,24 @@ class TypeContext:
 
     graph: str
     name: str
+
+
+class JoinView(Protocol):
+    """What the planner reads of a supergraph: its join model and both schemas. A
+    loaded ``Supergraph`` is one; composition builds one from its merged model
+    (``planner.composition.join_view``)."""
+
+    @property
+    def types(self) -> Mapping[str, TypeJoin]: ...
+
+    @property
+    def schema(self) -> GraphQLSchema: ...
+
+    @property
+    def api_schema(self) -> GraphQLSchema: ...
+
+    @property
+    def subgraph_names(self) -> tuple[str, ...]: ...
 
 
 # Records holding mappings compare by identity: they are built once per supergraph.
