@@ -65,6 +65,11 @@ class Federation:
         self._fields: dict[tuple[str, str], dict[str, FieldInGraph]] = {}
         self._possible: dict[tuple[str, str], tuple[str, ...]] = {}
         self._keys: dict[tuple[str, str], tuple[KeyEntry, ...]] = {}
+        # Asked for every (type, subgraph) pair a key jump considers: read once.
+        self._graphs: dict[str, tuple[str, ...]] = {}
+        self._ordered: dict[str, tuple[str, ...]] = {}
+        self._graph_sets: dict[str, frozenset[str]] = {}
+        self._interface_objects: dict[str, frozenset[str]] = {}
 
     # -- types ---------------------------------------------------------------
 
@@ -75,15 +80,48 @@ class Federation:
         return self.kind(type_name) in (TypeKind.INTERFACE, TypeKind.UNION)
 
     def type_graphs(self, type_name: str) -> tuple[str, ...]:
-        join = self.supergraph.types.get(type_name)
-        return join.graphs if join else ()
+        graphs = self._graphs.get(type_name)
+        if graphs is None:
+            join = self.supergraph.types.get(type_name)
+            graphs = self._graphs[type_name] = join.graphs if join else ()
+        return graphs
+
+    def graphs_with(self, type_name: str) -> tuple[str, ...]:
+        """The subgraphs that have ``type_name``, in subgraph order."""
+        ordered = self._ordered.get(type_name)
+        if ordered is None:
+            graphs = set(self.type_graphs(type_name))
+            ordered = self._ordered[type_name] = tuple(
+                g for g in self.graph_order if g in graphs
+            )
+        return ordered
+
+    def graphs_declaring(self, type_name: str, field_name: str) -> tuple[str, ...]:
+        """The subgraphs that declare ``T.f`` (all of ``T``'s for ``__typename``), in
+        subgraph order: the only ones ``resolves`` can answer for."""
+        if field_name == "__typename":
+            return self.graphs_with(type_name)
+        declared = self.field_graphs(type_name, field_name)
+        return tuple(g for g in self.graphs_with(type_name) if g in declared)
 
     def has_type(self, type_name: str, graph: str) -> bool:
-        return graph in self.type_graphs(type_name)
+        graphs = self._graph_sets.get(type_name)
+        if graphs is None:
+            graphs = self._graph_sets[type_name] = frozenset(
+                self.type_graphs(type_name)
+            )
+        return graph in graphs
 
     def is_interface_object(self, type_name: str, graph: str) -> bool:
-        join = self.supergraph.types.get(type_name)
-        return bool(join and join.is_interface_object(graph))
+        graphs = self._interface_objects.get(type_name)
+        if graphs is None:
+            join = self.supergraph.types.get(type_name)
+            graphs = self._interface_objects[type_name] = (
+                frozenset(j.graph for j in join.joins if j.is_interface_object)
+                if join
+                else frozenset()
+            )
+        return graph in graphs
 
     @cached_property
     def root_types(self) -> frozenset[str]:

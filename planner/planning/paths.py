@@ -203,7 +203,7 @@ class PathAdvancer:
         if tail.graph is None:
             return [
                 (self._take(path, field, graph, tail.type, info),)
-                for graph in self.fed.graph_order
+                for graph in self.fed.graphs_declaring(tail.type, field.name)
                 if (
                     info := self.fed.resolves(tail.type, field.name, graph, self.labels)
                 )
@@ -426,12 +426,9 @@ class PathAdvancer:
         graph = vertex.graph
         assert graph is not None
         type_name = vertex.type
-        targets: list[tuple[str, str]] = []
-        for other in fed.graph_order:
-            if other == graph:
-                continue
-            if fed.has_type(type_name, other):
-                targets.append((type_name, other))
+        targets: list[tuple[str, str]] = [
+            (type_name, other) for other in fed.graphs_with(type_name) if other != graph
+        ]
         if fed.kind(type_name) == TypeKind.OBJECT:
             for interface, other in fed.interface_objects_of(type_name):
                 if other != graph:
