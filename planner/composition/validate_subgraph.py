@@ -17,7 +17,7 @@ from planner.composition.field_sets import (
 )
 from planner.composition.result import CompositionError
 from planner.composition.subgraph_model import FieldDef, Subgraph, TypeDef
-from planner.composition.type_refs import is_list, named_type
+from planner.composition.type_refs import named_type
 
 __all__ = ["validate_subgraph"]
 
@@ -97,25 +97,43 @@ class _Validator:
                 continue
             for sel in selected:
                 coordinate = f"{sel.parent.name}.{sel.field.name}"
-                if sel.field.args:
+                required = next(
+                    (
+                        a
+                        for a in sel.field.args.values()
+                        if a.type.endswith("!") and a.default is None
+                    ),
+                    None,
+                )
+                if required is not None:
+                    # Apollo reads the selection as a query first: a required
+                    # argument without a value makes it invalid before any key rule.
+                    self.fail(
+                        "KEY_INVALID_FIELDS",
+                        f'{where}: Missing mandatory value for argument "{required.name}" of field "{coordinate}" in selection "{sel.node.name.value}"',
+                        type_def.node,
+                        type_def.name,
+                    )
+                elif sel.field.args:
                     self.fail(
                         "KEY_FIELDS_HAS_ARGS",
                         f"{where}: field {coordinate} cannot be included because it has arguments (fields with argument are not allowed in @key)",
                         type_def.node,
                         type_def.name,
                     )
+                # Lists are allowed in keys (Apollo refuses only abstract types).
                 kind = self._kind_of(sel.field.type)
-                if is_list(sel.field.type) or kind in ("INTERFACE", "UNION"):
-                    what = "List" if is_list(sel.field.type) else kind.capitalize()
+                if kind in ("INTERFACE", "UNION"):
                     self.fail(
                         "KEY_FIELDS_SELECT_INVALID_TYPE",
-                        f'{where}: field "{coordinate}" is a {what} type which is not allowed in @key',
+                        f'{where}: field "{coordinate}" is a {kind.capitalize()} type which is not allowed in @key',
                         type_def.node,
                         type_def.name,
                     )
                 self.sg.used_fields.add((sel.parent.name, sel.field.name))
-                if sel.depth == 0:
-                    self.sg.key_fields.add((sel.parent.name, sel.field.name))
+                # Every field a key selects, nested ones too, is shareable (Apollo's
+                # computeShareables): `loc { code zone }` makes Loc.code shareable.
+                self.sg.key_fields.add((sel.parent.name, sel.field.name))
 
     def _abstract_key_field(self, type_def: TypeDef, fields: str) -> FieldDef | None:
         """A top-level key field of interface or union type (checked before sub-selections)."""
@@ -290,6 +308,14 @@ class _Validator:
         on_interface: bool,
     ) -> None:
         source = field_def.override
+        if type_def.interface_object:
+            self.fail(
+                "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+                f'@override is not yet supported on fields of @interfaceObject types: cannot be used on field "{coordinate}" on subgraph "{self.sg.name}".',
+                field_def.node,
+                coordinate,
+            )
+            return
         if on_interface:
             self.fail(
                 "OVERRIDE_ON_INTERFACE",
