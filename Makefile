@@ -27,11 +27,16 @@ demo: install
 test: install oracle
 	$(BIN)/python -m pytest -q -n 2
 
-# A longer ground-truth campaign than CI's (tests/oracle): every disagreement between our
-# router and the monolith is printed minimised. SEED=n picks another campaign.
+# A ground-truth campaign beside CI's (tests/oracle): other worlds and larger operations;
+# every disagreement between our router and the monolith is printed minimised.
+# SEED=n picks another campaign; WORLDS, OPERATIONS, DEPTH and FIELDS size it.
 SEED ?= 11
+WORLDS ?= 100
+OPERATIONS ?= 40
+DEPTH ?= 5
+FIELDS ?= 3
 fuzz: install
-	cd tests && ../$(BIN)/python -m oracle.campaign --seed $(SEED) --worlds 300 --operations 60 --depth 5 --fields 4 --minimise
+	cd tests && ../$(BIN)/python -m oracle.campaign --seed $(SEED) --worlds $(WORLDS) --operations $(OPERATIONS) --depth $(DEPTH) --fields $(FIELDS) --minimise
 
 lint: install
 	$(BIN)/ruff check planner router subgraphs tests bench
