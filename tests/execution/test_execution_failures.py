@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from typing import Any
 
 from aiohttp import web
+from support.ports import refusing_url
 
 from planner.query_plan import (
     Fetch,
@@ -25,13 +25,6 @@ from planner.query_plan import (
 )
 
 ESTIMATES = "requires_hidden_inputs"  # topProducts from products, shippingEstimate (Int) from inventory
-
-
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/graphql"
 
 
 async def _estimates_with_failing_inventory(
@@ -63,7 +56,7 @@ async def test_subgraph_down_gives_partial_data_and_http_error(
     run_case: Any, make_client: Any
 ) -> None:
     response = await _estimates_with_failing_inventory(
-        run_case, make_client, url=_closed_port_url()
+        run_case, make_client, url=refusing_url()
     )
 
     _assert_estimates_null(response)
@@ -285,7 +278,7 @@ PRODUCT_WITH_REVIEWS = QueryPlan(
 async def test_failed_non_null_field_nulls_its_nullable_parent(
     run_plan: Any, make_client: Any
 ) -> None:
-    client = make_client(reviews={"url": _closed_port_url()})
+    client = make_client(reviews={"url": refusing_url()})
     response = await run_plan(
         '{ product(upc: "UPC-0001") { upc name reviews { id } } }',
         PRODUCT_WITH_REVIEWS,

@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.oracle import ORACLE_DIR, REPO_ROOT, require_oracle
+from support.ports import refusing_url
 
 from planner.plan_json import plan_from_json
 from planner.query_plan import QueryPlan
@@ -80,13 +80,6 @@ def _apollo_plans(queries: list[str]) -> list[QueryPlan]:
     return [plan_from_json(r["plan"]) for r in json.loads(proc.stdout)["results"]]
 
 
-def _closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/graphql"
-
-
 FAILURE_QUERIES = {
     # inventory down: nullable shippingEstimate becomes null.
     "estimates": "{ topProducts(first: 3) { upc shippingEstimate } }",
@@ -121,7 +114,7 @@ def apollo_answers(
 ) -> dict[str, Any]:
     """Apollo Gateway's responses: to every compared case with all subgraphs up
     (``"all"``), and to ``FAILURE_QUERIES`` with each of ``DOWN`` at a closed port."""
-    closed = {down: _closed_port_url() for down in DOWN}
+    closed = {down: refusing_url() for down in DOWN}
     operations = [
         {
             "query": cases[name]["query"],
