@@ -9,15 +9,27 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from planner.composition.errors import error
 from planner.composition.merge_authorization import AUTH_DIRECTIVES, feature_order
 from planner.composition.merge_authorization import propagate as propagate_requirements
+from planner.composition.merge_directives import (
+    composed_directives,
+    executable_directives,
+    merge_executable_directives,
+)
 from planner.composition.merge_fields import FieldMerger
+from planner.composition.merge_metadata import merge_applied, pick_description
 from planner.composition.merge_types import TypeRelations
 from planner.composition.result import CompositionError, CompositionHint
-from planner.composition.subgraph_model import Applied, KeyDef, Subgraph, TypeDef
+from planner.composition.subgraph_model import (
+    Applied,
+    InputValueDef,
+    KeyDef,
+    Subgraph,
+    TypeDef,
+)
 from planner.composition.supergraph_model import (
     JoinField,
     JoinType,
@@ -30,10 +42,6 @@ from planner.composition.type_refs import named_type
 
 __all__ = ["graph_enum_names", "merge_subgraphs"]
 
-_EXECUTABLE_LOCATIONS = (
-    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
-    "INLINE_FRAGMENT", "VARIABLE_DEFINITION",
-)  # fmt: skip
 _KIND_LABEL = {
     "OBJECT": "Object Type",
     "INTERFACE": "Interface Type",
@@ -123,10 +131,14 @@ class _Merger:
             types=types,
             join_version=join_version,
         )
-        model.executable_directives = self._executable_directives()
-        self._add_composed_directives(model)
-        model.uses_tag = any(_uses(t, "tags") for t in types.values())
-        model.uses_inaccessible = any(_uses(t, "inaccessible") for t in types.values())
+        model.directives = merge_executable_directives(
+            self.subgraphs, self.merge_arguments
+        )
+        composed, model.composed_links = composed_directives(self.subgraphs)
+        model.directives.update(composed)
+        applied = list(_applied_everywhere(model))
+        model.uses_tag = any(a.tags for a in applied)
+        model.uses_inaccessible = any(a.inaccessible for a in applied)
         model.feature_order = feature_order(self.subgraphs)
         model.auth_features = [f for f in model.feature_order if f in AUTH_DIRECTIVES]
         return model
@@ -201,56 +213,6 @@ class _Merger:
             self._merge_input(merged, defs)
         return merged
 
-    def _executable_directives(self) -> dict[str, str]:
-        """Executable directives defined in every subgraph, with their common locations and arguments.
-
-        Type-system directives are not composed (Apollo keeps them only with @composeDirective).
-        """
-        from planner.composition.print_supergraph import print_directive_definition
-
-        result: dict[str, str] = {}
-        if not self.subgraphs:
-            return result
-        for name, first in self.subgraphs[0].directives.items():
-            defs = [sg.directives.get(name) for sg in self.subgraphs]
-            if any(d is None for d in defs):
-                continue
-            present = [d for d in defs if d is not None]
-            locations = [
-                loc
-                for loc in first.locations
-                if loc in _EXECUTABLE_LOCATIONS
-                and all(loc in d.locations for d in present)
-            ]
-            if not locations:
-                continue
-            args = [
-                a
-                for a in first.args
-                if all(any(b.name == a.name for b in d.args) for d in present)
-            ]
-            result[name] = print_directive_definition(
-                name, args, locations, all(d.repeatable for d in present)
-            )
-        return result
-
-    def _add_composed_directives(self, model: SupergraphModel) -> None:
-        """@composeDirective'd directives keep their definition, applications and @link."""
-        from planner.composition.print_supergraph import print_directive_definition
-
-        for sg in self.subgraphs:
-            for name, url in sg.composed.items():
-                definition = sg.directives.get(name)
-                if definition is None or name in model.executable_directives:
-                    continue
-                model.executable_directives[name] = print_directive_definition(
-                    name,
-                    list(definition.args),
-                    list(definition.locations),
-                    definition.repeatable,
-                )
-                model.composed_links.setdefault(url, []).append(name)
-
     @staticmethod
     def _is_extension(
         sg: Subgraph, t: TypeDef, defs: list[tuple[Subgraph, TypeDef]]
@@ -277,6 +239,21 @@ class _Merger:
                         )
                 for i in type_def.input_fields.values():
                     inputs.setdefault(named_type(i.type), f"{type_def.name}.{i.name}")
+        # Arguments of the directive definitions the supergraph keeps are inputs too
+        # (Apollo merges them after the fields, so they are the last examples).
+        kept: list[tuple[str, Sequence[InputValueDef]]] = []
+        for name, (defs, _) in executable_directives(self.subgraphs).items():
+            common = set.intersection(*({a.name for a in d.args} for _, d in defs))
+            kept.append((name, [a for a in defs[0][1].args if a.name in common]))
+        kept.extend(
+            (name, sg.directives[name].args)
+            for sg in self.subgraphs
+            for name in sg.composed
+            if name in sg.directives
+        )
+        for name, args in kept:
+            for a in args:
+                inputs.setdefault(named_type(a.type), f"@{name}({a.name}:)")
         return inputs, outputs
 
     def _merge_enum(
@@ -393,6 +370,59 @@ class _Merger:
                 )
             )
 
+    def merge_arguments(
+        self,
+        coordinate: str,
+        having: Sequence[tuple[Subgraph, dict[str, InputValueDef]]],
+    ) -> dict[str, MergedInputValue] | None:
+        """Merges the arguments of a field or directive declared in the given subgraphs:
+        an optional argument missing somewhere is dropped (with a hint), a required one
+        is an error. None once an error was recorded."""
+        names: list[str] = []
+        for _, declared in having:
+            names.extend(a for a in declared if a not in names)
+        args: dict[str, MergedInputValue] = {}
+        ok = True
+        for name in names:
+            arg_coordinate = f"{coordinate}({name}:)"
+            present = [(sg, d[name]) for sg, d in having if name in d]
+            missing = [sg.name for sg, d in having if name not in d]
+            if missing:
+                required = [
+                    sg.name
+                    for sg, a in present
+                    if a.type.endswith("!") and a.default is None
+                ]
+                if required:
+                    self.errors.append(
+                        error(
+                            "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+                            f'Argument "{arg_coordinate}" is required in some subgraphs but does not appear in all subgraphs: it is required in {subgraph_list(required)} but does not appear in {subgraph_list(missing)}',
+                            tuple(sg.name for sg, _ in having),
+                            arg_coordinate,
+                        )
+                    )
+                    ok = False
+                else:
+                    self.hint(
+                        "INCONSISTENT_ARGUMENT_PRESENCE",
+                        f'Optional argument "{arg_coordinate}" will not be included in the supergraph as it does not appear in all subgraphs: it is defined in {subgraph_list([sg.name for sg, _ in present])} but not in {subgraph_list(missing)}',
+                        arg_coordinate,
+                    )
+                continue
+            value = self.merge_input_value(
+                arg_coordinate,
+                present,
+                "FIELD_ARGUMENT_TYPE_MISMATCH",
+                "FIELD_ARGUMENT_DEFAULT_MISMATCH",
+                "Argument",
+            )
+            if value is None:
+                ok = False
+            else:
+                args[name] = value
+        return args if ok else None
+
     def merge_input_value(
         self,
         coordinate: str,
@@ -464,45 +494,17 @@ def subgraph_list(names: Sequence[str]) -> str:
     return "subgraphs " + ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def pick_description(descriptions: Sequence[str | None]) -> str | None:
-    present = [d for d in descriptions if d]
-    if not present:
-        return None
-    counts = Counter(present)
-    best = max(counts.values())
-    return next(d for d in present if counts[d] == best)
-
-
-def merge_applied(applied: Sequence[Applied]) -> Applied:
-    merged = Applied()
-    for a in applied:
-        merged.inaccessible = merged.inaccessible or a.inaccessible
-        merged.tags.extend(t for t in a.tags if t not in merged.tags)
-        merged.composed.extend(c for c in a.composed if c not in merged.composed)
-        merged.authenticated = merged.authenticated or a.authenticated
-        merged.scopes.extend(c for c in a.scopes if c not in merged.scopes)
-        merged.policies.extend(p for p in a.policies if p not in merged.policies)
-        merged.auth_order.extend(n for n in a.auth_order if n not in merged.auth_order)
-        if a.deprecated and not merged.deprecated:
-            merged.deprecated = True
-            merged.deprecation_reason = a.deprecation_reason
-    return merged
-
-
-def _uses(t: MergedType, what: str) -> bool:
-    def has(a: Applied) -> bool:
-        if what == "tags":
-            return bool(a.tags)
-        return a.inaccessible
-
-    if has(t.applied):
-        return True
-    for f in t.fields.values():
-        if has(f.applied) or any(has(a.applied) for a in f.args.values()):
-            return True
-    return any(has(v.applied) for v in t.input_fields.values()) or any(
-        has(v.applied) for v in t.values.values()
-    )
+def _applied_everywhere(model: SupergraphModel) -> Iterator[Applied]:
+    """The non-join directives applied to every element of the merged model."""
+    for t in model.types.values():
+        yield t.applied
+        for f in t.fields.values():
+            yield f.applied
+            yield from (a.applied for a in f.args.values())
+        yield from (v.applied for v in t.input_fields.values())
+        yield from (v.applied for v in t.values.values())
+    for d in model.directives.values():
+        yield from (a.applied for a in d.args.values())
 
 
 def _sort_key(name: str) -> tuple[str, str]:

@@ -68,6 +68,8 @@ def feature_order(subgraphs: Sequence[Subgraph]) -> list[str]:
             for f in t.fields.values():
                 applied.append(f.applied)
                 applied.extend(a.applied for a in f.args.values())
+        for definition in sg.directives.values():
+            applied.extend(a.applied for a in definition.args)
         for directive in _LINKED_DIRECTIVES:
             if directive not in found and any(_applies(a, directive) for a in applied):
                 found.append(directive)

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from planner.composition.errors import error
 from planner.composition.merge_authorization import without_requirements
+from planner.composition.merge_metadata import merge_applied, pick_description
 from planner.composition.subgraph_model import FieldDef, Subgraph, TypeDef
 from planner.composition.supergraph_model import (
     JoinField,
     MergedField,
-    MergedInputValue,
     MergedType,
 )
 from planner.composition.type_refs import named_type
@@ -52,11 +52,7 @@ class FieldMerger:
         defs: list[tuple[Subgraph, TypeDef]],
         having: list[tuple[Subgraph, TypeDef, FieldDef]],
     ) -> MergedField | None:
-        from planner.composition.merge import (
-            merge_applied,
-            pick_description,
-            subgraph_list,
-        )
+        from planner.composition.merge import subgraph_list
 
         coordinate = f"{merged.name}.{having[0][2].name}"
         names_in = {sg.name for sg, _, _ in having}
@@ -136,7 +132,9 @@ class FieldMerger:
         if merged.kind == "OBJECT":
             self._check_sharing(coordinate, non_external, overridden_by)
             self._check_runtime_types(coordinate, merged_type, non_external)
-        args = self._merge_args(coordinate, non_external)
+        args = self.m.merge_arguments(
+            coordinate, [(sg, f.args) for sg, _, f in non_external]
+        )
         if args is None:
             return None
         field = MergedField(
@@ -281,56 +279,6 @@ class FieldMerger:
                         )
                     )
                     return
-
-    def _merge_args(
-        self, coordinate: str, non_external: list[tuple[Subgraph, TypeDef, FieldDef]]
-    ) -> dict[str, MergedInputValue] | None:
-        from planner.composition.merge import subgraph_list
-
-        names: list[str] = []
-        for _, _, f in non_external:
-            names.extend(a for a in f.args if a not in names)
-        args: dict[str, MergedInputValue] = {}
-        ok = True
-        for name in names:
-            arg_coordinate = f"{coordinate}({name}:)"
-            having = [(sg, f.args[name]) for sg, _, f in non_external if name in f.args]
-            missing = [sg.name for sg, _, f in non_external if name not in f.args]
-            if missing:
-                required = [
-                    sg.name
-                    for sg, a in having
-                    if a.type.endswith("!") and a.default is None
-                ]
-                if required:
-                    self.m.errors.append(
-                        error(
-                            "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
-                            f'Argument "{arg_coordinate}" is required in some subgraphs but does not appear in all subgraphs: it is required in {subgraph_list(required)} but does not appear in {subgraph_list(missing)}',
-                            tuple(sg.name for sg, _, _ in non_external),
-                            arg_coordinate,
-                        )
-                    )
-                    ok = False
-                else:
-                    self.m.hint(
-                        "INCONSISTENT_ARGUMENT_PRESENCE",
-                        f'Optional argument "{arg_coordinate}" will not be included in the supergraph as it does not appear in all subgraphs: it is defined in {subgraph_list([sg.name for sg, _ in having])} but not in {subgraph_list(missing)}',
-                        arg_coordinate,
-                    )
-                continue
-            value = self.m.merge_input_value(
-                arg_coordinate,
-                having,
-                "FIELD_ARGUMENT_TYPE_MISMATCH",
-                "FIELD_ARGUMENT_DEFAULT_MISMATCH",
-                "Argument",
-            )
-            if value is None:
-                ok = False
-            else:
-                args[name] = value
-        return args if ok else None
 
     def _join_fields(
         self,

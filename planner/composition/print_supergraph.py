@@ -30,10 +30,11 @@ from planner.composition.authorization import (
     print_scopes,
 )
 from planner.composition.merge import _sort_key
-from planner.composition.subgraph_model import Applied, InputValueDef
+from planner.composition.subgraph_model import Applied
 from planner.composition.supergraph_model import (
     JoinField,
     JoinType,
+    MergedDirective,
     MergedField,
     MergedInputValue,
     MergedType,
@@ -140,7 +141,7 @@ def _directive_definitions(model: SupergraphModel) -> list[str]:
         defs["join__directive"] = (
             "directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION"
         )
-    defs.update(model.executable_directives)
+    defs.update({name: _directive(d) for name, d in model.directives.items()})
     if model.uses_inaccessible:
         defs["inaccessible"] = f"directive @inaccessible on {_LOCATIONS_ALL}"
     if "authenticated" in model.auth_features:
@@ -156,21 +157,30 @@ def _directive_definitions(model: SupergraphModel) -> list[str]:
     return [defs[name] for name in sorted(defs, key=_sort_key)]
 
 
-def print_directive_definition(
-    name: str, args: list[InputValueDef], locations: list[str], repeatable: bool
-) -> str:
-    printed_args = ""
-    if args:
-        printed_args = (
-            "("
-            + ", ".join(
-                f"{a.name}: {a.type}"
-                + (f" = {a.default}" if a.default is not None else "")
-                for a in args
-            )
-            + ")"
-        )
-    return f"directive @{name}{printed_args}{' repeatable' if repeatable else ''} on {' | '.join(locations)}"
+def _directive(d: MergedDirective) -> str:
+    args = _arguments(list(d.args.values()), "")
+    repeatable = " repeatable" if d.repeatable else ""
+    return (
+        _description(d.description, "")
+        + f"directive @{d.name}{args}{repeatable} on {' | '.join(d.locations)}"
+    )
+
+
+def _arguments(values: list[MergedInputValue], indent: str) -> str:
+    """An argument list, on one line unless an argument has a description (then one
+    argument a line, as graphql-js prints them)."""
+    if not values:
+        return ""
+    if not any(a.description for a in values):
+        return "(" + ", ".join(_input_value(a) for a in values) + ")"
+    inner = "\n".join(
+        _description(a.description, indent + "  ", i == 0)
+        + indent
+        + "  "
+        + _input_value(a)
+        for i, a in enumerate(values)
+    )
+    return "(\n" + inner + "\n" + indent + ")"
 
 
 def _graph_enum(model: SupergraphModel) -> str:
@@ -252,17 +262,7 @@ def _body(t: MergedType, auth_order: tuple[str, ...]) -> str:
 
 
 def _field(f: MergedField, auth_order: tuple[str, ...]) -> str:
-    args = ""
-    if f.args:
-        values = list(f.args.values())
-        if any(a.description for a in values):
-            inner = "\n".join(
-                _description(a.description, "    ", i == 0) + "    " + _input_value(a)
-                for i, a in enumerate(values)
-            )
-            args = "(\n" + inner + "\n  )"
-        else:
-            args = "(" + ", ".join(_input_value(a) for a in values) + ")"
+    args = _arguments(list(f.args.values()), "  ")
     joins = [_join_field(j) for j in f.join_fields]
     if f.from_interface_object:
         # Apollo copies the interface field's directives, then adds `@join__field`.

@@ -424,6 +424,7 @@ class _SubgraphReader:
                 args=tuple(self._input_value(n, a) for n, a in directive.args.items()),
                 locations=tuple(loc.name for loc in directive.locations),
                 repeatable=directive.is_repeatable,
+                description=directive.description,
             )
         return found
 

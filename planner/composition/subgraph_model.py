@@ -124,6 +124,7 @@ class DirectiveDef:
     args: tuple[InputValueDef, ...]
     locations: tuple[str, ...]
     repeatable: bool
+    description: str | None = None
 
 
 @dataclass(slots=True)

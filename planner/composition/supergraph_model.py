@@ -9,6 +9,7 @@ from planner.composition.subgraph_model import Applied
 __all__ = [
     "JoinField",
     "JoinType",
+    "MergedDirective",
     "MergedEnumValue",
     "MergedField",
     "MergedInputValue",
@@ -89,6 +90,18 @@ class MergedType:
 
 
 @dataclass(slots=True)
+class MergedDirective:
+    """A directive definition the supergraph keeps besides the join and link ones: an
+    executable directive every subgraph defines, or a `@composeDirective`'d one."""
+
+    name: str
+    description: str | None
+    args: dict[str, MergedInputValue]
+    locations: list[str]
+    repeatable: bool
+
+
+@dataclass(slots=True)
 class SupergraphModel:
     graphs: list[
         tuple[str, str, str]
@@ -96,8 +109,8 @@ class SupergraphModel:
     roots: dict[str, str]  # operation kind -> type name
     types: dict[str, MergedType]
     join_version: str  # "0.3", "0.4" or "0.5"
-    # executable directives every subgraph defines: printed definitions by name
-    executable_directives: dict[str, str] = field(default_factory=dict)
+    # executable and @composeDirective'd directive definitions, by name
+    directives: dict[str, MergedDirective] = field(default_factory=dict)
     composed_links: dict[str, list[str]] = field(
         default_factory=dict
     )  # url -> imported names

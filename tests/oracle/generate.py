@@ -500,12 +500,7 @@ class _Generator:
         candidates = [
             f
             for f in entity.fields.values()
-            if not f.key
-            and subgraph not in f.resolvers
-            and f.override_from is None
-            and not f.failing
-            and not f.variants
-            and not f.via_interface_object
+            if _lendable(f, subgraph, with_args=True, with_requires=True)
             and (
                 f.named in ("String", "Int", "Float", "Boolean")
                 or self.model.types.get(f.named, GenType("", "")).kind
@@ -577,14 +572,7 @@ class _Generator:
                 leaves = [
                     g
                     for g in member.fields.values()
-                    if not g.key
-                    and subgraph not in g.resolvers
-                    and g.override_from is None
-                    and not g.failing
-                    and not g.variants
-                    and not g.args
-                    and not g.requires
-                    and not g.via_interface_object
+                    if _lendable(g, subgraph)
                     and g.named in ("String", "Int", "Float", "Boolean")
                     # Where the abstract field is resolved: Apollo does not plan a
                     # nested condition that needs another jump.
@@ -656,14 +644,7 @@ class _Generator:
         candidates = [
             f
             for f in target.fields.values()
-            if not f.key
-            and subgraph not in f.resolvers
-            and f.override_from is None
-            and not f.requires
-            and not f.failing
-            and not f.variants
-            and not f.args
-            and not f.via_interface_object
+            if _lendable(f, subgraph)
             and self.model.types.get(f.named, GenType("", "")).kind
             not in ("entity", "interface", "union")
         ]
@@ -711,14 +692,7 @@ class _Generator:
             leaves = [
                 g
                 for g in inner.fields.values()
-                if not g.key
-                and subgraph not in g.resolvers
-                and g.override_from is None
-                and not g.requires
-                and not g.failing
-                and not g.variants
-                and not g.args
-                and not g.via_interface_object
+                if _lendable(g, subgraph)
                 and g.named in ("String", "Int", "Float", "Boolean")
             ]
             if not leaves or not self._ensure_present(inner.name, subgraph):
@@ -918,6 +892,28 @@ class _Generator:
             rng.shuffle(refs)
             values[gen_field.name] = refs[: rng.randint(1, 4)]
         return values
+
+
+def _lendable(
+    gen_field: GenField,
+    subgraph: str,
+    *,
+    with_args: bool = False,
+    with_requires: bool = False,
+) -> bool:
+    """Whether ``subgraph`` may declare the field ``@external`` and read it (for a
+    ``@requires`` or a ``@provides``): not its own, not a key, not moved by an
+    override, not failing, one nullability everywhere, not an interface object's."""
+    return (
+        not gen_field.key
+        and subgraph not in gen_field.resolvers
+        and gen_field.override_from is None
+        and not gen_field.failing
+        and not gen_field.variants
+        and not gen_field.via_interface_object
+        and (with_args or not gen_field.args)
+        and (with_requires or not gen_field.requires)
+    )
 
 
 def _scalar(type_name: str, rng: random.Random) -> Any:
