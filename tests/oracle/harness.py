@@ -17,18 +17,15 @@ compares each operation's answer with the monolith's. A disagreement is:
 from __future__ import annotations
 
 import json
-import os
-import select
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import aiohttp
 from graphql import parse, validate
+from support.processes import Service
 
 from oracle.monolith import Monolith
 from oracle.server import world_interfaces
@@ -100,39 +97,18 @@ class OracleServer:
     """The subgraph server process (``python -m oracle.server``)."""
 
     def __init__(self) -> None:
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
-        self.process = subprocess.Popen(
+        self._service = Service(
             [sys.executable, "-m", "oracle.server", "--port", "0"],
+            r"serving (http://\S+)",
             cwd=TESTS_DIR,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], 30)
-        line = self.process.stdout.readline().decode() if ready else ""
-        if "serving " not in line:
-            self.stop()
-            raise RuntimeError(f"oracle server did not start: {line!r} {self.stderr()}")
-        self.url = line.split("serving ", 1)[1].strip()
+        ).started()
+        self.url = self._service.url
 
     def stderr(self) -> str:
-        if self._stderr.closed:
-            return ""
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")[-4000:]
+        return self._service.stderr()[-4000:]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self._stderr.close()
+        self._service.stop()
 
     def subgraph_url(self, world: str, subgraph: str) -> str:
         return f"{self.url}/worlds/{world}/{subgraph}"
