@@ -58,10 +58,43 @@ async def minimise(server: OracleServer, found: Disagreement) -> Disagreement:
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         best = found
-        best = await _shrink_operation(session, server, best, budget)
-        best = await _shrink_world(session, server, best, budget)
-        best = await _shrink_operation(session, server, best, budget)
+        for shrink in (_smaller_operations, _smaller_worlds, _smaller_operations):
+            best = await _shrink(session, server, best, budget, shrink)
     return best
+
+
+async def _shrink(
+    session: aiohttp.ClientSession,
+    server: OracleServer,
+    best: Disagreement,
+    budget: _Budget,
+    smaller: Callable[[Disagreement], Iterator[tuple[World, CheckedOperation]]],
+) -> Disagreement:
+    """Keeps the first smaller (world, operation) that still disagrees, until none
+    does (or the budget is spent)."""
+    changed = True
+    while changed and budget.left > 0:
+        changed = False
+        for world, operation in smaller(best):
+            found = await _recheck(
+                session, server, world, operation, best.kinds, budget
+            )
+            if found is not None:
+                best, changed = found, True
+                break
+    return best
+
+
+def _smaller_operations(
+    best: Disagreement,
+) -> Iterator[tuple[World, CheckedOperation]]:
+    for operation in _operation_candidates(best.operation):
+        yield best.world, operation
+
+
+def _smaller_worlds(best: Disagreement) -> Iterator[tuple[World, CheckedOperation]]:
+    for world in _world_candidates(best.world):
+        yield world, best.operation
 
 
 async def _recheck(
@@ -92,25 +125,6 @@ async def _recheck(
 
 
 # -- the operation ----------------------------------------------------------------------
-
-
-async def _shrink_operation(
-    session: aiohttp.ClientSession,
-    server: OracleServer,
-    best: Disagreement,
-    budget: _Budget,
-) -> Disagreement:
-    changed = True
-    while changed and budget.left > 0:
-        changed = False
-        for candidate in _operation_candidates(best.operation):
-            found = await _recheck(
-                session, server, best.world, candidate, best.kinds, budget
-            )
-            if found is not None:
-                best, changed = found, True
-                break
-    return best
 
 
 def _operation_candidates(operation: CheckedOperation) -> Iterator[CheckedOperation]:
@@ -211,25 +225,6 @@ def _tidy(document: DocumentNode) -> DocumentNode:
 
 
 # -- the world ----------------------------------------------------------------------------
-
-
-async def _shrink_world(
-    session: aiohttp.ClientSession,
-    server: OracleServer,
-    best: Disagreement,
-    budget: _Budget,
-) -> Disagreement:
-    changed = True
-    while changed and budget.left > 0:
-        changed = False
-        for candidate in _world_candidates(best.world):
-            found = await _recheck(
-                session, server, candidate, best.operation, best.kinds, budget
-            )
-            if found is not None:
-                best, changed = found, True
-                break
-    return best
 
 
 def _world_candidates(world: World) -> Iterator[World]:
