@@ -64,6 +64,7 @@ COMPOSITION_ERRORS: dict[str, str] = {
     "IMPLEMENTED_BY_INACCESSIBLE": "An @inaccessible field implements an interface field that is in the API schema.",
     "ONLY_INACCESSIBLE_CHILDREN": "Every field, value or member of a type is @inaccessible.",
     "REQUIRED_INACCESSIBLE": "A required argument or input field is @inaccessible.",
+    "DEFAULT_VALUE_USES_INACCESSIBLE": "A default value in the API schema uses an @inaccessible enum value or input field.",
     "DISALLOWED_INACCESSIBLE": "@inaccessible is used on an element that must stay visible (a linked feature's directive).",
     "QUERY_ROOT_TYPE_INACCESSIBLE": "The query root type is marked @inaccessible.",
     "SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES": "A @shareable field's possible runtime types differ across subgraphs with no overlap.",

@@ -5,13 +5,27 @@ checked on the printed supergraph: ``satisfiability``.)"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+
+from graphql import (
+    EnumValueNode,
+    GraphQLSyntaxError,
+    ListValueNode,
+    ObjectValueNode,
+    StringValueNode,
+    ValueNode,
+    parse_value,
+)
 
 from planner.composition.errors import error, error_at
 from planner.composition.result import CompositionError
 from planner.composition.subgraph_model import Subgraph
-from planner.composition.supergraph_model import MergedType, SupergraphModel
-from planner.composition.type_refs import named_type
+from planner.composition.supergraph_model import (
+    MergedInputValue,
+    MergedType,
+    SupergraphModel,
+)
+from planner.composition.type_refs import is_list, named_type, nullable, of_type
 from planner.composition.validate_authorization import check_transitive_requirements
 
 __all__ = ["validate_supergraph"]
@@ -31,6 +45,7 @@ def validate_supergraph(
         )
         return errors
     errors.extend(_inaccessible(model))
+    errors.extend(_defaults_using_inaccessible(model))
     errors.extend(_interface_objects(model, subgraphs))
     errors.extend(_entity_interfaces(model, subgraphs))
     errors.extend(_interface_fields(model))
@@ -129,6 +144,97 @@ def _inaccessible(model: SupergraphModel) -> list[CompositionError]:
             )
         )
     return errors
+
+
+def _defaults_using_inaccessible(model: SupergraphModel) -> list[CompositionError]:
+    """Default values in the API schema must not use what it hides: an @inaccessible
+    enum value, or an @inaccessible input field set in an input object literal.
+
+    Apollo's DEFAULT_VALUE_USES_INACCESSIBLE, checked on the default values of field
+    and directive arguments and of input fields (its `validateInaccessibleElements`).
+    """
+    # (type, enum value or input field) -> coordinates of the visible arguments and
+    # input fields whose default value uses it, in schema order
+    used_by: dict[tuple[str, str], list[str]] = {}
+
+    def read(value: MergedInputValue, coordinate: str, visible: bool) -> None:
+        if not visible or value.default is None:
+            return
+        try:
+            node = parse_value(value.default)
+        except GraphQLSyntaxError:
+            return
+        for used in _default_references(model, node, value.type):
+            used_by.setdefault(used, []).append(coordinate)
+
+    for t in model.types.values():
+        shown = not t.applied.inaccessible
+        for f in t.fields.values():
+            for a in f.args.values():
+                visible = shown and not f.applied.inaccessible
+                read(
+                    a,
+                    f"{t.name}.{f.name}({a.name}:)",
+                    visible and not a.applied.inaccessible,
+                )
+        for v in t.input_fields.values():
+            read(v, f"{t.name}.{v.name}", shown and not v.applied.inaccessible)
+    for d in model.directives.values():
+        for a in d.args.values():
+            read(a, f"@{d.name}({a.name}:)", not a.applied.inaccessible)
+    errors: list[CompositionError] = []
+    for t in model.types.values():
+        hidden = [
+            ("Enum value", name)
+            for name, value in t.values.items()
+            if value.applied.inaccessible
+        ] + [
+            ("Input field", name)
+            for name, value in t.input_fields.items()
+            if value.applied.inaccessible
+        ]
+        for what, name in hidden:
+            for coordinate in used_by.get((t.name, name), ()):
+                errors.append(
+                    error(
+                        "DEFAULT_VALUE_USES_INACCESSIBLE",
+                        f'{what} "{t.name}.{name}" is @inaccessible but is used in the default value of "{coordinate}", which is in the API schema.',
+                        coordinate=coordinate,
+                    )
+                )
+    return errors
+
+
+def _default_references(
+    model: SupergraphModel, node: ValueNode, type_ref: str
+) -> Iterator[tuple[str, str]]:
+    """The enum values and input fields a default value uses, as (type, name).
+
+    A lone value given for a list type stands for a one-item list (input coercion);
+    values that do not fit the type use nothing, as in Apollo's `addValueReferences`.
+    """
+    ref = nullable(type_ref)
+    if is_list(ref):
+        items = node.values if isinstance(node, ListValueNode) else (node,)
+        for item in items:
+            yield from _default_references(model, item, of_type(ref))
+        return
+    t = model.types.get(ref)
+    if t is None:
+        return
+    if t.kind == "INPUT_OBJECT" and isinstance(node, ObjectValueNode):
+        given = {f.name.value: f.value for f in node.fields}
+        for name, input_field in t.input_fields.items():
+            if name in given:
+                yield (t.name, name)
+                yield from _default_references(model, given[name], input_field.type)
+    elif (
+        # Apollo reads enum literals as strings, so a string literal names a value too.
+        t.kind == "ENUM"
+        and isinstance(node, EnumValueNode | StringValueNode)
+        and node.value in t.values
+    ):
+        yield (t.name, node.value)
 
 
 def _only_inaccessible(t: MergedType, what: str) -> CompositionError:
