@@ -91,6 +91,17 @@ COMPOSITION_HINTS: dict[str, str] = {
     "OVERRIDDEN_FIELD_CAN_BE_REMOVED": "An overridden field is no longer used by its source subgraph.",
     "FROM_SUBGRAPH_DOES_NOT_EXIST": "@override names a subgraph that does not exist.",
     "UNUSED_ENUM_TYPE": "An enum is used by no field or argument; merged as an output enum.",
+    "INCONSISTENT_DEFAULT_VALUE_PRESENCE": "An argument or input field has a default value in some subgraphs only; none is kept.",
+    "INCONSISTENT_ENTITY": "An object type has a @key in some subgraphs but not in others.",
+    "INCONSISTENT_OBJECT_VALUE_TYPE_FIELD": "A field of a non-entity object type is missing in some subgraphs defining the type.",
+    "INCONSISTENT_INTERFACE_VALUE_TYPE_FIELD": "A field of an interface without @key is missing in some subgraphs defining it.",
+    "INCONSISTENT_EXECUTABLE_DIRECTIVE_PRESENCE": "An executable directive is missing in some subgraphs and is dropped.",
+    "NO_EXECUTABLE_DIRECTIVE_INTERSECTION": "An executable directive has no location common to all subgraphs and is dropped.",
+    "INCONSISTENT_EXECUTABLE_DIRECTIVE_REPEATABLE": "An executable directive is repeatable in some subgraphs only; it is not repeatable.",
+    "INCONSISTENT_EXECUTABLE_DIRECTIVE_LOCATIONS": "An executable directive's locations differ; their intersection is kept.",
+    "OVERRIDE_DIRECTIVE_CAN_BE_REMOVED": "@override names a subgraph that no longer resolves the field.",
+    "INCONSISTENT_NON_REPEATABLE_DIRECTIVE_ARGUMENTS": "A non-repeatable directive is applied with different arguments; the most common is kept.",
+    "MERGED_NON_REPEATABLE_DIRECTIVE_ARGUMENTS": "@requiresScopes or @policy is applied with different arguments; they are merged.",
 }
 
 SUPERGRAPH_ERRORS: dict[str, str] = {

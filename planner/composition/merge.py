@@ -12,6 +12,13 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from planner.composition.errors import error
+from planner.composition.hints import (
+    compatible_types,
+    default_in_some,
+    described_differently,
+    present_in_some,
+    subgraph_list,
+)
 from planner.composition.merge_authorization import AUTH_DIRECTIVES, feature_order
 from planner.composition.merge_authorization import propagate as propagate_requirements
 from planner.composition.merge_directives import (
@@ -39,8 +46,9 @@ from planner.composition.supergraph_model import (
     SupergraphModel,
 )
 from planner.composition.type_refs import named_type
+from planner.errors import COMPOSITION_HINTS
 
-__all__ = ["graph_enum_names", "merge_subgraphs"]
+__all__ = ["graph_enum_names", "merge_subgraphs", "subgraph_list"]
 
 _KIND_LABEL = {
     "OBJECT": "Object Type",
@@ -147,7 +155,23 @@ class _Merger:
         return list(self.graph.values()).index(graph)
 
     def hint(self, code: str, message: str, coordinate: str | None = None) -> None:
+        assert code in COMPOSITION_HINTS, f"add {code} to planner/errors.py first"
         self.hints.append(CompositionHint(code, message, coordinate))
+
+    def hint_descriptions(
+        self,
+        coordinate: str,
+        described: Sequence[tuple[Subgraph, object]],
+        chosen: str | None,
+    ) -> None:
+        """INCONSISTENT_DESCRIPTION when the subgraphs describe `coordinate` differently."""
+        message = described_differently(
+            f'Element "{coordinate}"',
+            [(sg.name, d.description) for sg, d in described],
+            chosen,
+        )
+        if message is not None:
+            self.hint("INCONSISTENT_DESCRIPTION", message, coordinate)
 
     def _merge_type(
         self, name: str, defs: list[tuple[Subgraph, TypeDef]]
@@ -176,6 +200,7 @@ class _Merger:
             description=pick_description([t.description for _, t in defs]),
             applied=merge_applied([t.applied for _, t in defs]),
         )
+        self.hint_descriptions(name, defs, merged.description)
         for sg, t in defs:
             graph = self.graph[sg.name]
             for interface in t.interfaces:
@@ -207,6 +232,19 @@ class _Merger:
             merged.join_members.sort(
                 key=lambda gm: (self._graph_index(gm[0]), merged.members.index(gm[1]))
             )
+            for member in merged.members:
+                missing = [sg.name for sg, t in defs if member not in t.members]
+                if missing:
+                    self.hint(
+                        "INCONSISTENT_UNION_MEMBER",
+                        present_in_some(
+                            f'Union type "{name}" includes member type "{member}" in some but not all defining subgraphs: ',
+                            f'"{member}" is defined in',
+                            [sg.name for sg, t in defs if member in t.members],
+                            missing,
+                        ),
+                        name,
+                    )
         elif kind == "ENUM":
             self._merge_enum(merged, defs)
         elif kind == "INPUT_OBJECT":
@@ -262,12 +300,20 @@ class _Merger:
         name = merged.name
         as_input = self.input_usage.get(name)
         as_output = self.output_usage.get(name)
+        if not as_input and not as_output:
+            self.hint(
+                "UNUSED_ENUM_TYPE",
+                f'Enum type "{name}" is defined but unused. It will be included in the supergraph with all the values appearing in any subgraph ("as if" it was only used as an output type).',
+                name,
+            )
         all_values: list[str] = []
         for _, t in defs:
             all_values.extend(v for v in t.values if v not in all_values)
         for value in all_values:
             having = [(sg, t.values[value]) for sg, t in defs if value in t.values]
             missing = [sg.name for sg, t in defs if value not in t.values]
+            description = pick_description([v.description for _, v in having])
+            self.hint_descriptions(f"{name}.{value}", having, description)
             if missing and as_input and as_output:
                 self.errors.append(
                     error(
@@ -281,19 +327,29 @@ class _Merger:
             if missing and as_input:
                 self.hint(
                     "INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM",
-                    f'Value "{value}" of enum type "{name}" will not be part of the supergraph as it is not defined in all the subgraphs defining "{name}": "{value}" is defined in {subgraph_list([sg.name for sg, _ in having])} but not in {subgraph_list(missing)}',
+                    present_in_some(
+                        f'Value "{value}" of enum type "{name}" will not be part of the supergraph as it is not defined in all the subgraphs defining "{name}": ',
+                        f'"{value}" is defined in',
+                        [sg.name for sg, _ in having],
+                        missing,
+                    ),
                     f"{name}.{value}",
                 )
                 continue
             if missing:
                 self.hint(
                     "INCONSISTENT_ENUM_VALUE_FOR_OUTPUT_ENUM",
-                    f'Value "{value}" of enum type "{name}" has been added to the supergraph but is only defined in a subset of the subgraphs defining "{name}": "{value}" is defined in {subgraph_list([sg.name for sg, _ in having])} but not in {subgraph_list(missing)}',
+                    present_in_some(
+                        f'Value "{value}" of enum type "{name}" has been added to the supergraph but is only defined in a subset of the subgraphs defining "{name}": ',
+                        f'"{value}" is defined in',
+                        [sg.name for sg, _ in having],
+                        missing,
+                    ),
                     f"{name}.{value}",
                 )
             merged.values[value] = MergedEnumValue(
                 value,
-                pick_description([v.description for _, v in having]),
+                description,
                 merge_applied([v.applied for _, v in having]),
                 [self.graph[sg.name] for sg, _ in having],
             )
@@ -340,7 +396,12 @@ class _Merger:
                 else:
                     self.hint(
                         "INCONSISTENT_INPUT_OBJECT_FIELD",
-                        f'Input object field "{field_name}" will not be added to "{name}" in the supergraph as it does not appear in all subgraphs: it is defined in {subgraph_list([sg.name for sg, _ in having])} but not in {subgraph_list(missing)}',
+                        present_in_some(
+                            f'Input object field "{field_name}" will not be added to "{name}" in the supergraph as it does not appear in all subgraphs: ',
+                            "it is defined in",
+                            [sg.name for sg, _ in having],
+                            missing,
+                        ),
                         coordinate,
                     )
                 continue
@@ -404,9 +465,21 @@ class _Merger:
                     )
                     ok = False
                 else:
+                    # Apollo counts every subgraph lacking the argument as missing it,
+                    # also those without the field or directive.
+                    defined_in = {sg.name for sg, _ in present}
                     self.hint(
                         "INCONSISTENT_ARGUMENT_PRESENCE",
-                        f'Optional argument "{arg_coordinate}" will not be included in the supergraph as it does not appear in all subgraphs: it is defined in {subgraph_list([sg.name for sg, _ in present])} but not in {subgraph_list(missing)}',
+                        present_in_some(
+                            f'Optional argument "{arg_coordinate}" will not be included in the supergraph as it does not appear in all subgraphs: ',
+                            "it is defined in",
+                            [sg.name for sg, _ in present],
+                            [
+                                s.name
+                                for s in self.subgraphs
+                                if s.name not in defined_in
+                            ],
+                        ),
                         arg_coordinate,
                     )
                 continue
@@ -449,7 +522,33 @@ class _Merger:
                 )
             )
             return None
+        element = "argument" if what == "Argument" else "field"
+        relation = compatible_types(
+            element,
+            coordinate,
+            merged_type,
+            [(sg.name, v.type) for sg, v in having],  # type: ignore[attr-defined]
+            "supertype",
+        )
+        if relation is not None:
+            self.hint(
+                f"INCONSISTENT_BUT_COMPATIBLE_{element.upper()}_TYPE",
+                relation,
+                coordinate,
+            )
         defaults = {v.default for v in values}  # type: ignore[attr-defined]
+        if len(defaults) > 1 and None in defaults and len(defaults) == 2:
+            # A default in some subgraphs only: Apollo drops it, with a hint.
+            self.hint(
+                "INCONSISTENT_DEFAULT_VALUE_PRESENCE",
+                default_in_some(
+                    what,
+                    coordinate,
+                    [(sg.name, v.default) for sg, v in having],  # type: ignore[attr-defined]
+                ),
+                coordinate,
+            )
+            defaults = {None}
         if len(defaults) > 1:
             detail = " but ".join(
                 (
@@ -469,11 +568,13 @@ class _Merger:
             )
             return None
         first = values[0]
+        description = pick_description([v.description for v in values])  # type: ignore[attr-defined]
+        self.hint_descriptions(coordinate, having, description)
         return MergedInputValue(
             name=first.name,  # type: ignore[attr-defined]
             type=merged_type,
             default=defaults.pop(),
-            description=pick_description([v.description for v in values]),  # type: ignore[attr-defined]
+            description=description,
             applied=merge_applied([v.applied for v in values]),  # type: ignore[attr-defined]
         )
 
@@ -485,13 +586,6 @@ def _group(
     for sg, value in having:
         groups.setdefault(getattr(value, attr), []).append(sg.name)
     return list(groups.items())
-
-
-def subgraph_list(names: Sequence[str]) -> str:
-    quoted = [f'"{n}"' for n in names]
-    if len(quoted) == 1:
-        return f"subgraph {quoted[0]}"
-    return "subgraphs " + ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 def _applied_everywhere(model: SupergraphModel) -> Iterator[Applied]:

@@ -13,6 +13,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from planner.composition.errors import error
+from planner.composition.hints import (
+    compatible_types,
+    did_you_mean,
+    subgraph_list,
+)
 from planner.composition.merge_authorization import without_requirements
 from planner.composition.merge_metadata import merge_applied, pick_description
 from planner.composition.subgraph_model import FieldDef, Subgraph, TypeDef
@@ -52,18 +57,17 @@ class FieldMerger:
         defs: list[tuple[Subgraph, TypeDef]],
         having: list[tuple[Subgraph, TypeDef, FieldDef]],
     ) -> MergedField | None:
-        from planner.composition.merge import subgraph_list
-
         coordinate = f"{merged.name}.{having[0][2].name}"
         names_in = {sg.name for sg, _, _ in having}
         overridden_by: dict[str, FieldDef] = {}
         for sg, _, f in having:
             if f.override is None:
                 continue
-            if f.override not in {s.name for s in self.m.subgraphs}:
+            names = [s.name for s in self.m.subgraphs]
+            if f.override not in names:
                 self.m.hint(
                     "FROM_SUBGRAPH_DOES_NOT_EXIST",
-                    f'Source subgraph "{f.override}" for field "{coordinate}" on subgraph "{sg.name}" does not exist. Did you mean any of the existing subgraphs?',
+                    f'Source subgraph "{f.override}" for field "{coordinate}" on subgraph "{sg.name}" does not exist.{did_you_mean(f.override, names)}',
                     coordinate,
                 )
             elif f.override in names_in:
@@ -103,15 +107,15 @@ class FieldMerger:
                 )
             )
             return None
-        if len(set(refs)) > 1:
-            origin = next(sg.name for sg, _, f in non_external if f.type == merged_type)
-            for sg, _, f in non_external:
-                if f.type != merged_type:
-                    self.m.hint(
-                        "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE",
-                        f'Type of field "{coordinate}" is inconsistent but compatible across subgraphs: will use type "{merged_type}" (from subgraph "{origin}") in supergraph but "{coordinate}" has subtype "{f.type}" in subgraph "{sg.name}".',
-                        coordinate,
-                    )
+        relation = compatible_types(
+            "field",
+            coordinate,
+            merged_type,
+            [(sg.name, f.type) for sg, _, f in non_external],
+            "subtype",
+        )
+        if relation is not None:
+            self.m.hint("INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE", relation, coordinate)
         externals = [(sg, f) for sg, _, f in having if f.external]
         mismatched = [
             (sg, f)
@@ -137,11 +141,15 @@ class FieldMerger:
         )
         if args is None:
             return None
+        description = pick_description([f.description for _, _, f in non_external])
+        self.m.hint_descriptions(
+            coordinate, [(sg, f) for sg, _, f in non_external], description
+        )
         field = MergedField(
             name=having[0][2].name,
             type=merged_type,
             args=args,
-            description=pick_description([f.description for _, _, f in having]),
+            description=description,
             applied=merge_applied([f.applied for _, _, f in having]),
         )
         field.join_fields = self._join_fields(
@@ -222,8 +230,6 @@ class FieldMerger:
         non_external: list[tuple[Subgraph, TypeDef, FieldDef]],
         externals: list[tuple[Subgraph, FieldDef]],
     ) -> None:
-        from planner.composition.merge import subgraph_list
-
         for sg, f in externals:
             for _, _, resolving in non_external:
                 for arg in resolving.args:
@@ -390,8 +396,6 @@ def _labels(labels: Sequence[str]) -> str:
 
 
 def _by_type(defs: Sequence[tuple[Subgraph, object, FieldDef]]) -> str:
-    from planner.composition.merge import subgraph_list
-
     groups: dict[str, list[str]] = {}
     for sg, _, f in defs:
         groups.setdefault(f.type, []).append(sg.name)
