@@ -5,17 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from graphql import (
-    FieldNode,
-    GraphQLSyntaxError,
-    InlineFragmentNode,
-    SelectionSetNode,
-    TokenKind,
-)
-from graphql.language.parser import Parser
+from graphql import FieldNode, GraphQLSyntaxError, InlineFragmentNode, SelectionSetNode
 
 from planner.composition.subgraph_model import FieldDef, Subgraph, TypeDef
 from planner.composition.type_refs import named_type
+from planner.supergraph import fieldsets
 
 __all__ = ["FieldSetError", "SelectedField", "parse_field_set", "walk_field_set"]
 
@@ -34,11 +28,7 @@ class SelectedField:
 
 def parse_field_set(text: str) -> SelectionSetNode:
     try:
-        parser = Parser("{" + text + "}", no_location=True)
-        parser.expect_token(TokenKind.SOF)
-        selection_set = parser.parse_selection_set()
-        parser.expect_token(TokenKind.EOF)
-        return selection_set
+        return fieldsets.parse_field_set(text)
     except GraphQLSyntaxError as exc:
         raise FieldSetError(f"syntax error: {exc.message}") from None
 

@@ -13,18 +13,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from graphql import DirectiveNode, value_from_ast_untyped
+from graphql import DirectiveNode
+
+from planner.links import (
+    FEDERATION_IDENTITY,
+    LinkedFeature,
+    LinkSyntaxError,
+    bootstrap_name,
+    read_link_applications,
+)
 
 __all__ = [
     "FEDERATION_DIRECTIVES",
     "FederationLink",
     "LinkError",
-    "directive_args",
     "read_links",
 ]
 
-FEDERATION_URL = "https://specs.apollo.dev/federation/"
-LINK_URL = "https://specs.apollo.dev/link/"
 
 # Directive -> the federation 2 minor version that introduced it.
 FEDERATION_DIRECTIVES: dict[str, int] = {
@@ -58,9 +63,7 @@ FED1_DIRECTIVES = (
     "tag",
     "inaccessible",
 )
-_URL = re.compile(
-    r"^(?P<base>.*/)(?P<name>[A-Za-z_][A-Za-z0-9_-]*)/v(?P<major>\d+)\.(?P<minor>\d+)/?$"
-)
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 class LinkError(Exception):
@@ -79,6 +82,8 @@ class FederationLink:
     directives: dict[str, str] = field(default_factory=dict)
     # local type name -> canonical federation type name (FieldSet, ...)
     types: dict[str, str] = field(default_factory=dict)
+    # every @link on the schema, the federation one included
+    features: tuple[LinkedFeature, ...] = ()
 
     @property
     def is_fed2(self) -> bool:
@@ -91,93 +96,70 @@ class FederationLink:
         return canonical
 
 
-def directive_args(node: DirectiveNode) -> dict[str, object]:
-    return {a.name.value: value_from_ast_untyped(a.value) for a in node.arguments or ()}
-
-
 def read_links(schema_directives: list[DirectiveNode]) -> FederationLink:
     """Interprets the `@link`s applied to a subgraph's schema definition or extensions."""
-    fed: tuple[dict[str, object], tuple[int, int]] | None = None
-    for node in schema_directives:
-        if node.name.value != "link":
-            continue
-        args = directive_args(node)
-        url = args.get("url")
-        if not isinstance(url, str):
-            raise LinkError(
-                "INVALID_LINK_DIRECTIVE_USAGE",
-                "@link must have a string 'url' argument",
-            )
-        match = _URL.match(url)
-        if not match:
+    link_name = bootstrap_name(schema_directives) or "link"
+    try:
+        features = read_link_applications(schema_directives, link_name)
+    except LinkSyntaxError as exc:
+        raise LinkError(exc.code, exc.message) from None
+    fed: LinkedFeature | None = None
+    for feature in features:
+        if feature.version_numbers is None or not _NAME.match(feature.name):
             raise LinkError(
                 "INVALID_LINK_IDENTIFIER",
-                f'Invalid url "{url}" in @link: it must end with a name and a version like /federation/v2.3',
+                f'Invalid url "{feature.url}" in @link: it must end with a name and a version like /federation/v2.3',
             )
-        if url.startswith(FEDERATION_URL):
-            if fed is not None:
-                raise LinkError(
-                    "INVALID_LINK_DIRECTIVE_USAGE",
-                    "the federation spec is linked more than once",
-                )
-            major, minor = int(match["major"]), int(match["minor"])
-            if major != 2 or minor not in KNOWN_MINOR_VERSIONS:
-                raise LinkError(
-                    "UNKNOWN_FEDERATION_LINK_VERSION",
-                    f"Invalid version v{major}.{minor} for the federation feature in @link directive on schema",
-                )
-            fed = (args, (major, minor))
+        if feature.identity != FEDERATION_IDENTITY:
+            continue
+        if fed is not None:
+            raise LinkError(
+                "INVALID_LINK_DIRECTIVE_USAGE",
+                "the federation spec is linked more than once",
+            )
+        major, minor = feature.version_numbers
+        if major != 2 or minor not in KNOWN_MINOR_VERSIONS:
+            raise LinkError(
+                "UNKNOWN_FEDERATION_LINK_VERSION",
+                f"Invalid version v{major}.{minor} for the federation feature in @link directive on schema",
+            )
+        fed = feature
     if fed is None:
         names = {d: d for d in FED1_DIRECTIVES}
         return FederationLink(
-            version=None, directives=names, types={"_FieldSet": "FieldSet"}
+            version=None,
+            directives=names,
+            types={"_FieldSet": "FieldSet"},
+            features=features,
         )
-    args, version = fed
-    return FederationLink(version=version, **_imports(args, version))
+    return FederationLink(
+        version=fed.version_numbers,
+        features=features,
+        **_federation_names(fed),
+    )
 
 
-def _imports(
-    args: dict[str, object], version: tuple[int, int]
-) -> dict[str, dict[str, str]]:
-    namespace = args.get("as") or "federation"
-    if not isinstance(namespace, str):
-        raise LinkError("INVALID_LINK_DIRECTIVE_USAGE", "@link(as:) must be a string")
-    available = {d for d, minor in FEDERATION_DIRECTIVES.items() if minor <= version[1]}
-    directives = {f"{namespace}__{d}": d for d in available}
-    types = {f"{namespace}__{t}": t for t in FEDERATION_TYPES}
-    imports = args.get("import") or []
-    if not isinstance(imports, list):
-        raise LinkError("INVALID_LINK_DIRECTIVE_USAGE", "@link(import:) must be a list")
-    for item in imports:
-        if isinstance(item, str):
-            name, alias = item, item
-        elif isinstance(item, dict) and isinstance(item.get("name"), str):
-            name = str(item["name"])
-            alias = str(item.get("as") or name)
-            if name.startswith("@") != alias.startswith("@"):
-                raise LinkError(
-                    "INVALID_LINK_DIRECTIVE_USAGE",
-                    f'Invalid @link import renaming: directive "{name}" imported name should start with a "@" character, but got "{alias}".',
-                )
-        else:
+def _federation_names(fed: LinkedFeature) -> dict[str, dict[str, str]]:
+    """The subgraph's names for the federation directives and types its link makes
+    available: imported ones under their (possibly renamed) names, the others prefixed."""
+    assert fed.version_numbers is not None
+    major, minor = fed.version_numbers
+    available = {d for d, since in FEDERATION_DIRECTIVES.items() if since <= minor}
+    for imported in fed.imports:
+        spec_name = imported.name.removeprefix("@")
+        known = (
+            spec_name in available
+            if imported.name.startswith("@")
+            else spec_name in FEDERATION_TYPES
+        )
+        if not known:
             raise LinkError(
                 "INVALID_LINK_DIRECTIVE_USAGE",
-                f"Invalid sub-value {item!r} for @link(import:) argument",
+                f'Cannot import unknown element "{imported.name}" from federation v{major}.{minor}.',
             )
-        if name.startswith("@"):
-            canonical = name[1:]
-            if canonical not in available:
-                raise LinkError(
-                    "INVALID_LINK_DIRECTIVE_USAGE",
-                    f'Cannot import unknown element "{name}" from federation v{version[0]}.{version[1]}.',
-                )
-            directives.pop(f"{namespace}__{canonical}", None)
-            directives[alias[1:]] = canonical
-        elif name in FEDERATION_TYPES:
-            types[alias] = name
-        else:
-            raise LinkError(
-                "INVALID_LINK_DIRECTIVE_USAGE",
-                f'Cannot import unknown element "{name}" from federation v{version[0]}.{version[1]}.',
-            )
-    return {"directives": directives, "types": types}
+    return {
+        "directives": {fed.directive_name(d): d for d in available},
+        # a type stays reachable under its prefixed name when imported
+        "types": {f"{fed.name_in_schema}__{t}": t for t in FEDERATION_TYPES}
+        | {fed.type_name(t): t for t in FEDERATION_TYPES},
+    }

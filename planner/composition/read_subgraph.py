@@ -55,12 +55,7 @@ from graphql.type.introspection import introspection_types
 from graphql.type.scalars import specified_scalar_types
 
 from planner.composition.errors import error_at
-from planner.composition.links import (
-    FederationLink,
-    LinkError,
-    directive_args,
-    read_links,
-)
+from planner.composition.links import FederationLink, LinkError, read_links
 from planner.composition.print_value import print_value
 from planner.composition.result import CompositionError, SubgraphInput
 from planner.composition.subgraph_model import (
@@ -75,6 +70,7 @@ from planner.composition.subgraph_model import (
     Subgraph,
     TypeDef,
 )
+from planner.links import FEDERATION_IDENTITY, directive_arguments
 
 __all__ = ["read_subgraph"]
 
@@ -196,29 +192,16 @@ def _composed_directives(
         for local, canonical in link.directives.items()
         if canonical == "composeDirective"
     }
-    imports: dict[str, str] = {}
-    for d in directives:
-        if d.name.value != "link":
-            continue
-        args = directive_args(d)
-        url = args.get("url")
-        if not isinstance(url, str) or "specs.apollo.dev/federation/" in url:
-            continue
-        imported = args.get("import")
-        for item in imported if isinstance(imported, list) else []:
-            name = (
-                item
-                if isinstance(item, str)
-                else (item.get("as") or item.get("name"))
-                if isinstance(item, dict)
-                else None
-            )
-            if isinstance(name, str):
-                imports[name.lstrip("@")] = url
+    imports = {
+        imported.alias.lstrip("@"): feature.url
+        for feature in link.features
+        if feature.identity != FEDERATION_IDENTITY
+        for imported in feature.imports
+    }
     composed: dict[str, str] = {}
     for d in directives:
         if d.name.value in compose_names:
-            args = directive_args(d)
+            args = directive_arguments(d)
             name = str(args.get("name", "")).lstrip("@")
             if name in imports:
                 composed[name] = imports[name]
@@ -451,7 +434,7 @@ class _SubgraphReader:
                     canonical = name
                 if canonical is None:
                     continue
-                args = directive_args(d)
+                args = directive_arguments(d)
                 found.append((canonical, args))
         return found
 

@@ -16,10 +16,10 @@ from graphql import (
     FieldNode,
     GraphQLSyntaxError,
     InlineFragmentNode,
-    OperationDefinitionNode,
     SelectionSetNode,
-    parse,
+    TokenKind,
 )
+from graphql.language.parser import Parser
 
 __all__ = ["parse_field_set", "walk_field_set"]
 
@@ -29,11 +29,15 @@ FieldVisitor = Callable[[str, str], str | None]
 
 @lru_cache(maxsize=1024)
 def parse_field_set(field_set: str) -> SelectionSetNode:
-    """The field set as a selection set (raises GraphQLSyntaxError if it does not parse)."""
-    document = parse("{" + field_set + "}", no_location=True)
-    operation = document.definitions[0]
-    assert isinstance(operation, OperationDefinitionNode)
-    return operation.selection_set
+    """The field set as a selection set (raises GraphQLSyntaxError if it does not parse).
+
+    Composition, supergraph loading and planning all read field sets here. Text after
+    the selection set (``"id } query Q { x"``) is a syntax error, not ignored."""
+    parser = Parser("{" + field_set + "}", no_location=True)
+    parser.expect_token(TokenKind.SOF)
+    selection_set = parser.parse_selection_set()
+    parser.expect_token(TokenKind.EOF)
+    return selection_set
 
 
 def walk_field_set(field_set: str, parent: str, visit: FieldVisitor) -> bool:

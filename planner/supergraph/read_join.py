@@ -19,6 +19,7 @@ from graphql import (
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
     FieldDefinitionNode,
+    GraphQLSyntaxError,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InputValueDefinitionNode,
@@ -36,6 +37,7 @@ from graphql import (
 )
 
 from planner.supergraph.error import SupergraphError
+from planner.supergraph.fieldsets import parse_field_set
 from planner.supergraph.links import CONTEXT_IDENTITY, LinkedFeature
 from planner.supergraph.model import (
     ContextArgument,
@@ -178,7 +180,7 @@ class _JoinReader:
         joins = tuple(
             JoinType(
                 graph=self._graph(args, name),
-                key=_optional_str(args.get("key")),
+                key=_field_set(args.get("key"), f"@{directive}(key:) on {name}"),
                 resolvable=args.get("resolvable") is not False,
                 extension=args.get("extension") is True,
                 is_interface_object=args.get("isInterfaceObject") is True,
@@ -221,8 +223,8 @@ class _JoinReader:
             graph=self._graph(args, coordinate)
             if args.get("graph") is not None
             else None,
-            requires=_optional_str(args.get("requires")),
-            provides=_optional_str(args.get("provides")),
+            requires=_field_set(args.get("requires"), f"{coordinate} requires"),
+            provides=_field_set(args.get("provides"), f"{coordinate} provides"),
             type=_optional_str(args.get("type")),
             external=args.get("external") is True,
             override=_optional_str(args.get("override")),
@@ -373,6 +375,21 @@ def _applications(
         for directive in directives or ()
         if directive.name.value == name
     ]
+
+
+def _field_set(value: object, where: str) -> str | None:
+    """A join field set, refused at load time when it does not parse (planning reads
+    it later and must not meet a syntax error mid-request)."""
+    field_set = _optional_str(value)
+    if field_set is not None:
+        try:
+            parse_field_set(field_set)
+        except GraphQLSyntaxError as exc:
+            raise SupergraphError(
+                "INVALID_SUPERGRAPH",
+                f"{where}: field set {field_set!r} does not parse: {exc.message}",
+            ) from None
+    return field_set
 
 
 def _optional_str(value: object) -> str | None:

@@ -21,6 +21,9 @@ APOLLO_ACCEPTS = {
     # extraction then fails on these. We refuse at load time instead.
     "type_without_join_type": "a type no subgraph has",
     "field_in_graph_without_its_type": "a field joined to a subgraph without its type",
+    # Apollo's API schema does not read join field sets; a bad one fails its planner
+    # later, per operation. We refuse it once, at load time.
+    "field_set_with_trailing_text": "a join field set that does not parse",
 }
 
 
