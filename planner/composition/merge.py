@@ -23,6 +23,7 @@ from planner.composition.merge_authorization import AUTH_DIRECTIVES, feature_ord
 from planner.composition.merge_authorization import propagate as propagate_requirements
 from planner.composition.merge_directives import (
     composed_directives,
+    executable_directive_hints,
     executable_directives,
     merge_executable_directives,
 )
@@ -139,6 +140,8 @@ class _Merger:
             types=types,
             join_version=join_version,
         )
+        for code, message, coordinate in executable_directive_hints(self.subgraphs):
+            self.hint(code, message, coordinate)
         model.directives = merge_executable_directives(
             self.subgraphs, self.merge_arguments
         )
@@ -370,6 +373,7 @@ class _Merger:
         all_fields: list[str] = []
         for _, t in defs:
             all_fields.extend(f for f in t.input_fields if f not in all_fields)
+        unmergeable = False
         for field_name in all_fields:
             having = [
                 (sg, t.input_fields[field_name])
@@ -413,14 +417,19 @@ class _Merger:
                 "Input field",
             )
             if value is None:
+                # in every subgraph but not mergeable: reported as such, and the type
+                # is not empty because of it
+                unmergeable = True
                 continue
             if any(v.type != value.type for _, v in having):
                 value.join_fields = [
                     JoinField(self.graph[sg.name], type=v.type) for sg, v in having
                 ]
             merged.input_fields[field_name] = value
-        if not merged.input_fields and not any(
-            e.coordinate == name for e in self.errors
+        if (
+            not merged.input_fields
+            and not unmergeable
+            and not any(e.coordinate == name for e in self.errors)
         ):
             self.errors.append(
                 error(

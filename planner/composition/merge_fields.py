@@ -16,6 +16,7 @@ from planner.composition.errors import error
 from planner.composition.hints import (
     compatible_types,
     did_you_mean,
+    present_in_some,
     subgraph_list,
 )
 from planner.composition.merge_authorization import without_requirements
@@ -45,11 +46,74 @@ class FieldMerger:
         names: list[str] = []
         for _, t in defs:
             names.extend(f for f in t.fields if f not in names)
+        value_type = self._value_type_kind(merged, defs)
         for name in names:
             having = [(sg, t, t.fields[name]) for sg, t in defs if name in t.fields]
+            if value_type is not None:
+                self._hint_value_type_field(merged, defs, name, value_type)
             field = self._merge_field(merged, defs, having)
             if field is not None:
                 merged.fields[name] = field
+
+    def _value_type_kind(
+        self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]
+    ) -> str | None:
+        """How Apollo's value-type field hints name `merged` ("non-entity object",
+        "interface"), or None when they do not apply: an entity, a root type, an
+        interface with a @key. Hints INCONSISTENT_ENTITY on the way, as Apollo's
+        `hintOnInconsistentEntity` does."""
+        if merged.kind == "INTERFACE":
+            return None if any(t.keys for _, t in defs) else "interface"
+        keyed = [sg.name for sg, t in defs if t.keys]
+        if keyed and len(keyed) < len(defs):
+            self.m.hint(
+                "INCONSISTENT_ENTITY",
+                f'Type "{merged.name}" is declared as an entity (has a @key applied) in some but not all defining subgraphs: it has no @key in {subgraph_list([sg.name for sg, t in defs if not t.keys])} but has some @key in {subgraph_list(keyed)}.',
+                merged.name,
+            )
+        if keyed or any(sg.root_kind(merged.name) for sg, _ in defs):
+            return None
+        return "non-entity object"
+
+    def _hint_value_type_field(
+        self,
+        merged: MergedType,
+        defs: list[tuple[Subgraph, TypeDef]],
+        name: str,
+        kind: str,
+    ) -> None:
+        """INCONSISTENT_{OBJECT,INTERFACE}_VALUE_TYPE_FIELD: a subgraph defines the
+        value type without the field (an @interfaceObject, a type whose fields are all
+        @external, or an interface field an @interfaceObject provides do not count)."""
+        if kind == "interface" and any(
+            t.interface_object and name in t.fields for _, t in defs
+        ):
+            return
+        lacking = [
+            sg.name
+            for sg, t in defs
+            if name not in t.fields
+            and not t.interface_object
+            and not (t.fields and all(f.external for f in t.fields.values()))
+        ]
+        if not lacking:
+            return
+        coordinate = f"{merged.name}.{name}"
+        code = (
+            "INCONSISTENT_INTERFACE_VALUE_TYPE_FIELD"
+            if kind == "interface"
+            else "INCONSISTENT_OBJECT_VALUE_TYPE_FIELD"
+        )
+        self.m.hint(
+            code,
+            present_in_some(
+                f'Field "{coordinate}" of {kind} type "{merged.name}" is defined in some but not all subgraphs that define "{merged.name}": ',
+                f'"{coordinate}" is defined in',
+                [sg.name for sg, t in defs if name in t.fields],
+                [sg.name for sg, t in defs if name not in t.fields],
+            ),
+            coordinate,
+        )
 
     def _merge_field(
         self,
@@ -60,11 +124,23 @@ class FieldMerger:
         coordinate = f"{merged.name}.{having[0][2].name}"
         names_in = {sg.name for sg, _, _ in having}
         overridden_by: dict[str, FieldDef] = {}
-        for sg, _, f in having:
+        for sg, t, f in having:
             if f.override is None:
                 continue
             names = [s.name for s in self.m.subgraphs]
-            if f.override not in names:
+            if t.interface_object:
+                # Refused, and then merged as if it were not there, as Apollo does:
+                # the field may then be resolved by several subgraphs without
+                # @shareable, which is reported too.
+                self.m.errors.append(
+                    error(
+                        "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+                        f'@override is not yet supported on fields of @interfaceObject types: cannot be used on field "{coordinate}" on subgraph "{sg.name}".',
+                        (sg.name,),
+                        coordinate,
+                    )
+                )
+            elif f.override not in names:
                 self.m.hint(
                     "FROM_SUBGRAPH_DOES_NOT_EXIST",
                     f'Source subgraph "{f.override}" for field "{coordinate}" on subgraph "{sg.name}" does not exist.{did_you_mean(f.override, names)}',
@@ -73,6 +149,8 @@ class FieldMerger:
             elif f.override in names_in:
                 source = next(sf for s, _, sf in having if s.name == f.override)
                 if source.override is not None:
+                    # Reported from each side; neither override applies, so the
+                    # field is then resolved by both subgraphs (Apollo's behaviour).
                     self.m.errors.append(
                         error(
                             "OVERRIDE_SOURCE_HAS_OVERRIDE",
@@ -81,7 +159,7 @@ class FieldMerger:
                             coordinate,
                         )
                     )
-                    return None
+                    continue
                 overridden_by[f.override] = f
         non_external = [(sg, t, f) for sg, t, f in having if not f.external]
         if not non_external:

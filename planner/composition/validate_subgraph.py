@@ -208,7 +208,7 @@ class _Validator:
                 field_def.node,
                 coordinate,
             )
-            return
+            # Apollo goes on to check the field set too, and so report the same codes
         try:
             selected = walk_field_set(self.sg, type_def.name, field_def.requires or "")
         except FieldSetError as exc:
@@ -242,7 +242,7 @@ class _Validator:
                 field_def.node,
                 coordinate,
             )
-            return
+            # Apollo goes on to check the field set too, and so report the same codes
         target = named_type(field_def.type)
         kind = self._kind_of(field_def.type)
         if kind not in ("OBJECT", "INTERFACE", "UNION"):
@@ -309,13 +309,7 @@ class _Validator:
     ) -> None:
         source = field_def.override
         if type_def.interface_object:
-            self.fail(
-                "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
-                f'@override is not yet supported on fields of @interfaceObject types: cannot be used on field "{coordinate}" on subgraph "{self.sg.name}".',
-                field_def.node,
-                coordinate,
-            )
-            return
+            return  # refused while merging (merge_fields), where Apollo refuses it
         if on_interface:
             self.fail(
                 "OVERRIDE_ON_INTERFACE",
