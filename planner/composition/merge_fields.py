@@ -247,7 +247,9 @@ class FieldMerger:
         its interface, so a subgraph that lacks the object type but has one of its
         interfaces as an @interfaceObject declaring the field resolves it too (Apollo's
         `validateFieldSharing` with `fieldsInSourceIfAbstractedByInterfaceObject`)."""
-        if any(f.override_label for _, _, f in non_external):
+        # A progressive override keeps both subgraphs resolving the field; an override
+        # refused while merging (OVERRIDE_SOURCE_HAS_OVERRIDE) does not count.
+        if any(f.override_label for f in overridden_by.values()):
             return
         own = {
             sg.name: (t, f) for sg, t, f in non_external if sg.name not in overridden_by
