@@ -19,16 +19,13 @@ from policy_harness import (
     post,
     proxy_for,
 )
-
-REFERENCE = REPO.parent / "shared" / "reference-router.yaml"
+from support.reference import reference_router_yaml
 
 
 @pytest.fixture(scope="module")
 def reference(
     subgraphs: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Router, RecordingProxy, RecordingProxy]]:
-    if not REFERENCE.exists():
-        pytest.skip(f"{REFERENCE} is absent (it lives beside the repository)")
     folder = tmp_path_factory.mktemp("reference")
     shutil.copy(REPO / "supergraph.graphql", folder / "supergraph.graphql")
     # users answers after 10.5 s, past its 10 s timeout; orders as late, within 15 s.
@@ -36,7 +33,7 @@ def reference(
         proxy_for(subgraphs["users"], [], delay=0.0) as users,
         proxy_for(subgraphs["orders"], [], delay=0.0) as orders,
     ):
-        text = REFERENCE.read_text("utf-8").replace(
+        text = reference_router_yaml().replace(
             "supergraph:\n", "supergraph:\n  file: supergraph.graphql\n", 1
         )
         urls = {**subgraphs, "users": users.url, "orders": orders.url}

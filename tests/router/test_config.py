@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from support.reference import reference_router_yaml
 
 from router.config import parse_config
 
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
     from conftest import Cli
 
 REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "reference-router.yaml"
 EXAMPLES = ("users", "products", "reviews", "inventory", "orders")
 USERS_SDL = REPO / "subgraphs" / "users" / "schema.graphql"
 
@@ -33,10 +33,6 @@ def _users_only(
 
 
 def test_reference_router_yaml_with_a_registry_loads(cli: Cli, tmp_path: Path) -> None:
-    if not REFERENCE.exists():
-        pytest.skip(
-            f"{REFERENCE} is absent (it lives beside the repository, not in it)"
-        )
     registry = ["subgraphs:"]
     for number, name in enumerate(EXAMPLES, start=1):
         registry += [
@@ -44,7 +40,7 @@ def test_reference_router_yaml_with_a_registry_loads(cli: Cli, tmp_path: Path) -
             f"    routing_url: http://127.0.0.1:{4000 + number}/graphql",
             f"    schema: {{ file: {REPO / 'subgraphs' / name / 'schema.graphql'} }}",
         ]
-    _write(tmp_path, REFERENCE.read_text(encoding="utf-8") + "\n".join(registry) + "\n")
+    _write(tmp_path, reference_router_yaml() + "\n".join(registry) + "\n")
     result = cli("compose")
     assert result.returncode == 0, result.stderr
     assert result.stdout == (REPO / "supergraph.graphql").read_text(encoding="utf-8")

@@ -11,10 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from server_harness import REPO, Router, write_config
-
-REFERENCE = REPO.parent / "shared" / "reference-router.yaml"
+from support.reference import reference_router_yaml
 
 
 def _serve(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -100,10 +98,8 @@ def test_taken_port_fails(tmp_path: Path) -> None:
 def test_reference_router_yaml_serves_with_every_key_active(
     subgraph_urls: dict[str, str], start_router: Callable[..., Router], tmp_path: Path
 ) -> None:
-    if not REFERENCE.exists():
-        pytest.skip(f"{REFERENCE} is absent (it lives beside the repository)")
     shutil.copy(REPO / "supergraph.graphql", tmp_path / "supergraph.graphql")
-    text = REFERENCE.read_text("utf-8").replace(
+    text = reference_router_yaml().replace(
         "supergraph:\n", "supergraph:\n  file: supergraph.graphql\n", 1
     )
     text += "override_subgraph_url:\n" + "".join(

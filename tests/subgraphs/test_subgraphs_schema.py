@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from support.oracle import require_oracle
 
 from subgraphs import SUBGRAPHS, schema_path
 
@@ -63,9 +63,8 @@ def test_each_federation_feature_appears_in_the_sdl_where_documented():
 
 @pytest.mark.oracle
 def test_committed_schemas_compose_with_apollo_with_only_the_override_hint():
-    node = shutil.which("node")
-    if node is None or not (REPO / "oracle" / "node_modules").is_dir():
-        pytest.skip("needs node and oracle/node_modules (cd oracle && npm ci)")
+    # skips without node and oracle/node_modules, and fails instead under CI
+    node = require_oracle()
     cases = {
         "subgraphs": [
             {

@@ -3,14 +3,12 @@ upstream signals, the plan cache, 429s, and a label set no client can grow."""
 
 from __future__ import annotations
 
-import importlib.util
 import secrets
 import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from telemetry_harness import RecordingProxy, Router, http
@@ -135,10 +133,6 @@ def test_a_flood_of_operation_names_leaves_the_label_set_bounded(
     assert http(router.base + "/metrics").status == 404
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("router.plugins.ratelimit") is None,
-    reason="the rate limiter (issue #5) is not in this tree yet",
-)
 def test_rate_limited_requests_are_counted(
     proxies: dict[str, RecordingProxy], start_router: Callable[..., Router]
 ) -> None:

@@ -1,6 +1,6 @@
 """The reference article's router.yaml: its `telemetry` section loads and takes effect
-(Prometheus on 0.0.0.0:9090/metrics; OTLP to a collector that does not exist here,
-which must not hurt a request)."""
+(Prometheus on 0.0.0.0:<port>/metrics, the file's 9090 swapped for a free port; OTLP to
+a collector that does not exist here, which must not hurt a request)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,15 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from support.reference import reference_router_yaml
 from telemetry_harness import REPO, RecordingProxy, Router, http
 
-REFERENCE = REPO.parent / "shared" / "reference-router.yaml"
 
-
-def _port_free(port: int) -> bool:
+def _free_port() -> int:
     with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("0.0.0.0", port))
-        except OSError:
-            return False
-    return True
+        probe.bind(("0.0.0.0", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_reference_telemetry_serves_metrics_and_survives_a_missing_collector(
@@ -30,17 +24,21 @@ def test_reference_telemetry_serves_metrics_and_survives_a_missing_collector(
     start_router: Callable[..., Router],
     tmp_path: Path,
 ) -> None:
-    if not REFERENCE.exists():
-        pytest.skip(f"{REFERENCE} is absent (it lives beside the repository)")
-    if not _port_free(9090):
-        pytest.skip("port 9090, which the reference file names, is taken")
-    text = REFERENCE.read_text("utf-8").replace(
-        "supergraph:\n", f"supergraph:\n  file: {REPO / 'supergraph.graphql'}\n", 1
+    # The file's own port, 9090, may be taken on a shared machine; the listener is
+    # what is under test, not the number.
+    metrics_port = _free_port()
+    text = (
+        reference_router_yaml()
+        .replace(
+            "supergraph:\n", f"supergraph:\n  file: {REPO / 'supergraph.graphql'}\n", 1
+        )
+        .replace("listen: 0.0.0.0:9090", f"listen: 0.0.0.0:{metrics_port}", 1)
     )
+    assert f":{metrics_port}" in text
     router = start_router({n: p.url for n, p in proxies.items()}, text, whole=True)
     reply = router.post({"query": "query Top { topProducts(first: 1) { name } }"})
     assert reply.status == 200 and "errors" not in reply.json()
-    scrape = http("http://127.0.0.1:9090/metrics")
+    scrape = http(f"http://127.0.0.1:{metrics_port}/metrics")
     assert scrape.status == 200
     samples = [
         s
