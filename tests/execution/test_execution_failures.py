@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 from aiohttp import web
@@ -31,10 +30,7 @@ async def _estimates_with_failing_inventory(
     run_case: Any, make_client: Any, **inventory: Any
 ) -> dict[str, Any]:
     client = make_client(inventory=inventory)
-    started = time.monotonic()
-    response = await run_case(ESTIMATES, subgraph_client=client)
-    assert time.monotonic() - started < 2.0
-    return response
+    return await run_case(ESTIMATES, subgraph_client=client)
 
 
 def _assert_estimates_null(response: dict[str, Any]) -> None:
@@ -83,7 +79,7 @@ async def test_subgraph_hanging_past_its_timeout_gives_gateway_timeout(
     run_case: Any, make_client: Any, loopback_app: Any
 ) -> None:
     async def hang(request: web.Request) -> web.Response:
-        await asyncio.sleep(10)
+        await asyncio.Event().wait()  # never answers: only the timeout ends the fetch
         return web.json_response({"data": None})
 
     response = await _estimates_with_failing_inventory(

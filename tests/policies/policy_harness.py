@@ -83,12 +83,21 @@ class RecordingProxy:
     `reply_headers` to every answer: a subgraph whose traffic a test can see."""
 
     def __init__(
-        self, target: str, reply_headers: list[tuple[str, str]], delay: float = 0.0
+        self,
+        target: str,
+        reply_headers: list[tuple[str, str]],
+        delay: float = 0.0,
+        hold: bool = False,
     ) -> None:
         self.target = target
         self.delay = delay
         self.reply_headers = reply_headers
         self.recorded = _Recorded()
+        # With `hold`, every request waits until `release()` (or close): a subgraph
+        # that is slow for exactly as long as the test wants, with no clock involved.
+        self.hold = hold
+        self.arrived = threading.Event()
+        self._released = threading.Event()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -97,6 +106,9 @@ class RecordingProxy:
                 proxy.recorded.headers.append(
                     [(k.lower(), v) for k, v in self.headers.items()]
                 )
+                proxy.arrived.set()
+                if proxy.hold:
+                    proxy._released.wait(60)
                 time.sleep(proxy.delay)
                 request = urllib.request.Request(
                     proxy.target,
@@ -125,7 +137,16 @@ class RecordingProxy:
     def last(self) -> dict[str, str]:
         return dict(self.recorded.headers[-1])
 
+    def release(self) -> None:
+        """Let held requests (and every later one) through."""
+        self._released.set()
+
+    @property
+    def released(self) -> bool:
+        return self._released.is_set()
+
     def close(self) -> None:
+        self.release()
         self.server.shutdown()
         self.server.server_close()
 
@@ -155,7 +176,16 @@ class JwksServer:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def release(self) -> None:
+        """Let held requests (and every later one) through."""
+        self._released.set()
+
+    @property
+    def released(self) -> bool:
+        return self._released.is_set()
+
     def close(self) -> None:
+        self.release()
         self.server.shutdown()
         self.server.server_close()
 
@@ -190,9 +220,9 @@ class KeyPair:
 
 @contextmanager
 def proxy_for(
-    target: str, reply: list[tuple[str, str]], delay: float = 0.0
+    target: str, reply: list[tuple[str, str]], delay: float = 0.0, hold: bool = False
 ) -> Iterator[RecordingProxy]:
-    proxy = RecordingProxy(target, reply, delay)
+    proxy = RecordingProxy(target, reply, delay, hold)
     try:
         yield proxy
     finally:

@@ -1,15 +1,14 @@
 """`traffic_shaping.router`: the request deadline (504 `GATEWAY_TIMEOUT`) and the
 concurrency limit (503 `REQUEST_CONCURRENCY_LIMITED`), over HTTP against a router whose
-products subgraph answers slowly through a delaying proxy."""
+products subgraph is held by a proxy until the test releases it."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from policy_harness import Reply, Router, post, proxy_for
+from policy_harness import RecordingProxy, Reply, Router, post, proxy_for
 
 from router.config import ConfigError, parse_config
 from tests.support.raw_http import exchange, request_bytes
@@ -19,29 +18,33 @@ FAST = "{ me { id username } }"  # accounts, direct
 
 
 @pytest.fixture
-def slow_products(
+def held_products(
     router_with: Callable[..., Router], subgraphs: dict[str, str]
-) -> Iterator[Callable[[str], Router]]:
-    """`start(extra)`: a router whose products subgraph takes 2 s to answer."""
-    with proxy_for(subgraphs["products"], [], delay=2.0) as proxy:
+) -> Iterator[Callable[[str], tuple[Router, RecordingProxy]]]:
+    """`start(extra)`: a router whose products subgraph holds every request until the
+    test releases it."""
+    with proxy_for(subgraphs["products"], [], hold=True) as proxy:
 
-        def start(extra: str) -> Router:
-            return router_with(extra, urls={"products": proxy.url})
+        def start(extra: str) -> tuple[Router, RecordingProxy]:
+            return router_with(extra, urls={"products": proxy.url}), proxy
 
         yield start
 
 
 def test_a_request_past_the_router_timeout_gets_504_and_the_router_serves_on(
-    slow_products: Callable[[str], Router],
+    held_products: Callable[[str], tuple[Router, RecordingProxy]],
 ) -> None:
-    router = slow_products("traffic_shaping:\n  router:\n    timeout: 500ms\n")
-    started = time.monotonic()
+    router, products = held_products(
+        "traffic_shaping:\n  router:\n    timeout: 500ms\n"
+    )
     reply = post(router, SLOW)
-    took = time.monotonic() - started
+    # The subgraph got the fetch and has not answered: the router answered at its
+    # own deadline, not when the subgraph did.
+    assert products.arrived.is_set() and not products.released
     assert reply.status == 504, reply.body
     error = reply.json()["errors"][0]
     assert error["extensions"]["code"] == "GATEWAY_TIMEOUT"
-    assert took < 1.8  # answered at the deadline, not when the subgraph finally did
+    products.release()
     # Requests that fit in the deadline are unaffected.
     fast = post(router, FAST)
     assert fast.status == 200 and fast.json()["data"]["me"]["id"]
@@ -66,14 +69,18 @@ def test_a_client_that_never_sends_its_body_is_cut_off_at_the_timeout(
 
 
 def test_requests_over_the_concurrency_limit_are_shed_with_503(
-    slow_products: Callable[[str], Router],
+    held_products: Callable[[str], tuple[Router, RecordingProxy]],
 ) -> None:
-    router = slow_products("traffic_shaping:\n  router:\n    concurrency_limit: 1\n")
+    router, products = held_products(
+        "traffic_shaping:\n  router:\n    concurrency_limit: 1\n"
+    )
     replies: list[Reply] = []
     first = threading.Thread(target=lambda: replies.append(post(router, SLOW)))
     first.start()
-    time.sleep(0.5)  # the first request is now waiting on the slow subgraph
+    # The first request holds the only slot while the subgraph holds it.
+    assert products.arrived.wait(30), "the first request never reached the subgraph"
     shed = post(router, FAST)
+    products.release()
     first.join()
     assert shed.status == 503, shed.body
     assert shed.json()["errors"][0]["extensions"]["code"] == (
