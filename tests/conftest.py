@@ -34,6 +34,11 @@ FIXED_PORT_MODULES = frozenset(
 # The oracle campaign's chunks are independent and long: each goes to whichever worker
 # is free (each worker starts its own subgraph server).
 SPREAD_MODULE = "tests/oracle/test_oracle_campaign.py"
+# Modules sharing a session fixture too costly to compute on both workers (Apollo's and
+# our composition of the generated sets) go to one worker.
+SAME_WORKER_MODULES = {
+    "tests/composition/test_hints_with_apollo.py": "tests/composition/test_generated_differential.py",
+}
 _SUMMARY = "suite_summary_lines"
 _worker_lines: list[str] = []
 
@@ -48,6 +53,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             module = nodeid.split("::", 1)[0]
             if module == SPREAD_MODULE:
                 return nodeid
+            module = SAME_WORKER_MODULES.get(module, module)
             return "fixed-port-9090" if module in FIXED_PORT_MODULES else module
 
     return _ModuleScheduling(config, log)

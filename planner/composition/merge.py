@@ -7,6 +7,7 @@ enums, inputs, unions and scalars here.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -50,6 +51,9 @@ from planner.composition.type_refs import named_type
 from planner.errors import COMPOSITION_HINTS
 
 __all__ = ["graph_enum_names", "merge_subgraphs", "subgraph_list"]
+
+# The reason of `@deprecated` without one (graphql-js's DEFAULT_DEPRECATION_REASON).
+_DEFAULT_DEPRECATION = "No longer supported"
 
 _KIND_LABEL = {
     "OBJECT": "Object Type",
@@ -170,11 +174,69 @@ class _Merger:
         """INCONSISTENT_DESCRIPTION when the subgraphs describe `coordinate` differently."""
         message = described_differently(
             f'Element "{coordinate}"',
-            [(sg.name, d.description) for sg, d in described],
+            [(sg.name, getattr(d, "description")) for sg, d in described],  # noqa: B009
             chosen,
         )
         if message is not None:
             self.hint("INCONSISTENT_DESCRIPTION", message, coordinate)
+
+    def hint_applied(
+        self, coordinate: str, applied: Sequence[tuple[Subgraph, Applied]]
+    ) -> None:
+        """The hints of Apollo's `mergeAppliedDirective` on non-repeatable directives
+        applied with different arguments: @requiresScopes and @policy merge them
+        (MERGED_NON_REPEATABLE_DIRECTIVE_ARGUMENTS), @deprecated keeps the most
+        common reason (INCONSISTENT_NON_REPEATABLE_DIRECTIVE_ARGUMENTS)."""
+        for directive, argument in (
+            ("requiresScopes", "scopes"),
+            ("policy", "policies"),
+        ):
+            values = {repr(v) for _, a in applied for v in getattr(a, argument)}
+            if len(values) > 1:
+                self.hint(
+                    "MERGED_NON_REPEATABLE_DIRECTIVE_ARGUMENTS",
+                    f'Directive @{directive} is applied to "{coordinate}" in multiple subgraphs with different arguments. Merging strategies used by arguments: {{ "{argument}": DNF_CONJUNCTION }}',
+                    coordinate,
+                )
+        printed = [
+            (
+                sg.name,
+                (
+                    ""
+                    if not a.deprecated
+                    else "no arguments"
+                    if a.deprecation_reason is None
+                    else f"arguments {{reason: {json.dumps(a.deprecation_reason)}}}"
+                ),
+            )
+            for sg, a in applied
+        ]
+        reasons = Counter(
+            a.deprecation_reason or _DEFAULT_DEPRECATION
+            for _, a in applied
+            if a.deprecated
+        )
+        if len(reasons) < 2:
+            return
+        kept = reasons.most_common(1)[0][0]
+        chosen = next(
+            p
+            for (_, p), (_, a) in zip(printed, applied, strict=True)
+            if a.deprecated and (a.deprecation_reason or _DEFAULT_DEPRECATION) == kept
+        )
+        groups: dict[str, list[str]] = {}
+        for sg_name, p in printed:
+            groups.setdefault(p, []).append(sg_name)
+        others = " and ".join(
+            f"{p} in {subgraph_list(names)}"
+            for p, names in groups.items()
+            if p != chosen
+        )
+        self.hint(
+            "INCONSISTENT_NON_REPEATABLE_DIRECTIVE_ARGUMENTS",
+            f'Non-repeatable directive @deprecated is applied to "{coordinate}" in multiple subgraphs but with incompatible arguments. The supergraph will use {chosen} (from {subgraph_list(groups[chosen])}), but found {others}.',
+            coordinate,
+        )
 
     def _merge_type(
         self, name: str, defs: list[tuple[Subgraph, TypeDef]]
@@ -204,6 +266,7 @@ class _Merger:
             applied=merge_applied([t.applied for _, t in defs]),
         )
         self.hint_descriptions(name, defs, merged.description)
+        self.hint_applied(name, [(sg, t.applied) for sg, t in defs])
         for sg, t in defs:
             graph = self.graph[sg.name]
             for interface in t.interfaces:
@@ -317,6 +380,7 @@ class _Merger:
             missing = [sg.name for sg, t in defs if value not in t.values]
             description = pick_description([v.description for _, v in having])
             self.hint_descriptions(f"{name}.{value}", having, description)
+            self.hint_applied(f"{name}.{value}", [(sg, v.applied) for sg, v in having])
             if missing and as_input and as_output:
                 self.errors.append(
                     error(
@@ -579,6 +643,7 @@ class _Merger:
         first = values[0]
         description = pick_description([v.description for v in values])  # type: ignore[attr-defined]
         self.hint_descriptions(coordinate, having, description)
+        self.hint_applied(coordinate, [(sg, v.applied) for sg, v in having])  # type: ignore[attr-defined]
         return MergedInputValue(
             name=first.name,  # type: ignore[attr-defined]
             type=merged_type,

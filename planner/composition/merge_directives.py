@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from planner.composition.hints import present_in_some, subgraph_list
 from planner.composition.merge_metadata import merge_applied, pick_description
 from planner.composition.subgraph_model import DirectiveDef, InputValueDef, Subgraph
 from planner.composition.supergraph_model import MergedDirective, MergedInputValue
@@ -22,6 +23,7 @@ from planner.composition.supergraph_model import MergedDirective, MergedInputVal
 __all__ = [
     "ArgumentMerger",
     "composed_directives",
+    "executable_directive_hints",
     "executable_directives",
     "merge_executable_directives",
 ]
@@ -77,6 +79,110 @@ def executable_directives(
         if locations:
             kept[name] = (defs, locations)
     return kept
+
+
+def executable_directive_hints(
+    subgraphs: Sequence[Subgraph],
+) -> list[tuple[str, str, str]]:
+    """(code, message, coordinate) of the hints Apollo's
+    `mergeExecutableDirectiveDefinition` gives: an executable directive missing in some
+    subgraphs, without a common location, or whose repeatability or locations differ."""
+    composed = {name for sg in subgraphs for name in sg.composed}
+    names: list[str] = []
+    for sg in subgraphs:
+        names.extend(
+            name
+            for name, definition in sg.directives.items()
+            if name not in names
+            and name not in composed
+            and _EXECUTABLE_LOCATIONS.intersection(definition.locations)
+        )
+    hints = []
+    for name in names:
+        label = f'Executable directive "@{name}"'
+        defs = [(sg, sg.directives[name]) for sg in subgraphs if name in sg.directives]
+        if len(defs) < len(subgraphs):
+            hints.append(
+                (
+                    "INCONSISTENT_EXECUTABLE_DIRECTIVE_PRESENCE",
+                    present_in_some(
+                        f"{label} will not be part of the supergraph as it does not appear in all subgraphs: ",
+                        "it is defined in",
+                        [sg.name for sg, _ in defs],
+                        [sg.name for sg in subgraphs if name not in sg.directives],
+                    ),
+                    f"@{name}",
+                )
+            )
+            continue
+        locations = {
+            sg.name: _locations(
+                sorted(loc for loc in d.locations if loc in _EXECUTABLE_LOCATIONS)
+            )
+            for sg, d in defs
+        }
+        common = sorted(
+            loc
+            for loc in _EXECUTABLE_LOCATIONS
+            if all(loc in d.locations for _, d in defs)
+        )
+        if not common:
+            hints.append(
+                (
+                    "NO_EXECUTABLE_DIRECTIVE_INTERSECTION",
+                    f"{label} has no location that is common to all subgraphs: it will "
+                    "not appear in the supergraph as there no intersection between "
+                    + _grouped(locations, "")
+                    + ".",
+                    f"@{name}",
+                )
+            )
+            continue
+        repeatable = [sg.name for sg, d in defs if d.repeatable]
+        if repeatable and len(repeatable) < len(defs):
+            hints.append(
+                (
+                    "INCONSISTENT_EXECUTABLE_DIRECTIVE_REPEATABLE",
+                    f"{label} will not be marked repeatable in the supergraph as it is "
+                    "inconsistently marked repeatable in subgraphs: it is not repeatable "
+                    f"in {subgraph_list([sg.name for sg, d in defs if not d.repeatable])}"
+                    f" but is repeatable in {subgraph_list(repeatable)}.",
+                    f"@{name}",
+                )
+            )
+        if len(set(locations.values())) > 1:
+            merged = _locations(common)
+            same = [sg for sg, locs in locations.items() if locs == merged]
+            hints.append(
+                (
+                    "INCONSISTENT_EXECUTABLE_DIRECTIVE_LOCATIONS",
+                    f"{label} has inconsistent locations across subgraphs and will use "
+                    f"{merged} (intersection of all subgraphs) in the supergraph, but has: "
+                    + (f"{merged} in {subgraph_list(same)} and " if same else "")
+                    + _grouped(locations, merged)
+                    + ".",
+                    f"@{name}",
+                )
+            )
+    return hints
+
+
+def _locations(locations: Sequence[str]) -> str:
+    """Apollo's `locationString`: `location "FIELD"`, `locations "FIELD, QUERY"`."""
+    word = "location" if len(locations) == 1 else "locations"
+    return f'{word} "{", ".join(locations)}"'
+
+
+def _grouped(by_subgraph: dict[str, str], skipped: str) -> str:
+    """`<value> in <subgraphs>` for each value but `skipped`, joined with " and "."""
+    groups: dict[str, list[str]] = {}
+    for sg, value in by_subgraph.items():
+        groups.setdefault(value, []).append(sg)
+    return " and ".join(
+        f"{value} in {subgraph_list(names)}"
+        for value, names in groups.items()
+        if value != skipped
+    )
 
 
 def merge_executable_directives(

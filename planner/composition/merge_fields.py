@@ -160,7 +160,19 @@ class FieldMerger:
                         )
                     )
                     continue
+                if source.external:
+                    self.m.hint(
+                        "OVERRIDE_DIRECTIVE_CAN_BE_REMOVED",
+                        f'Field "{coordinate}" on subgraph "{sg.name}" is not resolved anymore by the from subgraph (it is marked "@external" in "{f.override}"). The @override directive can be removed.',
+                        coordinate,
+                    )
                 overridden_by[f.override] = f
+            elif f.override != sg.name:
+                self.m.hint(
+                    "OVERRIDE_DIRECTIVE_CAN_BE_REMOVED",
+                    f'Field "{coordinate}" on subgraph "{sg.name}" no longer exists in the from subgraph. The @override directive can be removed.',
+                    coordinate,
+                )
         non_external = [(sg, t, f) for sg, t, f in having if not f.external]
         if not non_external:
             if merged.kind == "OBJECT":
@@ -223,6 +235,7 @@ class FieldMerger:
         self.m.hint_descriptions(
             coordinate, [(sg, f) for sg, _, f in non_external], description
         )
+        self.m.hint_applied(coordinate, [(sg, f.applied) for sg, _, f in non_external])
         field = MergedField(
             name=having[0][2].name,
             type=merged_type,
@@ -425,10 +438,18 @@ class FieldMerger:
         if overrider.override_label:
             self.m.hint(
                 "OVERRIDE_MIGRATION_IN_PROGRESS",
-                f'Field "{coordinate}" is currently being migrated with progressive @override. Once the migration is complete, remove the field from subgraph "{source}".',
+                f'Field "{coordinate}" on subgraph "{source}" is currently being migrated via progressive @override. It is still used in some federation directive(s) (@key, @requires, and/or @provides) and/or to satisfy interface constraint(s). Once the migration is complete, consider marking it @external explicitly or removing it along with its references.'
+                if used
+                else f'Field "{coordinate}" is currently being migrated with progressive @override. Once the migration is complete, remove the field from subgraph "{source}".',
                 coordinate,
             )
-        elif not used:
+        elif used:
+            self.m.hint(
+                "OVERRIDDEN_FIELD_CAN_BE_REMOVED",
+                f'Field "{coordinate}" on subgraph "{source}" is overridden. It is still used in some federation directive(s) (@key, @requires, and/or @provides) and/or to satisfy interface constraint(s), but consider marking it @external explicitly or removing it along with its references.',
+                coordinate,
+            )
+        else:
             self.m.hint(
                 "OVERRIDDEN_FIELD_CAN_BE_REMOVED",
                 f'Field "{coordinate}" on subgraph "{source}" is overridden. Consider removing it.',

@@ -1,8 +1,9 @@
 """Our composer against Apollo's on generated subgraph sets, valid and subtly invalid.
 
-`composition.generated_sets` draws `COUNT` sets from a fixed seed: half valid worlds,
-half one mutation away from valid. Both composers compose every set (Apollo's in one
-node process, on a thread while ours runs), and each set agrees when:
+`composition.generated_sets` draws `GENERATED_COUNT` sets from a fixed seed: half
+valid worlds, half one mutation away from valid. Both composers compose every set once
+a session (the `generated_compositions` fixture of conftest.py, which the hints
+differential shares), and each set agrees when:
 
 - both compose and our API schema is Apollo's (printed sorted), or
 - both fail with at least one error code in common.
@@ -16,27 +17,19 @@ fails it prints the entries to add or remove.
 from __future__ import annotations
 
 import difflib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 import yaml
-from support.oracle import ApolloResult, compose_with_apollo, require_oracle
+from support.oracle import ApolloResult
 from support.ours import api_schema_text
 
-from composition.generated_sets import (
-    VALID,
-    GeneratedSet,
-    generated_sets,
-    subgraph_url,
-)
-from planner.composition import SubgraphInput, compose
+from composition.conftest import GeneratedComposition
+from composition.generated_sets import VALID, GeneratedSet
 
 pytestmark = pytest.mark.oracle
 
-SEED = 2027
-COUNT = 500
 KNOWN_DIFFERENCES = Path(__file__).with_name("generated_known_differences.yaml")
 KINDS = {
     "ours-fails": "Apollo composes the set, ours reports errors",
@@ -119,31 +112,23 @@ class _Ours(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def outcomes(request: pytest.FixtureRequest) -> list[Outcome]:
-    require_oracle()
+def outcomes(
+    request: pytest.FixtureRequest,
+    generated_compositions: list[GeneratedComposition],
+) -> list[Outcome]:
     manager = request.config.pluginmanager
     if not manager.is_registered(_SUMMARY):
         manager.register(_SUMMARY, "generated-composition-differential")
-    cases = list(generated_sets(SEED, COUNT))
-    # Node composes Apollo's side while this thread composes ours.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        apollo = pool.submit(compose_with_apollo, [c.oracle_input() for c in cases])
-        ours = [_compose_ours(case) for case in cases]
-        theirs = apollo.result()
     _SUMMARY.outcomes = [
-        _compare(*triple) for triple in zip(cases, ours, theirs, strict=True)
+        _compare(c.case, _ours(c), c.apollo) for c in generated_compositions
     ]
     return _SUMMARY.outcomes
 
 
-def _compose_ours(case: GeneratedSet) -> _Ours:
-    inputs = [
-        SubgraphInput(name, subgraph_url(name), sdl) for name, sdl in case.subgraphs
-    ]
-    try:
-        result = compose(inputs)
-    except Exception as exc:  # a bug of ours: compose() returns its errors
-        return _Ours(None, [f"EXCEPTION: {exc!r}"], raised=True)
+def _ours(composition: GeneratedComposition) -> _Ours:
+    result = composition.ours
+    if isinstance(result, Exception):
+        return _Ours(None, [f"EXCEPTION: {result!r}"], raised=True)
     messages = [f"{e.code}: {e.message}" for e in result.errors]
     return _Ours(result.supergraph_sdl, messages, raised=False)
 
