@@ -9,9 +9,10 @@ with keys in the same order, errors equal as a multiset of ``(path, extensions.c
 Mutations run separately, in order, each gateway on a fresh orders subgraph of its own.
 
 Where Apollo Gateway is wrong by the GraphQL or federation spec, the difference is
-recorded in ``known_differences.yaml`` with a ``port_note`` saying why; those operations
-are counted apart, and an entry whose difference no longer occurs fails the run so the
-list cannot rot. The totals print at the end of the run (``pytest -q`` included).
+recorded in ``known_differences.yaml`` with a ``port_note`` saying why and the response
+paths where it is wrong; only those paths are excused (the rest of the data and every
+error elsewhere is still compared), and an entry or a path whose difference no longer
+occurs fails the run so the list cannot rot. The totals print at the end of the run (``pytest -q`` included).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from support.gateway_corpus import (
     MIN_OPERATIONS,
     Difference,
     compare,
+    differs_at,
     error_keys,
     mutation_operations,
     query_operations,
@@ -52,11 +54,13 @@ _KINDS = {"data", "order", "errors"}
 
 @dataclass(frozen=True, slots=True)
 class KnownDifference:
-    """A difference where Apollo Gateway is wrong by the spec (``port_note`` says how)."""
+    """A difference where Apollo Gateway is wrong by the spec (``port_note`` says how),
+    at ``paths`` of the response only (``support.excused_paths``)."""
 
     operation: str
     kinds: frozenset[str]
     port_note: str
+    paths: tuple[str, ...]
 
 
 def load_known_differences(
@@ -72,15 +76,24 @@ def load_known_differences(
             set(entry) != {"operations", "kinds", "port_note"}
             or not isinstance(kinds, list)
             or not set(kinds) <= _KINDS
-            or not isinstance(operations, list)
+            or not isinstance(operations, dict)
+            or not all(
+                isinstance(paths, list)
+                and paths
+                and all(isinstance(p, str) and p.split(".")[0] == "data" for p in paths)
+                for paths in operations.values()
+            )
             or not str(entry["port_note"]).strip()
         ):
             raise ValueError(f"{path.name}: bad entry {entry!r}")
-        for name in operations:
+        for name, paths in operations.items():
             if name in known:
                 raise ValueError(f"{path.name}: {name} is listed twice")
             known[name] = KnownDifference(
-                name, frozenset(kinds), " ".join(entry["port_note"].split())
+                name,
+                frozenset(kinds),
+                " ".join(entry["port_note"].split()),
+                tuple(paths),
             )
     return known
 
@@ -315,7 +328,16 @@ def run(request: pytest.FixtureRequest) -> _Run:
     for exchange in _RUN.sent():
         known = _RUN.known.get(exchange.operation.name)
         kinds = {d.kind for d in exchange.differences}
-        if known is not None and kinds and kinds <= known.kinds:
+        if known is None or not kinds or not kinds <= known.kinds:
+            continue
+        # Outside the excused paths the answers must still be equal.
+        outside = compare(exchange.ours, exchange.apollo, known.paths)
+        if outside:
+            exchange.differences = [
+                Difference(d.kind, f"outside {list(known.paths)}: {d.detail}")
+                for d in outside
+            ]
+        else:
             exchange.port_note = known.port_note
     return _RUN
 
@@ -360,6 +382,21 @@ def test_every_port_note_names_a_difference_that_still_occurs(run: _Run) -> None
     assert not stale, (
         f"known_differences.yaml lists operations that no longer differ as noted "
         f"(remove them): {stale}"
+    )
+
+
+def test_every_excused_path_still_differs(run: _Run) -> None:
+    """Each path an excuse names must still be where the answers differ: a path that
+    has become equal makes the excuse wider than the bug."""
+    stale = [
+        f"{e.operation.name}: {path}"
+        for e in run.noted()
+        for path in run.known[e.operation.name].paths
+        if not differs_at(e.ours, e.apollo, path)
+    ]
+    assert not stale, (
+        f"known_differences.yaml excuses paths where the answers agree (remove them): "
+        f"{stale}"
     )
 
 

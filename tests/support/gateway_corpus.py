@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from bench.plan.corpus import (
     CorpusOperation,
     load_hand_written,
 )
+from support.excused_paths import matches, values_at, without_paths
 from support.opgen import EXAMPLE_ARGUMENT_VALUES, Options, generate
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "Difference",
     "ErrorKey",
     "compare",
+    "differs_at",
     "error_keys",
     "is_mutation",
     "mutation_operations",
@@ -184,11 +187,14 @@ class Difference:
     detail: str
 
 
-def compare(ours: Any, apollo: Any) -> list[Difference]:
-    """Every way ``ours`` differs from ``apollo`` (empty when they agree)."""
+def compare(ours: Any, apollo: Any, excused: Sequence[str] = ()) -> list[Difference]:
+    """Every way ``ours`` differs from ``apollo`` (empty when they agree), leaving out
+    the values at the ``excused`` paths and the errors at or under them."""
     differences: list[Difference] = []
     if not isinstance(ours, dict) or not isinstance(apollo, dict):
         return [Difference("data", "a response is not a JSON object")]
+    if excused:
+        ours, apollo = _excuse(ours, excused), _excuse(apollo, excused)
     ours_data, apollo_data = ours.get("data"), apollo.get("data")
     if ("data" in ours) != ("data" in apollo):
         differences.append(Difference("data", "only one response has a data entry"))
@@ -209,6 +215,43 @@ def compare(ours: Any, apollo: Any) -> list[Difference]:
             )
         )
     return differences
+
+
+def _excuse(response: dict[str, Any], paths: Sequence[str]) -> dict[str, Any]:
+    excused = dict(response)
+    if "data" in excused:
+        excused["data"] = without_paths(excused["data"], paths)
+    if isinstance(excused.get("errors"), list):
+        excused["errors"] = [
+            error
+            for error in excused["errors"]
+            if not (
+                isinstance(error, dict)
+                and isinstance(error.get("path"), list)
+                and any(matches(path, error["path"]) for path in paths)
+            )
+        ]
+    return excused
+
+
+def differs_at(ours: Any, apollo: Any, path: str) -> bool:
+    """Whether two responses differ at ``path``: its values, or the errors under it."""
+    if not isinstance(ours, dict) or not isinstance(apollo, dict):
+        return True
+    values = values_at(ours.get("data"), path), values_at(apollo.get("data"), path)
+    if not same_json(*values):
+        return True
+
+    def errors_under(response: dict[str, Any]) -> Counter[ErrorKey]:
+        return Counter(
+            {
+                key: count
+                for key, count in error_keys(response).items()
+                if key[0] is not None and matches(path, key[0])
+            }
+        )
+
+    return errors_under(ours) != errors_under(apollo)
 
 
 def _first_divergence(
