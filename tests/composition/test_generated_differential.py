@@ -6,7 +6,7 @@ a session (the `generated_compositions` fixture of conftest.py, which the hints
 differential shares), and each set agrees when:
 
 - both compose and our API schema is Apollo's (printed sorted), or
-- both fail with at least one error code in common.
+- both fail with the same set of error codes.
 
 A disagreement is one of `KINDS`. Every disagreement must be listed in
 `generated_known_differences.yaml`, grouped by cause, and every listed one must still
@@ -35,7 +35,7 @@ KINDS = {
     "ours-fails": "Apollo composes the set, ours reports errors",
     "apollo-fails": "ours composes the set, Apollo reports errors",
     "ours-raises": "our compose() raises instead of returning errors",
-    "no-common-code": "both fail, with no error code in common",
+    "other-codes": "both fail, with different sets of error codes",
     "api-schema": "both compose, the API schemas differ",
 }
 _VERDICT_KINDS = ("ours-fails", "apollo-fails")
@@ -96,7 +96,7 @@ class _Summary:
             f"{len(kinds) - valid} mutated), {kinds.count(None)} agreeing, "
             f"{sum(kinds.count(k) for k in _VERDICT_KINDS)} verdict differences, "
             f"{kinds.count('api-schema')} schema differences, "
-            f"{kinds.count('no-common-code')} no common code, "
+            f"{kinds.count('other-codes')} with other error codes, "
             f"{kinds.count('ours-raises')} raising"
         )
         return [line]
@@ -142,8 +142,8 @@ def _compare(case: GeneratedSet, ours: _Ours, theirs: ApolloResult) -> Outcome:
     if ours.raised:
         return outcome("ours-raises")
     if ours.supergraph is None and theirs["supergraph"] is None:
-        common = _codes(ours.messages) & _codes(apollo)
-        return outcome(None if common else "no-common-code")
+        same = _codes(ours.messages) == _codes(apollo)
+        return outcome(None if same else "other-codes")
     if ours.supergraph is None:
         return outcome("ours-fails")
     if theirs["supergraph"] is None:
