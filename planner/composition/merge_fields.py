@@ -39,6 +39,14 @@ class FieldMerger:
     def __init__(self, merger: _Merger, types: dict[str, MergedType]) -> None:
         self.m = merger
         self.types = types
+        # Subgraphs with an @interfaceObject type, in subgraph order: the only ones
+        # that can resolve an object's field without declaring the object.
+        self._interface_object_graphs = [
+            sg
+            for sg in merger.subgraphs
+            if any(t.interface_object for t in sg.types.values())
+        ]
+        self._order = {sg.name: i for i, sg in enumerate(merger.subgraphs)}
 
     def merge_fields(
         self, merged: MergedType, defs: list[tuple[Subgraph, TypeDef]]
@@ -270,7 +278,10 @@ class FieldMerger:
         parent, _, field_name = coordinate.partition(".")
         # (label, subgraph, shareable) in subgraph order, as Apollo lists them
         resolvers: list[tuple[str, str, bool]] = []
-        for sg in self.m.subgraphs:
+        involved = {sg.name: sg for sg, _, _ in non_external if sg.name in own}
+        for sg in self._interface_object_graphs:
+            involved.setdefault(sg.name, sg)
+        for sg in sorted(involved.values(), key=lambda s: self._order[s.name]):
             if sg.name in own:
                 t, f = own[sg.name]
                 resolvers.append((f'"{sg.name}"', sg.name, _shareable(sg, t, f)))
