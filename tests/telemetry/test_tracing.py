@@ -194,12 +194,17 @@ def test_an_unreachable_collector_neither_fails_nor_slows_requests(
         reply = router.post({"query": JOIN})
         assert reply.status == 200
         assert "errors" not in reply.json()
-        assert time.monotonic() - started < 2.0
-    time.sleep(0.5)  # several export attempts have failed by now
-    assert router.process.poll() is None
+        # Exports run beside requests: one held by the exporter's retries (backing off
+        # for tens of seconds) would take far longer than this generous bound.
+        assert time.monotonic() - started < 10.0
     # The exporter logs each retry ("... while exporting spans batch, retrying"), then
     # "Failed to export spans" once it gives up: either shows the failure was logged.
-    assert re.search(r"export(ing)? spans", router.stderr(), re.IGNORECASE)
+    deadline = time.monotonic() + 30
+    while not re.search(r"export(ing)? spans", router.stderr(), re.IGNORECASE):
+        assert time.monotonic() < deadline, "no failed export was logged"
+        assert router.process.poll() is None, router.stderr()
+        time.sleep(0.1)
+    assert router.process.poll() is None
 
 
 def test_a_client_decision_not_to_sample_is_kept_and_passed_on(
