@@ -17,7 +17,9 @@ from planner.plan_cache import PlanCache, PlanCacheKey
 from planner.planning import QueryPlanner, QueryPlanningError
 from planner.query_plan import QueryPlan
 from planner.supergraph import Supergraph
+from planner.supergraph.override_labels import percent_labels
 from router.execution.executor import execute_plan
+from router.execution.override_rolls import OverrideRolls
 from router.execution.shaping import ResponseShaper
 from router.execution.subgraph_client import SubgraphClient
 from router.plugins.chain import EMPTY_CHAIN, PluginChain
@@ -31,8 +33,6 @@ if TYPE_CHECKING:
     from router.plugins.context import RequestContext
 
 __all__ = ["FederatedEngine"]
-
-_NO_OVERRIDE_LABELS: frozenset[str] = frozenset()
 
 
 class FederatedEngine(Engine):
@@ -53,6 +53,7 @@ class FederatedEngine(Engine):
         self._client = client
         self._plugins = plugins
         self._unbatched = unbatched  # subgraphs whose entity fetches go out one by one
+        self._override_rolls = OverrideRolls(percent_labels(supergraph))
         # The planner stops itself at its budget; this catches anything past it.
         self._planning_deadline = planner.config.time_budget_seconds * 2 + 5.0
 
@@ -81,6 +82,7 @@ class FederatedEngine(Engine):
             plan_key or prepared.document_hash,
             plan_document or document,
             operation_name,
+            self._override_rolls.active(),
         )
         expose = None if context is None else context.values.get(EXPOSE_QUERY_PLAN)
         if expose == DRY_RUN:
@@ -125,12 +127,16 @@ class FederatedEngine(Engine):
         return shaper
 
     async def _plan_off_loop(
-        self, document_hash: str, document: DocumentNode, operation_name: str | None
+        self,
+        document_hash: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        override_labels: frozenset[str],
     ) -> QueryPlan:
         """A cached plan right away; planning itself in a worker thread, so a long plan
         never stalls other requests, and a plan past the deadline answers
         QUERY_PLANNING_FAILED (the planner's own budget normally ends it far sooner)."""
-        key = self._key(document_hash, operation_name)
+        key = self._key(document_hash, operation_name, override_labels)
         if key in self._plans:
             return self._plan(key, document, operation_name)
         try:
@@ -150,12 +156,17 @@ class FederatedEngine(Engine):
                 well_formed=True,
             ) from None
 
-    def _key(self, document_hash: str, operation_name: str | None) -> PlanCacheKey:
+    def _key(
+        self,
+        document_hash: str,
+        operation_name: str | None,
+        override_labels: frozenset[str],
+    ) -> PlanCacheKey:
         return PlanCacheKey(
             self._supergraph.schema_hash,
             document_hash,
             operation_name,
-            _NO_OVERRIDE_LABELS,
+            override_labels,
         )
 
     def _plan(
@@ -169,7 +180,7 @@ class FederatedEngine(Engine):
                 return self._planner.plan(
                     document,
                     operation_name=operation_name,
-                    override_labels=_NO_OVERRIDE_LABELS,
+                    override_labels=key.override_labels,
                 )
             finally:
                 planned.append(time.perf_counter() - started)
