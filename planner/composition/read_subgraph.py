@@ -45,7 +45,6 @@ from graphql import (
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
     Visitor,
-    build_ast_schema,
     parse,
     print_ast,
     validate_schema,
@@ -58,6 +57,7 @@ from planner.composition.errors import error_at
 from planner.composition.links import FederationLink, LinkError, read_links
 from planner.composition.print_value import print_value
 from planner.composition.result import CompositionError, SubgraphInput
+from planner.composition.sdl_schema import build_sdl_schema
 from planner.composition.subgraph_model import (
     DEFAULT_ROOT_NAMES,
     ROOT_KINDS,
@@ -145,7 +145,7 @@ def read_subgraph(inp: SubgraphInput) -> tuple[Subgraph | None, list[Composition
         ]
     document, orphans = _prepare_document(document, link)
     try:
-        schema = build_ast_schema(document, assume_valid_sdl=False)
+        schema = build_sdl_schema(document)
     except (GraphQLError, TypeError) as exc:
         return None, [_graphql_error(inp.name, exc)]
     problems = [
