@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from planner.composition import CompositionResult, SubgraphInput, compose
 from router.commands.common import CommandError, eprint, format_error, load
-from router.config import RouterConfig
+from router.config import RouterConfig, explorer_enabled, with_mode_defaults
 from router.registry import RegistryError, fetch_service_sdl, subgraph_inputs
 
 __all__ = ["add_parser", "run"]
@@ -434,6 +434,7 @@ def _start_router(
         str(config),
         "--supergraph",
         str(supergraph),
+        "--dev",
     ]
     children.spawn(endpoint, [*argv, "--listen", listen])
 
@@ -454,3 +455,8 @@ def _print_urls(
         )
         print(f"  {name:<{width}}  {url}{note}", flush=True)
     print(f"  {'router':<{width}}  {router.url}", flush=True)
+    if explorer_enabled(with_mode_defaults(config, dev=True)):
+        print(
+            "router dev: open the router's URL in a browser for the explorer",
+            flush=True,
+        )

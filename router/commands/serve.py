@@ -9,6 +9,7 @@ and the previous schema keeps serving. The first stdout line names the URL serve
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import socket
 from pathlib import Path
@@ -50,6 +51,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=1,
         help="processes serving the same port (default: %(default)s)",
     )
+    # `router dev` starts the router with this: its defaults for what router.yaml
+    # leaves unset (introspection and the explorer on; router.config.modes).
+    parser.add_argument("--dev", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
 
@@ -65,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         supergraph_path=str(Path(args.supergraph).resolve())
         if args.supergraph
         else None,
+        dev=args.dev,
     )
     try:
         config, _ = read_config(settings)
@@ -82,10 +87,8 @@ def run(args: argparse.Namespace) -> int:
     if health.enabled and health.listen and health.listen != listen:
         health_socket = _bind(health.listen, "health_check.listen")
         sockets.append(health_socket)
-        settings = ServeSettings(
-            settings.config_path,
-            settings.supergraph_path,
-            health_port=health_socket.getsockname()[1],
+        settings = dataclasses.replace(
+            settings, health_port=health_socket.getsockname()[1]
         )
     _log_inactive(config)
     address = shown_address(sockets[0])

@@ -25,6 +25,7 @@ from router.config.model import (
     SupergraphConfig,
     TrafficShapingConfig,
 )
+from router.config.modes import explorer_enabled, with_mode_defaults
 from router.config.ratelimit import ClientRule, RateLimitConfig, RateLimitSpec
 
 __all__ = [
@@ -51,7 +52,9 @@ __all__ = [
     "SubgraphTrafficShaping",
     "SupergraphConfig",
     "TrafficShapingConfig",
+    "explorer_enabled",
     "load_config",
     "parse_config",
     "parse_duration",
+    "with_mode_defaults",
 ]

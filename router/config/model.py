@@ -71,8 +71,12 @@ class SupergraphConfig(_Strict):
     listen: str = "127.0.0.1:4000"
     # PORT_NOTE: Apollo Router's default path is `/`; ours has always been `/graphql`.
     path: str = "/graphql"
-    # Apollo Router's default: introspection is off unless asked for.
+    # Apollo Router's default: introspection is off unless asked for (`router dev`
+    # turns it on when the file does not say; router.config.modes).
     introspection: bool = False
+    # Ours: the browser explorer at `path` (router.explorer). Unset: on under `router
+    # dev` when introspection is on, off under `router serve` (router.config.modes).
+    explorer: bool | None = None
     # A composed supergraph; without it, compose from `subgraphs` at start-up.
     file: str | None = None
     query_planning: QueryPlanningConfig = QueryPlanningConfig()

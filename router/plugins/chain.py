@@ -40,7 +40,8 @@ __all__ = ["EMPTY_CHAIN", "PLUGIN_ORDER", "PluginChain", "SubgraphPost", "build_
 # before credentials are looked at; authentication runs before rate limits so
 # per-client keys can use claims and API-key consumers, and before
 # `authorization.require_authentication` reads them; header rules act on subgraph
-# requests and client responses.
+# requests and client responses; fetch timings (the explorer's) time each subgraph
+# round trip alone.
 PLUGIN_ORDER: tuple[tuple[str, str], ...] = (
     ("telemetry", "router.plugins.telemetry"),
     ("cors", "router.plugins.cors"),
@@ -51,6 +52,7 @@ PLUGIN_ORDER: tuple[tuple[str, str], ...] = (
     ("ratelimit", "router.plugins.ratelimit"),
     ("limits", "router.plugins.limits"),
     ("headers", "router.plugins.headers"),
+    ("fetch_timings", "router.plugins.fetch_timings"),
 )
 
 SubgraphPost = Callable[

@@ -16,7 +16,9 @@ endpoint, the short-circuit ones of inner plugins too (a CORS refusal, a 401, a 
 - Access log (`telemetry.exporters.logging.stdout.enabled`): one line per request.
 - Query plans (`plugins: {experimental.expose_query_plan: true}`, Apollo Router's key):
   `Apollo-Expose-Query-Plan: true` adds the plan to `extensions.apolloQueryPlan`,
-  `dry-run` answers with the plan without executing it.
+  `dry-run` answers with the plan without executing it. Also honoured whenever the
+  explorer is on (`supergraph.explorer`): its page shows the plans, so they are no
+  secret from whoever can load it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from router.config import explorer_enabled
 from router.execution.codes import SUBREQUEST_HTTP_ERROR
 from router.execution.subgraph_client import SubgraphRequestError
 from router.plugins.plugin import (
@@ -107,7 +110,7 @@ class TelemetryPlugin(Plugin):
         stdout = exporters.logging.stdout
         self._log = AccessLog(stdout.format) if stdout.enabled else None
         plugins: Any = config.plugins
-        self._expose_plans = bool(
+        self._expose_plans = explorer_enabled(config) or bool(
             isinstance(plugins, dict) and plugins.get(_PLUGINS_KEY) is True
         )
         tracer = self._tracing.tracer if self._tracing is not None else None

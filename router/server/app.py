@@ -17,6 +17,8 @@ from urllib.parse import parse_qs
 import orjson
 
 from router.config import RouterConfig
+from router.explorer import ExplorerAnswer, answer_explorer
+from router.explorer.schema import api_schema_sdl
 from router.plugins.chain import EMPTY_CHAIN
 from router.plugins.context import RequestContext
 from router.plugins.plugin import HttpResponse, error_codes_of
@@ -124,7 +126,19 @@ class RouterApp:
             and (on_health_listener or self.settings.health_port is None)
         ):
             await self._health(scope, send)
-        elif path == config.supergraph.path and not on_health_listener:
+        elif on_health_listener:
+            await _send_failure(
+                send,
+                RequestFailure.of(NOT_FOUND, f"Not found: {path[:200]}", 404),
+                MediaType.JSON,
+            )
+        elif path == config.supergraph.path and scope["method"] == "POST":
+            await self._graphql(scope, receive, send, config)  # the hot path first
+        elif (explorer := self._explorer(scope, path, config)) is not None:
+            await _send_bytes(
+                send, explorer.status, explorer.body, None, explorer.headers
+            )
+        elif path == config.supergraph.path:
             await self._graphql(scope, receive, send, config)
         else:
             await _send_failure(
@@ -132,6 +146,29 @@ class RouterApp:
                 RequestFailure.of(NOT_FOUND, f"Not found: {path[:200]}", 404),
                 MediaType.JSON,
             )
+
+    def _explorer(
+        self, scope: Scope, path: str, config: RouterConfig
+    ) -> ExplorerAnswer | None:
+        """The explorer's page or files (router.explorer), or None."""
+
+        def schema_sdl() -> bytes | None:
+            current = self.holder.current
+            return (
+                None if current is None else api_schema_sdl(current.source.supergraph)
+            )
+
+        headers: dict[str, str] = {}
+        for name, value in scope.get("headers", ()):  # the first value, as in plugins
+            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        return answer_explorer(
+            scope["method"],
+            path,
+            scope.get("query_string", b""),
+            headers,
+            config,
+            schema_sdl,
+        )
 
     def _on_health_listener(self, scope: Scope) -> bool:
         server = scope.get("server")

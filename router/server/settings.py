@@ -18,13 +18,15 @@ class ServeSettings:
     """Command-line choices; each overrides router.yaml's value when given.
 
     `health_port` is the port of a separate health-check listener (None: health checks
-    are answered on the GraphQL listener).
+    are answered on the GraphQL listener). `dev` applies `router dev`'s defaults to
+    what router.yaml leaves unset (`router.config.modes`).
     """
 
     config_path: str | None = None
     supergraph_path: str | None = None
     health_port: int | None = None
     poll_interval: float = 0.5
+    dev: bool = False
 
     @property
     def base_dir(self) -> Path:

@@ -13,7 +13,12 @@ from pathlib import Path
 
 from planner.composition import compose
 from planner.supergraph import Supergraph, SupergraphError, load_supergraph
-from router.config import ConfigError, RouterConfig, parse_config
+from router.config import (
+    ConfigError,
+    RouterConfig,
+    parse_config,
+    with_mode_defaults,
+)
 from router.registry import RegistryError, subgraph_inputs
 from router.server.settings import ServeSettings
 
@@ -51,15 +56,17 @@ class Source:
 
 
 def read_config(settings: ServeSettings) -> tuple[RouterConfig, Fingerprint]:
-    """router.yaml (defaults without one), and the fingerprint of the bytes read."""
+    """router.yaml (defaults without one) with the command's defaults for what it
+    leaves unset, and the fingerprint of the bytes read."""
     if settings.config_path is None:
-        return RouterConfig(), ()
+        return with_mode_defaults(RouterConfig(), dev=settings.dev), ()
     path = Path(settings.config_path)
     text, digest = _read(path, "router.yaml")
     try:
-        return parse_config(text, source=str(path)), ((str(path), digest),)
+        config = parse_config(text, source=str(path))
     except ConfigError as exc:
         raise SourceError(str(exc)) from None
+    return with_mode_defaults(config, dev=settings.dev), ((str(path), digest),)
 
 
 def read_source(settings: ServeSettings) -> Source:
