@@ -42,6 +42,8 @@ __all__ = ["FetchGraph", "FetchGroup", "PathTree", "build_fetch_graph"]
 
 # Variable @skip/@include directives in force where a selection is added.
 Conditions = tuple[DirectiveNode, ...]
+# Type conditions a jump is under: (position in the response path, type condition).
+Branch = frozenset[tuple[int, str]]
 
 
 class PathTree:
@@ -92,6 +94,25 @@ class FetchGroup:
         # Key-jump groups opened from one parent position share an origin; Apollo lists
         # those in reverse order of creation.
         self.origin: tuple[int, int] | None = None
+        # The type conditions (position in the response path, type) the jumps into
+        # this group were under, one set per jump (a merged group has several), the
+        # @requires fields its inputs need (non-optional ones), and those every object
+        # it represents has fetched: see `_mergeable_branches`.
+        self.branches: frozenset[Branch] = frozenset({frozenset()})
+        self.required: frozenset[str] = frozenset()
+        self.available: frozenset[str] = frozenset()
+        # Groups with the same share key differ only by branch: one fetch unless
+        # their @requires inputs forbid it.
+        self.share_key: tuple[int, str, tuple[str, ...], str] | None = None
+
+    def need(self, input_type: str, fields: SelectionSetNode) -> None:
+        """Records @requires fields this group's inputs need, fetched for every object
+        of its own branches."""
+        needed = frozenset(
+            f"{input_type}.{print_ast(selection)}" for selection in fields.selections
+        )
+        self.required |= needed
+        self.available |= needed
 
     def depends_on(self, parent: FetchGroup) -> None:
         if parent is not self and parent not in self.parents:
@@ -142,8 +163,10 @@ class _Builder:
         self.groups: list[FetchGroup] = []
         self.root_order: list[FetchGroup] = []
         self._entity_groups: dict[
-            tuple[int, str, tuple[str, ...], str], FetchGroup
+            tuple[int, str, tuple[str, ...], str, Branch], FetchGroup
         ] = {}
+        # The type conditions the walk is under: (position in the response path, type).
+        self._branch: Branch = frozenset()
         self._touched: set[int] = set()
         self._requirement_depth = 0
         # The key jump being walked into each entity selection: (group id, id of the
@@ -256,13 +279,18 @@ class _Builder:
             step.type_condition
         ) and not self.fed.is_interface_object(step.type_condition, step.graph):
             fragment.children.add_field("__typename")
-        self._visit(
-            node,
-            group,
-            fragment.children,
-            path,
-            conditions + variable_conditions(directives),
-        )
+        outer_branch = self._branch
+        self._branch = outer_branch | {(len(path), step.type_condition)}
+        try:
+            self._visit(
+                node,
+                group,
+                fragment.children,
+                path,
+                conditions + variable_conditions(directives),
+            )
+        finally:
+            self._branch = outer_branch
 
     def _add_key(
         self, group: FetchGroup, selection: SelectionTree, key: SelectionSetNode
@@ -281,12 +309,20 @@ class _Builder:
         graph: str,
         path: tuple[str, ...],
         kind: str = "key",
+        *,
+        by_branch: bool = True,
     ) -> FetchGroup:
-        cache_key = (parent.id, graph, path, kind)
+        """The entity fetch from ``parent`` into ``graph`` at ``path``. Jumps under
+        different type conditions open different groups (``by_branch``), which
+        ``optimize`` merges back where that is safe."""
+        branch = self._branch if by_branch else frozenset()
+        cache_key = (parent.id, graph, path, kind, branch)
         group = self._entity_groups.get(cache_key)
         if group is None:
             group = self._new_group(graph, "", path, True)
             group.depends_on(parent)
+            group.branches = frozenset({branch})
+            group.share_key = cache_key[:4]
             if kind.startswith("key"):
                 group.origin = (parent.id, id(parent_selection))
             self._entity_groups[cache_key] = group
@@ -344,14 +380,16 @@ class _Builder:
         while True:
             kind = "key" if attempt == 0 else f"key:{step.source_type}:{attempt}"
             cache_key = (group.id, step.to_graph, path, kind)
-            existing = self._entity_groups.get(cache_key)
+            existing = self._entity_groups.get((*cache_key, frozenset()))
             asked = self._asked.setdefault(cache_key, {})
             if existing is None or all(
                 asked.get(response, field) == field
                 for response, field in wanted.items()
             ):
                 asked.update(wanted)
-                return self._entity_group(group, selection, step.to_graph, path, kind)
+                return self._entity_group(
+                    group, selection, step.to_graph, path, kind, by_branch=False
+                )
             attempt += 1
 
     def _add_input(
@@ -421,6 +459,8 @@ class _Builder:
         ):
             anchor_selection.add_node_selection(required)
             self._add_input(group, input_type, required, optional=optional)
+            if not optional:
+                group.need(input_type, required)
             _add_renamers(group, renamers)
             return group, selection
         # The key back into the requiring subgraph: one the entity's subgraph has,
@@ -468,6 +508,8 @@ class _Builder:
             if supplier is not anchor_group:
                 post.depends_on(supplier)
         self._add_input(post, input_type, required, optional=optional)
+        if not optional:
+            post.need(input_type, required)
         _add_renamers(post, renamers)
         if key is not None:
             self._add_key(anchor_group, anchor_selection, key.selection)
@@ -613,7 +655,11 @@ def _merge_siblings(graph: FetchGraph) -> bool:
                 and other.graph == group.graph
                 and other.merge_at == group.merge_at
                 and set(other.parents) == set(group.parents)
-                and _mergeable_inputs(group, other)
+                and (
+                    (group.share_key is not None and group.share_key == other.share_key)
+                    or _mergeable_inputs(group, other)
+                )
+                and _mergeable_branches(group, other)
             ):
                 _absorb(graph, group, other)
                 return True
@@ -630,8 +676,37 @@ def _mergeable_inputs(group: FetchGroup, other: FetchGroup) -> bool:
     return group.inputs.print_compact() == other.inputs.print_compact()
 
 
+def _covers(group: FetchGroup, other: FetchGroup) -> bool:
+    """Whether every object ``other`` represents is one ``group`` represents too: each
+    of ``other``'s branches is at least as narrow as one of ``group``'s."""
+    return all(
+        any(mine <= theirs for mine in group.branches) for theirs in other.branches
+    )
+
+
+def _available_to(group: FetchGroup, other: FetchGroup) -> frozenset[str]:
+    """The @requires fields ``group``'s objects have, counting those ``other``
+    fetched for them when ``other`` represents all of them."""
+    return group.available | (other.available if _covers(other, group) else frozenset())
+
+
+def _mergeable_branches(group: FetchGroup, other: FetchGroup) -> bool:
+    """Merged, one fetch needs every @requires input of both groups of every object
+    of both. Those inputs were fetched under each jump's type conditions (``... on
+    Book { product { shippingEstimate } }`` fetches price and weight for Books' products
+    only), and an object lacking one is left out of the fetch with everything asked of
+    it: merging with a jump outside those conditions (``product { stockCount }``) would
+    lose the other group's fields. Apollo's planner merges them anyway."""
+    return other.required <= _available_to(group, other) and (
+        group.required <= _available_to(other, group)
+    )
+
+
 def _absorb(graph: FetchGraph, into: FetchGroup, other: FetchGroup) -> None:
     assert into.inputs is not None and other.inputs is not None
+    into.available = _available_to(into, other) & _available_to(other, into)
+    into.required = into.required | other.required
+    into.branches = into.branches | other.branches
     into.inputs.merge(other.inputs)
     into.selection.merge(other.selection)
     for rewrite in other.input_rewrites:

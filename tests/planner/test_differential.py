@@ -15,7 +15,9 @@ Two numbers are compared per operation, on both plans:
   ``Condition`` take their longest branch, ``Flatten`` is its node, ``Defer`` is its
   primary plus its longest deferred block, ``Subscription`` its primary plus its rest.
 
-Ours may tie or win; a larger count on either is a failure. Operations Apollo cannot
+Ours may tie or win; a larger count on either is a failure, except for the operations
+``more_fetches_than_apollo.yaml`` lists (Apollo's plan answers them wrongly, which the
+oracle's monolith shows). Operations Apollo cannot
 plan are skipped and counted. The totals, and the worst cases with both plans, are
 printed at the end of the run (``pytest -q`` included).
 """
@@ -25,8 +27,10 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
+import yaml
 from graphql import parse
 from support.oracle import require_oracle
 
@@ -52,6 +56,9 @@ from planner.query_plan import (
 )
 
 pytestmark = pytest.mark.oracle
+
+# Operations planned with more fetches than Apollo's on purpose, each with its reason.
+MORE_FETCHES = Path(__file__).with_name("more_fetches_than_apollo.yaml")
 
 _WORST_SHOWN = 3
 
@@ -353,11 +360,30 @@ def test_plans_have_no_more_fetches_and_no_longer_chain_than_apollos(
     if load_error is not None:
         pytest.fail(f"our loader refused the supergraph: {load_error}", pytrace=False)
     failed = [c for c in comparisons if not c.skipped and c.ours_error is not None]
-    worse = sorted((c for c in comparisons if c.worse), key=lambda c: -c.badness)
+    excused = _more_fetches_on_purpose()
+    worse = sorted(
+        (
+            c
+            for c in comparisons
+            if c.worse and f"{c.graph}/{c.operation.name}" not in excused
+        ),
+        key=lambda c: -c.badness,
+    )
+    still_worse = {f"{c.graph}/{c.operation.name}" for c in comparisons if c.worse}
+    stale = [
+        name
+        for name in excused
+        if name.split("/")[0] == graph and name not in still_worse
+    ]
     problems = [
         f"ours failed: {c.graph}/{c.operation.name}: {c.ours_error}" for c in failed
     ]
     problems += [f"worse: {c.describe()}\n{c.both_plans()}" for c in worse]
+    problems += [
+        f"{name} is listed in {MORE_FETCHES.name} but no longer planned worse: "
+        "remove it"
+        for name in stale
+    ]
     if problems:
         shown = "\n\n".join(problems[:5])
         pytest.fail(
@@ -365,6 +391,11 @@ def test_plans_have_no_more_fetches_and_no_longer_chain_than_apollos(
             f"{len(worse)} planned worse than Apollo's:\n\n{shown}",
             pytrace=False,
         )
+
+
+def _more_fetches_on_purpose() -> dict[str, str]:
+    entries = yaml.safe_load(MORE_FETCHES.read_text(encoding="utf-8")) or []
+    return {entry["operation"]: entry["reason"] for entry in entries}
 
 
 def test_corpus_holds_at_least_300_operations(differential: _Run) -> None:
