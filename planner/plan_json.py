@@ -31,6 +31,8 @@ from planner.query_plan import (
     Sequence,
     Subscription,
     ValueSetter,
+    apollo_path,
+    path_from_apollo,
 )
 
 __all__ = ["PlanJsonError", "plan_from_json", "plan_to_json"]
@@ -65,7 +67,7 @@ def _node_to_json(node: PlanNode) -> JsonObject:
     if isinstance(node, Flatten):
         return {
             "kind": "Flatten",
-            "path": list(node.path),
+            "path": apollo_path(node.path),
             "node": _node_to_json(node.node),
         }
     if isinstance(node, Sequence | Parallel):
@@ -241,7 +243,9 @@ def _fetch(obj: JsonObject, path: str) -> Fetch:
 def _flatten(obj: JsonObject, path: str) -> Flatten:
     _object(obj, path, {"kind", "path", "node"})
     return Flatten(
-        path=tuple(_list(_required(obj, path, "path"), f"{path}.path", _string)),
+        path=path_from_apollo(
+            _list(_required(obj, path, "path"), f"{path}.path", _string)
+        ),
         node=_node(_required(obj, path, "node"), f"{path}.node"),
     )
 

@@ -30,6 +30,7 @@ from planner.query_plan import (
     RequiredSelection,
     Sequence,
     Subscription,
+    apollo_path,
 )
 
 __all__ = ["format_query_plan", "print_selections"]
@@ -65,7 +66,7 @@ def _node(node: PlanNode, indentation: str) -> str:
         return _fetch(node, indentation)
     if isinstance(node, Flatten):
         return (
-            f'Flatten(path: "{".".join(node.path)}") {{'
+            f'Flatten(path: "{".".join(apollo_path(node.path))}") {{'
             + _nodes([node.node], indentation)
             + "}"
         )

@@ -31,8 +31,12 @@ __all__ = [
     "Sequence",
     "Subscription",
     "ValueSetter",
+    "apollo_path",
     "fetches_in",
+    "path_from_apollo",
 ]
+
+_TYPE_STEP = "... on "
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +110,8 @@ class Fetch:
 
 @dataclass(frozen=True, slots=True)
 class Flatten:
-    """Runs ``node`` on every object reached by ``path`` (``"@"`` = each list item)."""
+    """Runs ``node`` on every object reached by ``path`` (``"@"`` = each list item,
+    ``"... on T"`` = only the objects of type T there; Apollo writes ``@|[T]``)."""
 
     path: tuple[str, ...]
     node: PlanNode
@@ -206,3 +211,34 @@ def fetches_in(node: PlanNode | None) -> Iterator[Fetch]:
     elif isinstance(node, Subscription):
         yield node.primary
         yield from fetches_in(node.rest)
+
+
+def apollo_path(path: tuple[str, ...]) -> list[str]:
+    """A Flatten path as Apollo writes its elements: a type-condition step joins the
+    element before it (``("items", "@", "... on Book", "product")`` is ``["items",
+    "@|[Book]", "product"]``)."""
+    elements: list[str] = []
+    for step in path:
+        if step.startswith(_TYPE_STEP) and elements:
+            condition = step[len(_TYPE_STEP) :]
+            last = elements[-1]
+            if last.endswith("]") and "|[" in last:
+                elements[-1] = f"{last[:-1]},{condition}]"
+            else:
+                elements[-1] = f"{last}|[{condition}]"
+        else:
+            elements.append(step)
+    return elements
+
+
+def path_from_apollo(elements: list[str]) -> tuple[str, ...]:
+    """The inverse of ``apollo_path``."""
+    path: list[str] = []
+    for element in elements:
+        name, bar, conditions = element.partition("|[")
+        path.append(name)
+        if bar:
+            path.extend(
+                _TYPE_STEP + condition for condition in conditions[:-1].split(",")
+            )
+    return tuple(path)

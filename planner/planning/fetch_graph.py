@@ -96,14 +96,18 @@ class FetchGroup:
         self.origin: tuple[int, int] | None = None
         # The type conditions (position in the response path, type) the jumps into
         # this group were under, one set per jump (a merged group has several), the
-        # @requires fields its inputs need (non-optional ones), and those every object
-        # it represents has fetched: see `_mergeable_branches`.
+        # @requires fields its inputs need (optional ones too: with their @skip or
+        # @include on, the field is asked of every object of the fetch), and those
+        # every object it represents has fetched: see `_mergeable_branches`.
         self.branches: frozenset[Branch] = frozenset({frozenset()})
         self.required: frozenset[str] = frozenset()
         self.available: frozenset[str] = frozenset()
         # Groups with the same share key differ only by branch: one fetch unless
         # their @requires inputs forbid it.
         self.share_key: tuple[int, str, tuple[str, ...], str] | None = None
+        # The Flatten path with the branch's type conditions in it (`... on Book`), for
+        # a group kept apart from a sibling at the same path: only its objects.
+        self.typed_path: tuple[str, ...] | None = None
 
     def need(self, input_type: str, fields: SelectionSetNode) -> None:
         """Records @requires fields this group's inputs need, fetched for every object
@@ -459,8 +463,7 @@ class _Builder:
         ):
             anchor_selection.add_node_selection(required)
             self._add_input(group, input_type, required, optional=optional)
-            if not optional:
-                group.need(input_type, required)
+            group.need(input_type, required)
             _add_renamers(group, renamers)
             return group, selection
         # The key back into the requiring subgraph: one the entity's subgraph has,
@@ -508,8 +511,7 @@ class _Builder:
             if supplier is not anchor_group:
                 post.depends_on(supplier)
         self._add_input(post, input_type, required, optional=optional)
-        if not optional:
-            post.need(input_type, required)
+        post.need(input_type, required)
         _add_renamers(post, renamers)
         if key is not None:
             self._add_key(anchor_group, anchor_selection, key.selection)
@@ -629,7 +631,36 @@ def optimize(graph: FetchGraph) -> None:
     _remove_empty(graph)
     while _merge_siblings(graph):
         pass
+    _type_kept_apart(graph)
     _reduce(graph)
+
+
+def _type_kept_apart(graph: FetchGraph) -> None:
+    """A group kept apart from a sibling at its path for its @requires inputs must
+    reach only the objects of its branch: without the type conditions in its path, the
+    fetch would also represent the sibling's objects, with the inputs they lack."""
+    for group in graph.groups:
+        if not group.is_entity or not group.required or len(group.branches) != 1:
+            continue
+        (branch,) = group.branches
+        siblings = [
+            other
+            for other in graph.groups
+            if other is not group
+            and other.is_entity
+            and other.graph == group.graph
+            and other.merge_at == group.merge_at
+            and set(other.parents) == set(group.parents)
+        ]
+        if branch and siblings:
+            group.typed_path = _with_type_conditions(group.merge_at, branch)
+
+
+def _with_type_conditions(path: tuple[str, ...], branch: Branch) -> tuple[str, ...]:
+    steps = list(path)
+    for position, type_name in sorted(branch, reverse=True):
+        steps.insert(position, f"... on {type_name}")
+    return tuple(steps)
 
 
 def _remove_empty(graph: FetchGraph) -> None:

@@ -126,7 +126,7 @@ class _PlanBuilder:
             conditions.extend(c for c in shared if c not in conditions)
         node: PlanNode = _PendingFetch(group, selection, self.operation)  # type: ignore[assignment]
         if group.merge_at:
-            node = Flatten(group.merge_at, node)
+            node = Flatten(group.typed_path or group.merge_at, node)
         for variable, include in reversed(conditions):
             node = (
                 Condition(variable, node, None)

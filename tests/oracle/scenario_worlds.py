@@ -2,6 +2,8 @@
 
 - ``scenario_graphs()``: every supergraph of ``tests/planner/scenarios`` (its own or a
   shared one) with every operation of every scenario using it;
+- ``gateway_excused_graph()``: the operations where the gateway differential excuses
+  Apollo Gateway, over the example supergraph;
 - ``corpus_graphs()``: the planner differential corpus (``bench/plan/corpus.py``): the
   hand-written and generated operations over the example supergraph, and the generated
   ones over each scenario supergraph.
@@ -52,6 +54,7 @@ __all__ = [
     "Run",
     "corpus_graphs",
     "exclusion",
+    "gateway_excused_graph",
     "known_disagreements",
     "scenario_graphs",
     "variable_runs",
@@ -170,6 +173,33 @@ def corpus_graphs() -> list[OracleGraph]:
             )
         )
     return graphs
+
+
+def gateway_excused_graph() -> OracleGraph:
+    """The example supergraph with the operations the gateway differential excuses
+    (``tests/gateway/known_differences.yaml``): where Apollo Gateway is not the
+    reference, the monolith is."""
+    from support.gateway_corpus import query_operations
+
+    known = Path(__file__).parents[1] / "gateway" / "known_differences.yaml"
+    excused = {
+        name
+        for entry in yaml.safe_load(known.read_text(encoding="utf-8")) or []
+        for name in entry["operations"]
+    }
+    from bench.plan.corpus import EXAMPLE_SUPERGRAPH
+
+    return OracleGraph(
+        "gateway_excused",
+        EXAMPLE_SUPERGRAPH.read_text(encoding="utf-8"),
+        [
+            GraphOperation(
+                f"gateway:{op.name}", op.query, op.operation_name, op.variables
+            )
+            for op in query_operations()
+            if op.name in excused
+        ],
+    )
 
 
 def exclusion(query: str, operation_name: str | None) -> str | None:

@@ -11,7 +11,7 @@ from textwrap import dedent
 import pytest
 from plan_format_fixtures import PlanCase, load_cases
 
-from planner.plan_json import plan_from_json
+from planner.plan_json import plan_from_json, plan_to_json
 from planner.printer import format_query_plan, print_selections
 from planner.query_plan import (
     Condition,
@@ -26,6 +26,8 @@ from planner.query_plan import (
     RequiredField,
     RequiredFragment,
     Sequence,
+    apollo_path,
+    path_from_apollo,
 )
 
 CASES = load_cases()
@@ -216,3 +218,13 @@ def test_print_selections_keeps_named_fragments_after_the_selection() -> None:
         }
         """
     )
+
+
+def test_type_conditions_in_flatten_paths_print_as_apollo_writes_them() -> None:
+    path = ("items", "@", "... on Book", "product", "... on A", "... on B", "x")
+    assert apollo_path(path) == ["items", "@|[Book]", "product|[A,B]", "x"]
+    assert path_from_apollo(apollo_path(path)) == path
+    fetch = Fetch("inventory", "{ _entities { x } }", None, "query")
+    plan = QueryPlan(Flatten(("items", "@", "... on Book", "product"), fetch))
+    assert 'Flatten(path: "items.@|[Book].product")' in format_query_plan(plan)
+    assert plan_from_json(plan_to_json(plan)) == plan
