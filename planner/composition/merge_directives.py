@@ -56,16 +56,7 @@ def executable_directives(
     subgraph, the executable locations common to all of them, sorted).
 
     `@composeDirective`'d names are left out (``composed_directives`` keeps them)."""
-    composed = {name for sg in subgraphs for name in sg.composed}
-    names: list[str] = []
-    for sg in subgraphs:
-        names.extend(
-            name
-            for name, definition in sg.directives.items()
-            if name not in names
-            and name not in composed
-            and _EXECUTABLE_LOCATIONS.intersection(definition.locations)
-        )
+    names = _executable_names(subgraphs)
     kept: dict[str, tuple[list[tuple[Subgraph, DirectiveDef]], list[str]]] = {}
     for name in names:
         defs = [(sg, sg.directives[name]) for sg in subgraphs if name in sg.directives]
@@ -81,12 +72,9 @@ def executable_directives(
     return kept
 
 
-def executable_directive_hints(
-    subgraphs: Sequence[Subgraph],
-) -> list[tuple[str, str, str]]:
-    """(code, message, coordinate) of the hints Apollo's
-    `mergeExecutableDirectiveDefinition` gives: an executable directive missing in some
-    subgraphs, without a common location, or whose repeatability or locations differ."""
+def _executable_names(subgraphs: Sequence[Subgraph]) -> list[str]:
+    """Every directive some subgraph defines with an executable location, in order of
+    first definition, but for `@composeDirective`'d ones."""
     composed = {name for sg in subgraphs for name in sg.composed}
     names: list[str] = []
     for sg in subgraphs:
@@ -97,6 +85,16 @@ def executable_directive_hints(
             and name not in composed
             and _EXECUTABLE_LOCATIONS.intersection(definition.locations)
         )
+    return names
+
+
+def executable_directive_hints(
+    subgraphs: Sequence[Subgraph],
+) -> list[tuple[str, str, str]]:
+    """(code, message, coordinate) of the hints Apollo's
+    `mergeExecutableDirectiveDefinition` gives: an executable directive missing in some
+    subgraphs, without a common location, or whose repeatability or locations differ."""
+    names = _executable_names(subgraphs)
     hints = []
     for name in names:
         label = f'Executable directive "@{name}"'

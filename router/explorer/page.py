@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 
+from router.server.request import media_quality
+
 __all__ = ["CONTENT_SECURITY_POLICY", "render_page", "wants_html"]
 
 # GraphiQL and CodeMirror set inline styles, and GraphiQL embeds its fonts and icons
@@ -34,21 +36,10 @@ def wants_html(accept: str | None) -> bool:
         media, _, params = item.strip().partition(";")
         media = media.strip().lower()
         if media == "text/html":
-            html_q = max(html_q, _quality(params))
+            html_q = max(html_q, media_quality(params))
         elif media in _JSON_TYPES:
-            json_q = max(json_q, _quality(params))
+            json_q = max(json_q, media_quality(params))
     return html_q > 0 and html_q >= json_q
-
-
-def _quality(params: str) -> float:
-    for param in params.split(";"):
-        name, _, value = param.strip().partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return float(value)
-            except ValueError:
-                return 0.0
-    return 1.0
 
 
 def render_page(endpoint: str, asset_base: str, script: str, stylesheet: str) -> bytes:

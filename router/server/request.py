@@ -26,6 +26,7 @@ __all__ = [
     "MediaType",
     "decode_get",
     "decode_post_body",
+    "media_quality",
     "negotiate",
 ]
 
@@ -78,7 +79,7 @@ def _negotiate(accept: str) -> MediaType:
     for item in accept.split(","):
         media, _, params = item.strip().partition(";")
         media = media.strip().lower()
-        quality = _quality(params)
+        quality = media_quality(params)
         if quality <= 0:
             continue
         if media == MediaType.GRAPHQL_RESPONSE_JSON.value:
@@ -99,7 +100,8 @@ def _negotiate(accept: str) -> MediaType:
     return best[2]
 
 
-def _quality(params: str) -> float:
+def media_quality(params: str) -> float:
+    """The ``q`` of one Accept entry's parameters (1 when absent, 0 when unreadable)."""
     for param in params.split(";"):
         name, _, value = param.strip().partition("=")
         if name.strip().lower() == "q":
