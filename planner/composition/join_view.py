@@ -72,10 +72,13 @@ class ComposedSupergraph:
 def join_view(model: SupergraphModel) -> ComposedSupergraph:
     names = {enum_value: name for enum_value, name, _ in model.graphs}
     types = {name: _type_join(t, names) for name, t in model.types.items()}
+    schema = _schema(model, api=False)
+    # Without @inaccessible anywhere the API schema is the supergraph's schema.
+    api_schema = _schema(model, api=True) if model.uses_inaccessible else schema
     return ComposedSupergraph(
         types=MappingProxyType(types),
-        schema=_schema(model, api=False),
-        api_schema=_schema(model, api=True),
+        schema=schema,
+        api_schema=api_schema,
         subgraph_names=tuple(name for _, name, _ in model.graphs),
     )
 
@@ -161,13 +164,20 @@ def _schema(model: SupergraphModel, *, api: bool) -> GraphQLSchema:
     def named(name: str) -> GraphQLNamedType:
         return built[name] if name in built else _SPECIFIED[name]
 
+    wrappers: dict[str, Any] = {}
+
     def wrapped(type_text: str) -> Any:
-        text = type_text.strip()
-        if text.endswith("!"):
-            return GraphQLNonNull(wrapped(text[:-1]))
-        if text.startswith("["):
-            return GraphQLList(wrapped(text[1:-1]))
-        return named(text)
+        found = wrappers.get(type_text)
+        if found is None:
+            text = type_text.strip()
+            if text.endswith("!"):
+                found = GraphQLNonNull(wrapped(text[:-1]))
+            elif text.startswith("["):
+                found = GraphQLList(wrapped(text[1:-1]))
+            else:
+                found = named(text)
+            wrappers[type_text] = found
+        return found
 
     def shown(applied: object) -> bool:
         return not (api and getattr(applied, "inaccessible", False))
