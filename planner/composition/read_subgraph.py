@@ -9,6 +9,7 @@ definitions marked as extensions.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
@@ -270,7 +271,7 @@ def _prepare_document(
         kept.append(node)
     if dropped:
         kept = [_without_root_types(n, dropped) for n in kept]
-    prelude = parse(_PRELUDE + _federation_definitions(link)).definitions
+    prelude = _prelude(_federation_definitions(link))
     return DocumentNode(definitions=tuple(kept) + tuple(prelude)), orphans
 
 
@@ -288,6 +289,12 @@ def _without_root_types(node: DefinitionNode, dropped: set[str]) -> DefinitionNo
         DefinitionNode,
         SchemaExtensionNode(directives=node.directives, operation_types=()),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _prelude(definitions: str) -> tuple[DefinitionNode, ...]:
+    """Our definitions, parsed once per distinct set (most subgraphs share one)."""
+    return tuple(parse(_PRELUDE + definitions).definitions)
 
 
 def _federation_definitions(link: FederationLink) -> str:
