@@ -445,7 +445,13 @@ def _print_urls(
     router: _Endpoint,
 ) -> None:
     started = {e.name for e in examples}
-    width = max(len(name) for name in [*config.subgraphs, "router"])
+    prometheus = config.telemetry.exporters.metrics.prometheus
+    metrics = (
+        [("metrics", _http_url(prometheus.listen, prometheus.path))]
+        if prometheus.enabled
+        else []
+    )
+    width = max(len(name) for name in [*config.subgraphs, "router", *dict(metrics)])
     for name, entry in config.subgraphs.items():
         url = config.override_subgraph_url.get(name, entry.routing_url)
         note = (
@@ -455,8 +461,19 @@ def _print_urls(
         )
         print(f"  {name:<{width}}  {url}{note}", flush=True)
     print(f"  {'router':<{width}}  {router.url}", flush=True)
+    for name, url in metrics:
+        print(f"  {name:<{width}}  {url}", flush=True)
     if explorer_enabled(with_mode_defaults(config, dev=True)):
         print(
             "router dev: open the router's URL in a browser for the explorer",
             flush=True,
         )
+
+
+def _http_url(listen: str, path: str) -> str:
+    """`http://host:port/path` for a `host:port` listen address (a wildcard host
+    shown as loopback, as the metrics server logs it)."""
+    host, _, port = listen.rpartition(":")
+    if host.strip("[]") in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}{path}"

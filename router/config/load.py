@@ -1,4 +1,12 @@
-"""Reading router.yaml: YAML, `${env.NAME}` (and `${env.NAME:-default}`) expansion, validation."""
+"""Reading router.yaml: YAML, `${env.NAME}` expansion, validation.
+
+Apollo Router's expansion (https://www.apollographql.com/docs/graphos/routing/configuration/overview#environment-variable-expansion):
+`${env.NAME}` (an error naming the key when NAME is unset) and `${env.NAME:-default}`.
+Ours too, from POSIX sh and Docker Compose: `${env.NAME:+word}` is `word` when NAME is
+set and not empty, else nothing; a value that is only such a reference, and expands to
+nothing, leaves its key out, so the key's default applies. That is how one file turns a
+feature on only when its variable is set (`backend: ${env.REDIS_URL:+redis}`).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +23,9 @@ from router.config.model import RouterConfig
 
 __all__ = ["ConfigError", "load_config", "parse_config"]
 
-_ENV = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_ENV = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}")
+# What a value that is only an unmet `${env.NAME:+word}` expands to: its key is left out.
+_LEFT_OUT = object()
 
 
 class ConfigError(Exception):
@@ -52,27 +62,39 @@ def parse_config(
 
 def _expand(value: Any, environ: Mapping[str, str], source: str, path: str) -> Any:
     if isinstance(value, str):
+        whole = _ENV.fullmatch(value)
+        if (
+            whole is not None
+            and whole.group(2) == "+"
+            and not environ.get(whole.group(1))
+        ):
+            # PORT_NOTE: not in Apollo Router, which has only `:-`.
+            return _LEFT_OUT
 
         def substitute(match: re.Match[str]) -> str:
-            name, default = match.group(1), match.group(2)
+            name, operator, word = match.groups()
+            if operator == "+":
+                return word if environ.get(name) else ""
             if name in environ:
                 return environ[name]
-            if default is not None:
-                return default
+            if operator == "-":
+                return word
             raise ConfigError(
                 f"{source}: {path or '(top level)'}: environment variable {name} is not set"
             )
 
         return _ENV.sub(substitute, value)
     if isinstance(value, dict):
-        return {
+        expanded = {
             k: _expand(v, environ, source, f"{path}.{k}" if path else str(k))
             for k, v in value.items()
         }
+        return {k: v for k, v in expanded.items() if v is not _LEFT_OUT}
     if isinstance(value, list):
-        return [
+        items = [
             _expand(v, environ, source, f"{path}[{i}]") for i, v in enumerate(value)
         ]
+        return [v for v in items if v is not _LEFT_OUT]
     return value
 
 

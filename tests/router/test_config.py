@@ -98,6 +98,35 @@ def test_missing_env_variable_is_an_error_naming_the_key(
     )
 
 
+def test_env_alternative_gives_its_word_when_the_variable_is_set() -> None:
+    config = parse_config(
+        "ratelimit:\n  backend: ${env.REDIS_URL:+redis}\n",
+        environ={"REDIS_URL": "redis://cache.test:6379"},
+    )
+    assert config.ratelimit.backend == "redis"
+
+
+@pytest.mark.parametrize("environ", [{}, {"REDIS_URL": ""}], ids=["unset", "empty"])
+def test_env_alternative_alone_leaves_its_key_to_the_default_when_unset_or_empty(
+    environ: dict[str, str],
+) -> None:
+    config = parse_config(
+        "ratelimit:\n  backend: ${env.REDIS_URL:+redis}\n"
+        "telemetry:\n  exporters:\n    tracing:\n      otlp:\n"
+        "        enabled: ${env.REDIS_URL:+true}\n",
+        environ=environ,
+    )
+    assert config.ratelimit.backend == "memory"
+    assert config.telemetry.exporters.tracing.otlp.enabled is False
+
+
+def test_env_alternative_inside_a_longer_value_expands_to_nothing_when_unset() -> None:
+    text = "supergraph:\n  path: /graphql${env.ROUTER_TEST_V2:+/v2}\n"
+    assert parse_config(text, environ={}).supergraph.path == "/graphql"
+    set_ = {"ROUTER_TEST_V2": "1"}
+    assert parse_config(text, environ=set_).supergraph.path == "/graphql/v2"
+
+
 def test_unknown_nested_key_names_the_dotted_path(cli: Cli, tmp_path: Path) -> None:
     _write(
         tmp_path, "supergraph:\n  listen: 127.0.0.1:4000\n  bogus: 1\n" + _users_only()
