@@ -176,16 +176,7 @@ class JwksServer:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jwks.json"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def release(self) -> None:
-        """Let held requests (and every later one) through."""
-        self._released.set()
-
-    @property
-    def released(self) -> bool:
-        return self._released.is_set()
-
     def close(self) -> None:
-        self.release()
         self.server.shutdown()
         self.server.server_close()
 
