@@ -64,9 +64,13 @@ def run(args: argparse.Namespace) -> int:
     config_path = args.config
     if config_path is None and Path("router.yaml").exists():
         config_path = "router.yaml"
+    # Absolute, not resolved: the watcher must keep reading through symlinks. A
+    # mounted ConfigMap's files are links through `..data`, which the kubelet swaps to
+    # a new folder on each update before deleting the old one; a resolved path would
+    # keep naming the deleted folder and never see the update.
     settings = ServeSettings(
-        config_path=str(Path(config_path).resolve()) if config_path else None,
-        supergraph_path=str(Path(args.supergraph).resolve())
+        config_path=str(Path(config_path).absolute()) if config_path else None,
+        supergraph_path=str(Path(args.supergraph).absolute())
         if args.supergraph
         else None,
         dev=args.dev,

@@ -3,6 +3,8 @@ request fails meanwhile, and a broken file leaves the previous schema serving.""
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -139,3 +141,52 @@ def test_invalid_router_yaml_is_logged_and_the_old_config_kept(
         assert time.monotonic() < deadline, router.stderr()
         time.sleep(0.05)
     assert _has_reviews(router)
+
+
+def _configmap_volume(folder: Path, files: dict[str, str], version: int) -> None:
+    """Writes `files` the way the kubelet updates a mounted ConfigMap.
+
+    Each version is a new timestamped folder; `..data` is a symlink to the current
+    one, swapped by renaming a fresh symlink over it; each file is a symlink through
+    `..data`; the previous version's folder is then removed
+    (kubernetes pkg/volume/util/atomic_writer.go).
+    """
+    stamp = folder / f"..2026_12_01_00_00_{version:02d}.000000001"
+    stamp.mkdir()
+    for name, text in files.items():
+        (stamp / name).write_text(text, encoding="utf-8")
+    data = folder / "..data"
+    previous = data.resolve() if data.is_symlink() else None
+    (folder / "..data_tmp").symlink_to(stamp.name)
+    os.rename(folder / "..data_tmp", data)
+    for name in files:
+        link = folder / name
+        if not link.is_symlink():
+            link.symlink_to(f"..data/{name}")
+    if previous is not None:
+        shutil.rmtree(previous)
+
+
+def test_configmap_update_by_symlink_swap_is_reloaded(
+    subgraph_urls: dict[str, str], start_router: Callable[..., Router], tmp_path: Path
+) -> None:
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    volume = tmp_path / "config"
+    volume.mkdir()
+
+    def files(introspection: bool) -> dict[str, str]:
+        write_config(staging, subgraph_urls, introspection=introspection)
+        return {
+            name: (staging / name).read_text("utf-8")
+            for name in ("router.yaml", "supergraph.graphql")
+        }
+
+    _configmap_volume(volume, files(introspection=False), 1)
+    router = start_router("--config", str(volume / "router.yaml"))
+    assert router.query(REVIEW_TYPE)["errors"][0]["extensions"]["code"] == (
+        "INTROSPECTION_DISABLED"
+    )
+    _configmap_volume(volume, files(introspection=True), 2)
+    _wait_for(lambda: "data" in router.query(REVIEW_TYPE), RELOAD_DEADLINE)
+    assert "reload refused" not in router.stderr()
