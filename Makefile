@@ -42,8 +42,10 @@ lint: install
 	$(BIN)/ruff check planner router subgraphs tests bench
 	$(BIN)/mypy
 
+# The Kubernetes ConfigMap serves a copy (kustomize reads no file outside its folder).
 compose: install
 	$(BIN)/router compose --config router.yaml -o supergraph.graphql
+	cp supergraph.graphql deploy/kubernetes/base/supergraph.graphql
 
 check: install
 	$(BIN)/router check --config router.yaml --against supergraph.graphql
