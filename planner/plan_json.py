@@ -31,6 +31,7 @@ from planner.query_plan import (
     Sequence,
     Subscription,
     ValueSetter,
+    VariableCondition,
     apollo_path,
     path_from_apollo,
 )
@@ -124,6 +125,11 @@ def _selection_to_json(selection: RequiredSelection) -> JsonObject:
             out["alias"] = selection.alias
         if selection.optional:
             out["optional"] = True
+            if selection.needed_when:
+                out["neededWhen"] = [
+                    [{"variable": name, "value": value} for name, value in condition]
+                    for condition in selection.needed_when
+                ]
         if children:
             out["selections"] = children
         return out
@@ -342,7 +348,9 @@ def _selection(data: object, path: str) -> RequiredSelection:
     obj = _object(data, path)
     kind = obj.get("kind")
     if kind == "Field":
-        _object(obj, path, {"kind", "name", "alias", "optional", "selections"})
+        _object(
+            obj, path, {"kind", "name", "alias", "optional", "neededWhen", "selections"}
+        )
         return RequiredField(
             name=_field(obj, path, "name", str),
             selections=tuple(
@@ -350,6 +358,9 @@ def _selection(data: object, path: str) -> RequiredSelection:
             ),
             alias=_optional(obj, path, "alias", str),
             optional=_optional(obj, path, "optional", bool) or False,
+            needed_when=tuple(
+                _list(obj.get("neededWhen", []), f"{path}.neededWhen", _condition_set)
+            ),
         )
     if kind == "InlineFragment":
         _object(obj, path, {"kind", "typeCondition", "selections"})
@@ -439,13 +450,22 @@ def _list(data: object, path: str, item: Callable[[object, str], _T]) -> list[_T
     return [item(value, f"{path}[{index}]") for index, value in enumerate(data)]
 
 
+def _condition_set(data: object, path: str) -> VariableCondition:
+    return tuple(_list(data, path, _variable_value))
+
+
+def _variable_value(data: object, path: str) -> tuple[str, bool]:
+    obj = _object(data, path, {"variable", "value"})
+    return _field(obj, path, "variable", str), _field(obj, path, "value", bool)
+
+
 def _string(data: object, path: str) -> str:
     if not isinstance(data, str):
         raise PlanJsonError(path, f"expected a string, got {_describe(data)}")
     return data
 
 
-_TYPE_NAMES: dict[type, str] = {str: "string"}
+_TYPE_NAMES: dict[type, str] = {str: "string", bool: "boolean"}
 
 
 def _describe(value: object) -> str:

@@ -31,12 +31,16 @@ __all__ = [
     "Sequence",
     "Subscription",
     "ValueSetter",
+    "VariableCondition",
     "apollo_path",
     "fetches_in",
     "path_from_apollo",
 ]
 
 _TYPE_STEP = "... on "
+
+# ``(("skip", False), ("on", True))``: holds when $skip is false and $on is true.
+VariableCondition = tuple[tuple[str, bool], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,11 @@ class RequiredField:
     # A @requires field fetched under @skip/@include: with the conditions off, the
     # representation goes without it (ours; not in Apollo's format).
     optional: bool = False
+    # For an optional field, the variable values under which it is needed after all
+    # (any one set holding, each set a conjunction of ``(variable, value)``): the field
+    # that requires it is then selected, and an object without it (an earlier fetch
+    # failed for it) gives no representation.
+    needed_when: tuple[VariableCondition, ...] = ()
 
     @property
     def response_name(self) -> str:

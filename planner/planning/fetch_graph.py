@@ -17,7 +17,11 @@ from graphql import DirectiveNode, SelectionSetNode, print_ast
 
 from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation
-from planner.planning.operation import merge_selections, variable_conditions
+from planner.planning.operation import (
+    condition_variables,
+    merge_selections,
+    variable_conditions,
+)
 from planner.planning.paths import (
     FieldStep,
     FragmentStep,
@@ -402,12 +406,19 @@ class _Builder:
         type_name: str,
         fields: SelectionSetNode,
         *,
-        optional: bool = False,
+        conditions: Conditions | None = None,
     ) -> None:
+        """Adds ``fields`` to ``group``'s inputs; with ``conditions`` (the @skip and
+        @include the requiring field is under), they may be missing from a
+        representation while the conditions are off."""
         assert group.inputs is not None
         fragment = group.inputs.add_fragment(type_name)
         fragment.children.add_field("__typename")
-        fragment.children.add_node_selection(fields, optional=optional)
+        fragment.children.add_node_selection(
+            fields,
+            optional=bool(conditions),
+            needed_when=(condition_variables(conditions),) if conditions else (),
+        )
 
     def _root_jump(
         self,
@@ -454,7 +465,6 @@ class _Builder:
         # optional in the representation: with the conditions off, the fetch, shared
         # with jumps outside them, still represents the object without them (the
         # field that requires them is off too).
-        optional = bool(conditions)
         if (
             not self._requirement_depth
             and anchor_group is not group
@@ -462,7 +472,7 @@ class _Builder:
             and self.advancer.covers(anchor, required)
         ):
             anchor_selection.add_node_selection(required)
-            self._add_input(group, input_type, required, optional=optional)
+            self._add_input(group, input_type, required, conditions=conditions)
             group.need(input_type, required)
             _add_renamers(group, renamers)
             return group, selection
@@ -510,7 +520,7 @@ class _Builder:
         for supplier in suppliers:
             if supplier is not anchor_group:
                 post.depends_on(supplier)
-        self._add_input(post, input_type, required, optional=optional)
+        self._add_input(post, input_type, required, conditions=conditions)
         post.need(input_type, required)
         _add_renamers(post, renamers)
         if key is not None:

@@ -12,7 +12,12 @@ from collections.abc import Iterator
 from graphql import ArgumentNode, DirectiveNode, SelectionSetNode, print_ast
 from graphql.language import FieldNode, InlineFragmentNode, Node
 
-from planner.query_plan import RequiredField, RequiredFragment, RequiredSelection
+from planner.query_plan import (
+    RequiredField,
+    RequiredFragment,
+    RequiredSelection,
+    VariableCondition,
+)
 
 __all__ = [
     "FieldSelection",
@@ -24,7 +29,15 @@ __all__ = [
 
 
 class FieldSelection:
-    __slots__ = ("alias", "arguments", "children", "directives", "name", "optional")
+    __slots__ = (
+        "alias",
+        "arguments",
+        "children",
+        "directives",
+        "name",
+        "needed_when",
+        "optional",
+    )
 
     def __init__(
         self,
@@ -39,8 +52,22 @@ class FieldSelection:
         self.arguments = arguments
         self.directives = directives
         self.children: SelectionTree | None = SelectionTree() if composite else None
-        # In a fetch's inputs: the representation may lack it (RequiredField.optional).
+        # In a fetch's inputs: the representation may lack it unless a condition of
+        # ``needed_when`` holds (RequiredField.optional, .needed_when).
         self.optional = False
+        self.needed_when: tuple[VariableCondition, ...] = ()
+
+    def join_optional(
+        self, existed: bool, optional: bool, needed_when: tuple[VariableCondition, ...]
+    ) -> None:
+        """Adds this field once more to a fetch's inputs: optional only while every
+        addition was, needed when any addition's conditions hold."""
+        if not optional or (existed and not self.optional):
+            self.optional, self.needed_when = False, ()
+        elif not existed:
+            self.optional, self.needed_when = True, needed_when
+        else:
+            self.needed_when = tuple(dict.fromkeys((*self.needed_when, *needed_when)))
 
     @property
     def response_name(self) -> str:
@@ -156,11 +183,12 @@ class SelectionTree:
         *,
         first: bool = False,
         optional: bool = False,
+        needed_when: tuple[VariableCondition, ...] = (),
     ) -> None:
         """Adds a parsed selection set (a key or ``@requires`` field set), recursively;
         with ``first``, its top-level items move before the others, in its order.
-        ``optional``: new fields may be missing from a representation; a field also
-        added without it may not."""
+        ``optional``: new fields may be missing from a representation unless one of
+        ``needed_when`` holds; a field also added without it may not."""
         keys: list[str] = []
         for node in selection_set.selections:
             if isinstance(node, FieldNode):
@@ -171,7 +199,7 @@ class SelectionTree:
                 field = self.add_field(
                     name, alias, arguments, (), node.selection_set is not None
                 )
-                field.optional = optional and (known is None or field.optional)
+                field.join_optional(known is not None, optional, needed_when)
                 item: Selection = field
                 if node.selection_set is not None and item.children is not None:
                     item.children.add_node_selection(node.selection_set)
@@ -180,7 +208,9 @@ class SelectionTree:
                     node.type_condition.name.value if node.type_condition else None
                 )
                 item = self.add_fragment(condition)
-                item.children.add_node_selection(node.selection_set, optional=optional)
+                item.children.add_node_selection(
+                    node.selection_set, optional=optional, needed_when=needed_when
+                )
             else:
                 continue
             keys.extend(k for k, v in self.items.items() if v is item)
@@ -202,7 +232,7 @@ class SelectionTree:
                     item.directives,
                     item.children is not None,
                 )
-                target.optional = item.optional and (known is None or target.optional)
+                target.join_optional(known is not None, item.optional, item.needed_when)
                 if item.children is not None and target.children is not None:
                     target.children.merge(item.children)
             else:
@@ -231,6 +261,7 @@ class SelectionTree:
                         item.children.to_required() if item.children else (),
                         item.alias,
                         item.optional,
+                        item.needed_when,
                     )
                 )
             else:

@@ -266,6 +266,7 @@ class _Run:
             fetch.input_rewrites,
             self.types,
             self.cursors.derived(pattern, entries),
+            self.variables,
         )
         if not found.items:
             return

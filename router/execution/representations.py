@@ -2,14 +2,15 @@
 
 QUERY_PLANNING.md §4.3 steps 1-4. Each object gives at most one representation; objects
 missing a required field (an earlier fetch failed or a null bubbled) or without
-``__typename`` give none. Identical representations are sent once and remember every
+``__typename`` give none. An optional field (fetched under @skip/@include) is required
+while the client's variables select the field that needs it. Identical representations are sent once and remember every
 position they came from, so the answer is merged into each and errors are reported at
 each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -50,8 +51,10 @@ def collect_representations(
     input_rewrites: Sequence[FetchRewrite],
     types: TypeConditions,
     memo: dict[Any, Any] | None = None,
+    variables: Mapping[str, Any] | None = None,
 ) -> Representations:
-    """The representations of ``entries``. With ``memo`` (one per list of entries, kept
+    """The representations of ``entries``; ``variables`` (the client's, coerced) tell
+    which optional fields are needed. With ``memo`` (one per list of entries, kept
     only while their objects do not change), a flat ``requires`` is collected once for
     all the fetches that require the same fields; the result is then shared, and must
     not be changed."""
@@ -71,7 +74,7 @@ def collect_representations(
     for entry in entries:
         obj = entry[0]
         try:
-            representation = _project_object(obj, requires, types)
+            representation = _project_object(obj, requires, types, variables or {})
         except _Missing:
             continue
         if "__typename" not in representation:
@@ -188,10 +191,13 @@ def _collect_flat(
 
 
 def _project_object(
-    obj: dict[str, Any], selections: Sequence[RequiredSelection], types: TypeConditions
+    obj: dict[str, Any],
+    selections: Sequence[RequiredSelection],
+    types: TypeConditions,
+    variables: Mapping[str, Any],
 ) -> dict[str, Any]:
     projected: dict[str, Any] = {}
-    _project_into(projected, obj, selections, types)
+    _project_into(projected, obj, selections, types, variables)
     return projected
 
 
@@ -200,17 +206,18 @@ def _project_into(
     obj: dict[str, Any],
     selections: Sequence[RequiredSelection],
     types: TypeConditions,
+    variables: Mapping[str, Any],
 ) -> None:
     for selection in selections:
         if isinstance(selection, RequiredField):
             name = selection.response_name
             if name not in obj:
-                if selection.optional:
+                if selection.optional and not _needed(selection, variables):
                     continue
                 raise _MISSING
             value = obj[name]
             if selection.selections and value is not None:
-                value = _project_value(value, selection.selections, types)
+                value = _project_value(value, selection.selections, types, variables)
             existing = out.get(name)
             if type(existing) is dict and type(value) is dict:
                 existing.update(value)
@@ -222,17 +229,29 @@ def _project_into(
             if condition is None or (
                 typename is not None and types.matches(typename, condition)
             ):
-                _project_into(out, obj, selection.selections, types)
+                _project_into(out, obj, selection.selections, types, variables)
+
+
+def _needed(field: RequiredField, variables: Mapping[str, Any]) -> bool:
+    """Whether the variables select what needs the optional ``field``; a variable
+    they lack counts as selecting it."""
+    return any(
+        all(variables.get(name, value) is value for name, value in condition)
+        for condition in field.needed_when
+    )
 
 
 def _project_value(
-    value: Any, selections: Sequence[RequiredSelection], types: TypeConditions
+    value: Any,
+    selections: Sequence[RequiredSelection],
+    types: TypeConditions,
+    variables: Mapping[str, Any],
 ) -> Any:
     if type(value) is list:
         return [
-            None if item is None else _project_value(item, selections, types)
+            None if item is None else _project_value(item, selections, types, variables)
             for item in value
         ]
     if type(value) is dict:
-        return _project_object(value, selections, types)
+        return _project_object(value, selections, types, variables)
     return value
