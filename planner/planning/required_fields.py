@@ -1,4 +1,5 @@
-"""Aliases for ``@requires`` fields that take arguments.
+"""A ``@requires`` field set as fetched and represented: aliases for fields that take
+arguments, and ``__typename`` where a type condition needs it.
 
 A required field fetched next to the client's own selection of the same field would
 share its response name: ``price(currency: EUR)`` for the condition and ``price`` for
@@ -7,6 +8,11 @@ overwrite the other. So every required field whose definition takes arguments is
 fetched under an alias of its own (``price__req_<digest of its arguments>``, the same
 for the same arguments), and an input ``KeyRenamer`` gives the representation the
 field's real name back (QUERY_PLANNING.md §3, rewrites).
+
+An abstract-typed required field selected through type conditions
+(``named { ... on Review { title } }``) also carries ``__typename``: without it, the
+requiring subgraph cannot tell an Author's ``{}`` from a Review's, and cannot apply
+the condition (Apollo leaves it out).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from graphql import (
     NameNode,
     SelectionSetNode,
     get_named_type,
+    is_abstract_type,
     print_ast,
 )
 
@@ -31,8 +38,9 @@ __all__ = ["alias_required_arguments"]
 def alias_required_arguments(
     field_set: SelectionSetNode, type_name: str, schema: GraphQLSchema
 ) -> tuple[SelectionSetNode, tuple[KeyRenamer, ...]]:
-    """``field_set`` (a ``@requires`` on ``type_name``) with aliased argument fields, and
-    the input renamers that undo the aliases in the representation."""
+    """``field_set`` (a ``@requires`` on ``type_name``) with aliased argument fields and
+    the typenames type conditions need, and the input renamers that undo the aliases
+    in the representation."""
     renamers: list[KeyRenamer] = []
     aliased = _alias(field_set, type_name, schema, (f"... on {type_name}",), renamers)
     return aliased, tuple(renamers)
@@ -75,13 +83,14 @@ def _alias(
                 renamers.append(KeyRenamer((*path, alias), name))
             selection = node.selection_set
             if selection is not None and definition is not None:
+                field_type = get_named_type(definition.type)
                 selection = _alias(
-                    selection,
-                    get_named_type(definition.type).name,
-                    schema,
-                    (*path, alias or name),
-                    renamers,
+                    selection, field_type.name, schema, (*path, alias or name), renamers
                 )
+                if is_abstract_type(field_type) and _needs_typename(selection):
+                    selection = SelectionSetNode(
+                        selections=(_TYPENAME, *selection.selections)
+                    )
             node = FieldNode(
                 alias=NameNode(value=alias) if alias else None,
                 name=node.name,
@@ -91,3 +100,17 @@ def _alias(
             )
         selections.append(node)
     return SelectionSetNode(selections=tuple(selections))
+
+
+_TYPENAME = FieldNode(name=NameNode(value="__typename"))
+
+
+def _needs_typename(selection_set: SelectionSetNode) -> bool:
+    """Whether an abstract value's selection has a type condition and no typename."""
+    conditioned = False
+    for node in selection_set.selections:
+        if isinstance(node, FieldNode) and node.name.value == "__typename":
+            return False
+        if isinstance(node, InlineFragmentNode) and node.type_condition is not None:
+            conditioned = True
+    return conditioned

@@ -69,6 +69,14 @@ def _required_field(query: str, name: str) -> RequiredField:
     )
 
 
+def test_an_abstract_required_value_carries_its_typename_for_its_type_conditions() -> (
+    None
+):
+    named = _required_field("{ namedOne { ... on Review { reqRank } } }", "named")
+    first = named.selections[0]
+    assert isinstance(first, RequiredField) and first.name == "__typename"
+
+
 def test_a_required_field_under_a_condition_is_needed_while_the_condition_holds() -> (
     None
 ):
