@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 from planner.composition import CompositionResult, SubgraphInput, compose
 from router.commands.common import CommandError, eprint, format_error, load
 from router.config import RouterConfig, explorer_enabled, with_mode_defaults
+from router.plugins.custom import PluginLoadError, resolve_plugins
 from router.registry import RegistryError, fetch_service_sdl, subgraph_inputs
 
 __all__ = ["add_parser", "run"]
@@ -189,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
     config, base_dir = load(args.config)
     if not config.subgraphs:
         raise CommandError("router.yaml has no 'subgraphs' section: nothing to run")
+    _check_plugins(config, base_dir, args.config)
     examples = _example_endpoints(config)
     router = _router_endpoint(config, args.port)
     _check_ports([*examples, router])
@@ -246,6 +248,16 @@ def run(args: argparse.Namespace) -> int:
             signals.wait(0.5)
         print(f"router dev: {signals.received} received", flush=True)
     return 0
+
+
+def _check_plugins(config: RouterConfig, base_dir: Path, source: str) -> None:
+    """Fails before anything starts when a custom plugin does not load (the router
+    started last would refuse it, after every subgraph had been waited for)."""
+    try:
+        for custom in resolve_plugins(config, base_dir, source=source):
+            custom.build()
+    except PluginLoadError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _example_endpoints(config: RouterConfig) -> list[_Endpoint]:

@@ -1,7 +1,9 @@
 """`router serve`: serve the supergraph at `supergraph.path` until SIGINT or SIGTERM.
 
 The supergraph comes from `--supergraph`, else router.yaml's `supergraph.file`, else is
-composed at start-up from its `subgraphs` registry. router.yaml and the supergraph file
+composed at start-up from its `subgraphs` registry. The custom plugins of router.yaml's
+`plugins` are imported, their configs validated and built once before it listens: one
+that does not load is an error naming its key. router.yaml and the supergraph file
 are watched: a change is loaded aside and swapped in atomically, a broken file is logged
 and the previous schema keeps serving. The first stdout line names the URL served.
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from router.commands.common import CommandError
 from router.config import RouterConfig
+from router.plugins.custom import PluginLoadError
 from router.server.logs import configure_logging
 from router.server.run import bind, serve, shown_address, split_listen
 from router.server.settings import ServeSettings
@@ -78,9 +81,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         config, _ = read_config(settings)
         # Loaded once now so that a wrong path, a broken supergraph or subgraphs that do
-        # not compose fail here. Only a subgraph to introspect that is not up yet is
-        # waited for: the router then listens, not ready, and retries.
-        read_source(settings)
+        # not compose fail here, and so do custom plugins that do not load (built and
+        # dropped: a plugin opens its resources in `startup`, not in `__init__`). Only
+        # a subgraph to introspect that is not up yet is waited for: the router then
+        # listens, not ready, and retries.
+        for custom in read_source(settings).plugins:
+            custom.build()
+    except PluginLoadError as exc:
+        raise CommandError(str(exc)) from None
     except SourceError as exc:
         if not exc.retry:
             raise CommandError(str(exc)) from None

@@ -11,8 +11,14 @@ from router.config.authentication import (
 from router.config.cors import CorsConfig, CsrfConfig
 from router.config.duration import Duration, parse_duration
 from router.config.headers import HeadersConfig
-from router.config.load import ConfigError, load_config, parse_config
+from router.config.load import (
+    ConfigError,
+    describe_errors,
+    load_config,
+    parse_config,
+)
 from router.config.model import (
+    BUILT_IN_PLUGIN_KEYS,
     BatchingConfig,
     HealthCheckConfig,
     IncludeSubgraphErrorsConfig,
@@ -29,6 +35,7 @@ from router.config.modes import explorer_enabled, with_mode_defaults
 from router.config.ratelimit import ClientRule, RateLimitConfig, RateLimitSpec
 
 __all__ = [
+    "BUILT_IN_PLUGIN_KEYS",
     "ApiKeysConfig",
     "AuthenticationConfig",
     "BatchingConfig",
@@ -52,6 +59,7 @@ __all__ = [
     "SubgraphTrafficShaping",
     "SupergraphConfig",
     "TrafficShapingConfig",
+    "describe_errors",
     "explorer_enabled",
     "load_config",
     "parse_config",

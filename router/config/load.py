@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from router.config.model import RouterConfig
 
-__all__ = ["ConfigError", "load_config", "parse_config"]
+__all__ = ["ConfigError", "describe_errors", "load_config", "parse_config"]
 
 _ENV = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}")
 # What a value that is only an unmet `${env.NAME:+word}` expands to: its key is left out.
@@ -57,7 +57,7 @@ def parse_config(
     try:
         return RouterConfig.model_validate(expanded)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from None
+        raise ConfigError(describe_errors(exc, source)) from None
 
 
 def _expand(value: Any, environ: Mapping[str, str], source: str, path: str) -> Any:
@@ -98,11 +98,14 @@ def _expand(value: Any, environ: Mapping[str, str], source: str, path: str) -> A
     return value
 
 
-def _describe(exc: ValidationError, source: str) -> str:
+def describe_errors(exc: ValidationError, source: str, prefix: str = "") -> str:
+    """One line per error of `exc`: `<source>: <dotted key>: <message> (got <value>)`,
+    the key under `prefix` when the model validated a section (a custom plugin's)."""
     lines = []
     for err in exc.errors():
-        path = ".".join(str(p) for p in err["loc"] if p != "schema_") or "(top level)"
-        path = path.replace("schema_", "schema")
+        where = ".".join(str(p) for p in err["loc"] if p != "schema_")
+        where = where.replace("schema_", "schema")
+        path = ".".join(part for part in (prefix, where) if part) or "(top level)"
         if err["type"] == "extra_forbidden":
             message = "unknown key"
         else:

@@ -3,8 +3,9 @@
 Where Apollo Router has a key we use its name, meaning and default
 (https://www.apollographql.com/docs/graphos/routing/configuration). The policy sections
 (`headers`, `cors`, `csrf`, `ratelimit`, `authentication`, `authorization`) live in
-modules of their own; `plugins` is accepted as a mapping, so that a file written for
-Apollo Router loads; `router serve` logs the keys it accepts but does not apply. Any
+modules of their own. `plugins` maps an import path to a custom plugin's config
+(`router.plugins.custom` imports the plugin and validates that config with the plugin's
+own model); `experimental.expose_query_plan`, Apollo Router's, is ours to apply. Any
 other key is an error naming it.
 """
 
@@ -23,6 +24,7 @@ from router.config.ratelimit import RateLimitConfig
 from router.config.telemetry import TelemetryConfig
 
 __all__ = [
+    "BUILT_IN_PLUGIN_KEYS",
     "BatchingConfig",
     "HealthCheckConfig",
     "IncludeSubgraphErrorsConfig",
@@ -35,6 +37,10 @@ __all__ = [
     "SupergraphConfig",
     "TrafficShapingConfig",
 ]
+
+# Keys of `plugins` the router applies itself (Apollo Router's); every other key is a
+# custom plugin's import path.
+BUILT_IN_PLUGIN_KEYS = frozenset({"experimental.expose_query_plan"})
 
 DEFAULT_SUBGRAPH_TIMEOUT = (
     30.0  # seconds; Apollo Router's default for `traffic_shaping`
@@ -286,13 +292,9 @@ class RouterConfig(_Strict):
 
     def inactive_keys(self) -> list[str]:
         """Keys present in the file that no code applies yet (logged once at start-up)."""
+        # `plugins`: `experimental.expose_query_plan` is applied by
+        # router.plugins.telemetry, every other key is a custom plugin.
         names: list[str] = []
-        # `experimental.expose_query_plan` is applied by router.plugins.telemetry.
-        names += [
-            f"plugins.{key}"
-            for key in self.plugins
-            if key != "experimental.expose_query_plan"
-        ]
         names += [
             f"limits.{key}"
             for key in (

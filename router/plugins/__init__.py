@@ -1,5 +1,7 @@
 """Plugins: the router's policies (CORS, CSRF, auth, rate limits, operation limits,
-header rules, telemetry) as hooks around the request pipeline of DESIGN.md.
+header rules, telemetry) as hooks around the request pipeline of DESIGN.md, and the
+custom plugins router.yaml's `plugins` loads by import path (`router.plugins.custom`;
+README "Writing a plugin").
 
 How to write one
 ----------------
@@ -26,6 +28,10 @@ How to write one
        `request.variables`; `context.operation_name/_type` are set). Refuse with
        `raise Rejection.of(code, message, status)`. Each item of a client batch passes
        here on its own, with the batch's shared context.
+   `async def execution(self, context, request, call_next) -> ExecutionResponse`
+       After planning, around the plan's execution (`request.plan`, the planner's
+       `QueryPlan`, read only; `request.variables`); the response's `body` is the
+       shaped GraphQL response. Refuse with `Rejection` as in the supergraph stage.
    `async def subgraph(self, context, request, call_next) -> SubgraphResponse`
        Each subgraph fetch: edit `request.headers` (a plain dict) before `call_next`;
        the returned `SubgraphResponse` has `status` and `headers`. Raise
@@ -48,8 +54,12 @@ from __future__ import annotations
 from router.plugins.chain import EMPTY_CHAIN, PLUGIN_ORDER, PluginChain, build_chain
 from router.plugins.context import RequestContext, SubgraphHeaders
 from router.plugins.plugin import (
+    ExecutionNext,
+    ExecutionRequest,
+    ExecutionResponse,
     HttpResponse,
     Plugin,
+    PluginConfig,
     Rejection,
     RouterNext,
     SubgraphNext,
@@ -62,9 +72,13 @@ from router.plugins.plugin import (
 __all__ = [
     "EMPTY_CHAIN",
     "PLUGIN_ORDER",
+    "ExecutionNext",
+    "ExecutionRequest",
+    "ExecutionResponse",
     "HttpResponse",
     "Plugin",
     "PluginChain",
+    "PluginConfig",
     "Rejection",
     "RequestContext",
     "RouterNext",

@@ -5,19 +5,27 @@ their hooks wrap the router's own handlers.
 the first entry is outermost, so it sees a request first and its response last. Each
 entry names a module with `build(config) -> Plugin | None` (None: the section is off);
 modules are imported when a chain is built, so `router.plugins` stays importable from
-anywhere without import cycles. `build_chain` runs once per generation
+anywhere without import cycles. The `CUSTOM` entry is where router.yaml's custom
+plugins (`router.plugins.custom`) go, in the file's order, their hooks called through
+`router.plugins.guard`. `build_chain` runs once per generation
 (`router.server.state`), so a hot reload swaps the plugins with the config.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from router.plugins import guard
 from router.plugins.context import RequestContext, SubgraphHeaders
 from router.plugins.plugin import (
+    ExecutionNext,
+    ExecutionRequest,
+    ExecutionResponse,
     HttpResponse,
     Plugin,
     RouterNext,
@@ -31,8 +39,22 @@ from router.plugins.plugin import (
 if TYPE_CHECKING:
     from router.config import RouterConfig
     from router.execution.subgraph_client import SubgraphClient, SubgraphResponse
+    from router.plugins.custom import CustomPlugin
 
-__all__ = ["EMPTY_CHAIN", "PLUGIN_ORDER", "PluginChain", "SubgraphPost", "build_chain"]
+__all__ = [
+    "CUSTOM",
+    "EMPTY_CHAIN",
+    "PLUGIN_ORDER",
+    "ChainEntry",
+    "PluginChain",
+    "SubgraphPost",
+    "build_chain",
+]
+
+logger = logging.getLogger(__name__)
+
+# The `PLUGIN_ORDER` entry standing for router.yaml's custom plugins.
+CUSTOM = "plugins"
 
 # (name, module): outermost first. CORS answers preflights before anything else and
 # decorates every answer (401 and 429 too); the router timeout and concurrency limit
@@ -40,9 +62,11 @@ __all__ = ["EMPTY_CHAIN", "PLUGIN_ORDER", "PluginChain", "SubgraphPost", "build_
 # before credentials are looked at; authentication runs before rate limits so
 # per-client keys can use claims and API-key consumers, and before
 # `authorization.require_authentication` reads them; header rules act on subgraph
-# requests and client responses; fetch timings (the explorer's) time each subgraph
-# round trip alone.
-PLUGIN_ORDER: tuple[tuple[str, str], ...] = (
+# requests and client responses; custom plugins see only what every policy let
+# through, and subgraph requests as the header rules left them (what they add is
+# theirs), with telemetry still counting their failures; fetch timings (the
+# explorer's) time each subgraph round trip alone.
+PLUGIN_ORDER: tuple[tuple[str, str | None], ...] = (
     ("telemetry", "router.plugins.telemetry"),
     ("cors", "router.plugins.cors"),
     ("traffic_shaping", "router.plugins.traffic_shaping"),
@@ -52,6 +76,7 @@ PLUGIN_ORDER: tuple[tuple[str, str], ...] = (
     ("ratelimit", "router.plugins.ratelimit"),
     ("limits", "router.plugins.limits"),
     ("headers", "router.plugins.headers"),
+    (CUSTOM, None),
     ("fetch_timings", "router.plugins.fetch_timings"),
 )
 
@@ -64,47 +89,80 @@ def _overrides(plugin: Plugin, hook: str) -> bool:
     return getattr(type(plugin), hook) is not getattr(Plugin, hook)
 
 
+@dataclass(frozen=True, slots=True)
+class ChainEntry:
+    """A plugin and the name it goes by: a built-in's `name`, or a custom plugin's
+    router.yaml key (`custom`: its hooks are called through `router.plugins.guard`)."""
+
+    name: str
+    plugin: Plugin
+    custom: bool = False
+
+    def hook(self, stage: str) -> Any:
+        """The callable of `stage` taking the stage's arguments and `call_next`, or
+        None when the plugin leaves that hook alone."""
+        if not _overrides(self.plugin, stage):
+            return None
+        if not self.custom:
+            return getattr(self.plugin, stage)
+        return partial(getattr(guard, f"guarded_{stage}"), self.name, self.plugin)
+
+
 class PluginChain:
     """The plugins of one generation, with each stage's hooks pre-selected."""
 
-    def __init__(self, plugins: Sequence[Plugin]) -> None:
-        self.plugins = tuple(plugins)
-        self._router = tuple(p for p in self.plugins if _overrides(p, "router"))
-        self._supergraph = tuple(p for p in self.plugins if _overrides(p, "supergraph"))
-        self._subgraph = tuple(p for p in self.plugins if _overrides(p, "subgraph"))
+    def __init__(self, plugins: Sequence[Plugin | ChainEntry]) -> None:
+        self.entries = tuple(
+            p if isinstance(p, ChainEntry) else ChainEntry(p.name, p) for p in plugins
+        )
+        self.plugins = tuple(entry.plugin for entry in self.entries)
+        self._router = self._hooks("router")
+        self._supergraph = self._hooks("supergraph")
+        self._execution = self._hooks("execution")
+        self._subgraph = self._hooks("subgraph")
+
+    def _hooks(self, stage: str) -> tuple[Any, ...]:
+        hooks = (entry.hook(stage) for entry in self.entries)
+        return tuple(hook for hook in hooks if hook is not None)
 
     def get(self, name: str) -> Plugin | None:
-        return next((p for p in self.plugins if p.name == name), None)
+        return next((e.plugin for e in self.entries if e.name == name), None)
 
     async def startup(self) -> None:
-        started: list[Plugin] = []
+        """Starts every plugin, outermost first; when one fails, the ones started
+        are shut down and its exception propagates (naming it in the log)."""
+        started: list[ChainEntry] = []
         try:
-            for plugin in self.plugins:
-                await plugin.startup()
-                started.append(plugin)
+            for entry in self.entries:
+                try:
+                    await entry.plugin.startup()
+                except Exception:
+                    logger.error("plugin %s failed to start", entry.name)
+                    raise
+                started.append(entry)
         except BaseException:
-            for plugin in reversed(started):
-                await plugin.shutdown()
+            await _shut_down(reversed(started))
             raise
 
     async def shutdown(self) -> None:
-        for plugin in reversed(self.plugins):
-            await plugin.shutdown()
+        """Shuts every plugin down, innermost first; a failure is logged and the
+        others still shut down."""
+        await _shut_down(reversed(self.entries))
 
     def inherit(self, previous: PluginChain) -> None:
         """Hands each plugin its predecessor of the same name and class, if any (a
         hot reload, before the swap: no request has run on this chain yet)."""
-        for plugin in self.plugins:
-            old = previous.get(plugin.name)
-            if old is not None and type(old) is type(plugin):
-                plugin.inherit(old)
+        for entry in self.entries:
+            old = previous.get(entry.name)
+            if old is not None and type(old) is type(entry.plugin):
+                entry.plugin.inherit(old)
 
     async def run_router(
         self, context: RequestContext, core: RouterNext
     ) -> HttpResponse:
         handler = core
-        for plugin in reversed(self._router):
-            handler = partial(plugin.router, call_next=handler)
+        for hook in reversed(self._router):
+            handler = partial(hook, call_next=handler)
         return await handler(context)
 
     async def run_supergraph(
@@ -114,8 +172,19 @@ class PluginChain:
         core: SupergraphNext,
     ) -> SupergraphResponse:
         handler = core
-        for plugin in reversed(self._supergraph):
-            handler = partial(plugin.supergraph, call_next=handler)
+        for hook in reversed(self._supergraph):
+            handler = partial(hook, call_next=handler)
+        return await handler(context, request)
+
+    async def run_execution(
+        self,
+        context: RequestContext,
+        request: ExecutionRequest,
+        core: ExecutionNext,
+    ) -> ExecutionResponse:
+        handler = core
+        for hook in reversed(self._execution):
+            handler = partial(hook, call_next=handler)
         return await handler(context, request)
 
     def subgraph_post(
@@ -134,8 +203,8 @@ class PluginChain:
             return response
 
         handler: SubgraphNext = core
-        for plugin in reversed(self._subgraph):
-            handler = partial(plugin.subgraph, call_next=handler)
+        for hook in reversed(self._subgraph):
+            handler = partial(hook, call_next=handler)
         ctx = context if context is not None else RequestContext("POST", "", {})
         final = handler
 
@@ -150,13 +219,28 @@ class PluginChain:
         return post
 
 
+async def _shut_down(entries: Iterable[ChainEntry]) -> None:
+    for entry in entries:
+        try:
+            await entry.plugin.shutdown()
+        except Exception:
+            logger.exception("plugin %s failed to shut down", entry.name)
+
+
 EMPTY_CHAIN = PluginChain(())
 
 
-def build_chain(config: RouterConfig) -> PluginChain:
-    """The plugins `config` turns on, in `PLUGIN_ORDER` (blocking: may read files)."""
-    plugins: list[Plugin] = []
+def build_chain(
+    config: RouterConfig, custom: Sequence[CustomPlugin] = ()
+) -> PluginChain:
+    """The plugins `config` turns on, in `PLUGIN_ORDER`, with new instances of the
+    resolved `custom` plugins (blocking: may read files; a custom plugin whose
+    `__init__` raises is a `router.plugins.custom.PluginLoadError`)."""
+    plugins: list[Plugin | ChainEntry] = []
     for _, module_name in PLUGIN_ORDER:
+        if module_name is None:
+            plugins += [ChainEntry(c.key, c.build(), custom=True) for c in custom]
+            continue
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

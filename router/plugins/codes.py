@@ -13,6 +13,7 @@ __all__ = [
     "MAX_HEIGHT_LIMIT",
     "MAX_ROOT_FIELDS_LIMIT",
     "PLUGIN_CODES",
+    "PLUGIN_ERROR",
     "REQUEST_CONCURRENCY_LIMITED",
     "REQUEST_RATE_LIMITED",
     "UNAUTHENTICATED",
@@ -29,6 +30,8 @@ CSRF_ERROR = "CSRF_ERROR"
 UNAUTHORIZED_FIELD_OR_TYPE = "UNAUTHORIZED_FIELD_OR_TYPE"
 GATEWAY_TIMEOUT = "GATEWAY_TIMEOUT"
 REQUEST_CONCURRENCY_LIMITED = "REQUEST_CONCURRENCY_LIMITED"
+# Ours (Apollo Router's Rust plugins cannot fail this way: a panic there is a crash).
+PLUGIN_ERROR = "PLUGIN_ERROR"
 
 PLUGIN_CODES: dict[str, str] = {
     MAX_DEPTH_LIMIT: "The operation nests selection sets deeper than `limits.max_depth` "
@@ -53,4 +56,7 @@ PLUGIN_CODES: dict[str, str] = {
     "(default 30 s); its remaining work was cancelled (HTTP 504).",
     REQUEST_CONCURRENCY_LIMITED: "More requests in flight than "
     "`traffic_shaping.router.concurrency_limit` (HTTP 503).",
+    PLUGIN_ERROR: "A custom plugin (router.yaml `plugins`) raised in one of its hooks: "
+    "HTTP 500 from the router, supergraph or execution stage; from the subgraph stage, "
+    "that fetch alone fails. The router logs the traceback, never the client.",
 }

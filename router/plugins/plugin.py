@@ -13,6 +13,10 @@ both the way in and the way out:
   validation, operation selection and variable coercion, before introspection and
   planning. Raise `Rejection` to refuse the operation with GraphQL errors (operation
   limits).
+- `execution(context, request, call_next) -> ExecutionResponse`: the planned
+  operation, before its plan runs (`request.plan` is the `QueryPlan`); the response
+  `body` is the shaped GraphQL response. Not reached by introspection answered by the
+  router, nor by an operation that authorization emptied (nothing is executed).
 - `subgraph(context, request, call_next) -> SubgraphResponse`: each subgraph fetch.
   Edit `request.headers` before `call_next`; read the answer's status and headers
   after. Raise `SubgraphRequestError` to fail this fetch alone (it becomes an error
@@ -24,6 +28,9 @@ both the way in and the way out:
   generation serves, with the same-named plugin of the generation it replaces (the
   in-memory rate-limit counters carry over). Take over only state whose meaning the
   new config keeps.
+
+Custom plugins (router.yaml's `plugins`, `router.plugins.custom`) subclass `Plugin` too;
+their typed config is a `PluginConfig` subclass named `Config` on the plugin class.
 """
 
 from __future__ import annotations
@@ -33,18 +40,24 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
+from pydantic import BaseModel, ConfigDict
 
 from router.execution.codes import DOWNSTREAM_SERVICE_ERROR
 
 if TYPE_CHECKING:
     from graphql import OperationDefinitionNode
 
+    from planner.query_plan import QueryPlan
     from router.execution.subgraph_client import SubgraphResponse
     from router.plugins.context import RequestContext
 
 __all__ = [
+    "ExecutionNext",
+    "ExecutionRequest",
+    "ExecutionResponse",
     "HttpResponse",
     "Plugin",
+    "PluginConfig",
     "Rejection",
     "RouterNext",
     "SubgraphNext",
@@ -148,6 +161,23 @@ class SupergraphResponse:
 
 
 @dataclass(slots=True)
+class ExecutionRequest:
+    """A planned operation about to run: `plan` is the planner's `QueryPlan` (shared
+    through the plan cache: read it, do not change it), `variables` the coerced ones."""
+
+    plan: QueryPlan
+    operation_name: str | None
+    variables: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ExecutionResponse:
+    """The shaped GraphQL response body of an executed plan."""
+
+    body: dict[str, Any]
+
+
+@dataclass(slots=True)
 class SubgraphRequest:
     """One fetch: the subgraph's name, the JSON payload, the headers to send (names as
     they will be sent; the client merges them case-insensitively)."""
@@ -161,16 +191,27 @@ RouterNext = Callable[["RequestContext"], Awaitable[HttpResponse]]
 SupergraphNext = Callable[
     ["RequestContext", SupergraphRequest], Awaitable[SupergraphResponse]
 ]
+ExecutionNext = Callable[
+    ["RequestContext", ExecutionRequest], Awaitable[ExecutionResponse]
+]
 SubgraphNext = Callable[
     ["RequestContext", SubgraphRequest], Awaitable["SubgraphResponse"]
 ]
 
 
+class PluginConfig(BaseModel):
+    """Base of a custom plugin's `Config`: unknown keys are refused and the validated
+    config is immutable (the router's own sections are built the same way)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 class Plugin:
     """Base class of plugins; override the hooks you need (see the module docstring).
 
-    `name` is the router.yaml section (or a made-up name for built-ins). A plugin is
-    built once per loaded config from its typed config and is shared by every request.
+    `name` is the router.yaml section (or a made-up name for built-ins); a custom
+    plugin is known by its key under `plugins`, whatever its `name`. A plugin is built
+    once per loaded config from its typed config and is shared by every request.
     """
 
     name: ClassVar[str] = "plugin"
@@ -197,6 +238,14 @@ class Plugin:
         request: SupergraphRequest,
         call_next: SupergraphNext,
     ) -> SupergraphResponse:
+        return await call_next(context, request)
+
+    async def execution(
+        self,
+        context: RequestContext,
+        request: ExecutionRequest,
+        call_next: ExecutionNext,
+    ) -> ExecutionResponse:
         return await call_next(context, request)
 
     async def subgraph(

@@ -23,6 +23,7 @@ from router.execution.override_rolls import OverrideRolls
 from router.execution.shaping import ResponseShaper
 from router.execution.subgraph_client import SubgraphClient
 from router.plugins.chain import EMPTY_CHAIN, PluginChain
+from router.plugins.plugin import ExecutionRequest, ExecutionResponse
 from router.server.documents import PreparedDocument
 from router.server.errors import RequestFailure, graphql_error
 from router.server.pipeline import Engine
@@ -87,25 +88,36 @@ class FederatedEngine(Engine):
         expose = None if context is None else context.values.get(EXPOSE_QUERY_PLAN)
         if expose == DRY_RUN:
             return {"extensions": {"apolloQueryPlan": plan_extension(plan)}}
-        with stage_span("execution"):
+
+        async def core(
+            ctx: RequestContext | None, staged: ExecutionRequest
+        ) -> ExecutionResponse:
             result = await execute_plan(
-                plan,
-                variables=variables,
+                staged.plan,
+                variables=staged.variables,
                 client=self._client,
                 schema=self._supergraph.schema,
                 unbatched=self._unbatched,
                 post=(
                     None
-                    if context is None
-                    else self._plugins.subgraph_post(context, self._client)
+                    if ctx is None
+                    else self._plugins.subgraph_post(ctx, self._client)
                 ),
             )
             if prefilled and result.data is not None:
                 result.data.update(prefilled)
             shaper = self._shaper(prepared, document, operation_name)
-            response: dict[str, Any] = shaper.shape(
-                result.data, result.errors, variables
+            return ExecutionResponse(
+                shaper.shape(result.data, result.errors, staged.variables)
             )
+
+        request = ExecutionRequest(plan, operation_name, variables)
+        with stage_span("execution"):
+            if context is None:
+                executed = await core(None, request)
+            else:
+                executed = await self._plugins.run_execution(context, request, core)
+        response: dict[str, Any] = executed.body
         if expose is not None:
             response.setdefault("extensions", {})["apolloQueryPlan"] = plan_extension(
                 plan

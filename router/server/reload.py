@@ -14,6 +14,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from router.plugins.custom import PluginLoadError
 from router.server.settings import ServeSettings
 from router.server.source import Fingerprint, SourceError, fingerprint, read_source
 from router.server.state import StateHolder, build_generation
@@ -95,6 +96,9 @@ class Reloader:
             generation = await asyncio.to_thread(
                 build_generation, source, self._generations
             )
+        except PluginLoadError as exc:  # a custom plugin's __init__ raised
+            logger.error("reload refused, still serving the previous config: %s", exc)
+            return None
         except Exception:
             logger.exception(
                 "cannot build the router for the new schema; keeping the old one"

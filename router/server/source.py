@@ -2,7 +2,10 @@
 
 Blocking code (files, composition, maybe subgraph introspection), run off the event
 loop. The supergraph comes from `--supergraph`, else `supergraph.file`, else is composed
-from the `subgraphs` registry. Every failure is a `SourceError` naming the file or key.
+from the `subgraphs` registry. The custom plugins of `plugins` are imported and their
+configs validated here too (`router.plugins.custom`), so a plugin that does not load
+fails `router serve` at start-up and is refused, like any bad file, on a hot reload.
+Every failure is a `SourceError` naming the file or key.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from router.config import (
     parse_config,
     with_mode_defaults,
 )
+from router.plugins.custom import CustomPlugin, PluginLoadError, resolve_plugins
 from router.registry import RegistryError, subgraph_inputs
 from router.server.settings import ServeSettings
 
@@ -47,12 +51,14 @@ class SourceError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A config and the supergraph it leads to; `watched` are the files they came from."""
+    """A config and the supergraph it leads to; `fingerprint` covers the files they came
+    from; `plugins` are the config's custom plugins, resolved (not built)."""
 
     config: RouterConfig
     supergraph: Supergraph
     described_as: str
     fingerprint: Fingerprint
+    plugins: tuple[CustomPlugin, ...] = ()
 
 
 def read_config(settings: ServeSettings) -> tuple[RouterConfig, Fingerprint]:
@@ -71,6 +77,12 @@ def read_config(settings: ServeSettings) -> tuple[RouterConfig, Fingerprint]:
 
 def read_source(settings: ServeSettings) -> Source:
     config, prints = read_config(settings)
+    try:
+        plugins = resolve_plugins(
+            config, settings.base_dir, source=settings.config_path or "router.yaml"
+        )
+    except PluginLoadError as exc:
+        raise SourceError(str(exc)) from None
     if settings.supergraph_path is not None or config.supergraph.file is not None:
         path = (
             Path(settings.supergraph_path)
@@ -101,7 +113,7 @@ def read_source(settings: ServeSettings) -> Source:
         raise SourceError(
             f"supergraph {described_as}: [{exc.code}] {exc.message}"
         ) from None
-    return Source(config, supergraph, described_as, prints)
+    return Source(config, supergraph, described_as, prints, plugins)
 
 
 def _read(path: Path, what: str) -> tuple[str, str]:

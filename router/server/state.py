@@ -75,7 +75,7 @@ def build_generation(source: Source, number: int) -> Generation:
         for graph in supergraph.graphs.values()
     }
     client = SubgraphClient(endpoints)
-    plugins = build_chain(config)
+    plugins = build_chain(config, source.plugins)
     engine = FederatedEngine(
         supergraph,
         QueryPlanner(supergraph),

@@ -17,12 +17,19 @@ from router.execution.codes import (
     SUBREQUEST_HTTP_ERROR,
     SUBREQUEST_MALFORMED_RESPONSE,
 )
+from router.plugins.codes import PLUGIN_ERROR
 
 __all__ = ["REDACTED_MESSAGE", "redact_subgraph_errors"]
 
 REDACTED_MESSAGE = "Subgraph errors redacted"
+# PLUGIN_ERROR: a custom plugin failed in the fetch's subgraph hook (its message is ours).
 _ROUTER_FETCH_CODES = frozenset(
-    {SUBREQUEST_HTTP_ERROR, SUBREQUEST_MALFORMED_RESPONSE, GATEWAY_TIMEOUT}
+    {
+        SUBREQUEST_HTTP_ERROR,
+        SUBREQUEST_MALFORMED_RESPONSE,
+        GATEWAY_TIMEOUT,
+        PLUGIN_ERROR,
+    }
 )
 
 
