@@ -1,0 +1,1 @@
+"""Examples that live outside the router package: read them, copy them, adapt them."""
