@@ -235,3 +235,19 @@ def test_dev_refuses_a_plugin_that_does_not_load_before_starting_anything(
         f"router dev: router.yaml: plugins.{module}.NotAPlugin: "
         f"{module}.NotAPlugin is not a subclass of router.plugins.Plugin"
     ) in result.stderr
+
+
+def test_the_readmes_plugin_example_loads_as_written(
+    resolve: Resolve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```python\n# my_company/auth.py\n") + len("```python\n")
+    source = readme[start : readme.index("```", start)]
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    package = f"company_{uuid.uuid4().hex[:8]}"  # `my_company`, named afresh
+    (tmp_path / package).mkdir()
+    (tmp_path / package / "auth.py").write_text(source, encoding="utf-8")
+    [custom] = resolve(f"plugins:\n  {package}.auth:\n    realm: staff\n")
+    plugin = custom.build()
+    assert type(plugin).__name__ == "StaffOnly"
+    assert plugin.config.header == "x-staff-token"  # type: ignore[attr-defined]
