@@ -39,7 +39,7 @@ fuzz: install
 	cd tests && ../$(BIN)/python -m oracle.campaign --seed $(SEED) --worlds $(WORLDS) --operations $(OPERATIONS) --depth $(DEPTH) --fields $(FIELDS) --minimise
 
 lint: install
-	$(BIN)/ruff check planner router subgraphs tests bench
+	$(BIN)/ruff check planner router subgraphs tests bench examples
 	$(BIN)/mypy
 
 # The Kubernetes ConfigMap serves a copy (kustomize reads no file outside its folder).
