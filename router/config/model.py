@@ -61,12 +61,22 @@ class _PlanCache(_Strict):
     in_memory: _InMemoryCache = _InMemoryCache()
 
 
+class _PlanningConcurrency(_Strict):
+    """`supergraph.query_planning.concurrency` (ours): cold plans at once, in total and
+    per client (router.server.planning_slots)."""
+
+    max_running: int = Field(default=2, ge=1)
+    per_client: int = Field(default=8, ge=1)
+
+
 class QueryPlanningConfig(_Strict):
-    """`supergraph.query_planning`: the plan cache (the other keys are accepted, inactive)."""
+    """`supergraph.query_planning`: the plan cache, the plans evaluated per operation
+    and how many cold plans run at once (the other keys are accepted, inactive)."""
 
     cache: _PlanCache = _PlanCache()
+    concurrency: _PlanningConcurrency = _PlanningConcurrency()
     warmed_up_queries: int | None = None
-    experimental_plans_limit: int | None = None
+    experimental_plans_limit: int | None = Field(default=None, ge=1)
     experimental_paths_limit: int | None = None
     experimental_reuse_query_plans: bool = False
 
@@ -245,7 +255,7 @@ class LimitsConfig(_Strict):
     http1_max_request_headers: int | None = None
     http1_max_request_buf_size: str | int | None = None
     introspection_max_depth: bool | None = None
-    max_evaluated_plans: int | None = None
+    max_evaluated_plans: int | None = Field(default=None, ge=1)
 
     def operation_limits_set(self) -> bool:
         return any(
@@ -290,6 +300,13 @@ class RouterConfig(_Strict):
             )
         return value
 
+    def plans_limit(self) -> int | None:
+        """Plans the planner evaluates per operation: Apollo Router's
+        `supergraph.query_planning.experimental_plans_limit`, else
+        `limits.max_evaluated_plans`."""
+        planning = self.supergraph.query_planning.experimental_plans_limit
+        return planning if planning is not None else self.limits.max_evaluated_plans
+
     def inactive_keys(self) -> list[str]:
         """Keys present in the file that no code applies yet (logged once at start-up)."""
         # `plugins`: `experimental.expose_query_plan` is applied by
@@ -301,7 +318,6 @@ class RouterConfig(_Strict):
                 "http1_max_request_headers",
                 "http1_max_request_buf_size",
                 "introspection_max_depth",
-                "max_evaluated_plans",
             )
             if getattr(self.limits, key) is not None
         ]

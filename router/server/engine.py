@@ -8,7 +8,9 @@ planned again; the shaper is compiled once per document and operation.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from graphql import DocumentNode
@@ -25,8 +27,9 @@ from router.execution.subgraph_client import SubgraphClient
 from router.plugins.chain import EMPTY_CHAIN, PluginChain
 from router.plugins.plugin import ExecutionRequest, ExecutionResponse
 from router.server.documents import PreparedDocument
-from router.server.errors import RequestFailure, graphql_error
+from router.server.errors import QUERY_PLANNING_BUSY, RequestFailure, graphql_error
 from router.server.pipeline import Engine
+from router.server.planning_slots import PlanningBusy, PlanningSlots
 from router.telemetry.active import observe_planning, stage_span
 from router.telemetry.plan_exposure import DRY_RUN, EXPOSE_QUERY_PLAN, plan_extension
 
@@ -47,6 +50,8 @@ class FederatedEngine(Engine):
         client: SubgraphClient,
         plugins: PluginChain = EMPTY_CHAIN,
         unbatched: frozenset[str] = frozenset(),
+        slots: PlanningSlots | None = None,
+        planning_client: Callable[[RequestContext | None], str] = lambda _: "",
     ) -> None:
         self._supergraph = supergraph
         self._planner = planner
@@ -57,6 +62,8 @@ class FederatedEngine(Engine):
         self._override_rolls = OverrideRolls(percent_labels(supergraph))
         # The planner stops itself at its budget; this catches anything past it.
         self._planning_deadline = planner.config.time_budget_seconds * 2 + 5.0
+        self._slots = slots or PlanningSlots(2, 8)
+        self._planning_client = planning_client
 
     async def run(
         self,
@@ -84,6 +91,7 @@ class FederatedEngine(Engine):
             plan_document or document,
             operation_name,
             self._override_rolls.active(),
+            self._planning_client(context),
         )
         expose = None if context is None else context.values.get(EXPOSE_QUERY_PLAN)
         if expose == DRY_RUN:
@@ -144,17 +152,49 @@ class FederatedEngine(Engine):
         document: DocumentNode,
         operation_name: str | None,
         override_labels: frozenset[str],
+        client: str,
     ) -> QueryPlan:
         """A cached plan right away; planning itself in a worker thread, so a long plan
-        never stalls other requests, and a plan past the deadline answers
+        never stalls other requests, within the client's share of the planning slots
+        (QUERY_PLANNING_BUSY past it); a plan past the deadline answers
         QUERY_PLANNING_FAILED (the planner's own budget normally ends it far sooner)."""
         key = self._key(document_hash, operation_name, override_labels)
         if key in self._plans:
             return self._plan(key, document, operation_name)
         try:
+            await self._slots.acquire(client)
+        except PlanningBusy:
+            raise RequestFailure(
+                [
+                    graphql_error(
+                        QUERY_PLANNING_BUSY,
+                        "Too many new operations from this client are being planned; "
+                        "retry once they are.",
+                    )
+                ],
+                429,
+                headers=(("retry-after", "1"),),
+            ) from None
+        loop = asyncio.get_running_loop()
+
+        def plan_in_thread() -> QueryPlan:
+            try:
+                return self._plan(key, document, operation_name)
+            finally:
+                # The slot is the thread's: it ends with it, not with the wait.
+                loop.call_soon_threadsafe(self._slots.release, client)
+
+        try:
+            # As asyncio.to_thread does: the thread sees the request's context (its
+            # trace span is the planning span's parent).
+            context_copy = contextvars.copy_context()
+            planning = loop.run_in_executor(None, context_copy.run, plan_in_thread)
+        except BaseException:
+            self._slots.release(client)
+            raise
+        try:
             return await asyncio.wait_for(
-                asyncio.to_thread(self._plan, key, document, operation_name),
-                timeout=self._planning_deadline,
+                asyncio.shield(planning), timeout=self._planning_deadline
             )
         except TimeoutError:
             raise RequestFailure(

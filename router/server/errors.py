@@ -24,6 +24,7 @@ __all__ = [
     "METHOD_NOT_ALLOWED",
     "MUTATION_FORBIDDEN",
     "NOT_FOUND",
+    "QUERY_PLANNING_BUSY",
     "QUERY_PLANNING_FAILED",
     "SERVER_CODES",
     "SERVICE_UNAVAILABLE",
@@ -47,6 +48,7 @@ INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 MUTATION_FORBIDDEN = "MUTATION_FORBIDDEN"
 SUBSCRIPTION_DISABLED = "SUBSCRIPTION_DISABLED"
 QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"
+QUERY_PLANNING_BUSY = "QUERY_PLANNING_BUSY"
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
@@ -70,6 +72,8 @@ SERVER_CODES: dict[str, str] = {
     MUTATION_FORBIDDEN: "A mutation sent over GET (HTTP 405, `Allow: POST`).",
     SUBSCRIPTION_DISABLED: "A subscription: the router does not serve subscriptions yet.",
     QUERY_PLANNING_FAILED: "The supergraph cannot serve the operation.",
+    QUERY_PLANNING_BUSY: "The client already has `supergraph.query_planning.concurrency."
+    "per_client` new operations planning or waiting to (HTTP 429, Retry-After).",
     SERVICE_UNAVAILABLE: "No supergraph is loaded yet (HTTP 503; /health?ready says so too).",
     INTERNAL_SERVER_ERROR: "An unexpected failure inside the router; details are logged, "
     "never sent.",

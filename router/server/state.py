@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 
 from planner.plan_cache import PlanCache
-from planner.planning import QueryPlanner
+from planner.planning import PlannerConfig, QueryPlanner
 from router.config import RouterConfig
 from router.execution.subgraph_client import SubgraphClient, SubgraphEndpoint
 from router.plugins.authorization import Authorizer
@@ -22,6 +22,7 @@ from router.server.documents import DocumentCache
 from router.server.engine import FederatedEngine
 from router.server.heap import settle_heap
 from router.server.pipeline import Pipeline
+from router.server.planning_slots import PlanningSlots, planning_client
 from router.server.source import Source
 
 __all__ = ["Generation", "StateHolder", "build_generation"]
@@ -76,9 +77,14 @@ def build_generation(source: Source, number: int) -> Generation:
     }
     client = SubgraphClient(endpoints)
     plugins = build_chain(config, source.plugins)
+    concurrency = config.supergraph.query_planning.concurrency
+    plans_limit = config.plans_limit()
     engine = FederatedEngine(
         supergraph,
-        QueryPlanner(supergraph),
+        QueryPlanner(
+            supergraph,
+            PlannerConfig() if plans_limit is None else PlannerConfig(plans_limit),
+        ),
         PlanCache(config.supergraph.query_planning.cache.in_memory.limit),
         client,
         plugins,
@@ -88,6 +94,8 @@ def build_generation(source: Source, number: int) -> Generation:
             if config.traffic_shaping.for_subgraph(graph.name).batch_entity_fetches
             is False
         ),
+        slots=PlanningSlots(concurrency.max_running, concurrency.per_client),
+        planning_client=planning_client(config.ratelimit.trusted_proxies),
     )
     pipeline = Pipeline(
         api_schema=supergraph.api_schema,
