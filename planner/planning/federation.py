@@ -22,6 +22,8 @@ from graphql import (
 )
 
 from planner.planning.errors import QueryPlanningError
+from planner.planning.required_fields import alias_required_arguments
+from planner.query_plan import KeyRenamer
 from planner.supergraph import JoinField, JoinView, TypeKind
 from planner.supergraph.fieldsets import parse_field_set
 
@@ -70,6 +72,22 @@ class Federation:
         self._ordered: dict[str, tuple[str, ...]] = {}
         self._graph_sets: dict[str, frozenset[str]] = {}
         self._interface_objects: dict[str, frozenset[str]] = {}
+        self._requires: dict[
+            tuple[str, str], tuple[SelectionSetNode, tuple[KeyRenamer, ...]]
+        ] = {}
+
+    def required_fields(
+        self, type_name: str, requires: str
+    ) -> tuple[SelectionSetNode, tuple[KeyRenamer, ...]]:
+        """A ``@requires`` field set on ``type_name`` as fetched, and the renamers
+        that undo its aliases (``alias_required_arguments``); every plan evaluated
+        asks again, so it is read once."""
+        found = self._requires.get((type_name, requires))
+        if found is None:
+            found = self._requires[(type_name, requires)] = alias_required_arguments(
+                parse_field_set(requires), type_name, self.schema
+            )
+        return found
 
     # -- types ---------------------------------------------------------------
 

@@ -13,7 +13,7 @@ implied by others.
 
 from __future__ import annotations
 
-from graphql import DirectiveNode, SelectionSetNode, print_ast
+from graphql import DirectiveNode, SelectionSetNode
 
 from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation
@@ -32,11 +32,11 @@ from planner.planning.paths import (
     Step,
     Vertex,
 )
-from planner.planning.required_fields import alias_required_arguments
 from planner.planning.selection import (
     FragmentSelection,
     SelectionTree,
     arguments_key,
+    printed,
 )
 from planner.planning.traversal import collect_branches_from, field_set_selections
 from planner.query_plan import FetchRewrite, KeyRenamer, ValueSetter
@@ -117,7 +117,7 @@ class FetchGroup:
         """Records @requires fields this group's inputs need, fetched for every object
         of its own branches."""
         needed = frozenset(
-            f"{input_type}.{print_ast(selection)}" for selection in fields.selections
+            f"{input_type}.{printed(selection)}" for selection in fields.selections
         )
         self.required |= needed
         self.available |= needed
@@ -449,9 +449,7 @@ class _Builder:
     ) -> tuple[FetchGroup, SelectionTree]:
         assert step.requires is not None
         type_name = step.parent_type
-        required, renamers = alias_required_arguments(
-            parse_field_set(step.requires), type_name, self.fed.schema
-        )
+        required, renamers = self.fed.required_fields(type_name, step.requires)
         # Right after a key jump, the entity is also where the jump left from: the
         # required fields can come from there, represented as the type it left as.
         anchor_group, anchor_selection, input_type = group, selection, type_name
@@ -591,10 +589,10 @@ def conditional_fragment(
     layers: list[list[DirectiveNode]] = []
     seen: set[str] = set()
     for directive in conditions:
-        printed = print_ast(directive)
-        if printed in seen:
+        text = printed(directive)
+        if text in seen:
             continue
-        seen.add(printed)
+        seen.add(text)
         name = directive.name.value
         layer = next(
             (each for each in layers if all(d.name.value != name for d in each)), None

@@ -84,7 +84,15 @@ class QueryPlanner:
             self.config.max_evaluated_plans, self.config.time_budget_seconds
         )
 
+        # The search comes back to choices it already costed (about one in six). Each
+        # entry keeps its paths alive, so their ids keep naming the same choice.
+        costs: dict[tuple[int, ...], tuple[list[GraphPath], float]] = {}
+
         def evaluate(paths: list[GraphPath]) -> float:
+            key = tuple(map(id, paths))
+            known = costs.get(key)
+            if known is not None:
+                return known[1]
             graph = build_fetch_graph(
                 self.federation,
                 advancer,
@@ -92,7 +100,9 @@ class QueryPlanner:
                 operation.root_type,
                 serial,
             )
-            return plan_cost(graph)
+            cost = plan_cost(graph)
+            costs[key] = (paths, cost)
+            return cost
 
         if serial:
             paths: list[GraphPath] = []

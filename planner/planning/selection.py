@@ -8,6 +8,7 @@ fragments by type condition and directives.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from graphql import ArgumentNode, DirectiveNode, SelectionSetNode, print_ast
 from graphql.language import FieldNode, InlineFragmentNode, Node
@@ -25,6 +26,7 @@ __all__ = [
     "SelectionTree",
     "arguments_key",
     "compact_value",
+    "printed",
 ]
 
 
@@ -89,8 +91,22 @@ Selection = FieldSelection | FragmentSelection
 
 
 # Printing AST nodes is slow and the same tuples come back for every plan evaluated, so
-# keys are remembered per tuple object (the tuple is kept, so its id stays unique).
+# keys are remembered per tuple object (the tuple is kept, so its id stays unique), and
+# printed nodes per node object.
 _KEYS: dict[int, tuple[tuple[Node, ...], str]] = {}
+_PRINTED: dict[int, tuple[Node, str]] = {}
+
+
+def printed(node: Node) -> str:
+    """``print_ast(node)``, remembered for this node object."""
+    cached = _PRINTED.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    if len(_PRINTED) > 50_000:
+        _PRINTED.clear()
+    text = print_ast(node)
+    _PRINTED[id(node)] = (node, text)
+    return text
 
 
 def _nodes_key(nodes: tuple[Node, ...], separator: str) -> str:
@@ -101,9 +117,53 @@ def _nodes_key(nodes: tuple[Node, ...], separator: str) -> str:
         return cached[1]
     if len(_KEYS) > 50_000:
         _KEYS.clear()
-    key = separator.join(print_ast(node) for node in nodes)
+    key = separator.join(printed(node) for node in nodes)
     _KEYS[id(nodes)] = (nodes, key)
     return key
+
+
+class _FieldEntry(NamedTuple):
+    name: str
+    alias: str | None
+    arguments: tuple[ArgumentNode, ...]
+    children: SelectionSetNode | None
+
+
+class _FragmentEntry(NamedTuple):
+    type_condition: str | None
+    children: SelectionSetNode
+
+
+_Entry = _FieldEntry | _FragmentEntry
+_ENTRIES: dict[int, tuple[SelectionSetNode, tuple[_Entry, ...]]] = {}
+
+
+def _entries(selection_set: SelectionSetNode) -> tuple[_Entry, ...]:
+    """A parsed selection set's fields and inline fragments, read once per node: the
+    same key and @requires field sets are added for every plan evaluated, and one
+    arguments tuple per field keeps their printed keys remembered."""
+    cached = _ENTRIES.get(id(selection_set))
+    if cached is not None and cached[0] is selection_set:
+        return cached[1]
+    entries: list[_Entry] = []
+    for node in selection_set.selections:
+        if isinstance(node, FieldNode):
+            entries.append(
+                _FieldEntry(
+                    node.name.value,
+                    node.alias.value if node.alias else None,
+                    tuple(node.arguments or ()),
+                    node.selection_set,
+                )
+            )
+        elif isinstance(node, InlineFragmentNode):
+            condition = node.type_condition.name.value if node.type_condition else None
+            entries.append(_FragmentEntry(condition, node.selection_set))
+    if len(_ENTRIES) > 50_000:
+        _ENTRIES.clear()
+    result = tuple(entries)
+    _ENTRIES[id(selection_set)] = (selection_set, result)
+    return result
 
 
 def _directives_key(directives: tuple[DirectiveNode, ...]) -> str:
@@ -189,33 +249,27 @@ class SelectionTree:
         with ``first``, its top-level items move before the others, in its order.
         ``optional``: new fields may be missing from a representation unless one of
         ``needed_when`` holds; a field also added without it may not."""
-        keys: list[str] = []
-        for node in selection_set.selections:
-            if isinstance(node, FieldNode):
-                name = node.name.value
-                alias = node.alias.value if node.alias else None
-                arguments = tuple(node.arguments or ())
+        added: list[Selection] = []
+        for entry in _entries(selection_set):
+            item: Selection
+            if isinstance(entry, _FieldEntry):
+                name, alias, arguments, children = entry
                 known = self.items.get(_field_key(name, alias, arguments, ()))
-                field = self.add_field(
-                    name, alias, arguments, (), node.selection_set is not None
-                )
+                field = self.add_field(name, alias, arguments, (), children is not None)
                 field.join_optional(known is not None, optional, needed_when)
-                item: Selection = field
-                if node.selection_set is not None and item.children is not None:
-                    item.children.add_node_selection(node.selection_set)
-            elif isinstance(node, InlineFragmentNode):
-                condition = (
-                    node.type_condition.name.value if node.type_condition else None
-                )
-                item = self.add_fragment(condition)
-                item.children.add_node_selection(
-                    node.selection_set, optional=optional, needed_when=needed_when
-                )
+                item = field
+                if children is not None and field.children is not None:
+                    field.children.add_node_selection(children)
             else:
-                continue
-            keys.extend(k for k, v in self.items.items() if v is item)
+                fragment = self.add_fragment(entry.type_condition)
+                fragment.children.add_node_selection(
+                    entry.children, optional=optional, needed_when=needed_when
+                )
+                item = fragment
+            if first:
+                added.append(item)
         if first:
-            front = {k: self.items[k] for k in keys}
+            front = {k: v for item in added for k, v in self.items.items() if v is item}
             self.items = {**front, **self.items}
 
     def merge(self, other: SelectionTree) -> None:
