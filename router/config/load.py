@@ -24,6 +24,8 @@ from router.config.model import RouterConfig
 __all__ = ["ConfigError", "describe_errors", "load_config", "parse_config"]
 
 _ENV = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}")
+# A message that starts with the dotted key it is about (`apq.enabled: ...`).
+_NAMES_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+: ")
 # What a value that is only an unmet `${env.NAME:+word}` expands to: its key is left out.
 _LEFT_OUT = object()
 
@@ -110,6 +112,10 @@ def describe_errors(exc: ValidationError, source: str, prefix: str = "") -> str:
             message = "unknown key"
         else:
             message = err["msg"].removeprefix("Value error, ")
+        if not err["loc"] and _NAMES_KEY.match(message):
+            # A check across sections (RouterConfig's): its message names the key.
+            lines.append(f"{source}: {message}")
+            continue
         got = err.get("input")
         detail = (
             f" (got {got!r})"

@@ -20,6 +20,11 @@ from router.config.authorization import AuthorizationConfig
 from router.config.cors import CorsConfig, CsrfConfig
 from router.config.duration import Duration
 from router.config.headers import HeadersConfig
+from router.config.persisted_queries import (
+    ApqConfig,
+    PersistedQueriesConfig,
+    check_persisted_queries,
+)
 from router.config.ratelimit import RateLimitConfig
 from router.config.telemetry import TelemetryConfig
 
@@ -288,7 +293,14 @@ class RouterConfig(_Strict):
     ratelimit: RateLimitConfig = RateLimitConfig()
     authentication: AuthenticationConfig = AuthenticationConfig()
     authorization: AuthorizationConfig = AuthorizationConfig()
+    apq: ApqConfig = ApqConfig()
+    persisted_queries: PersistedQueriesConfig = PersistedQueriesConfig()
     plugins: _SECTION = {}
+
+    @model_validator(mode="after")
+    def _persisted_queries_consistent(self) -> RouterConfig:
+        check_persisted_queries(self.apq, self.persisted_queries)
+        return self
 
     @field_validator("plugins")
     @classmethod
@@ -335,4 +347,23 @@ class RouterConfig(_Strict):
             ]
         if self.batching.subgraph is not None:
             names.append("batching.subgraph")
+        names += self._inactive_cache_keys()
+        return names
+
+    def _inactive_cache_keys(self) -> list[str]:
+        names: list[str] = []
+        apq_subgraph = self.apq.subgraph
+        if apq_subgraph.all.enabled or any(
+            s.enabled for s in apq_subgraph.subgraphs.values()
+        ):
+            names.append("apq.subgraph")
+        redis = self.apq.router.cache.redis
+        if redis is not None:
+            names += [
+                f"apq.router.cache.redis.{key}"
+                for key in ("pool_size", "tls")
+                if getattr(redis, key) is not None
+            ]
+        if self.persisted_queries.experimental_prewarm_query_plan_cache is not None:
+            names.append("persisted_queries.experimental_prewarm_query_plan_cache")
         return names

@@ -31,6 +31,7 @@ from router.server.errors import (
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
     INTROSPECTION_DISABLED,
+    INVALID_GRAPHQL_REQUEST,
     MUTATION_FORBIDDEN,
     SUBSCRIPTION_DISABLED,
     RequestFailure,
@@ -47,6 +48,7 @@ from router.server.request import GraphQLRequest
 from router.server.subgraph_errors import redact_subgraph_errors
 
 if TYPE_CHECKING:
+    from router.cache.persisted_queries import PersistedQueryLayer
     from router.plugins.authorization import Authorizer
     from router.plugins.context import RequestContext
 
@@ -107,8 +109,10 @@ class Pipeline:
         plugins: PluginChain = EMPTY_CHAIN,
         max_recursion: int | None = None,
         authorizer: Authorizer | None = None,
+        persisted_queries: PersistedQueryLayer | None = None,
     ) -> None:
         self._schema = api_schema
+        self._persisted = persisted_queries
         self._authorizer = authorizer
         self._plugins = plugins
         self._max_recursion = max_recursion
@@ -154,11 +158,19 @@ class Pipeline:
     async def _run(
         self, request: GraphQLRequest, method: str, context: RequestContext | None
     ) -> Outcome:
-        prepared = self._documents.cached(request.query)
+        if self._persisted is not None:
+            # APQ and persisted-query lists, before the text is parsed (router.cache).
+            request = await self._persisted.resolve(request, context)
+        query = request.query
+        if query is None:
+            raise RequestFailure.of(
+                INVALID_GRAPHQL_REQUEST, "Must provide query string.", 400
+            )
+        prepared = self._documents.cached(query)
         if prepared is None:
             # A cached text passed this check when it was first seen.
             if self._max_recursion is not None and nesting_exceeds(
-                request.query, self._max_recursion
+                query, self._max_recursion
             ):
                 raise RequestFailure.of(
                     GRAPHQL_PARSE_FAILED,
@@ -166,7 +178,7 @@ class Pipeline:
                     f"({self._max_recursion})",
                     400,
                 )
-            prepared = self._documents.get(request.query)
+            prepared = self._documents.get(query)
         if prepared.errors:
             raise RequestFailure(prepared.errors, 400, well_formed=True)
         operation = select_operation(prepared, request.operation_name)
@@ -188,7 +200,7 @@ class Pipeline:
         response = await self._plugins.run_supergraph(
             context,
             SupergraphRequest(
-                request.query,
+                query,
                 _name(operation),
                 operation,
                 prepared.document,

@@ -105,7 +105,7 @@ class Reloader:
             )
             return None
         try:
-            await generation.plugins.startup()
+            await generation.startup()
         except Exception:
             logger.exception("a plugin failed to start; keeping the previous config")
             await generation.client.close()
@@ -115,7 +115,7 @@ class Reloader:
             # No await from here to the swap: the old generation's plugins hand over
             # state (in-memory rate-limit counters) that nothing changes meanwhile.
             try:
-                generation.plugins.inherit(replaced.plugins)
+                generation.inherit(replaced)
             except Exception:
                 logger.exception("a plugin could not take over its previous state")
         self._holder.swap(generation)

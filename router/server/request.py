@@ -40,9 +40,11 @@ class MediaType(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class GraphQLRequest:
-    """One GraphQL request: the spec's request parameters, type-checked."""
+    """One GraphQL request: the spec's request parameters, type-checked. `query` is
+    None only when `extensions.persistedQuery` stands for it (APQ, a persisted-query
+    list: `router.cache`)."""
 
-    query: str
+    query: str | None
     operation_name: str | None = None
     variables: dict[str, Any] | None = None
     extensions: dict[str, Any] | None = None
@@ -161,9 +163,10 @@ def request_from_mapping(payload: Any) -> GraphQLRequest:
             "with a `query` string"
         )
     query = payload.get("query")
-    if query is None:
+    extensions = _object(payload.get("extensions"), "extensions")
+    if query is None and (extensions is None or "persistedQuery" not in extensions):
         raise _invalid("Must provide query string.")
-    if not isinstance(query, str):
+    if query is not None and not isinstance(query, str):
         raise _invalid("Invalid GraphQL request: `query` must be a string")
     operation_name = payload.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
@@ -172,7 +175,7 @@ def request_from_mapping(payload: Any) -> GraphQLRequest:
         query,
         operation_name or None,
         _object(payload.get("variables"), "variables"),
-        _object(payload.get("extensions"), "extensions"),
+        extensions,
     )
 
 

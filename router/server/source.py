@@ -5,6 +5,9 @@ loop. The supergraph comes from `--supergraph`, else `supergraph.file`, else is 
 from the `subgraphs` registry. The custom plugins of `plugins` are imported and their
 configs validated here too (`router.plugins.custom`), so a plugin that does not load
 fails `router serve` at start-up and is refused, like any bad file, on a hot reload.
+The persisted-query manifests router.yaml lists are read here too, so that one that
+does not load stops `router serve` at start-up and is refused on a reload; with
+`persisted_queries.hot_reload` they are watched like router.yaml.
 Every failure is a `SourceError` naming the file or key.
 """
 
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from planner.composition import compose
 from planner.supergraph import Supergraph, SupergraphError, load_supergraph
+from router.cache.manifest import Manifest, ManifestError, read_manifests
 from router.config import (
     ConfigError,
     RouterConfig,
@@ -52,13 +56,15 @@ class SourceError(Exception):
 @dataclass(frozen=True, slots=True)
 class Source:
     """A config and the supergraph it leads to; `fingerprint` covers the files they came
-    from; `plugins` are the config's custom plugins, resolved (not built)."""
+    from; `plugins` are the config's custom plugins, resolved (not built); `manifest`
+    holds the persisted-query list's operations (`persisted_queries`)."""
 
     config: RouterConfig
     supergraph: Supergraph
     described_as: str
     fingerprint: Fingerprint
     plugins: tuple[CustomPlugin, ...] = ()
+    manifest: Manifest | None = None
 
 
 def read_config(settings: ServeSettings) -> tuple[RouterConfig, Fingerprint]:
@@ -83,6 +89,8 @@ def read_source(settings: ServeSettings) -> Source:
         )
     except PluginLoadError as exc:
         raise SourceError(str(exc)) from None
+    manifest, manifest_prints = _read_manifests(config, settings)
+    prints += manifest_prints
     if settings.supergraph_path is not None or config.supergraph.file is not None:
         path = (
             Path(settings.supergraph_path)
@@ -113,7 +121,25 @@ def read_source(settings: ServeSettings) -> Source:
         raise SourceError(
             f"supergraph {described_as}: [{exc.code}] {exc.message}"
         ) from None
-    return Source(config, supergraph, described_as, prints, plugins)
+    return Source(config, supergraph, described_as, prints, plugins, manifest)
+
+
+def _read_manifests(
+    config: RouterConfig, settings: ServeSettings
+) -> tuple[Manifest | None, Fingerprint]:
+    """The `persisted_queries.local_manifests` as one list, and their fingerprint when
+    `hot_reload` watches them."""
+    settings_pq = config.persisted_queries
+    if not settings_pq.enabled:
+        return None, ()
+    paths = tuple(settings.base_dir / name for name in settings_pq.local_manifests)
+    # Hashed before reading: an edit while reading shows as a change.
+    prints = fingerprint(paths) if settings_pq.hot_reload else ()
+    try:
+        manifest = read_manifests(settings_pq.local_manifests, settings.base_dir)
+    except ManifestError as exc:
+        raise SourceError(f"{settings.config_path or 'router.yaml'}: {exc}") from None
+    return manifest, prints
 
 
 def _read(path: Path, what: str) -> tuple[str, str]:

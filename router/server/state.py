@@ -1,7 +1,7 @@
 """Router generations: everything one config + supergraph needs, swapped as a whole.
 
-A generation owns its pipeline (document cache, planner, plan cache) and its subgraph
-client. Requests take the current generation when they start and keep it to the end, so
+A generation owns its pipeline (document cache, planner, plan cache, persisted-query
+layer) and its subgraph client. Requests take the current generation when they start and keep it to the end, so
 a reload never changes the schema under a running request; a replaced generation closes
 its client once its last request is done.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from planner.plan_cache import PlanCache
 from planner.planning import PlannerConfig, QueryPlanner
@@ -24,6 +25,9 @@ from router.server.heap import settle_heap
 from router.server.pipeline import Pipeline
 from router.server.planning_slots import PlanningSlots, planning_client
 from router.server.source import Source
+
+if TYPE_CHECKING:
+    from router.cache.persisted_queries import PersistedQueryLayer
 
 __all__ = ["Generation", "StateHolder", "build_generation"]
 
@@ -41,6 +45,7 @@ class Generation:
     client: SubgraphClient
     number: int
     plugins: PluginChain = field(default_factory=lambda: PluginChain(()))
+    persisted_queries: PersistedQueryLayer | None = None
     in_flight: int = 0
     retired: bool = False
     closing: bool = False
@@ -50,12 +55,35 @@ class Generation:
     def config(self) -> RouterConfig:
         return self.source.config
 
+    async def startup(self) -> None:
+        """Starts the plugins, then the persisted-query layer (APQ's Redis with
+        `required_to_start`); on a failure, what started is shut down and it raises."""
+        await self.plugins.startup()
+        if self.persisted_queries is not None:
+            try:
+                await self.persisted_queries.startup()
+            except BaseException:
+                await self.plugins.shutdown()
+                await self.persisted_queries.shutdown()
+                raise
+
+    def inherit(self, previous: Generation) -> None:
+        """Takes over `previous`'s state that outlives a reload (see `Plugin.inherit`)."""
+        self.plugins.inherit(previous.plugins)
+        if self.persisted_queries is not None and previous.persisted_queries is not None:
+            self.persisted_queries.inherit(previous.persisted_queries)
+
     async def close(self) -> None:
         try:
             try:
                 await self.plugins.shutdown()
             except Exception:
                 logger.exception("a plugin failed to shut down")
+            if self.persisted_queries is not None:
+                try:
+                    await self.persisted_queries.shutdown()
+                except Exception:
+                    logger.exception("the persisted-query layer failed to shut down")
             await self.client.close()
         finally:
             self.closed.set()
@@ -97,6 +125,10 @@ def build_generation(source: Source, number: int) -> Generation:
         slots=PlanningSlots(concurrency.max_running, concurrency.per_client),
         planning_client=planning_client(config.ratelimit.trusted_proxies),
     )
+    # Imported here: router.cache stands on router.server's errors (no import cycle).
+    from router.cache.persisted_queries import PersistedQueryLayer
+
+    persisted_queries = PersistedQueryLayer(config, source.manifest)
     pipeline = Pipeline(
         api_schema=supergraph.api_schema,
         documents=DocumentCache(
@@ -110,8 +142,16 @@ def build_generation(source: Source, number: int) -> Generation:
         plugins=plugins,
         max_recursion=config.limits.parser_max_recursion,
         authorizer=Authorizer.build(config.authorization.directives, supergraph),
+        persisted_queries=persisted_queries,
     )
-    return Generation(source, pipeline, client, number, plugins=plugins)
+    return Generation(
+        source,
+        pipeline,
+        client,
+        number,
+        plugins=plugins,
+        persisted_queries=persisted_queries,
+    )
 
 
 class StateHolder:

@@ -1,0 +1,65 @@
+"""`RedisStore`: one Redis shared by every router process.
+
+Keys are `<namespace>:<key>` (just `<key>` without a namespace). Every command has
+the config's `timeout`; a Redis that fails or is slow raises `StoreUnavailable`, and
+callers treat that as a miss, so a dead Redis costs each request at most `timeout`.
+"""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from router.config.cache import RedisCacheConfig
+from router.store.store import StoreUnavailable
+
+__all__ = ["RedisStore"]
+
+
+class RedisStore:
+    """GET and SET (with `ttl`, and GETEX restarting it on reads when `reset_ttl`)."""
+
+    def __init__(self, config: RedisCacheConfig, namespace: str) -> None:
+        # `namespace` is the feature's (`apq`); the config's comes before it.
+        prefix = f"{config.namespace}:" if config.namespace else ""
+        self._prefix = f"{prefix}{namespace}:"
+        self._ttl_ms = None if config.ttl is None else max(1, round(config.ttl * 1000))
+        self._reset_ttl = config.reset_ttl and self._ttl_ms is not None
+        self._client = aioredis.Redis.from_url(
+            config.urls[0],
+            username=config.username,
+            password=config.password,
+            socket_timeout=config.timeout,
+            socket_connect_timeout=config.timeout,
+            retry_on_timeout=False,
+            decode_responses=True,
+        )
+
+    def key(self, key: str) -> str:
+        """The Redis key `key` is stored under."""
+        return self._prefix + key
+
+    async def get(self, key: str) -> str | None:
+        try:
+            if self._reset_ttl:
+                value = await self._client.getex(self.key(key), px=self._ttl_ms)
+            else:
+                value = await self._client.get(self.key(key))
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return value if isinstance(value, str) else None
+
+    async def set(self, key: str, value: str) -> None:
+        try:
+            await self._client.set(self.key(key), value, px=self._ttl_ms)
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    async def ping(self) -> None:
+        try:
+            await self._client.ping()
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    async def close(self) -> None:
+        await self._client.aclose()
