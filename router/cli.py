@@ -13,7 +13,15 @@ __all__ = ["main"]
 
 # Each command's module, imported only when needed: `serve` pulls in the HTTP server,
 # `keys` Redis and JWT, and a short command such as `compose` should not pay for them.
-COMMANDS = ("compose", "check", "dev", "keys", "plan", "serve")
+COMMANDS = {
+    "compose": "compose",
+    "check": "check",
+    "dev": "dev",
+    "keys": "keys",
+    "persisted-queries": "persisted_queries",
+    "plan": "plan",
+    "serve": "serve",
+}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -23,7 +31,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in (command,) if command in COMMANDS else COMMANDS:
-        import_module(f"router.commands.{name}").add_parser(subparsers)
+        import_module(f"router.commands.{COMMANDS[name]}").add_parser(subparsers)
     return parser
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "ManifestError",
     "ManifestOperation",
     "parse_manifest",
+    "read_manifest",
     "read_manifests",
 ]
 
@@ -112,26 +113,26 @@ class Manifest:
         return normalised in self.normalised
 
 
-def read_manifests(
-    paths: Sequence[str], base_dir: Path, *, key: str = "persisted_queries"
-) -> Manifest:
-    """The manifests at `paths` (relative to `base_dir`) as one; errors name
-    `<key>.local_manifests[i]` and the file."""
+def read_manifests(paths: Sequence[str], base_dir: Path) -> Manifest:
+    """router.yaml's `persisted_queries.local_manifests` (relative to `base_dir`) as
+    one list; errors name `persisted_queries.local_manifests[i]` and the file."""
     operations: list[ManifestOperation] = []
     for index, name in enumerate(paths):
-        label = f"{key}.local_manifests[{index}]"
-        path = base_dir / name
+        label = f"persisted_queries.local_manifests[{index}]"
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ManifestError(
-                f"{label}: cannot read {name}: {exc.strerror}"
-            ) from None
-        try:
-            operations += parse_manifest(raw, label)
+            operations += read_manifest(base_dir / name, label)
         except ManifestError as exc:
             raise ManifestError(f"{exc} (in {name})") from None
     return Manifest.of(operations)
+
+
+def read_manifest(path: Path, label: str) -> list[ManifestOperation]:
+    """The operations of the manifest at `path`; `label` starts each error."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError(f"{label}: cannot read: {exc.strerror}") from None
+    return parse_manifest(raw, label)
 
 
 def parse_manifest(raw: bytes | str, source: str) -> list[ManifestOperation]:

@@ -2,8 +2,13 @@
 
 The new composition's API schema is diffed against the previous supergraph's (`--against`,
 by default router.yaml's `supergraph.file`); every change is classed BREAKING, DANGEROUS or
-SAFE. Exits 1 on composition errors, or on breaking changes unless `--allow-breaking`.
-`--format github` prints GitHub Actions workflow annotations.
+SAFE. Every operation of the persisted-query manifests (`--manifest`, by default
+router.yaml's `persisted_queries.local_manifests` when the list is enabled) must validate
+against the new API schema: one that does not is named, with its id and place in the
+manifest. Exits 1 on composition errors, on a manifest operation that no longer
+validates (`--allow-breaking` does not excuse it: registered clients send it), or on
+breaking changes unless `--allow-breaking`. `--format github` prints GitHub Actions
+workflow annotations.
 """
 
 from __future__ import annotations
@@ -13,10 +18,24 @@ import json
 from pathlib import Path
 from typing import Any
 
+from graphql import GraphQLSchema
+
 from planner.composition import CompositionError, CompositionResult
 from planner.schema_diff import Criticality, SchemaChange, diff_schemas
 from planner.supergraph import SupergraphError, load_supergraph
+from router.cache.check import (
+    PERSISTED_QUERY_INVALID,
+    InvalidOperation,
+    invalid_operations,
+)
+from router.cache.manifest import (
+    Manifest,
+    ManifestError,
+    read_manifest,
+    read_manifests,
+)
 from router.commands.common import CommandError, compose_from_config, format_error, load
+from router.config import RouterConfig
 
 __all__ = ["add_parser", "run"]
 
@@ -41,35 +60,69 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--allow-breaking",
         action="store_true",
-        help="exit 0 even when changes are breaking",
+        help="exit 0 even when changes are breaking (not when a manifest operation "
+        "no longer validates)",
+    )
+    parser.add_argument(
+        "--manifest",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a persisted-query manifest whose operations must keep validating "
+        "(repeatable; default: router.yaml's persisted_queries.local_manifests when "
+        "persisted_queries.enabled)",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config, base_dir = load(args.config)
+    manifest = _manifest(args, config, base_dir)
     result, files = compose_from_config(config, base_dir)
     against = args.against or (
         str(base_dir / config.supergraph.file) if config.supergraph.file else None
     )
     changes: list[SchemaChange] = []
     baseline: str | None = None
-    if result.supergraph_sdl is not None and against is not None:
-        path = Path(against)
-        if path.exists():
-            changes = _diff(path, result.supergraph_sdl)
-            baseline = str(against)
-        elif args.against:
-            raise CommandError(f"--against {against}: no such file")
+    invalid: list[InvalidOperation] = []
+    if result.supergraph_sdl is not None:
+        new = load_supergraph(result.supergraph_sdl).api_schema
+        if against is not None:
+            path = Path(against)
+            if path.exists():
+                changes = _diff(path, new)
+                baseline = str(against)
+            elif args.against:
+                raise CommandError(f"--against {against}: no such file")
+        if manifest is not None:
+            invalid = invalid_operations(manifest.operations, new)
     breaking = [c for c in changes if c.criticality is Criticality.BREAKING]
     report = {"text": _text, "json": _json, "github": _github}[args.format]
-    print(report(result, changes, files, baseline))
-    if result.errors:
+    print(report(result, changes, files, baseline, invalid))
+    if result.errors or invalid:
         return 1
     return 1 if breaking and not args.allow_breaking else 0
 
 
-def _diff(previous: Path, new_sdl: str) -> list[SchemaChange]:
+def _manifest(
+    args: argparse.Namespace, config: RouterConfig, base_dir: Path
+) -> Manifest | None:
+    """The operations of `--manifest` files, else of the list router.yaml serves."""
+    try:
+        if args.manifest:
+            operations = []
+            for name in args.manifest:
+                operations += read_manifest(Path(name), f"--manifest {name}")
+            return Manifest.of(operations)
+        listed = config.persisted_queries
+        if listed.enabled:
+            return read_manifests(listed.local_manifests, base_dir)
+    except ManifestError as exc:
+        raise CommandError(str(exc)) from None
+    return None
+
+
+def _diff(previous: Path, new: GraphQLSchema) -> list[SchemaChange]:
     try:
         old = load_supergraph(previous.read_text(encoding="utf-8")).api_schema
     except SupergraphError as exc:
@@ -80,7 +133,6 @@ def _diff(previous: Path, new_sdl: str) -> list[SchemaChange]:
         raise CommandError(
             f"--against {previous}: cannot read: {exc.strerror}"
         ) from None
-    new = load_supergraph(new_sdl).api_schema
     return diff_schemas(old, new)
 
 
@@ -96,12 +148,22 @@ def _text(
     changes: list[SchemaChange],
     files: dict[str, str],
     baseline: str | None,
+    invalid: list[InvalidOperation],
 ) -> str:
     lines = [format_error(e, files) for e in result.errors]
     lines += [f"hint[{h.code}]: {h.message}" for h in result.hints]
     lines += [
         f"{c.criticality.name} {c.code} {c.coordinate}: {c.message}" for c in changes
     ]
+    lines += [
+        f"BREAKING {PERSISTED_QUERY_INVALID} {entry.title}: {_first_message(entry)}"
+        for entry in invalid
+    ]
+    if invalid:
+        lines.append(
+            f"{len(invalid)} persisted-query operation(s) no longer validate against "
+            "the new API schema"
+        )
     if result.errors:
         lines.append(f"composition failed with {len(result.errors)} error(s)")
     elif baseline is None:
@@ -133,11 +195,12 @@ def _json(
     changes: list[SchemaChange],
     files: dict[str, str],
     baseline: str | None,
+    invalid: list[InvalidOperation],
 ) -> str:
     counts = _counts(changes)
     return json.dumps(
         {
-            "ok": not result.errors and not counts["BREAKING"],
+            "ok": not result.errors and not counts["BREAKING"] and not invalid,
             "composed": not result.errors,
             "errors": [_error_json(e) for e in result.errors],
             "hints": [
@@ -155,6 +218,7 @@ def _json(
                 for c in changes
             ],
             "counts": counts,
+            "persisted_queries": {"invalid": [entry.to_json() for entry in invalid]},
         },
         indent=2,
     )
@@ -173,6 +237,7 @@ def _github(
     changes: list[SchemaChange],
     files: dict[str, str],
     baseline: str | None,
+    invalid: list[InvalidOperation],
 ) -> str:
     lines = []
     for err in result.errors:
@@ -201,12 +266,24 @@ def _github(
         lines.append(
             f"::{level[change.criticality]} title={title}::{_escape(f'{change.coordinate}: {change.message}')}"
         )
+    for entry in invalid:
+        title = _escape_property(f"BREAKING {PERSISTED_QUERY_INVALID}")
+        lines.append(
+            f"::error title={title}::"
+            f"{_escape(f'{entry.title}: {_first_message(entry)}')}"
+        )
     lines.append(
-        _text(result, [], files, baseline).splitlines()[-1]
+        _text(result, [], files, baseline, []).splitlines()[-1]
         if not changes
         else _summary(changes, baseline)
     )
     return "\n".join(lines)
+
+
+def _first_message(entry: InvalidOperation) -> str:
+    message: str = entry.errors[0]["message"]
+    more = len(entry.errors) - 1
+    return message + (f" (and {more} more error(s))" if more else "")
 
 
 def _summary(changes: list[SchemaChange], baseline: str | None) -> str:
