@@ -17,6 +17,8 @@ controller, which prints them.
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,6 +86,34 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in _summary_lines(terminalreporter.config) + _worker_lines:
         terminalreporter.write_line(line)
+
+
+REDIS_URL = "redis://127.0.0.1:6379"
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own, after checking Redis answers (skipped when it
+    does not, unless CI is set: then the test fails); its keys are deleted after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        client.close()
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI: {exc}")
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
+    prefix = f"test:{uuid.uuid4().hex}:"
+    try:
+        yield prefix
+    finally:
+        # Rate-limit keys are hash-tagged: `{prefix...}`.
+        for pattern in (f"{prefix}*", f"{{{prefix}*"):
+            for key in client.scan_iter(match=pattern):
+                client.delete(key)
+        client.close()
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,13 @@ This folder has no ``__init__.py``; helpers live in `policy_harness`.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from policy_harness import Router, start_router
 
+# `redis_prefix` and REDIS_URL are shared by every folder (tests/conftest.py).
 REDIS_URL = "redis://127.0.0.1:6379"
 
 
@@ -42,31 +41,6 @@ def router_with(
     yield start
     for router in started:
         router.stop()
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of this test's own, after checking Redis answers (skipped when it
-    does not, unless CI is set: then the test fails); its keys are deleted after."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        client.close()
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI: {exc}")
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {exc}")
-    prefix = f"test:{uuid.uuid4().hex}:"
-    try:
-        yield prefix
-    finally:
-        # Rate-limit keys are hash-tagged: `{prefix...}`.
-        for pattern in (f"{prefix}*", f"{{{prefix}*"):
-            for key in client.scan_iter(match=pattern):
-                client.delete(key)
-        client.close()
 
 
 @pytest.fixture(scope="module")
