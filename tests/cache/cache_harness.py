@@ -45,9 +45,11 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def start_router(folder: Path, urls: Mapping[str, str], extra: str) -> Router:
+def start_router(
+    folder: Path, urls: Mapping[str, str], extra: str, introspection: bool = False
+) -> Router:
     """`router serve` over the committed supergraph with `extra` router.yaml."""
-    config = write_config(folder, urls, extra)
+    config = write_config(folder, urls, extra, introspection=introspection)
     return Router(
         ["--config", str(config), "--listen", "127.0.0.1:0"], folder
     ).wait_ready()

@@ -17,14 +17,16 @@ from cache_harness import Router, start_router
 def router_with(
     example_urls: dict[str, str], tmp_path: Path
 ) -> Iterator[Callable[..., Router]]:
-    """`router_with(yaml, folder=None)` starts a router over the example subgraphs in
-    `folder` (a fresh one by default); all stop after the test."""
+    """`router_with(yaml, folder=None, introspection=False)` starts a router over the
+    example subgraphs in `folder` (a fresh one by default); all stop after the test."""
     started: list[Router] = []
 
-    def start(extra: str, folder: Path | None = None) -> Router:
+    def start(
+        extra: str, folder: Path | None = None, introspection: bool = False
+    ) -> Router:
         where = folder or tmp_path / f"r{len(started)}"
         where.mkdir(exist_ok=True)
-        router = start_router(where, example_urls, extra)
+        router = start_router(where, example_urls, extra, introspection)
         started.append(router)
         return router
 

@@ -42,6 +42,7 @@ def start(
     settings: str,
     manifest: str | None = None,
     name: str = "manifest.json",
+    introspection: bool = False,
 ) -> Router:
     """A router over `manifest` (Apollo's format of APOLLO by default) with
     `persisted_queries` set to `settings` (indented under it)."""
@@ -50,6 +51,7 @@ def start(
     return router_with(
         f"persisted_queries:\n  enabled: true\n  local_manifests: [{name}]\n{settings}",
         folder=folder,
+        introspection=introspection,
     )
 
 
@@ -141,11 +143,17 @@ def test_log_unknown_logs_operations_not_in_the_list_and_runs_them(
     assert json.dumps(UNLISTED) in logged[0]
 
 
-def safelisted(router_with: Callable[..., Router], folder: Path, extra: str) -> Router:
+def safelisted(
+    router_with: Callable[..., Router],
+    folder: Path,
+    extra: str,
+    introspection: bool = False,
+) -> Router:
     return start(
         router_with,
         folder,
         f"  safelist:\n    enabled: true\n{extra}apq:\n  enabled: false\n",
+        introspection=introspection,
     )
 
 
@@ -165,6 +173,19 @@ def test_safelist_runs_listed_ids_and_equal_bodies_only(
         ), body
         # 403 under the legacy media type too: a refusal, not a GraphQL failure.
         assert router.post({"query": body}, accept="application/json").status == 403
+
+
+@pytest.mark.parametrize("introspection", [True, False])
+def test_safelist_lets_introspection_through_only_while_introspection_is_on(
+    router_with: Callable[..., Router], tmp_path: Path, introspection: bool
+) -> None:
+    router = safelisted(router_with, tmp_path / "r", "", introspection)
+    for body in ("{ __schema { queryType { name } } }", "query T { __typename }"):
+        reply = router.post({"query": body})
+        if introspection:
+            assert data(reply), body
+        else:
+            assert error(reply)[:2] == (403, "QUERY_NOT_IN_SAFELIST"), body
 
 
 def test_safelist_with_log_unknown_logs_what_it_refuses(
