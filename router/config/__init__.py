@@ -8,6 +8,7 @@ from router.config.authentication import (
     JwksEntry,
     JwtConfig,
 )
+from router.config.cache import CacheConfig, InMemoryCacheConfig, RedisCacheConfig
 from router.config.cors import CorsConfig, CsrfConfig
 from router.config.duration import Duration, parse_duration
 from router.config.headers import HeadersConfig
@@ -32,13 +33,20 @@ from router.config.model import (
     TrafficShapingConfig,
 )
 from router.config.modes import explorer_enabled, with_mode_defaults
+from router.config.persisted_queries import (
+    ApqConfig,
+    PersistedQueriesConfig,
+    SafelistConfig,
+)
 from router.config.ratelimit import ClientRule, RateLimitConfig, RateLimitSpec
 
 __all__ = [
     "BUILT_IN_PLUGIN_KEYS",
     "ApiKeysConfig",
+    "ApqConfig",
     "AuthenticationConfig",
     "BatchingConfig",
+    "CacheConfig",
     "ClientRule",
     "ConfigError",
     "CorsConfig",
@@ -46,14 +54,18 @@ __all__ = [
     "Duration",
     "HeadersConfig",
     "HealthCheckConfig",
+    "InMemoryCacheConfig",
     "IncludeSubgraphErrorsConfig",
     "JwksEntry",
     "JwtConfig",
     "LimitsConfig",
+    "PersistedQueriesConfig",
     "QueryPlanningConfig",
     "RateLimitConfig",
     "RateLimitSpec",
+    "RedisCacheConfig",
     "RouterConfig",
+    "SafelistConfig",
     "SubgraphConfig",
     "SubgraphSchemaSource",
     "SubgraphTrafficShaping",

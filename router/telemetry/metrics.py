@@ -26,6 +26,7 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from router.cache.codes import PERSISTED_QUERY_CODES
 from router.config.telemetry import DEFAULT_BUCKETS
 from router.execution.codes import EXECUTION_CODES
 from router.server.errors import SERVER_CODES
@@ -50,6 +51,7 @@ MAX_ERROR_CODES = 100
 _ROUTER_CODES = (
     frozenset(SERVER_CODES)
     | frozenset(EXECUTION_CODES)
+    | frozenset(PERSISTED_QUERY_CODES)
     | {
         "REQUEST_RATE_LIMITED",
         "MAX_DEPTH_LIMIT",
