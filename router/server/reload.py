@@ -71,14 +71,15 @@ class Reloader:
                 logger.error("cannot load the supergraph: %s", exc)
             else:
                 logger.error(
-                    "reload refused, still serving the previous schema: %s", exc
+                    "reload refused, still serving the previous config and schema: %s",
+                    exc,
                 )
             if first and exc.retry:
                 return asyncio.get_running_loop().time() + RETRY_INTERVAL
             return None
         except Exception:
             logger.exception(
-                "reload failed unexpectedly; still serving the previous schema"
+                "reload failed unexpectedly; still serving the previous config and schema"
             )
             return None
         previous = self._holder.current
@@ -97,7 +98,9 @@ class Reloader:
                 build_generation, source, self._generations
             )
         except PluginLoadError as exc:  # a custom plugin's __init__ raised
-            logger.error("reload refused, still serving the previous config: %s", exc)
+            logger.error(
+                "reload refused, still serving the previous config and schema: %s", exc
+            )
             return None
         except Exception:
             logger.exception(
