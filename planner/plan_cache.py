@@ -11,6 +11,10 @@ such as a cancelled planning task): planning is deterministic, so the same input
 same way and a client repeating a bad operation must not cost a planning run each time.
 Other exceptions are bugs or interruptions and are never cached.
 
+Each entry keeps the document it was planned from and how often it was used, so that
+after a schema change the router can re-plan the most-used operations first (Apollo
+Router's cache warm-up, `hottest`).
+
 https://www.apollographql.com/docs/graphos/routing/performance/caching/in-memory
 """
 
@@ -27,7 +31,7 @@ from graphql import DocumentNode, parse, print_ast
 from planner.planning.errors import QueryPlanningError
 from planner.query_plan import QueryPlan
 
-__all__ = ["PlanCache", "PlanCacheKey", "document_hash"]
+__all__ = ["PlanCache", "PlanCacheKey", "PlannedOperation", "document_hash"]
 
 
 def document_hash(document: DocumentNode | str) -> str:
@@ -63,6 +67,23 @@ class PlanCacheKey:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedOperation:
+    """A cached operation as warm-up needs it: its key, the document that was planned,
+    and how many lookups it answered."""
+
+    key: PlanCacheKey
+    document: DocumentNode
+    uses: int
+
+
+@dataclass(slots=True)
+class _Entry:
+    result: QueryPlan | QueryPlanningError
+    document: DocumentNode | None
+    uses: int = 1
+
+
 class PlanCache:
     """Least-recently-used plans (and planning errors), at most ``max_entries``.
 
@@ -78,15 +99,17 @@ class PlanCache:
         self.hits = 0
         self.misses = 0
         self.evictions = 0
-        self._entries: OrderedDict[PlanCacheKey, QueryPlan | QueryPlanningError] = (
-            OrderedDict()
-        )
+        self._entries: OrderedDict[PlanCacheKey, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def get_or_plan(
-        self, key: PlanCacheKey, compute: Callable[[], QueryPlan]
+        self,
+        key: PlanCacheKey,
+        compute: Callable[[], QueryPlan],
+        document: DocumentNode | None = None,
     ) -> QueryPlan:
-        """The cached plan for ``key``, or ``compute()``'s, stored for next time.
+        """The cached plan for ``key``, or ``compute()``'s, stored for next time with
+        the ``document`` it was planned from.
 
         Raises the ``QueryPlanningError`` that ``compute`` raised for this key, now or on
         an earlier call.
@@ -95,21 +118,41 @@ class PlanCache:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
+                entry.uses += 1
                 self.hits += 1
             else:
                 self.misses += 1
         if entry is None:
             try:
-                entry = compute()
+                plan = compute()
             except QueryPlanningError as error:
-                self._store(key, error)
+                self._store(key, _Entry(error, document))
                 raise
-            self._store(key, entry)
-            return entry
-        if isinstance(entry, QueryPlanningError):
+            self._store(key, _Entry(plan, document))
+            return plan
+        if isinstance(entry.result, QueryPlanningError):
             # A fresh traceback each time, not one that grows with every re-raise.
-            raise entry.with_traceback(None)
-        return entry
+            raise entry.result.with_traceback(None)
+        return entry.result
+
+    def put(
+        self, key: PlanCacheKey, plan: QueryPlan, document: DocumentNode | None = None
+    ) -> None:
+        """Stores a plan made elsewhere (another router process, through Redis)."""
+        self._store(key, _Entry(plan, document))
+
+    def hottest(self, count: int) -> list[PlannedOperation]:
+        """Up to ``count`` planned operations (not errors), most used first, the most
+        recent first among equals."""
+        with self._lock:
+            entries = [
+                PlannedOperation(key, entry.document, entry.uses)
+                for key, entry in reversed(self._entries.items())
+                if entry.document is not None
+                and not isinstance(entry.result, QueryPlanningError)
+            ]
+        # sorted() is stable: equal counts keep their most-recent-first order.
+        return sorted(entries, key=lambda operation: -operation.uses)[:count]
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -122,7 +165,7 @@ class PlanCache:
         with self._lock:
             self._entries.clear()
 
-    def _store(self, key: PlanCacheKey, entry: QueryPlan | QueryPlanningError) -> None:
+    def _store(self, key: PlanCacheKey, entry: _Entry) -> None:
         with self._lock:
             self._entries[key] = entry
             self._entries.move_to_end(key)

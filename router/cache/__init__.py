@@ -1,7 +1,8 @@
 """Caches and persisted queries (DESIGN.md "Where the next parts go").
 
 Today: automatic persisted queries (APQ) and persisted-query lists (Apollo's and
-Relay's manifests, safelisting), run by `PersistedQueryLayer` before a query is parsed.
+Relay's manifests, safelisting), run by `PersistedQueryLayer` before a query is parsed;
+the plan cache's Redis tier (`plan_store.SharedPlans`), used by the engine.
 Storage comes from `router.store` (memory, or Redis shared by every router process).
 """
 

@@ -1,7 +1,7 @@
 """The storage keys every Apollo Router cache section shares: `in_memory` and `redis`.
 
-`apq.router.cache` uses them today; the plan cache and the entity cache will take the
-same shape (Apollo's `supergraph.query_planning.cache`, `preview_entity_cache`), so a
+`apq.router.cache` and `supergraph.query_planning.cache` use them; the entity cache
+will take the same shape (Apollo's `preview_entity_cache`), so a
 file brought from Apollo Router reads the same everywhere
 (https://www.apollographql.com/docs/graphos/routing/performance/caching/distributed).
 """

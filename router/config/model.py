@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from router.config.authentication import AuthenticationConfig
 from router.config.authorization import AuthorizationConfig
+from router.config.cache import InMemoryCacheConfig, RedisCacheConfig
 from router.config.cors import CorsConfig, CsrfConfig
 from router.config.duration import Duration
 from router.config.headers import HeadersConfig
@@ -56,14 +57,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _InMemoryCache(_Strict):
-    """`supergraph.query_planning.cache.in_memory`."""
-
-    limit: int = Field(default=512, ge=1)  # Apollo Router's default
-
-
 class _PlanCache(_Strict):
-    in_memory: _InMemoryCache = _InMemoryCache()
+    """`supergraph.query_planning.cache`: the in-memory LRU of plans, and Redis behind
+    it when `redis` is set (Apollo Router's distributed query-plan cache), shared by
+    every router process (router.cache.plan_store)."""
+
+    in_memory: InMemoryCacheConfig = InMemoryCacheConfig()
+    redis: RedisCacheConfig | None = None
 
 
 class _PlanningConcurrency(_Strict):
@@ -75,12 +75,14 @@ class _PlanningConcurrency(_Strict):
 
 
 class QueryPlanningConfig(_Strict):
-    """`supergraph.query_planning`: the plan cache, the plans evaluated per operation
-    and how many cold plans run at once (the other keys are accepted, inactive)."""
+    """`supergraph.query_planning`: the plan cache, the operations re-planned before a
+    new schema serves (`warmed_up_queries`; unset: 30% of the in-memory cache's
+    `limit`, Apollo's default), the plans evaluated per operation and how many cold
+    plans run at once (the other keys are accepted, inactive)."""
 
     cache: _PlanCache = _PlanCache()
     concurrency: _PlanningConcurrency = _PlanningConcurrency()
-    warmed_up_queries: int | None = None
+    warmed_up_queries: int | None = Field(default=None, ge=0)
     experimental_plans_limit: int | None = Field(default=None, ge=1)
     experimental_paths_limit: int | None = None
     experimental_reuse_query_plans: bool = False
@@ -319,6 +321,15 @@ class RouterConfig(_Strict):
         planning = self.supergraph.query_planning.experimental_plans_limit
         return planning if planning is not None else self.limits.max_evaluated_plans
 
+    def warmed_up_queries(self) -> int:
+        """Operations re-planned before a reloaded schema serves: Apollo Router's
+        `supergraph.query_planning.warmed_up_queries`, by default 30% of the in-memory
+        plan cache's `limit` (Apollo's default)."""
+        planning = self.supergraph.query_planning
+        if planning.warmed_up_queries is not None:
+            return planning.warmed_up_queries
+        return planning.cache.in_memory.limit * 3 // 10
+
     def inactive_keys(self) -> list[str]:
         """Keys present in the file that no code applies yet (logged once at start-up)."""
         # `plugins`: `experimental.expose_query_plan` is applied by
@@ -363,6 +374,13 @@ class RouterConfig(_Strict):
                 f"apq.router.cache.redis.{key}"
                 for key in ("pool_size", "tls")
                 if getattr(redis, key) is not None
+            ]
+        plan_redis = self.supergraph.query_planning.cache.redis
+        if plan_redis is not None:
+            names += [
+                f"supergraph.query_planning.cache.redis.{key}"
+                for key in ("pool_size", "tls")
+                if getattr(plan_redis, key) is not None
             ]
         if self.persisted_queries.experimental_prewarm_query_plan_cache is not None:
             names.append("persisted_queries.experimental_prewarm_query_plan_cache")

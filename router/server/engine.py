@@ -2,20 +2,24 @@
 
 QUERY_PLANNING.md §4. The plan cache is keyed by (schema hash, document hash, operation
 name, override labels), so a repeated operation is neither parsed (document cache) nor
-planned again; the shaper is compiled once per document and operation.
+planned again; the shaper is compiled once per document and operation. Behind the
+in-memory plan cache, `supergraph.query_planning.cache.redis` shares plans between
+router processes (router.cache.plan_store); after a reload, `warm_up` re-plans the
+previous generation's most-used operations before the new schema serves.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from graphql import DocumentNode
+from graphql import DocumentNode, validate
 
-from planner.plan_cache import PlanCache, PlanCacheKey
+from planner.plan_cache import PlanCache, PlanCacheKey, PlannedOperation
 from planner.planning import QueryPlanner, QueryPlanningError
 from planner.query_plan import QueryPlan
 from planner.supergraph import Supergraph
@@ -34,9 +38,12 @@ from router.telemetry.active import observe_planning, stage_span
 from router.telemetry.plan_exposure import DRY_RUN, EXPOSE_QUERY_PLAN, plan_extension
 
 if TYPE_CHECKING:
+    from router.cache.plan_store import SharedPlans
     from router.plugins.context import RequestContext
 
 __all__ = ["FederatedEngine"]
+
+logger = logging.getLogger(__name__)
 
 
 class FederatedEngine(Engine):
@@ -52,6 +59,7 @@ class FederatedEngine(Engine):
         unbatched: frozenset[str] = frozenset(),
         slots: PlanningSlots | None = None,
         planning_client: Callable[[RequestContext | None], str] = lambda _: "",
+        shared: SharedPlans | None = None,
     ) -> None:
         self._supergraph = supergraph
         self._planner = planner
@@ -64,6 +72,62 @@ class FederatedEngine(Engine):
         self._planning_deadline = planner.config.time_budget_seconds * 2 + 5.0
         self._slots = slots or PlanningSlots(2, 8)
         self._planning_client = planning_client
+        self.shared = shared
+
+    def hottest(self, count: int) -> list[PlannedOperation]:
+        """This engine's `count` most-used planned operations (for warm-up)."""
+        return self._plans.hottest(count) if count > 0 else []
+
+    async def warm_up(self, operations: list[PlannedOperation], budget: float) -> int:
+        """Plans `operations` (another schema's, most used first) for this one, each
+        from Redis when another process already did, within `budget` seconds; returns
+        how many are now in the cache. Operations that no longer validate or plan are
+        skipped; none of this counts as traffic in the metrics."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget
+        warmed = 0
+        for operation in operations:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            old = operation.key
+            key = self._key(old.document_hash, old.operation_name, old.override_labels)
+            if key not in self._plans:
+                plan = None if self.shared is None else await self.shared.get(key)
+                if plan is not None:
+                    self._plans.put(key, plan, operation.document)
+                else:
+                    planning = loop.run_in_executor(
+                        None, self._warm_one, key, operation.document
+                    )
+                    try:
+                        plan = await asyncio.wait_for(
+                            asyncio.shield(planning), timeout=remaining
+                        )
+                    except TimeoutError:
+                        break
+                    if plan is None:
+                        continue
+                    if self.shared is not None:
+                        await self.shared.set(key, plan)
+            warmed += 1
+        return warmed
+
+    def _warm_one(self, key: PlanCacheKey, document: DocumentNode) -> QueryPlan | None:
+        if validate(self._supergraph.api_schema, document):
+            return None  # the new schema refuses it: a request would fail validation
+        try:
+            return self._plans.get_or_plan(
+                key,
+                lambda: self._planner.plan(
+                    document,
+                    operation_name=key.operation_name,
+                    override_labels=key.override_labels,
+                ),
+                document,
+            )
+        except QueryPlanningError:
+            return None
 
     async def run(
         self,
@@ -160,7 +224,16 @@ class FederatedEngine(Engine):
         QUERY_PLANNING_FAILED (the planner's own budget normally ends it far sooner)."""
         key = self._key(document_hash, operation_name, override_labels)
         if key in self._plans:
-            return self._plan(key, document, operation_name)
+            return self._plan(key, document, operation_name)[0]
+        if self.shared is not None:
+            with stage_span("query_planning") as span:
+                shared = await self.shared.get(key)
+                if shared is not None:
+                    self._plans.put(key, shared, document)
+                    observe_planning(True, 0.0)
+                    if span is not None:
+                        span.set_attribute("query_planning.cache", "redis")
+                    return shared
         try:
             await self._slots.acquire(client)
         except PlanningBusy:
@@ -177,7 +250,7 @@ class FederatedEngine(Engine):
             ) from None
         loop = asyncio.get_running_loop()
 
-        def plan_in_thread() -> QueryPlan:
+        def plan_in_thread() -> tuple[QueryPlan, bool]:
             try:
                 return self._plan(key, document, operation_name)
             finally:
@@ -193,7 +266,7 @@ class FederatedEngine(Engine):
             self._slots.release(client)
             raise
         try:
-            return await asyncio.wait_for(
+            plan, planned = await asyncio.wait_for(
                 asyncio.shield(planning), timeout=self._planning_deadline
             )
         except TimeoutError:
@@ -207,6 +280,9 @@ class FederatedEngine(Engine):
                 400,
                 well_formed=True,
             ) from None
+        if planned and self.shared is not None:
+            self.shared.put(key, plan)
+        return plan
 
     def _key(
         self,
@@ -223,7 +299,8 @@ class FederatedEngine(Engine):
 
     def _plan(
         self, key: PlanCacheKey, document: DocumentNode, operation_name: str | None
-    ) -> QueryPlan:
+    ) -> tuple[QueryPlan, bool]:
+        """The plan, and whether this call planned it (a miss)."""
         planned: list[float] = []  # seconds of planning, when the cache missed
 
         def compute() -> QueryPlan:
@@ -239,7 +316,7 @@ class FederatedEngine(Engine):
 
         with stage_span("query_planning") as span:
             try:
-                plan: QueryPlan = self._plans.get_or_plan(key, compute)
+                plan: QueryPlan = self._plans.get_or_plan(key, compute, document)
             except QueryPlanningError as exc:
                 raise RequestFailure(
                     [graphql_error(exc.code, exc.message)], 400, well_formed=True
@@ -250,4 +327,4 @@ class FederatedEngine(Engine):
                     span.set_attribute(
                         "query_planning.cache", "miss" if planned else "hit"
                     )
-        return plan
+        return plan, bool(planned)

@@ -4,7 +4,8 @@ The files are polled (content hashes every `poll_interval`, 0.5 s by default): n
 dependency, and it sees edits that inotify-style watchers miss (editors that replace
 the file, bind-mounted ConfigMaps). A new generation is built off the event loop while
 the old one keeps serving; a file that does not load is logged once and changes
-nothing. Before the first generation loads, a failure that waiting can fix (a subgraph
+nothing. Before a new generation serves, it re-plans the old one's most-used
+operations (`Generation.warm_up`, bounded in time). Before the first generation loads, a failure that waiting can fix (a subgraph
 to introspect that is not up) is retried every `RETRY_INTERVAL`.
 """
 
@@ -113,6 +114,13 @@ class Reloader:
             logger.exception("a plugin failed to start; keeping the previous config")
             await generation.client.close()
             return None
+        if self._holder.current is not None:
+            try:
+                await generation.warm_up(self._holder.current)
+            except Exception:
+                logger.exception(
+                    "plan cache warm-up failed; serving the new schema cold"
+                )
         replaced = self._holder.current
         if replaced is not None:
             # No await from here to the swap: the old generation's plugins hand over

@@ -1,7 +1,7 @@
 """Router generations: everything one config + supergraph needs, swapped as a whole.
 
-A generation owns its pipeline (document cache, planner, plan cache, persisted-query
-layer) and its subgraph client. Requests take the current generation when they start and keep it to the end, so
+A generation owns its pipeline (document cache, planner, plan cache and its Redis tier,
+persisted-query layer) and its subgraph client. Requests take the current generation when they start and keep it to the end, so
 a reload never changes the schema under a running request; a replaced generation closes
 its client once its last request is done.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,9 @@ __all__ = ["Generation", "StateHolder", "build_generation"]
 logger = logging.getLogger(__name__)
 
 DOCUMENT_CACHE_SIZE = 2048
+# How long a reload may spend re-planning the previous schema's operations before the
+# new schema serves (the rest are planned by the requests that need them).
+WARM_UP_BUDGET_SECONDS = 10.0
 
 
 @dataclass(slots=True)
@@ -46,6 +50,7 @@ class Generation:
     number: int
     plugins: PluginChain = field(default_factory=lambda: PluginChain(()))
     persisted_queries: PersistedQueryLayer | None = None
+    engine: FederatedEngine | None = None
     in_flight: int = 0
     retired: bool = False
     closing: bool = False
@@ -59,18 +64,45 @@ class Generation:
         """Starts the plugins, then the persisted-query layer (APQ's Redis with
         `required_to_start`); on a failure, what started is shut down and it raises."""
         await self.plugins.startup()
-        if self.persisted_queries is not None:
-            try:
+        try:
+            if self.persisted_queries is not None:
                 await self.persisted_queries.startup()
-            except BaseException:
-                await self.plugins.shutdown()
+            shared = None if self.engine is None else self.engine.shared
+            if shared is not None and shared.required_to_start:
+                await shared.ping()
+        except BaseException:
+            await self.plugins.shutdown()
+            if self.persisted_queries is not None:
                 await self.persisted_queries.shutdown()
-                raise
+            if self.engine is not None and self.engine.shared is not None:
+                await self.engine.shared.close()
+            raise
+
+    async def warm_up(self, previous: Generation) -> None:
+        """Re-plans `previous`'s most-used operations for this generation's schema
+        (`supergraph.query_planning.warmed_up_queries`), within
+        `WARM_UP_BUDGET_SECONDS`, before it serves."""
+        if self.engine is None or previous.engine is None:
+            return
+        operations = previous.engine.hottest(self.config.warmed_up_queries())
+        if not operations:
+            return
+        started = time.monotonic()
+        warmed = await self.engine.warm_up(operations, WARM_UP_BUDGET_SECONDS)
+        logger.info(
+            "plan cache warmed up: %d of %d operation(s) in %.1f s",
+            warmed,
+            len(operations),
+            time.monotonic() - started,
+        )
 
     def inherit(self, previous: Generation) -> None:
         """Takes over `previous`'s state that outlives a reload (see `Plugin.inherit`)."""
         self.plugins.inherit(previous.plugins)
-        if self.persisted_queries is not None and previous.persisted_queries is not None:
+        if (
+            self.persisted_queries is not None
+            and previous.persisted_queries is not None
+        ):
             self.persisted_queries.inherit(previous.persisted_queries)
 
     async def close(self) -> None:
@@ -84,6 +116,8 @@ class Generation:
                     await self.persisted_queries.shutdown()
                 except Exception:
                     logger.exception("the persisted-query layer failed to shut down")
+            if self.engine is not None and self.engine.shared is not None:
+                await self.engine.shared.close()
             await self.client.close()
         finally:
             self.closed.set()
@@ -105,15 +139,30 @@ def build_generation(source: Source, number: int) -> Generation:
     }
     client = SubgraphClient(endpoints)
     plugins = build_chain(config, source.plugins)
-    concurrency = config.supergraph.query_planning.concurrency
+    planning = config.supergraph.query_planning
+    concurrency = planning.concurrency
     plans_limit = config.plans_limit()
+    planner_config = (
+        PlannerConfig() if plans_limit is None else PlannerConfig(plans_limit)
+    )
+    # Imported here: router.cache stands on router.server's errors (no import cycle).
+    from router.cache.persisted_queries import PersistedQueryLayer
+    from router.cache.plan_store import SharedPlans, planner_options
+
+    shared = (
+        None
+        if planning.cache.redis is None
+        else SharedPlans(
+            planning.cache.redis,
+            planner_options(
+                config.supergraph.defer_support, planner_config.max_evaluated_plans
+            ),
+        )
+    )
     engine = FederatedEngine(
         supergraph,
-        QueryPlanner(
-            supergraph,
-            PlannerConfig() if plans_limit is None else PlannerConfig(plans_limit),
-        ),
-        PlanCache(config.supergraph.query_planning.cache.in_memory.limit),
+        QueryPlanner(supergraph, planner_config),
+        PlanCache(planning.cache.in_memory.limit),
         client,
         plugins,
         unbatched=frozenset(
@@ -124,10 +173,8 @@ def build_generation(source: Source, number: int) -> Generation:
         ),
         slots=PlanningSlots(concurrency.max_running, concurrency.per_client),
         planning_client=planning_client(config.ratelimit.trusted_proxies),
+        shared=shared,
     )
-    # Imported here: router.cache stands on router.server's errors (no import cycle).
-    from router.cache.persisted_queries import PersistedQueryLayer
-
     persisted_queries = PersistedQueryLayer(config, source.manifest)
     pipeline = Pipeline(
         api_schema=supergraph.api_schema,
@@ -151,6 +198,7 @@ def build_generation(source: Source, number: int) -> Generation:
         number,
         plugins=plugins,
         persisted_queries=persisted_queries,
+        engine=engine,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from router.store.memory import MemoryStore
 from router.store.redis import RedisStore
-from router.store.store import Store, StoreUnavailable
+from router.store.store import Store, StoreUnavailable, UnavailableLog
 from router.store.tiered import TieredStore, build_store
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "Store",
     "StoreUnavailable",
     "TieredStore",
+    "UnavailableLog",
     "build_store",
 ]

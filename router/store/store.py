@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Protocol
 
-__all__ = ["Store", "StoreUnavailable"]
+__all__ = ["Store", "StoreUnavailable", "UnavailableLog"]
+
+_LOG_INTERVAL = 60.0
 
 
 class StoreUnavailable(Exception):
@@ -28,3 +32,19 @@ class Store(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class UnavailableLog:
+    """Logs a backend failure at most once a minute: a dead Redis must not write a
+    line per request."""
+
+    def __init__(self, logger: logging.Logger, message: str) -> None:
+        self._logger = logger
+        self._message = message
+        self._logged_at: float | None = None
+
+    def __call__(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if self._logged_at is None or now - self._logged_at >= _LOG_INTERVAL:
+            self._logged_at = now
+            self._logger.error("%s: %s", self._message, exc)

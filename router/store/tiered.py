@@ -8,18 +8,15 @@ is dropped (writes): the in-memory tier keeps working alone.
 from __future__ import annotations
 
 import logging
-import time
 
 from router.config.cache import CacheConfig
 from router.store.memory import MemoryStore
 from router.store.redis import RedisStore
-from router.store.store import StoreUnavailable
+from router.store.store import StoreUnavailable, UnavailableLog
 
 __all__ = ["TieredStore", "build_store"]
 
 logger = logging.getLogger(__name__)
-
-_LOG_INTERVAL = 60.0
 
 
 class TieredStore:
@@ -28,7 +25,9 @@ class TieredStore:
     def __init__(self, memory: MemoryStore, redis: RedisStore | None = None) -> None:
         self.memory = memory
         self.redis = redis
-        self._logged_at: float | None = None
+        self._log = UnavailableLog(
+            logger, "Redis cache unavailable (serving from memory only)"
+        )
 
     async def get(self, key: str) -> str | None:
         value = self.memory.lookup(key)
@@ -58,12 +57,6 @@ class TieredStore:
     async def close(self) -> None:
         if self.redis is not None:
             await self.redis.close()
-
-    def _log(self, exc: StoreUnavailable) -> None:
-        now = time.monotonic()
-        if self._logged_at is None or now - self._logged_at >= _LOG_INTERVAL:
-            self._logged_at = now
-            logger.error("Redis cache unavailable (serving from memory only): %s", exc)
 
 
 def build_store(config: CacheConfig, namespace: str) -> TieredStore:

@@ -148,3 +148,36 @@ def test_threads_sharing_a_cache_keep_it_within_bounds() -> None:
         thread.join()
     assert len(cache) == 8
     assert cache.hits + cache.misses == 4 * 20 * 32
+
+
+def test_hottest_lists_planned_documents_most_used_first() -> None:
+    from graphql import parse
+
+    cache, planner = PlanCache(10), CountingPlanner()
+    documents = {text: parse(text) for text in ("{ a }", "{ b }", "{ c }")}
+    uses = {"{ a }": 1, "{ b }": 3, "{ c }": 2}
+    for text, count in uses.items():
+        for _ in range(count):
+            cache.get_or_plan(_key(text), planner, documents[text])
+
+    def failing() -> QueryPlan:
+        raise QueryPlanningError("QUERY_PLANNING_FAILED", "no")
+
+    for _ in range(5):  # errors are never warmed up
+        with pytest.raises(QueryPlanningError):
+            cache.get_or_plan(_key("{ d }"), failing, parse("{ d }"))
+
+    hottest = cache.hottest(2)
+    assert [(o.document, o.uses) for o in hottest] == [
+        (documents["{ b }"], 3),
+        (documents["{ c }"], 2),
+    ]
+    assert hottest[0].key == _key("{ b }")
+
+
+def test_put_stores_a_plan_made_elsewhere() -> None:
+    cache, planner = PlanCache(10), CountingPlanner()
+    plan = QueryPlan(Fetch("s", "{ shared }", None, "query"))
+    cache.put(_key(), plan)
+    assert cache.get_or_plan(_key(), planner) is plan
+    assert planner.calls == 0
