@@ -21,6 +21,7 @@ COMMANDS = {
     "persisted-queries": "persisted_queries",
     "plan": "plan",
     "serve": "serve",
+    "usage": "usage",
 }
 
 

@@ -9,12 +9,18 @@ manifest. Exits 1 on composition errors, on a manifest operation that no longer
 validates (`--allow-breaking` does not excuse it: registered clients send it), or on
 breaking changes unless `--allow-breaking`. `--format github` prints GitHub Actions
 workflow annotations.
+
+With `--usage redis` (router.yaml's `telemetry.usage`) or `--usage FILE` (`router usage
+export --format json`), a breaking change that no operation recorded in the window
+(`--usage-window`, default `telemetry.usage.window`) uses is classed SAFE; one that
+recorded operations use stays BREAKING and names them and their clients.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +42,7 @@ from router.cache.manifest import (
 )
 from router.commands.common import CommandError, compose_from_config, format_error, load
 from router.config import RouterConfig
+from router.usage.report import UsageReport
 
 __all__ = ["add_parser", "run"]
 
@@ -72,11 +79,29 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "(repeatable; default: router.yaml's persisted_queries.local_manifests when "
         "persisted_queries.enabled)",
     )
+    parser.add_argument(
+        "--usage",
+        metavar="FILE|redis",
+        help="operation usage deciding which breaking changes break a client: an "
+        "export of `router usage export --format json`, or `redis` for the store "
+        "router.yaml's telemetry.usage names",
+    )
+    parser.add_argument(
+        "--usage-window",
+        metavar="DURATION",
+        help="with --usage redis: how far back operations count (default: "
+        "telemetry.usage.window)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config, base_dir = load(args.config)
+    usage = None
+    if args.usage is not None:
+        from router.commands.usage import read_usage
+
+        usage = read_usage(config, base_dir, args.usage, args.usage_window)
     manifest = _manifest(args, config, base_dir)
     result, files = compose_from_config(config, base_dir)
     against = args.against or (
@@ -96,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
                 raise CommandError(f"--against {against}: no such file")
         if manifest is not None:
             invalid = invalid_operations(manifest.operations, new)
+    if usage is not None:
+        changes = apply_usage(changes, usage)
     breaking = [c for c in changes if c.criticality is Criticality.BREAKING]
     report = {"text": _text, "json": _json, "github": _github}[args.format]
     print(report(result, changes, files, baseline, invalid))
@@ -289,3 +316,48 @@ def _first_message(entry: InvalidOperation) -> str:
 def _summary(changes: list[SchemaChange], baseline: str | None) -> str:
     counts = _counts(changes)
     return f"against {baseline}: {counts['BREAKING']} breaking, {counts['DANGEROUS']} dangerous, {counts['SAFE']} safe change(s)"
+
+
+def _used_by(change: SchemaChange) -> set[str]:
+    """The coordinates whose use `change` breaks: its own, and for an added required
+    argument or input field, the field or input type that now demands it."""
+    coordinates = {change.coordinate}
+    if change.code.endswith("_ADDED"):
+        if change.coordinate.endswith(":)"):
+            coordinates.add(change.coordinate.split("(", 1)[0])
+        elif "." in change.coordinate:
+            coordinates.add(change.coordinate.split(".", 1)[0])
+    return coordinates
+
+
+def apply_usage(changes: list[SchemaChange], usage: UsageReport) -> list[SchemaChange]:
+    """Breaking changes that no recorded operation uses become SAFE; the others name
+    the operations and clients they would break."""
+    days = usage.window_seconds / 86400
+    window = f"{days:g} day(s)" if days >= 1 else f"{usage.window_seconds / 3600:g} h"
+    classified = []
+    for change in changes:
+        if change.criticality is not Criticality.BREAKING:
+            classified.append(change)
+            continue
+        using = usage.using(_used_by(change))
+        if not using:
+            classified.append(
+                replace(
+                    change,
+                    criticality=Criticality.SAFE,
+                    message=f"{change.message} (no operation recorded in the last "
+                    f"{window} uses it)",
+                )
+            )
+            continue
+        names = "; ".join(op.title for op in using[:10])
+        more = f" and {len(using) - 10} more" if len(using) > 10 else ""
+        classified.append(
+            replace(
+                change,
+                message=f"{change.message}; breaks {len(using)} recorded "
+                f"operation(s): {names}{more}",
+            )
+        )
+    return classified

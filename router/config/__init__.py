@@ -39,6 +39,7 @@ from router.config.persisted_queries import (
     SafelistConfig,
 )
 from router.config.ratelimit import ClientRule, RateLimitConfig, RateLimitSpec
+from router.config.usage import UsageConfig
 
 __all__ = [
     "BUILT_IN_PLUGIN_KEYS",
@@ -71,6 +72,7 @@ __all__ = [
     "SubgraphTrafficShaping",
     "SupergraphConfig",
     "TrafficShapingConfig",
+    "UsageConfig",
     "describe_errors",
     "explorer_enabled",
     "load_config",

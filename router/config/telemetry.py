@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from router.config.duration import Duration
+from router.config.usage import UsageConfig
 
 __all__ = [
     "LoggingStdoutConfig",
@@ -207,6 +208,7 @@ class TelemetryConfig(_Strict):
     """`telemetry`."""
 
     exporters: _Exporters = _Exporters()
+    usage: UsageConfig = UsageConfig()
     instrumentation: dict[str, Any] | None = None
     apollo: dict[str, Any] | None = None
 

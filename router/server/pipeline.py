@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from router.cache.persisted_queries import PersistedQueryLayer
     from router.plugins.authorization import Authorizer
     from router.plugins.context import RequestContext
+    from router.usage.recorder import UsageRecorder
 
 __all__ = ["Engine", "Outcome", "Pipeline"]
 
@@ -110,8 +111,10 @@ class Pipeline:
         max_recursion: int | None = None,
         authorizer: Authorizer | None = None,
         persisted_queries: PersistedQueryLayer | None = None,
+        usage: UsageRecorder | None = None,
     ) -> None:
         self._schema = api_schema
+        self._usage = usage
         self._persisted = persisted_queries
         self._authorizer = authorizer
         self._plugins = plugins
@@ -188,6 +191,10 @@ class Pipeline:
             return await self._serve(prepared, operation, variables, request, None)
         context.operation_name = _name(operation)
         context.operation_type = operation.operation.value
+        if self._usage is not None:
+            self._usage.record(
+                prepared.derived, prepared.document, operation, context.headers
+            )
 
         async def core(
             ctx: RequestContext, staged: SupergraphRequest

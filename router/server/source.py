@@ -65,6 +65,7 @@ class Source:
     fingerprint: Fingerprint
     plugins: tuple[CustomPlugin, ...] = ()
     manifest: Manifest | None = None
+    base_dir: Path = Path()  # router.yaml's folder: relative paths start there
 
 
 def read_config(settings: ServeSettings) -> tuple[RouterConfig, Fingerprint]:
@@ -121,7 +122,9 @@ def read_source(settings: ServeSettings) -> Source:
         raise SourceError(
             f"supergraph {described_as}: [{exc.code}] {exc.message}"
         ) from None
-    return Source(config, supergraph, described_as, prints, plugins, manifest)
+    return Source(
+        config, supergraph, described_as, prints, plugins, manifest, settings.base_dir
+    )
 
 
 def _read_manifests(

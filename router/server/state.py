@@ -29,6 +29,7 @@ from router.server.source import Source
 
 if TYPE_CHECKING:
     from router.cache.persisted_queries import PersistedQueryLayer
+    from router.usage.recorder import UsageRecorder
 
 __all__ = ["Generation", "StateHolder", "build_generation"]
 
@@ -51,6 +52,7 @@ class Generation:
     plugins: PluginChain = field(default_factory=lambda: PluginChain(()))
     persisted_queries: PersistedQueryLayer | None = None
     engine: FederatedEngine | None = None
+    usage: UsageRecorder | None = None
     in_flight: int = 0
     retired: bool = False
     closing: bool = False
@@ -70,6 +72,8 @@ class Generation:
             shared = None if self.engine is None else self.engine.shared
             if shared is not None and shared.required_to_start:
                 await shared.ping()
+            if self.usage is not None:
+                await self.usage.startup()
         except BaseException:
             await self.plugins.shutdown()
             if self.persisted_queries is not None:
@@ -99,6 +103,8 @@ class Generation:
     def inherit(self, previous: Generation) -> None:
         """Takes over `previous`'s state that outlives a reload (see `Plugin.inherit`)."""
         self.plugins.inherit(previous.plugins)
+        if self.usage is not None and previous.usage is not None:
+            self.usage.inherit(previous.usage)
         if (
             self.persisted_queries is not None
             and previous.persisted_queries is not None
@@ -118,6 +124,11 @@ class Generation:
                     logger.exception("the persisted-query layer failed to shut down")
             if self.engine is not None and self.engine.shared is not None:
                 await self.engine.shared.close()
+            if self.usage is not None:
+                try:
+                    await self.usage.shutdown()
+                except Exception:
+                    logger.exception("operation usage failed to flush")
             await self.client.close()
         finally:
             self.closed.set()
@@ -176,6 +187,15 @@ def build_generation(source: Source, number: int) -> Generation:
         shared=shared,
     )
     persisted_queries = PersistedQueryLayer(config, source.manifest)
+    usage = None
+    if config.telemetry.usage.enabled:
+        from router.usage.recorder import UsageRecorder, usage_backend
+
+        usage = UsageRecorder(
+            config.telemetry.usage,
+            supergraph.api_schema,
+            usage_backend(config.telemetry.usage, source.base_dir),
+        )
     pipeline = Pipeline(
         api_schema=supergraph.api_schema,
         documents=DocumentCache(
@@ -190,6 +210,7 @@ def build_generation(source: Source, number: int) -> Generation:
         max_recursion=config.limits.parser_max_recursion,
         authorizer=Authorizer.build(config.authorization.directives, supergraph),
         persisted_queries=persisted_queries,
+        usage=usage,
     )
     return Generation(
         source,
@@ -199,6 +220,7 @@ def build_generation(source: Source, number: int) -> Generation:
         plugins=plugins,
         persisted_queries=persisted_queries,
         engine=engine,
+        usage=usage,
     )
 
 

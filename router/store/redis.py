@@ -17,7 +17,8 @@ __all__ = ["RedisStore"]
 
 
 class RedisStore:
-    """GET and SET (with `ttl`, and GETEX restarting it on reads when `reset_ttl`)."""
+    """GET and SET (with `ttl`, and GETEX restarting it on reads when `reset_ttl`);
+    hashes with counters for operation usage."""
 
     def __init__(self, config: RedisCacheConfig, namespace: str) -> None:
         # `namespace` is the feature's (`apq`); the config's comes before it.
@@ -54,6 +55,41 @@ class RedisStore:
             await self._client.set(self.key(key), value, px=self._ttl_ms)
         except (RedisError, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
+
+    async def add_to_hash(
+        self, key: str, counts: dict[str, int], ttl: float | None = None
+    ) -> None:
+        """Adds `counts` to the hash's fields (HINCRBY, atomic per field), in one round
+        trip; the hash expires `ttl` seconds from now when given."""
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for field, count in counts.items():
+                    pipe.hincrby(self.key(key), field, count)
+                if ttl is not None:
+                    pipe.expire(self.key(key), max(1, round(ttl)))
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    async def set_in_hash(
+        self, key: str, values: dict[str, str], ttl: float | None = None
+    ) -> None:
+        """Sets the hash's fields (HSET), the hash expiring `ttl` seconds from now."""
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.hset(self.key(key), mapping=values)  # type: ignore[arg-type]
+                if ttl is not None:
+                    pipe.expire(self.key(key), max(1, round(ttl)))
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    async def get_hash(self, key: str) -> dict[str, str]:
+        try:
+            values = await self._client.hgetall(self.key(key))
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return {str(k): str(v) for k, v in values.items()}
 
     async def ping(self) -> None:
         try:
