@@ -145,8 +145,9 @@ class UsageRecorder:
         self._config = config
         self._schema = schema
         self.backend = backend
-        self._known: set[str] = set()
-        self._new: dict[str, dict[str, Any]] = {}
+        # op id -> {signature, name, coordinates}: written with every flush that
+        # counts the operation, so its Redis entry lives as long as its counts.
+        self._known: dict[str, dict[str, Any]] = {}
         self._pending: Counter[tuple[str, str, str]] = Counter()
         self._task: asyncio.Task[None] | None = None
         self._log = UnavailableLog(logger, "Redis usage store unavailable")
@@ -177,8 +178,7 @@ class UsageRecorder:
         if op_id not in self._known:
             if len(self._known) >= self._config.max_operations:
                 return
-            self._known.add(op_id)
-            self._new[op_id] = meta
+            self._known[op_id] = meta
         client = headers.get(CLIENT_NAME_HEADER, "")
         version = headers.get(CLIENT_VERSION_HEADER, "")
         self._pending[(op_id, client, version)] += 1
@@ -203,16 +203,17 @@ class UsageRecorder:
             await self.backend.close()
 
     async def flush(self) -> None:
-        if not self._pending and not self._new:
+        if not self._pending:
             return
         counts, self._pending = self._pending, Counter()
-        new, self._new = self._new, {}
+        operations = {op_id: self._known[op_id] for op_id, _, _ in counts}
         try:
-            await self.backend.write(int(time.time()) // _HOUR, dict(counts), new)
+            await self.backend.write(
+                int(time.time()) // _HOUR, dict(counts), operations
+            )
         except StoreUnavailable as exc:
             self._log(exc)
             self._pending.update(counts)  # tried again at the next flush
-            self._new.update(new)
         except OSError as exc:
             self._log(exc)
 
