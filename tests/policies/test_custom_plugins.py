@@ -114,7 +114,10 @@ def test_a_reload_with_a_bad_plugin_config_keeps_the_old_config_serving(
         "utf-8",
     )
     wait_for_log(router, "plugins.team_plugins.Greeter.greting: unknown key")
-    assert "reload refused, still serving the previous config and schema" in router.stderr()
+    assert (
+        "reload refused, still serving the previous config and schema"
+        in router.stderr()
+    )
     assert _greeting(router) == "hello"
     assert _journal(tmp_path) == ["startup hello"]  # nothing else was started
 
