@@ -14,6 +14,9 @@ decoded body; ``Connection: close`` answers; idle connections dropped after
 ``KEEPALIVE_SECONDS``. A pooled connection found closed before its request is written is
 replaced; one that fails while the request is being written is reported as
 ``StaleConnection`` so the caller can send once more (the subgraph never saw it).
+Every failure that the subgraph cannot have seen (``Unsent``: no connection, or the
+first write failed) is told apart from one after the request left, so that a caller
+may send it elsewhere whatever the operation.
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ __all__ = [
     "Disconnected",
     "HttpFailure",
     "InvalidResponse",
+    "NotWritten",
     "Origin",
     "Pools",
     "RawResponse",
     "StaleConnection",
+    "Unsent",
 ]
 
 # Idle connections are dropped before a typical server closes them (uvicorn after 5 s,
@@ -57,7 +62,11 @@ class HttpFailure(Exception):
     """No response: the connection could not be made, broke, or spoke no HTTP."""
 
 
-class ConnectFailed(HttpFailure):
+class Unsent(HttpFailure):
+    """No byte of the request reached the subgraph."""
+
+
+class ConnectFailed(Unsent):
     def __init__(self, host: str, port: int, error: OSError) -> None:
         super().__init__(f"cannot connect to {host}:{port} ({error.strerror or error})")
 
@@ -67,11 +76,18 @@ class Disconnected(HttpFailure):
         super().__init__("the subgraph closed the connection")
 
 
-class StaleConnection(HttpFailure):
+class StaleConnection(Unsent):
     """A kept-alive connection closed while the request was being written."""
 
     def __init__(self) -> None:
         super().__init__("Can not write request body: the connection closed")
+
+
+class NotWritten(Unsent):
+    """A new connection failed on the request's first write (the peer reset it)."""
+
+    def __init__(self) -> None:
+        super().__init__("the subgraph closed the connection before the request")
 
 
 class InvalidResponse(HttpFailure):
@@ -172,10 +188,10 @@ class Pools:
             waiter = connection.start(max_body)
             transport.write(request)
             if transport.is_closing():
-                # The write failed at once (the peer had reset the connection): on a
-                # kept-alive connection the subgraph never saw the request.
+                # The write failed at once (the peer had reset the connection): the
+                # subgraph never saw the request.
                 waiter.cancel()
-                raise StaleConnection() if reused else Disconnected()
+                raise StaleConnection() if reused else NotWritten()
             self._watch(connection, deadline)
             try:
                 response = await waiter

@@ -5,6 +5,11 @@ httptools, one precomputed request head per subgraph, the body encoded and decod
 orjson. ``https`` subgraphs go through one ``aiohttp.ClientSession`` per process. Either
 way: a concurrency limit per subgraph, a deadline per request, a cap on the decoded
 response size, and every failure mapped to one error code (STYLE.md "client").
+
+``post`` sends to a subgraph's one configured endpoint. ``fetch`` and ``decode`` are its
+two halves, for ``router.traffic``, which picks among a subgraph's instances, retries
+and shares answers: ``fetch`` returns the raw reply (which identical requests may
+share), ``decode`` turns it into each caller's own response tree.
 """
 
 from __future__ import annotations
@@ -32,13 +37,16 @@ from router.execution.http1 import (
     Origin,
     Pools,
     StaleConnection,
+    Unsent,
 )
 
 __all__ = [
     "SubgraphClient",
     "SubgraphEndpoint",
+    "SubgraphReply",
     "SubgraphRequestError",
     "SubgraphResponse",
+    "decode_reply",
 ]
 
 _CHUNK = 64 * 1024
@@ -101,14 +109,37 @@ class SubgraphResponse:
     body: dict[str, Any]
 
 
-class SubgraphRequestError(Exception):
-    """A subgraph request that produced no GraphQL response; ``code`` is from ``codes``."""
+@dataclass(frozen=True, slots=True)
+class SubgraphReply:
+    """An HTTP answer as it came, not yet decoded (``decode_reply``)."""
 
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+    status: int
+    reason: str | None
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class SubgraphRequestError(Exception):
+    """A subgraph request that produced no GraphQL response; ``code`` is from ``codes``.
+
+    ``reached`` is False when the request cannot have reached the subgraph (no
+    connection, or the first write failed): sending it elsewhere is safe even for a
+    mutation.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int | None = None,
+        *,
+        reached: bool = True,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.reached = reached
 
 
 class SubgraphClient:
@@ -121,6 +152,7 @@ class SubgraphClient:
 
     def __init__(self, endpoints: Mapping[str, SubgraphEndpoint]) -> None:
         self._endpoints: dict[str, SubgraphEndpoint] = {}
+        # By URL: every endpoint fetched from (instances too), parsed once.
         self._origins: dict[str, Origin | None] = {}
         self.update_endpoints(endpoints)
         # Per subgraph: the limit a semaphore was made for, and the semaphore.
@@ -136,9 +168,15 @@ class SubgraphClient:
     def update_endpoints(self, endpoints: Mapping[str, SubgraphEndpoint]) -> None:
         """Uses ``endpoints`` for requests started from now on."""
         self._endpoints = dict(endpoints)
-        self._origins = {
-            name: _origin(endpoint.url) for name, endpoint in self._endpoints.items()
-        }
+        for endpoint in self._endpoints.values():
+            self._origin_of(endpoint.url)
+
+    def _origin_of(self, url: str) -> Origin | None:
+        try:
+            return self._origins[url]
+        except KeyError:
+            origin = self._origins[url] = _origin(url)
+            return origin
 
     async def post(
         self,
@@ -152,8 +190,19 @@ class SubgraphClient:
             raise SubgraphRequestError(
                 SUBREQUEST_HTTP_ERROR, f"No URL is configured for subgraph '{subgraph}'"
             )
-        origin = self._origins[subgraph]
-        body = orjson.dumps(payload)
+        reply = await self.fetch(endpoint, orjson.dumps(payload), headers)
+        return decode_reply(endpoint.name, reply)
+
+    async def fetch(
+        self,
+        endpoint: SubgraphEndpoint,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+    ) -> SubgraphReply:
+        """POSTs the JSON ``body`` to ``endpoint`` (any URL, not only the configured
+        ones); raises ``SubgraphRequestError`` when no HTTP answer came."""
+        subgraph = endpoint.name
+        origin = self._origin_of(endpoint.url)
         slots = self._slots_for(endpoint)
         try:
             if origin is None:
@@ -181,12 +230,15 @@ class SubgraphClient:
             raise _too_large(endpoint, error.status) from None
         except HttpFailure as error:
             raise SubgraphRequestError(
-                SUBREQUEST_HTTP_ERROR, f"HTTP fetch failed from '{subgraph}': {error}"
+                SUBREQUEST_HTTP_ERROR,
+                f"HTTP fetch failed from '{subgraph}': {error}",
+                reached=not isinstance(error, Unsent),
             ) from None
         except (aiohttp.ClientError, OSError) as error:
             raise SubgraphRequestError(
                 SUBREQUEST_HTTP_ERROR,
                 f"HTTP fetch failed from '{subgraph}': {_describe(error)}",
+                reached=not isinstance(error, aiohttp.ClientConnectorError),
             ) from None
 
     async def close(self) -> None:
@@ -213,7 +265,7 @@ class SubgraphClient:
         body: bytes,
         headers: Mapping[str, str] | None,
         deadline: float,
-    ) -> SubgraphResponse:
+    ) -> SubgraphReply:
         pools = self._pools
         loop = asyncio.get_running_loop()
         if pools is None or self._pools_loop is not loop:
@@ -227,8 +279,7 @@ class SubgraphClient:
             # A kept-alive socket the server had just closed failed while the request
             # was written: the subgraph never saw it, so it is sent once more.
             raw = await pools.post(origin, lines, body, cap, deadline)
-        return _response(
-            endpoint,
+        return SubgraphReply(
             raw.status,
             raw.reason,
             CIMultiDictProxy(CIMultiDict(raw.headers)),
@@ -254,7 +305,7 @@ class SubgraphClient:
         endpoint: SubgraphEndpoint,
         body: bytes,
         headers: Mapping[str, str] | None,
-    ) -> SubgraphResponse:
+    ) -> SubgraphReply:
         request_headers = _request_headers(headers)
         try:
             return await self._send(endpoint, body, request_headers)
@@ -270,12 +321,12 @@ class SubgraphClient:
         endpoint: SubgraphEndpoint,
         body: bytes,
         headers: Mapping[str, str] | CIMultiDict[str],
-    ) -> SubgraphResponse:
+    ) -> SubgraphReply:
         session = self._session_for_loop()
         async with session.post(endpoint.url, data=body, headers=headers) as response:
             raw = await _read_capped(response, endpoint)
-            return _response(
-                endpoint, response.status, response.reason, response.headers, raw
+            return SubgraphReply(
+                response.status, response.reason, response.headers, raw
             )
 
 
@@ -348,28 +399,26 @@ def _request_headers(
     return merged
 
 
-def _response(
-    endpoint: SubgraphEndpoint,
-    status: int,
-    reason: str | None,
-    headers: Mapping[str, str],
-    raw: bytes,
-) -> SubgraphResponse:
-    """A GraphQL body (whatever the status), or the coded error for what came instead."""
-    decoded = _decode(raw)
+def decode_reply(subgraph: str, reply: SubgraphReply) -> SubgraphResponse:
+    """A GraphQL body (whatever the status), or the coded error for what came instead.
+
+    Each call decodes anew: the executor merges into the tree it gets, so callers
+    sharing one reply must not share one tree."""
+    decoded = _decode(reply.body)
+    status = reply.status
     if type(decoded) is dict and ("data" in decoded or "errors" in decoded):
-        _check_shape(endpoint.name, decoded)
-        return SubgraphResponse(status, headers, decoded)
+        _check_shape(subgraph, decoded)
+        return SubgraphResponse(status, reply.headers, decoded)
     if not 200 <= status < 300:
         raise SubgraphRequestError(
             SUBREQUEST_HTTP_ERROR,
-            f"HTTP fetch failed from '{endpoint.name}': {status}: {reason or 'error'}",
+            f"HTTP fetch failed from '{subgraph}': {status}: {reply.reason or 'error'}",
             status,
         )
     what = "invalid JSON" if decoded is _INVALID else "not a GraphQL response"
     raise SubgraphRequestError(
         SUBREQUEST_MALFORMED_RESPONSE,
-        f"Subgraph response from '{endpoint.name}' was malformed: {what}",
+        f"Subgraph response from '{subgraph}' was malformed: {what}",
         status,
     )
 
