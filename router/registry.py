@@ -32,7 +32,7 @@ def subgraph_inputs(
 ) -> list[SubgraphInput]:
     inputs: list[SubgraphInput] = []
     for name, entry in config.subgraphs.items():
-        url = config.override_subgraph_url.get(name, entry.routing_url)
+        url = config.override_subgraph_url.get(name, entry.url)
         source = entry.schema_
         if source is None or source.introspect:
             sdl = fetch_service_sdl(name, url, timeout)

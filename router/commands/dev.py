@@ -267,7 +267,7 @@ def _example_endpoints(config: RouterConfig) -> list[_Endpoint]:
         main.parent.name for main in (_PROJECT_ROOT / "subgraphs").glob("*/__main__.py")
     }
     for name, entry in config.subgraphs.items():
-        url = config.override_subgraph_url.get(name, entry.routing_url)
+        url = config.override_subgraph_url.get(name, entry.url)
         parts = urlsplit(url)
         if name not in known or not _is_loopback(parts.hostname):
             continue
@@ -275,6 +275,8 @@ def _example_endpoints(config: RouterConfig) -> list[_Endpoint]:
             f"override_subgraph_url.{name}"
             if name in config.override_subgraph_url
             else f"subgraphs.{name}.routing_url"
+            if entry.routing_url is not None
+            else f"subgraphs.{name}.instances.0.url"
         )
         if parts.port is None:
             raise CommandError(
@@ -465,7 +467,7 @@ def _print_urls(
     )
     width = max(len(name) for name in [*config.subgraphs, "router", *dict(metrics)])
     for name, entry in config.subgraphs.items():
-        url = config.override_subgraph_url.get(name, entry.routing_url)
+        url = config.override_subgraph_url.get(name, entry.url)
         note = (
             ""
             if name in started

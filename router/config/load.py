@@ -25,7 +25,7 @@ __all__ = ["ConfigError", "describe_errors", "load_config", "parse_config"]
 
 _ENV = re.compile(r"\$\{env\.([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}")
 # A message that starts with the dotted key it is about (`apq.enabled: ...`).
-_NAMES_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+: ")
+_NAMES_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)+: ")
 # What a value that is only an unmet `${env.NAME:+word}` expands to: its key is left out.
 _LEFT_OUT = object()
 
@@ -113,8 +113,9 @@ def describe_errors(exc: ValidationError, source: str, prefix: str = "") -> str:
         else:
             message = err["msg"].removeprefix("Value error, ")
         if not err["loc"] and _NAMES_KEY.match(message):
-            # A check across sections (RouterConfig's): its message names the key.
-            lines.append(f"{source}: {message}")
+            # A check across sections (RouterConfig's): its message names the key,
+            # each line of it when it found several problems.
+            lines += [f"{source}: {line}" for line in message.splitlines()]
             continue
         got = err.get("input")
         detail = (

@@ -28,6 +28,13 @@ from router.config.persisted_queries import (
 )
 from router.config.ratelimit import RateLimitConfig
 from router.config.telemetry import TelemetryConfig
+from router.config.traffic import (
+    HeaderRoute,
+    LoadBalancingConfig,
+    RetryConfig,
+    SubgraphInstance,
+    traffic_problems,
+)
 
 __all__ = [
     "BUILT_IN_PLUGIN_KEYS",
@@ -126,10 +133,39 @@ class SubgraphSchemaSource(_Strict):
 
 
 class SubgraphConfig(_Strict):
-    """`subgraphs.<name>`: the registry entry of one subgraph."""
+    """`subgraphs.<name>`: the registry entry of one subgraph.
 
-    routing_url: str
+    `routing_url` is the URL composition writes into the supergraph and introspection
+    asks; `instances` (ours) are where fetches go instead (router.config.traffic). Either
+    may stand alone: without `routing_url`, the first instance's URL serves for both.
+    """
+
+    routing_url: str | None = None
+    instances: list[SubgraphInstance] | None = None
     schema_: SubgraphSchemaSource | None = Field(default=None, alias="schema")
+
+    @field_validator("instances")
+    @classmethod
+    def _some_instances(
+        cls, value: list[SubgraphInstance] | None
+    ) -> list[SubgraphInstance] | None:
+        if value is not None and not value:
+            raise ValueError("must list at least one instance")
+        return value
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> SubgraphConfig:
+        if self.routing_url is None and self.instances is None:
+            raise ValueError("give 'routing_url' or 'instances'")
+        return self
+
+    @property
+    def url(self) -> str:
+        """The subgraph's one URL: `routing_url`, else the first instance's."""
+        if self.routing_url is not None:
+            return self.routing_url
+        assert self.instances  # checked by `_somewhere`
+        return self.instances[0].url
 
 
 class _RateLimit(_Strict):
@@ -141,11 +177,13 @@ class SubgraphTrafficShaping(_Strict):
     """`traffic_shaping.all` and `traffic_shaping.subgraphs.<name>` (Apollo's keys).
 
     Every field is optional so that `subgraphs.<name>` overrides `all` field by field;
-    `TrafficShapingConfig.for_subgraph` does the merge. `timeout`, `global_rate_limit` and
-    `batch_entity_fetches` take effect; the others are accepted and logged as inactive.
+    `TrafficShapingConfig.for_subgraph` does the merge. `compression`, the HTTP/2 keys
+    and `dns_resolution_strategy` are accepted and logged as inactive; the others take
+    effect (`router.traffic` applies the instance and retry keys).
     """
 
     timeout: Duration | None = None
+    # PORT_NOTE: Apollo's default is false; ours is true (queries only, never mutations).
     deduplicate_query: bool | None = None
     compression: Literal["gzip", "br", "deflate", "identity"] | None = None
     global_rate_limit: _RateLimit | None = None
@@ -153,7 +191,11 @@ class SubgraphTrafficShaping(_Strict):
     experimental_http2_keep_alive_interval: Duration | None = None
     experimental_http2_keep_alive_timeout: Duration | None = None
     dns_resolution_strategy: str | None = None
-    experimental_retry: dict[str, Any] | None = None
+    experimental_retry: RetryConfig | None = None
+    # Ours (router.config.traffic): how fetches pick an instance, and which client
+    # requests go to which instances.
+    load_balancing: LoadBalancingConfig | None = None
+    routes: list[HeaderRoute] | None = None
     # Ours: entity fetches to this subgraph that become ready together go out as one
     # request with aliased `_entities` fields (default true).
     batch_entity_fetches: bool | None = None
@@ -161,11 +203,14 @@ class SubgraphTrafficShaping(_Strict):
 
 class _RouterTrafficShaping(_Strict):
     """`traffic_shaping.router`: the request deadline (default 30 s), the global rate
-    limit and the concurrency limit (router.plugins.traffic_shaping, .ratelimit)."""
+    limit and the concurrency limit (router.plugins.traffic_shaping, .ratelimit), and
+    (ours, default off) sharing one execution among identical client operations in
+    flight (router.plugins.deduplication)."""
 
     timeout: Duration | None = None
     global_rate_limit: _RateLimit | None = None
     concurrency_limit: int | None = Field(default=None, ge=1)
+    deduplicate_requests: bool = False
 
     @field_validator("timeout")
     @classmethod
@@ -185,9 +230,17 @@ class TrafficShapingConfig(_Strict):
     def for_subgraph(self, name: str) -> SubgraphTrafficShaping:
         """The settings for `name`: its own fields, else `all`'s, else the defaults."""
         own = self.subgraphs.get(name)
-        merged = self.all.model_dump(exclude_none=True)
+        # Attributes, not `model_dump`: nested sections stay models.
+        merged = {
+            key: value
+            for key in SubgraphTrafficShaping.model_fields
+            if (value := getattr(self.all, key)) is not None
+        }
         if own is not None:
-            merged.update(own.model_dump(exclude_none=True))
+            for key in SubgraphTrafficShaping.model_fields:
+                value = getattr(own, key)
+                if value is not None:
+                    merged[key] = value
         merged.setdefault("timeout", DEFAULT_SUBGRAPH_TIMEOUT)
         return SubgraphTrafficShaping.model_construct(**merged)
 
@@ -304,6 +357,19 @@ class RouterConfig(_Strict):
         check_persisted_queries(self.apq, self.persisted_queries)
         return self
 
+    @model_validator(mode="after")
+    def _instances_fit_their_rules(self) -> RouterConfig:
+        problems = traffic_problems(
+            self.subgraphs,
+            self.traffic_shaping,
+            frozenset(self.override_subgraph_url),
+        )
+        if problems:
+            # `router.config.load` prints a message of a check across sections as it
+            # is: each line starts with the dotted key.
+            raise ValueError("\n".join(problems))
+        return self
+
     @field_validator("plugins")
     @classmethod
     def _expose_query_plan_is_a_switch(cls, value: _SECTION) -> _SECTION:
@@ -354,7 +420,14 @@ class RouterConfig(_Strict):
             names += [
                 f"traffic_shaping.{where}.{key}"
                 for key in entry.model_dump(exclude_none=True)
-                if key not in ("timeout", "global_rate_limit", "batch_entity_fetches")
+                if key
+                in (
+                    "compression",
+                    "experimental_http2",
+                    "experimental_http2_keep_alive_interval",
+                    "experimental_http2_keep_alive_timeout",
+                    "dns_resolution_strategy",
+                )
             ]
         if self.batching.subgraph is not None:
             names.append("batching.subgraph")

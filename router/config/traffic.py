@@ -1,0 +1,182 @@
+"""The router.yaml keys that spread a subgraph's traffic over its instances.
+
+```yaml
+subgraphs:
+  products:
+    routing_url: http://products:4001/graphql     # composition and introspection
+    instances:                                     # where fetches go (ours)
+      - { url: http://products-1:4001/graphql, weight: 9 }
+      - { url: http://products-canary:4001/graphql, weight: 1, labels: { track: canary } }
+traffic_shaping:
+  subgraphs:
+    products:
+      load_balancing: { policy: weighted }         # round_robin | least_request | weighted
+      routes: [ { header: x-canary, value: "1", labels: { track: canary } } ]
+      experimental_retry: { min_per_sec: 10, ttl: 10s, retry_percent: 0.2 }  # Apollo's
+      deduplicate_query: true                      # Apollo's key; our default
+```
+
+`instances`, `load_balancing` and `routes` are ours (Envoy's vocabulary: weighted
+clusters, least request by power of two choices, subsets picked by header);
+`experimental_retry` is Apollo Router 1.x's retry budget
+(https://www.apollographql.com/docs/router/configuration/traffic-shaping), the token
+bucket of tower's `TpsBudget`. `router.traffic` applies them.
+
+`traffic_problems` holds the checks that need two sections at once (an instance's
+`weight` needs the subgraph's policy); `RouterConfig` runs it, so a bad file is refused
+naming the dotted key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from router.config.duration import Duration
+
+if TYPE_CHECKING:
+    from router.config.model import SubgraphConfig, TrafficShapingConfig
+
+__all__ = [
+    "HeaderRoute",
+    "LoadBalancingConfig",
+    "LoadBalancingPolicy",
+    "RetryConfig",
+    "SubgraphInstance",
+    "labels_match",
+    "traffic_problems",
+]
+
+LoadBalancingPolicy = Literal["round_robin", "least_request", "weighted"]
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SubgraphInstance(_Strict):
+    """`subgraphs.<name>.instances[]`: one copy of the subgraph.
+
+    `weight` (only with `load_balancing.policy: weighted`, default 1) is its share of
+    the traffic; `labels` name it for header `routes` (`{track: canary}`).
+    """
+
+    url: str
+    weight: int | None = Field(default=None, ge=1)
+    labels: dict[str, str] = {}
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class LoadBalancingConfig(_Strict):
+    """`traffic_shaping.*.load_balancing`: how a fetch picks one of the instances."""
+
+    policy: LoadBalancingPolicy = "round_robin"
+
+
+class HeaderRoute(_Strict):
+    """`traffic_shaping.*.routes[]`: client requests whose `header` has `value` (or is
+    present at all, without `value`) go only to the instances carrying all `labels`."""
+
+    header: str
+    value: str | None = None
+    labels: dict[str, str]
+
+    @field_validator("header")
+    @classmethod
+    def _token(cls, value: str) -> str:
+        if _TOKEN.fullmatch(value) is None:
+            raise ValueError("must be an HTTP header name")
+        return value.lower()
+
+    @field_validator("labels")
+    @classmethod
+    def _some(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("must name at least one label")
+        return value
+
+
+class RetryConfig(_Strict):
+    """`traffic_shaping.*.experimental_retry`: Apollo Router's retry budget.
+
+    Every fetch answered without a retryable failure deposits a token that lives `ttl`;
+    a retry withdraws `1 / retry_percent` tokens (`retry_percent: 0.2`: one retry per
+    five successes), on top of `min_per_sec` retries a second that need no deposit.
+    Mutations are retried after they reached the subgraph only with `retry_mutations`.
+    """
+
+    min_per_sec: int = Field(default=10, ge=0)
+    ttl: Duration = 10.0
+    retry_percent: float = Field(default=0.2, ge=0.0, le=1000.0)
+    retry_mutations: bool = False
+
+    @field_validator("ttl")
+    @classmethod
+    def _ttl_range(cls, value: float) -> float:
+        # tower's TpsBudget, which Apollo's retries are built on, takes 1 s to 60 s.
+        if not 1.0 <= value <= 60.0:
+            raise ValueError("must be between 1s and 60s")
+        return value
+
+
+def labels_match(wanted: Mapping[str, str], labels: Mapping[str, str]) -> bool:
+    """Whether an instance's `labels` carry every one of `wanted`."""
+    return all(labels.get(key) == value for key, value in wanted.items())
+
+
+def traffic_problems(
+    subgraphs: Mapping[str, SubgraphConfig],
+    shaping: TrafficShapingConfig,
+    overridden: frozenset[str],
+) -> list[str]:
+    """`path: message` for each rule that contradicts the instances it is about:
+
+    - an instance `weight` under a policy other than `weighted`;
+    - a route set for one subgraph whose labels no instance of it carries (a route in
+      `traffic_shaping.all` applies where some instance carries its labels).
+
+    Subgraphs named in `override_subgraph_url` (`overridden`) have one URL and no
+    instances to check.
+    """
+    problems: list[str] = []
+    for name, entry in subgraphs.items():
+        instances = entry.instances or []
+        if name in overridden or not instances:
+            continue
+        policy = shaping.for_subgraph(name).load_balancing
+        if policy is None or policy.policy != "weighted":
+            chosen = "round_robin" if policy is None else policy.policy
+            problems += [
+                f"subgraphs.{name}.instances.{index}.weight: a weight needs "
+                f"`load_balancing: {{policy: weighted}}` in traffic_shaping "
+                f"(subgraph {name!r} uses {chosen})"
+                for index, instance in enumerate(instances)
+                if instance.weight is not None
+            ]
+    for name, own in shaping.subgraphs.items():
+        if own.routes is None or name in overridden:
+            continue
+        registered = subgraphs.get(name)
+        instances = (registered.instances if registered is not None else None) or []
+        for index, route in enumerate(own.routes):
+            if not any(labels_match(route.labels, i.labels) for i in instances):
+                where = (
+                    "no instance of it has them"
+                    if instances
+                    else f"subgraphs.{name}.instances lists none"
+                )
+                problems.append(
+                    f"traffic_shaping.subgraphs.{name}.routes.{index}.labels: "
+                    f"{route.labels} match no instance of subgraph {name!r} ({where})"
+                )
+    return problems
