@@ -38,8 +38,9 @@ from router.plugins.plugin import (
 
 if TYPE_CHECKING:
     from router.config import RouterConfig
-    from router.execution.subgraph_client import SubgraphClient, SubgraphResponse
+    from router.execution.subgraph_client import SubgraphResponse
     from router.plugins.custom import CustomPlugin
+    from router.traffic import SubgraphTraffic
 
 __all__ = [
     "CUSTOM",
@@ -188,14 +189,15 @@ class PluginChain:
         return await handler(context, request)
 
     def subgraph_post(
-        self, context: RequestContext | None, client: SubgraphClient
+        self, context: RequestContext | None, traffic: SubgraphTraffic
     ) -> SubgraphPost:
         """What the executor calls for each fetch: the subgraph hooks around
-        `client.post`, recording each answer's headers in `context`."""
+        `traffic.post` (which picks the instance by the client's headers),
+        recording each answer's headers in `context`."""
 
         async def core(ctx: RequestContext, request: SubgraphRequest) -> Any:
-            response = await client.post(
-                request.subgraph, request.payload, request.headers
+            response = await traffic.post(
+                request.subgraph, request.payload, request.headers, ctx.headers
             )
             ctx.subgraph_responses.append(
                 SubgraphHeaders(request.subgraph, response.status, response.headers)

@@ -27,7 +27,6 @@ from planner.supergraph.override_labels import percent_labels
 from router.execution.executor import execute_plan
 from router.execution.override_rolls import OverrideRolls
 from router.execution.shaping import ResponseShaper
-from router.execution.subgraph_client import SubgraphClient
 from router.plugins.chain import EMPTY_CHAIN, PluginChain
 from router.plugins.plugin import ExecutionRequest, ExecutionResponse
 from router.server.documents import PreparedDocument
@@ -40,6 +39,7 @@ from router.telemetry.plan_exposure import DRY_RUN, EXPOSE_QUERY_PLAN, plan_exte
 if TYPE_CHECKING:
     from router.cache.plan_store import SharedPlans
     from router.plugins.context import RequestContext
+    from router.traffic import SubgraphTraffic
 
 __all__ = ["FederatedEngine"]
 
@@ -47,14 +47,15 @@ logger = logging.getLogger(__name__)
 
 
 class FederatedEngine(Engine):
-    """Plans and runs operations against one supergraph with one subgraph client."""
+    """Plans and runs operations against one supergraph, sending subgraph requests
+    through one config's traffic rules."""
 
     def __init__(
         self,
         supergraph: Supergraph,
         planner: QueryPlanner,
         plans: PlanCache,
-        client: SubgraphClient,
+        traffic: SubgraphTraffic,
         plugins: PluginChain = EMPTY_CHAIN,
         unbatched: frozenset[str] = frozenset(),
         slots: PlanningSlots | None = None,
@@ -64,7 +65,7 @@ class FederatedEngine(Engine):
         self._supergraph = supergraph
         self._planner = planner
         self._plans = plans
-        self._client = client
+        self._traffic = traffic
         self._plugins = plugins
         self._unbatched = unbatched  # subgraphs whose entity fetches go out one by one
         self._override_rolls = OverrideRolls(percent_labels(supergraph))
@@ -167,13 +168,13 @@ class FederatedEngine(Engine):
             result = await execute_plan(
                 staged.plan,
                 variables=staged.variables,
-                client=self._client,
+                client=self._traffic.client,
                 schema=self._supergraph.schema,
                 unbatched=self._unbatched,
                 post=(
-                    None
+                    self._traffic.post
                     if ctx is None
-                    else self._plugins.subgraph_post(ctx, self._client)
+                    else self._plugins.subgraph_post(ctx, self._traffic)
                 ),
             )
             if prefilled and result.data is not None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from planner.plan_cache import PlanCache
 from planner.planning import PlannerConfig, QueryPlanner
 from router.config import RouterConfig
-from router.execution.subgraph_client import SubgraphClient, SubgraphEndpoint
+from router.execution.subgraph_client import SubgraphClient
 from router.plugins.authorization import Authorizer
 from router.plugins.chain import PluginChain, build_chain
 from router.server.documents import DocumentCache
@@ -26,6 +26,7 @@ from router.server.heap import settle_heap
 from router.server.pipeline import Pipeline
 from router.server.planning_slots import PlanningSlots, planning_client
 from router.server.source import Source
+from router.traffic import build_traffic
 
 if TYPE_CHECKING:
     from router.cache.persisted_queries import PersistedQueryLayer
@@ -138,17 +139,19 @@ def build_generation(source: Source, number: int) -> Generation:
     """Builds the runtime objects for `source` (blocking: run it off the event loop; the
     client opens its session on first use, inside the loop)."""
     config, supergraph = source.config, source.supergraph
-    endpoints = {
-        graph.name: SubgraphEndpoint(
-            graph.name,
-            config.override_subgraph_url.get(graph.name, graph.url),
-            timeout=float(
-                config.traffic_shaping.for_subgraph(graph.name).timeout or 30.0
-            ),
-        )
-        for graph in supergraph.graphs.values()
-    }
-    client = SubgraphClient(endpoints)
+    client = SubgraphClient({})
+    traffic = build_traffic(
+        config,
+        {graph.name: graph.url for graph in supergraph.graphs.values()},
+        client,
+    )
+    # `client.post` (a subgraph's one endpoint) serves callers without traffic rules.
+    client.update_endpoints(
+        {
+            name: upstream.default_pool.instances[0].endpoint
+            for name, upstream in traffic.upstreams.items()
+        }
+    )
     plugins = build_chain(config, source.plugins)
     planning = config.supergraph.query_planning
     concurrency = planning.concurrency
@@ -174,7 +177,7 @@ def build_generation(source: Source, number: int) -> Generation:
         supergraph,
         QueryPlanner(supergraph, planner_config),
         PlanCache(planning.cache.in_memory.limit),
-        client,
+        traffic,
         plugins,
         unbatched=frozenset(
             graph.name

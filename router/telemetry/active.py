@@ -10,7 +10,7 @@ helper here costs one lookup.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,7 +25,11 @@ __all__ = [
     "ACTIVE",
     "ActiveTelemetry",
     "observe_cache",
+    "observe_deduplicated_request",
+    "observe_fetch",
     "observe_planning",
+    "observe_subgraph_deduplicated",
+    "observe_subgraph_retry",
     "stage_span",
 ]
 
@@ -101,3 +105,52 @@ def observe_cache(cache: str, hit: bool) -> None:
         return
     counter = active.metrics.cache_hits if hit else active.metrics.cache_misses
     counter.labels(cache).inc()
+
+
+# What router.traffic reports about each fetch. The fetch span is the current span
+# inside the subgraph stage's core (the telemetry plugin's subgraph hook made it so).
+
+
+def observe_fetch(active: ActiveTelemetry, subgraph: str, tried: Sequence[str]) -> None:
+    """A fetch to `subgraph` done, after trying the instance URLs `tried` in order:
+    one request counted for each, and the fetch span told the instance that answered
+    last and how many retries it took (`url.full`, `http.request.resend_count`:
+    OpenTelemetry's HTTP client attributes). The caller has `ACTIVE.get()` at hand."""
+    if active.metrics is not None:
+        counter = active.metrics.upstream_requests
+        for url in tried:
+            counter.labels(subgraph, url).inc()
+    if active.tracer is not None:
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.set_attribute("url.full", tried[-1])
+            span.set_attribute("http.request.resend_count", len(tried) - 1)
+
+
+def observe_subgraph_retry(subgraph: str, reason: str) -> None:
+    """A fetch to `subgraph` sent again after a failure of kind `reason`."""
+    active = ACTIVE.get()
+    if active is None or active.metrics is None:
+        return
+    active.metrics.upstream_retries.labels(subgraph, reason).inc()
+
+
+def observe_subgraph_deduplicated(subgraph: str) -> None:
+    """A fetch answered by an identical request in flight: marked on its span."""
+    active = ACTIVE.get()
+    if active is None:
+        return
+    if active.metrics is not None:
+        active.metrics.upstream_deduplicated.labels(subgraph).inc()
+    if active.tracer is not None:
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.set_attribute("subgraph.deduplicated", True)
+
+
+def observe_deduplicated_request() -> None:
+    """A client operation answered by an identical one in flight."""
+    active = ACTIVE.get()
+    if active is None or active.metrics is None:
+        return
+    active.metrics.deduplicated_requests.inc()

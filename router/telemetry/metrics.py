@@ -118,6 +118,30 @@ class RouterMetrics:
             ("subgraph", "code"),
             registry=self.registry,
         )
+        self.upstream_requests = Counter(
+            "api_upstream_requests",
+            "HTTP requests sent to each subgraph instance (every try of a fetch).",
+            ("subgraph", "instance"),
+            registry=self.registry,
+        )
+        self.upstream_retries = Counter(
+            "api_upstream_retries",
+            "Subgraph fetches sent again, by subgraph and the failure that caused it "
+            "(unreached, timeout, transport, http_5xx).",
+            ("subgraph", "reason"),
+            registry=self.registry,
+        )
+        self.upstream_deduplicated = Counter(
+            "api_upstream_deduplicated",
+            "Subgraph fetches answered by an identical request already in flight.",
+            ("subgraph",),
+            registry=self.registry,
+        )
+        self.deduplicated_requests = Counter(
+            "api_deduplicated_requests",
+            "Client operations answered by an identical one already in flight.",
+            registry=self.registry,
+        )
         self.planning_duration = Histogram(
             "api_query_planning_duration_seconds",
             "Time spent planning operations the plan cache did not hold.",

@@ -1,0 +1,222 @@
+"""The subgraph stage's core: "send this request to subgraph X", done well.
+
+The executor (through the subgraph stage's plugin hooks) asks for a subgraph; this
+picks the pool the client's headers route to, shares identical query requests in
+flight (`deduplicate_query`), picks an instance, retries what may be retried, and
+hands the chosen instance's reply to each caller decoded on its own. The executor
+knows nothing of instances (DESIGN.md "Where the next parts go").
+
+Retries (`router.traffic.retries`): a try that never reached its instance goes to
+another instance of the pool, queries and mutations alike, at most once per instance.
+With `experimental_retry`, a query whose try failed after it left (5xx, timeout, broken
+connection) goes to another instance, or once more to the only one, while the
+subgraph's budget allows; a mutation never does unless `retry_mutations`. Each try has
+the subgraph's `timeout`; the router's deadline (`traffic_shaping.router.timeout`)
+cancels whatever is still running.
+
+A subgraph with one URL and no retry policy costs one dictionary lookup and one key
+more than the bare client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from router.execution.codes import SUBREQUEST_HTTP_ERROR
+from router.execution.subgraph_client import (
+    SubgraphClient,
+    SubgraphReply,
+    SubgraphRequestError,
+    SubgraphResponse,
+    decode_reply,
+)
+from router.telemetry.active import (
+    ACTIVE,
+    observe_fetch,
+    observe_subgraph_deduplicated,
+    observe_subgraph_retry,
+)
+from router.traffic.balancer import Instance
+from router.traffic.retries import UNREACHED, retry_reason
+from router.traffic.sharing import NOT_VARYING_HEADERS, InFlight
+from router.traffic.upstream import Pool, Upstream
+
+__all__ = ["SubgraphTraffic", "is_mutation"]
+
+_Outcome = SubgraphReply | SubgraphRequestError
+
+
+class SubgraphTraffic:
+    """Sends subgraph requests over the `upstreams` of one loaded config."""
+
+    __slots__ = ("_client", "_in_flight", "_upstreams")
+
+    def __init__(
+        self, client: SubgraphClient, upstreams: Mapping[str, Upstream]
+    ) -> None:
+        self._client = client
+        self._upstreams = dict(upstreams)
+        self._in_flight: InFlight[_Outcome] = InFlight()
+
+    @property
+    def client(self) -> SubgraphClient:
+        return self._client
+
+    @property
+    def upstreams(self) -> Mapping[str, Upstream]:
+        return self._upstreams
+
+    async def post(
+        self,
+        subgraph: str,
+        payload: dict[str, Any],
+        headers: Mapping[str, str] | None = None,
+        client_headers: Mapping[str, str] | None = None,
+    ) -> SubgraphResponse:
+        """Sends `payload` to an instance of `subgraph`; `client_headers` (the client
+        request's, names lower-case) choose the header route. Raises
+        `SubgraphRequestError` when no usable answer came."""
+        upstream = self._upstreams.get(subgraph)
+        if upstream is None:
+            raise SubgraphRequestError(
+                SUBREQUEST_HTTP_ERROR, f"No URL is configured for subgraph '{subgraph}'"
+            )
+        body = orjson.dumps(payload)
+        pool = (
+            upstream.pool_for(client_headers)
+            if upstream.routes
+            else upstream.default_pool
+        )
+        outcome: _Outcome | None
+        if upstream.deduplicate and not is_mutation(payload):
+            key = (subgraph, pool.number, body, _header_key(headers))
+            in_flight = self._in_flight
+            waiting = in_flight.waiters(key)
+            if waiting is None:
+                outcome = await in_flight.lead(
+                    key, self._send(upstream, pool, body, headers, payload)
+                )
+            else:
+                observe_subgraph_deduplicated(subgraph)
+                outcome = await in_flight.follow(waiting)
+                if outcome is None:  # the request it waited for was cancelled
+                    outcome = await self._send(upstream, pool, body, headers, payload)
+        else:
+            outcome = await self._send(upstream, pool, body, headers, payload)
+        if type(outcome) is SubgraphReply:
+            return decode_reply(subgraph, outcome)
+        assert isinstance(outcome, SubgraphRequestError)
+        raise outcome
+
+    async def _send(
+        self,
+        upstream: Upstream,
+        pool: Pool,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        payload: Mapping[str, Any],
+    ) -> _Outcome:
+        """Tries instances of `pool` until one answers or retrying must stop."""
+        instances = pool.instances
+        if len(instances) == 1:
+            instance: Instance | None = instances[0]
+        else:
+            instance = pool.balancer.pick()
+        assert instance is not None  # a pool is never empty
+        # The first try inline: most fetches need no other.
+        instance.in_flight += 1
+        try:
+            outcome: _Outcome = await self._client.fetch(
+                instance.endpoint, body, headers
+            )
+        except SubgraphRequestError as error:
+            outcome = error
+        finally:
+            instance.in_flight -= 1
+        if type(outcome) is SubgraphReply and outcome.status < 500:
+            if upstream.retry is not None:
+                upstream.retry.budget.deposit()
+            active = ACTIVE.get()
+            if active is not None:
+                observe_fetch(active, upstream.name, (instance.endpoint.url,))
+            return outcome
+        return await self._retry(
+            upstream, pool, instance, outcome, body, headers, payload
+        )
+
+    async def _retry(
+        self,
+        upstream: Upstream,
+        pool: Pool,
+        instance: Instance,
+        outcome: _Outcome,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        payload: Mapping[str, Any],
+    ) -> _Outcome:
+        """Sends again after the first try, of `instance`, failed with `outcome`."""
+        reason = retry_reason(outcome)
+        retry = upstream.retry
+        tried = [instance]
+        while reason is not None:
+            if reason == UNREACHED:
+                following = pool.balancer.pick(tried)
+            elif retry is None or (is_mutation(payload) and not retry.mutations):
+                break
+            else:
+                following = pool.balancer.pick(tried)
+                if following is None and len(pool.instances) == 1 and len(tried) == 1:
+                    following = instance  # the only instance, once more
+                if following is not None and not retry.budget.withdraw():
+                    break
+            if following is None:
+                break
+            observe_subgraph_retry(upstream.name, reason)
+            instance = following
+            tried.append(instance)
+            outcome = await self._try(instance, body, headers)
+            reason = retry_reason(outcome)
+        if reason is None and retry is not None:
+            retry.budget.deposit()
+        active = ACTIVE.get()
+        if active is not None:
+            observe_fetch(active, upstream.name, [i.endpoint.url for i in tried])
+        return outcome
+
+    async def _try(
+        self, instance: Instance, body: bytes, headers: Mapping[str, str] | None
+    ) -> _Outcome:
+        instance.in_flight += 1
+        try:
+            return await self._client.fetch(instance.endpoint, body, headers)
+        except SubgraphRequestError as error:
+            return error
+        finally:
+            instance.in_flight -= 1
+
+
+def is_mutation(payload: Mapping[str, Any]) -> bool:
+    """Whether a subgraph request runs a mutation. The planner writes one operation per
+    fetch, keyword first; anything unreadable counts as a mutation (never retried
+    after it left, never shared)."""
+    query = payload.get("query")
+    if type(query) is not str:
+        return True
+    if query[:1].isspace():
+        query = query.lstrip()
+    return query.startswith("mutation")
+
+
+def _header_key(headers: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """The headers that make two requests different, as the plugins set them: the
+    same rules give identical requests the same names in the same order, and telemetry
+    writes its own names in lower case (a difference in spelling or order only costs
+    a missed share)."""
+    if not headers:
+        return ()
+    return tuple(
+        [item for item in headers.items() if item[0] not in NOT_VARYING_HEADERS]
+    )

@@ -1,0 +1,159 @@
+"""One instance of the `echo` subgraph (`../echo.graphql`), which counts what it gets
+and misbehaves on demand.
+
+    python tests/traffic/fakes/instance.py --port 0 --name blue
+
+The first stdout line names its GraphQL URL. `POST /graphql` answers `whoami` with the
+instance's name, `echo(text:)` with the text, and the mutation `bump` with how many
+mutations this instance has run. `POST /mode {"mode": ..., "times": N}` changes what
+the next N requests (every one, without `times`) get:
+
+- `ok`: the answer (the default);
+- `status500`: HTTP 500 with a plain-text body, after reading the request;
+- `close`: the connection closed after reading the request, no answer;
+- `hold`: the answer waits until `POST /release`.
+
+`GET /stats` -> `{"requests", "queries", "mutations", "held"}` (requests counted when
+read, whatever the mode); `POST /reset` zeroes them and goes back to `ok`.
+`GET /health` answers 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from aiohttp import web
+
+
+class _State:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.reset()
+
+    def reset(self) -> None:
+        self.mode = "ok"
+        self.times: int | None = None
+        self.requests = 0
+        self.queries = 0
+        self.mutations = 0
+        self.held = 0
+        self.release = asyncio.Event()
+
+    def next_mode(self) -> str:
+        mode = self.mode
+        if self.times is not None:
+            self.times -= 1
+            if self.times <= 0:
+                self.mode, self.times = "ok", None
+        return mode
+
+
+def build_app(name: str) -> web.Application:
+    state = _State(name)
+    app = web.Application()
+
+    async def graphql(request: web.Request) -> web.StreamResponse:
+        payload = json.loads(await request.read())
+        query = str(payload.get("query", ""))
+        mutation = query.lstrip().startswith("mutation")
+        state.requests += 1
+        if mutation:
+            state.mutations += 1
+        else:
+            state.queries += 1
+        mode = state.next_mode()
+        if mode == "status500":
+            return web.Response(status=500, text="Internal Server Error")
+        if mode == "close":
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
+        if mode == "hold":
+            state.held += 1
+            try:
+                await state.release.wait()
+            finally:
+                state.held -= 1
+        return web.json_response({"data": _answer(query, payload, state)})
+
+    async def set_mode(request: web.Request) -> web.Response:
+        body = await request.json()
+        state.mode = body["mode"]
+        state.times = body.get("times")
+        if state.mode == "hold":
+            state.release = asyncio.Event()
+        return web.json_response({"mode": state.mode})
+
+    async def release(request: web.Request) -> web.Response:
+        state.release.set()
+        if state.mode == "hold":
+            state.mode, state.times = "ok", None
+        return web.json_response({"released": True})
+
+    async def stats(request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "requests": state.requests,
+                "queries": state.queries,
+                "mutations": state.mutations,
+                "held": state.held,
+            }
+        )
+
+    async def reset(request: web.Request) -> web.Response:
+        state.release.set()
+        state.reset()
+        return web.json_response({"reset": True})
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_post("/graphql", graphql)
+    app.router.add_post("/mode", set_mode)
+    app.router.add_post("/release", release)
+    app.router.add_post("/reset", reset)
+    app.router.add_get("/stats", stats)
+    app.router.add_get("/health", health)
+    return app
+
+
+def _answer(query: str, payload: dict[str, Any], state: _State) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if "whoami" in query:
+        data["whoami"] = state.name
+    if "echo" in query:
+        variables = payload.get("variables") or {}
+        data["echo"] = next(iter(variables.values()), "") if variables else ""
+    if "bump" in query:
+        data["bump"] = state.mutations
+    return data
+
+
+async def serve(port: int, name: str) -> None:
+    runner = web.AppRunner(build_app(name), shutdown_timeout=0.1, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    print(f"instance {name} at http://127.0.0.1:{bound}/graphql", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--name", required=True)
+    args = parser.parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args.port, args.name))
+
+
+if __name__ == "__main__":
+    main()
