@@ -66,7 +66,8 @@ CUSTOM = "plugins"
 # requests and client responses; custom plugins see only what every policy let
 # through, and subgraph requests as the header rules left them (what they add is
 # theirs), with telemetry still counting their failures; fetch timings (the
-# explorer's) time each subgraph round trip alone.
+# explorer's) time each subgraph round trip alone; inbound deduplication is innermost,
+# so that every client request passes every policy before it may share an execution.
 PLUGIN_ORDER: tuple[tuple[str, str | None], ...] = (
     ("telemetry", "router.plugins.telemetry"),
     ("cors", "router.plugins.cors"),
@@ -79,6 +80,7 @@ PLUGIN_ORDER: tuple[tuple[str, str | None], ...] = (
     ("headers", "router.plugins.headers"),
     (CUSTOM, None),
     ("fetch_timings", "router.plugins.fetch_timings"),
+    ("deduplication", "router.plugins.deduplication"),
 )
 
 SubgraphPost = Callable[
