@@ -9,15 +9,24 @@ their own groups, and the requiring field goes into a *post-requires* group whos
 representations carry them. Optimisation passes then drop groups left empty, merge
 sibling groups that hit the same subgraph at the same path, and remove dependencies
 implied by others.
+
+Under ``@defer`` every group opened inside a deferred fragment belongs to that fragment's
+part (``FetchGroup.defer``); groups of different parts never merge, and each part
+the plan waits, for each part, for the groups of the enclosing part its groups depend
+on.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from graphql import DirectiveNode, SelectionSetNode
 
 from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation
 from planner.planning.operation import (
+    DeferInfo,
+    OpFragment,
     condition_variables,
     merge_selections,
     variable_conditions,
@@ -42,7 +51,7 @@ from planner.planning.traversal import collect_branches_from, field_set_selectio
 from planner.query_plan import FetchRewrite, KeyRenamer, ValueSetter
 from planner.supergraph.fieldsets import parse_field_set
 
-__all__ = ["FetchGraph", "FetchGroup", "PathTree", "build_fetch_graph"]
+__all__ = ["DeferBlock", "FetchGraph", "FetchGroup", "PathTree", "build_fetch_graph"]
 
 # Variable @skip/@include directives in force where a selection is added.
 Conditions = tuple[DirectiveNode, ...]
@@ -69,6 +78,18 @@ class PathTree:
                     child = node.children[step] = cls()
                 node = child
         return root
+
+
+@dataclass(slots=True)
+class DeferBlock:
+    """A deferred fragment met while building: where it is in the response (list
+    levels left out), the part it is nested in (None: the primary part), and its
+    selections."""
+
+    info: DeferInfo
+    query_path: tuple[str, ...]
+    parent: str | None
+    fragment: OpFragment
 
 
 class FetchGroup:
@@ -112,6 +133,8 @@ class FetchGroup:
         # The Flatten path with the branch's type conditions in it (`... on Book`), for
         # a group kept apart from a sibling at the same path: only its objects.
         self.typed_path: tuple[str, ...] | None = None
+        # The deferred part the group belongs to (a ``DeferInfo.key``; None: primary).
+        self.defer: str | None = None
 
     def need(self, input_type: str, fields: SelectionSetNode) -> None:
         """Records @requires fields this group's inputs need, fetched for every object
@@ -131,9 +154,16 @@ class FetchGroup:
 
 
 class FetchGraph:
-    def __init__(self, groups: list[FetchGroup], root_order: list[FetchGroup]) -> None:
+    def __init__(
+        self,
+        groups: list[FetchGroup],
+        root_order: list[FetchGroup],
+        defers: dict[str, DeferBlock] | None = None,
+    ) -> None:
         self.groups = groups
         self.root_order = root_order
+        # The deferred fragments, in the order the walk met them.
+        self.defers: dict[str, DeferBlock] = defers or {}
 
     def children_of(self, group: FetchGroup) -> list[FetchGroup]:
         return [g for g in self.groups if group in g.parents]
@@ -151,7 +181,7 @@ def build_fetch_graph(
 ) -> FetchGraph:
     builder = _Builder(federation, advancer, root_type, serial_roots)
     builder.build(tree)
-    graph = FetchGraph(builder.groups, builder.root_order)
+    graph = FetchGraph(builder.groups, builder.root_order, builder.defers)
     optimize(graph)
     return graph
 
@@ -185,6 +215,11 @@ class _Builder:
         self._asked: dict[
             tuple[int, str, tuple[str, ...], str], dict[tuple[str, ...], str]
         ] = {}
+        # The deferred part the walk is in, and the deferred fragments met so far;
+        # the response path walked, with the type conditions of client fragments.
+        self._defer: str | None = None
+        self._query_path: tuple[str, ...] = ()
+        self.defers: dict[str, DeferBlock] = {}
 
     def _new_group(
         self,
@@ -194,6 +229,7 @@ class _Builder:
         is_entity: bool,
     ) -> FetchGroup:
         group = FetchGroup(len(self.groups), graph, parent_type, merge_at, is_entity)
+        group.defer = self._defer
         self.groups.append(group)
         return group
 
@@ -264,13 +300,18 @@ class _Builder:
             added.children.add_field("__typename")
         depth = self.fed.list_depth(step.parent_type, field.name)
         child_path = (*path, field.response_name, *("@",) * depth)
-        self._visit(
-            node,
-            group,
-            added.children,
-            child_path,
-            conditions + variable_conditions(field.directives),
-        )
+        outer_query_path = self._query_path
+        self._query_path = (*outer_query_path, field.response_name)
+        try:
+            self._visit(
+                node,
+                group,
+                added.children,
+                child_path,
+                conditions + variable_conditions(field.directives),
+            )
+        finally:
+            self._query_path = outer_query_path
 
     def _fragment(
         self,
@@ -282,30 +323,67 @@ class _Builder:
         conditions: Conditions,
     ) -> None:
         directives = step.fragment.directives if step.fragment else ()
-        fragment = selection.add_fragment(step.printed_condition, directives)
+        defer = step.fragment.defer if step.fragment is not None else None
+        if defer is not None and not defer.narrows and not directives:
+            # A deferred fragment that does not narrow the type: its fields land
+            # where it is, as Apollo prints them.
+            fragment_children = selection
+        else:
+            fragment = selection.add_fragment(step.printed_condition, directives)
+            fragment_children = fragment.children
         if self.fed.is_abstract(
             step.type_condition
         ) and not self.fed.is_interface_object(step.type_condition, step.graph):
-            fragment.children.add_field("__typename")
-        outer_branch = self._branch
+            fragment_children.add_field("__typename")
+        outer_branch, outer_defer = self._branch, self._defer
         self._branch = outer_branch | {(len(path), step.type_condition)}
+        if defer is not None:
+            if defer.key not in self.defers:
+                self.defers[defer.key] = DeferBlock(
+                    defer,
+                    self._query_path,
+                    outer_defer,
+                    step.fragment,  # type: ignore[arg-type]
+                )
+            self._defer = defer.key
+        outer_query_path = self._query_path
+        if (
+            defer is None
+            and step.fragment is not None
+            and not step.fragment.untyped
+            and step.printed_condition is not None
+        ):
+            self._query_path = (*outer_query_path, f"... on {step.type_condition}")
         try:
             self._visit(
                 node,
                 group,
-                fragment.children,
+                fragment_children,
                 path,
                 conditions + variable_conditions(directives),
             )
         finally:
-            self._branch = outer_branch
+            self._branch, self._defer = outer_branch, outer_defer
+            self._query_path = outer_query_path
 
     def _add_key(
-        self, group: FetchGroup, selection: SelectionTree, key: SelectionSetNode
+        self,
+        group: FetchGroup,
+        selection: SelectionTree,
+        key: SelectionSetNode,
+        *,
+        last: bool = False,
     ) -> None:
         """Adds key fields where an entity is; ``__typename`` too, unless this is the
-        top of an ``_entities`` selection, whose type the representation already gave."""
-        if group.is_entity and _is_top_fragment(group, selection):
+        top of an ``_entities`` selection, whose type the representation already gave.
+        ``last``: a jump into a deferred part, which Apollo plans after the enclosing
+        part: its key goes after the fields there (``__typename`` still first)."""
+        top = group.is_entity and _is_top_fragment(group, selection)
+        if last:
+            if not top:
+                selection.add_field("__typename", first=True)
+            selection.add_node_selection(key)
+        elif top:
             selection.add_node_selection(key, first=True)
         else:
             selection.add_node_selection(_with_typename(key), first=True)
@@ -324,6 +402,8 @@ class _Builder:
         different type conditions open different groups (``by_branch``), which
         ``optimize`` merges back where that is safe."""
         branch = self._branch if by_branch else frozenset()
+        if self._defer is not None:
+            kind = f"{kind}@defer:{self._defer}"
         cache_key = (parent.id, graph, path, kind, branch)
         group = self._entity_groups.get(cache_key)
         if group is None:
@@ -345,7 +425,12 @@ class _Builder:
         path: tuple[str, ...],
         conditions: Conditions,
     ) -> None:
-        self._add_key(group, selection, step.key.selection)
+        self._add_key(
+            group,
+            selection,
+            step.key.selection,
+            last=self._defer is not None and group.defer != self._defer,
+        )
         into_interface_object = self.fed.is_interface_object(
             step.target_type, step.to_graph
         ) and not self.fed.is_interface_object(step.source_type, step.from_graph)
@@ -454,6 +539,9 @@ class _Builder:
         # required fields can come from there, represented as the type it left as.
         anchor_group, anchor_selection, input_type = group, selection, type_name
         entered = self._entered.get((group.id, id(selection)))
+        # PORT_NOTE: also when the jump left an enclosing part (a deferred field
+        # with @requires): the required fields join the fetch the key comes from,
+        # where Apollo fetches them again inside the deferred part (one fetch more).
         if group.is_entity and entered is not None and group.merge_at == path:
             anchor_group, anchor_selection, input_type = entered
         anchor = Vertex(input_type, anchor_group.graph)
@@ -691,6 +779,7 @@ def _merge_siblings(graph: FetchGraph) -> bool:
         for other in graph.groups[index + 1 :]:
             if (
                 other.is_entity
+                and other.defer == group.defer
                 and other.graph == group.graph
                 and other.merge_at == group.merge_at
                 and set(other.parents) == set(group.parents)

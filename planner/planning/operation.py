@@ -4,7 +4,9 @@ Named fragments are expanded into inline fragments; fragments that add nothing (
 directives, and a type condition the parent already satisfies) are inlined; duplicate
 fields and fragments are merged; literal ``@skip``/``@include`` are folded away (the
 variable forms stay on their selection); top-level introspection and ``__typename`` are
-removed, since the router answers them itself (QUERY_PLANNING.md §2.1).
+removed, since the router answers them itself (QUERY_PLANNING.md §2.1). ``@defer`` never
+reaches a subgraph: it becomes the fragment's ``defer`` (a label and the ``if:``
+variable), or is dropped when defer is off, ``if: false`` or its variable is planned off.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from graphql.type import GraphQLCompositeType
 from planner.planning.errors import QueryPlanningError
 
 __all__ = [
+    "DeferInfo",
     "NormalizedOperation",
     "OpField",
     "OpFragment",
@@ -88,9 +91,25 @@ class OpFragment:
     merge_key: str
     # ``... @include(if: $x) { }``: no type condition in the client's fragment.
     untyped: bool = False
+    defer: DeferInfo | None = None
 
 
 OpSelection = OpField | OpFragment
+
+
+@dataclass(frozen=True, slots=True)
+class DeferInfo:
+    """A ``@defer`` kept by normalisation. ``key`` is unique in the operation (the
+    client's label, or a generated one); ``label`` is the client's label, if any;
+    ``condition`` the ``if:`` variable; ``wrap`` the fragment's type condition when it
+    narrows the parent type or names a fragment (the deferred subselection prints it);
+    ``narrows`` whether it narrows the parent type."""
+
+    key: str
+    label: str | None
+    condition: str | None
+    wrap: str | None
+    narrows: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +119,8 @@ class NormalizedOperation:
     root_type: str
     definition: OperationDefinitionNode
     selections: tuple[OpSelection, ...]
+    # The ``if:`` variables of the operation's defers, in document order.
+    defer_conditions: tuple[str, ...] = ()
 
 
 def select_operation(
@@ -131,11 +152,18 @@ def normalize_operation(
     document: DocumentNode,
     operation_name: str | None,
     keep_typename: frozenset[str] = frozenset(),
+    *,
+    defer: bool = False,
+    defer_off: frozenset[str] = frozenset(),
 ) -> NormalizedOperation:
     """Select and normalise the operation (the document must already be valid).
 
     ``keep_typename``: types whose ``__typename`` must not be folded into a sibling
-    (interfaces some subgraph sees as an ``@interfaceObject``)."""
+    (interfaces some subgraph sees as an ``@interfaceObject``). With ``defer``,
+    ``@defer`` fragments are kept as deferred (QUERY_PLANNING.md §2.10), except those
+    whose ``if:`` variable is in ``defer_off``; without it every ``@defer`` is
+    stripped (the whole answer in one response). Defer is a query feature: it is
+    stripped from mutations and subscriptions."""
     definition = select_operation(document, operation_name)
     root = schema.get_root_type(definition.operation)
     if root is None:
@@ -148,7 +176,13 @@ def normalize_operation(
         for d in document.definitions
         if isinstance(d, FragmentDefinitionNode)
     }
-    normalizer = _Normalizer(schema, fragments, keep_typename)
+    normalizer = _Normalizer(
+        schema,
+        fragments,
+        keep_typename,
+        defer and definition.operation == OperationType.QUERY,
+        defer_off,
+    )
     selections = tuple(
         selection
         for selection in normalizer.selection_set(definition.selection_set, root)
@@ -163,6 +197,7 @@ def normalize_operation(
         root_type=root.name,
         definition=definition,
         selections=selections,
+        defer_conditions=tuple(normalizer.defer_conditions),
     )
 
 
@@ -231,10 +266,16 @@ class _Normalizer:
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
         keep_typename: frozenset[str],
+        defer: bool = False,
+        defer_off: frozenset[str] = frozenset(),
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.keep_typename = keep_typename
+        self.defer = defer
+        self.defer_off = defer_off
+        self.defer_conditions: list[str] = []
+        self._defer_count = 0
         self.roots = [
             schema.query_type,
             schema.mutation_type,
@@ -274,6 +315,9 @@ class _Normalizer:
             directives = _effective_directives(selection.directives)
             if directives is None:
                 continue
+            deferred = next((d for d in directives if d.name.value == "defer"), None)
+            if deferred is not None:
+                directives = tuple(d for d in directives if d is not deferred)
             if isinstance(selection, FieldNode):
                 out.append(self._field(selection, parent, directives))
                 continue
@@ -296,14 +340,30 @@ class _Normalizer:
             narrowed = runtime & self.possible(condition)
             if not narrowed:
                 continue
-            if not directives and (
-                condition is parent or (is_object_type(parent) and narrowed == runtime)
+            defer_info = (
+                self._defer_info(
+                    deferred,
+                    condition_name,
+                    parent,
+                    spread=isinstance(selection, FragmentSpreadNode),
+                )
+                if deferred is not None
+                else None
+            )
+            if (
+                defer_info is None
+                and not directives
+                and (
+                    condition is parent
+                    or (is_object_type(parent) and narrowed == runtime)
+                )
             ):
                 self._collect(selection_set, parent, runtime, out)
                 continue
             inner = self.selection_set(selection_set, condition, narrowed)  # type: ignore[arg-type]
             if (
-                not directives
+                defer_info is None
+                and not directives
                 and is_abstract_type(parent)
                 and is_abstract_type(condition)
                 and all(isinstance(item, OpFragment) for item in inner)
@@ -315,10 +375,51 @@ class _Normalizer:
                     type_condition=condition.name,
                     directives=directives,
                     selections=inner,
-                    merge_key=f"...{condition_name or ''}{_directives_key(directives)}",
+                    merge_key=f"...{condition_name or ''}{_directives_key(directives)}"
+                    + (f"@defer:{defer_info.key}" if defer_info else ""),
                     untyped=condition_name is None,
+                    defer=defer_info,
                 )
             )
+
+    def _defer_info(
+        self,
+        directive: DirectiveNode,
+        condition_name: str | None,
+        parent: GraphQLCompositeType,
+        *,
+        spread: bool,
+    ) -> DeferInfo | None:
+        """What a ``@defer`` on a fragment means here; None when it is not kept. A
+        named fragment's type condition is printed in the deferred subselection even
+        where it does not narrow the type."""
+        if not self.defer:
+            return None
+        label: str | None = None
+        variable: str | None = None
+        for argument in directive.arguments or ():
+            value = argument.value
+            if argument.name.value == "label" and isinstance(value, StringValueNode):
+                label = value.value
+            elif argument.name.value == "if":
+                if isinstance(value, BooleanValueNode) and not value.value:
+                    return None
+                if isinstance(value, VariableNode):
+                    variable = value.name.value
+        if variable is not None:
+            if variable not in self.defer_conditions:
+                self.defer_conditions.append(variable)
+            if variable in self.defer_off:
+                return None
+        key = label if label is not None else f"qp__{self._defer_count}"
+        self._defer_count += 1
+        wrap = (
+            condition_name
+            if condition_name is not None and (spread or condition_name != parent.name)
+            else None
+        )
+        narrows = condition_name is not None and condition_name != parent.name
+        return DeferInfo(key, label, variable, wrap, narrows)
 
     def _field(
         self,
@@ -482,5 +583,6 @@ def merge_selections(selections: list[OpSelection]) -> tuple[OpSelection, ...]:
                 ),
                 merge_key=existing.merge_key,
                 untyped=existing.untyped,
+                defer=existing.defer,
             )
     return tuple(merged.values())

@@ -193,8 +193,47 @@ class PathAdvancer:
 
     def advance_path(self, path: GraphPath, selection: OpSelection) -> Advance:
         if isinstance(selection, OpField):
+            if (
+                path.tail.graph is not None
+                and selection.name != "__typename"
+                and _defer_on_tail(path)
+            ):
+                deferred = self._deferred_field(path, selection)
+                if deferred:
+                    return deferred
             return self._advance_field(path, selection)
         return self._advance_fragment(path, selection)
+
+    def _deferred_field(self, path: GraphPath, field: OpField) -> list[Option]:
+        """A field right inside a deferred fragment comes from a fetch of its own: only
+        options that jump by a key, into another subgraph or back into this one
+        (QUERY_PLANNING.md §2.10). None when no key allows it: the field is then
+        fetched where the entity is, and the deferred part waits for nothing."""
+        tail = path.tail
+        options: list[Option] = []
+        jumps = [*self._self_jumps(tail), *self.jumps(tail)]
+        for steps, vertex, cost in jumps:
+            jumped = GraphPath((*path.steps, *steps), vertex, path.cost + cost)
+            direct = self._direct_field(jumped, field)
+            if isinstance(direct, _Never):
+                continue
+            options.extend(direct)
+        return _dedupe(options)
+
+    def _self_jumps(self, tail: Vertex) -> list[tuple[tuple[Step, ...], Vertex, int]]:
+        """The key jump from ``tail`` back into its own subgraph (only @defer uses it)."""
+        fed = self.fed
+        graph = tail.graph
+        assert graph is not None
+        if fed.kind(tail.type) != TypeKind.OBJECT and not fed.is_interface_object(
+            tail.type, graph
+        ):
+            return []
+        for key in fed.keys_into(tail.type, graph):
+            if self.covers(tail, key.selection):
+                step = KeyStep(tail.type, graph, graph, tail.type, key)
+                return [((step,), Vertex(tail.type, graph), JUMP_COST)]
+        return []
 
     # -- fields ----------------------------------------------------------------
 
@@ -469,6 +508,16 @@ class PathAdvancer:
                 if not self.covers(nested, node.selection_set):
                     return False
         return True
+
+
+def _defer_on_tail(path: GraphPath) -> bool:
+    """Whether the path entered a deferred fragment since its last field."""
+    for step in reversed(path.steps):
+        if isinstance(step, FieldStep | KeyStep | RootJumpStep):
+            return False
+        if step.fragment is not None and step.fragment.defer is not None:
+            return True
+    return False
 
 
 def _dedupe(options: list[Option]) -> list[Option]:

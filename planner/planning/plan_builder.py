@@ -5,9 +5,16 @@ alone run in a ``Sequence`` right after it, inside its branch; children with sev
 parents wait until all of them have run. Mutation roots run one after another. A group
 whose whole selection shares ``@skip``/``@include`` conditions is wrapped in a
 ``Condition`` node and the directives leave its subgraph query.
+
+With deferred fragments the plan is a ``Defer`` node: the primary part's groups, then
+one ``Deferred`` block per fragment, waiting for the fetches of the enclosing part its
+groups depend on (those fetches get an ``id``); a fragment with deferred fragments
+inside is a nested ``Defer`` (QUERY_PLANNING.md §2.10).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from graphql import (
     DirectiveNode,
@@ -23,20 +30,25 @@ from graphql import (
 
 from planner.planning.conflicts import alias_conflicts
 from planner.planning.federation import Federation, sanitize_graph_name
-from planner.planning.fetch_graph import FetchGraph, FetchGroup
-from planner.planning.operation import condition_variables
+from planner.planning.fetch_graph import DeferBlock, FetchGraph, FetchGroup
+from planner.planning.operation import OpSelection, condition_variables
 from planner.planning.selection import (
     FieldSelection,
     FragmentSelection,
     SelectionTree,
     compact_value,
 )
+from planner.planning.subselection import print_subselection
 from planner.query_plan import (
     Condition,
+    Defer,
+    DeferredBlock,
+    DeferredDependency,
     Fetch,
     Flatten,
     Parallel,
     PlanNode,
+    PrimaryBlock,
     QueryPlan,
     Sequence,
 )
@@ -50,18 +62,30 @@ class _FetchCounter:
 
 
 def build_plan(
-    graph: FetchGraph, operation: OperationDefinitionNode, federation: Federation
+    graph: FetchGraph,
+    operation: OperationDefinitionNode,
+    federation: Federation,
+    selections: tuple[OpSelection, ...] = (),
 ) -> QueryPlan:
-    if not graph.groups:
+    """``selections``: the normalised operation, for the subselections of a ``Defer``."""
+    if not graph.groups and not graph.defers:
         return QueryPlan(None)
     builder = _PlanBuilder(graph, operation)
+    node: PlanNode
     if operation.operation == OperationType.MUTATION:
         nodes = [builder.process_set([root]) for root in graph.root_order]
         node = _sequence(nodes)
+    elif graph.defers:
+        node = builder.defer_node(None, selections, None)
     else:
         roots = [g for g in graph.groups if not g.parents]
         node = builder.process_set(roots)
-    return QueryPlan(_number(node, operation, _FetchCounter(), federation))
+    fetch_ids = {
+        group: number
+        for group, number in builder.numbers.items()
+        if group in builder.depended
+    }
+    return QueryPlan(_number(node, operation, _FetchCounter(), federation, fetch_ids))
 
 
 class _PlanBuilder:
@@ -70,6 +94,75 @@ class _PlanBuilder:
         self.operation = operation
         self.processed: set[int] = set()
         self.kind = operation.operation
+        # The deferred part being built (None: the primary part), and the groups a
+        # deferred part waits for.
+        self.scope: str | None = None
+        self.depended: set[int] = set()
+        self.numbers = _group_numbers(graph) if graph.defers else {}
+
+    def defer_node(
+        self,
+        scope: str | None,
+        selections: tuple[OpSelection, ...],
+        wrap: str | None,
+    ) -> Defer:
+        """The ``Defer`` node of a part (``scope``) holding deferred fragments: its own
+        groups as the primary block, each fragment directly inside as a block."""
+        primary = self._part(scope)
+        blocks = [b for b in self.graph.defers.values() if b.parent == scope]
+        deferred = [self._deferred(block) for block in _block_order(blocks)]
+        return Defer(
+            PrimaryBlock(print_subselection(selections, wrap), primary),
+            tuple(deferred),
+        )
+
+    def _deferred(self, block: DeferBlock) -> DeferredBlock:
+        key = block.info.key
+        own = [g for g in self.graph.groups if g.defer == key]
+        depends: list[FetchGroup] = []
+        for group in own:
+            for parent in group.parents:
+                if parent.defer != key and parent not in depends:
+                    depends.append(parent)
+        self.depended.update(g.id for g in depends)
+        nested = any(b.parent == key for b in self.graph.defers.values())
+        fragment = block.fragment
+        subselection: str | None
+        if nested:
+            node: PlanNode | None = self.defer_node(
+                key, fragment.selections, block.info.wrap
+            )
+            subselection = None
+        else:
+            node = self._part(key)
+            subselection = print_subselection(fragment.selections, block.info.wrap)
+        return DeferredBlock(
+            depends=tuple(
+                DeferredDependency(str(self.numbers[g.id]))
+                for g in sorted(depends, key=_by_id)
+            ),
+            query_path=block.query_path,
+            label=block.info.label,
+            subselection=subselection,
+            node=node,
+        )
+
+    def _part(self, scope: str | None) -> PlanNode | None:
+        """The plan of one part's own groups (those of enclosing parts have run)."""
+        outer = self.scope
+        self.scope = scope
+        try:
+            roots = [
+                g
+                for g in self.graph.groups
+                if g.defer == scope and all(p.defer != scope for p in g.parents)
+            ]
+            return self.process_set(roots) if roots else None
+        finally:
+            self.scope = outer
+
+    def _children(self, group: FetchGroup) -> list[FetchGroup]:
+        return [c for c in self.graph.children_of(group) if c.defer == self.scope]
 
     def process_set(self, groups: list[FetchGroup]) -> PlanNode:
         branches: list[PlanNode] = []
@@ -94,7 +187,7 @@ class _PlanBuilder:
     def _branch(self, group: FetchGroup) -> tuple[PlanNode, list[FetchGroup]]:
         self.processed.add(group.id)
         node = self._fetch_node(group)
-        children = self.graph.children_of(group)
+        children = self._children(group)
         own = [c for c in children if c.parents == [group]]
         rest = [c for c in children if c.parents != [group]]
         if not own:
@@ -134,6 +227,32 @@ class _PlanBuilder:
                 else Condition(variable, None, node)
             )
         return node
+
+
+def _by_id(group: FetchGroup) -> int:
+    return group.id
+
+
+def _block_order(blocks: list[DeferBlock]) -> list[DeferBlock]:
+    """Apollo's order of deferred blocks: by response path, paths in the order first
+    met, and latest first among blocks at the same path."""
+    paths: list[tuple[str, ...]] = []
+    for block in blocks:
+        if block.query_path not in paths:
+            paths.append(block.query_path)
+    return [
+        block
+        for path in paths
+        for block in reversed([b for b in blocks if b.query_path == path])
+    ]
+
+
+def _group_numbers(graph: FetchGraph) -> dict[int, int]:
+    """Apollo's group numbers, the ids of fetches that deferred blocks wait for: in
+    the order it builds groups, the primary part's first, then each deferred part's."""
+    parts: list[str | None] = [None, *graph.defers]
+    ordered = sorted(graph.groups, key=lambda g: (parts.index(g.defer), g.id))
+    return {group.id: number for number, group in enumerate(ordered)}
 
 
 def _sibling_order(groups: list[FetchGroup]) -> list[FetchGroup]:
@@ -192,30 +311,33 @@ def _number(
     operation: OperationDefinitionNode,
     counter: _FetchCounter,
     federation: Federation,
+    fetch_ids: dict[int, int],
 ) -> PlanNode:
+    def number(child: PlanNode) -> PlanNode:
+        return _number(child, operation, counter, federation, fetch_ids)
+
+    def maybe(child: PlanNode | None) -> PlanNode | None:
+        return number(child) if child is not None else None
+
     if isinstance(node, _PendingFetch):
         index = counter.next
         counter.next += 1
-        return _make_fetch(federation, node.group, node.selection, operation, index)
+        fetch = _make_fetch(federation, node.group, node.selection, operation, index)
+        fetch_id = fetch_ids.get(node.group.id)
+        return replace(fetch, id=fetch_id) if fetch_id is not None else fetch
     if isinstance(node, Sequence):
-        return Sequence(
-            tuple(_number(n, operation, counter, federation) for n in node.nodes)
-        )
+        return Sequence(tuple(number(n) for n in node.nodes))
     if isinstance(node, Parallel):
-        return Parallel(
-            tuple(_number(n, operation, counter, federation) for n in node.nodes)
-        )
+        return Parallel(tuple(number(n) for n in node.nodes))
     if isinstance(node, Flatten):
-        return Flatten(node.path, _number(node.node, operation, counter, federation))
+        return Flatten(node.path, number(node.node))
     if isinstance(node, Condition):
-        return Condition(
-            node.condition,
-            _number(node.if_clause, operation, counter, federation)
-            if node.if_clause
-            else None,
-            _number(node.else_clause, operation, counter, federation)
-            if node.else_clause
-            else None,
+        return Condition(node.condition, maybe(node.if_clause), maybe(node.else_clause))
+    if isinstance(node, Defer):
+        primary = replace(node.primary, node=maybe(node.primary.node))
+        return Defer(
+            primary,
+            tuple(replace(b, node=maybe(b.node)) for b in node.deferred),
         )
     return node
 

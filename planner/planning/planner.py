@@ -3,6 +3,11 @@
 Pure and synchronous. Normalise the operation, collect each leaf's options through the
 query graph, choose one per leaf (greedy, then bounded branch-and-bound), build the
 fetch dependency graph from the chosen paths, and turn it into plan nodes.
+
+``@defer`` (QUERY_PLANNING.md §2.10): a deferred fragment's fields are planned through a
+key jump, into fetches of their own that a ``Defer`` node runs after the fetches they
+wait for. ``@defer(if: $v)`` plans the operation twice, under a top-level
+``Condition``: deferred when ``$v`` is true, in one part when it is false.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from planner.planning.paths import GraphPath, PathAdvancer
 from planner.planning.plan_builder import build_plan
 from planner.planning.search import SearchLimits, choose_paths, plan_cost
 from planner.planning.traversal import collect_branches, distribute_root_fragments
-from planner.query_plan import QueryPlan
+from planner.query_plan import Condition, QueryPlan
 from planner.supergraph import Supergraph
 
 __all__ = ["PlannerConfig", "QueryPlanner"]
@@ -32,6 +37,9 @@ class PlannerConfig:
 
     max_evaluated_plans: int = 10_000
     time_budget_seconds: float = 5.0
+    # Plan @defer into Defer nodes (Apollo's incrementalDelivery.enableDefer); off,
+    # @defer is stripped and the operation planned as one part.
+    defer_support: bool = True
 
 
 class QueryPlanner:
@@ -69,10 +77,38 @@ class QueryPlanner:
         document: DocumentNode,
         operation_name: str | None,
         override_labels: frozenset[str],
+        defer_on: frozenset[str] = frozenset(),
+        defer_off: frozenset[str] = frozenset(),
     ) -> QueryPlan:
+        """``defer_on``/``defer_off``: the ``@defer(if:)`` variables decided so far."""
         operation = normalize_operation(
-            self.supergraph.schema, document, operation_name, self.keep_typename
+            self.supergraph.schema,
+            document,
+            operation_name,
+            self.keep_typename,
+            defer=self.config.defer_support,
+            defer_off=defer_off,
         )
+        undecided = [
+            v for v in operation.defer_conditions if v not in defer_on | defer_off
+        ]
+        if undecided:
+            variable = undecided[0]
+            deferred = self._plan(
+                document,
+                operation_name,
+                override_labels,
+                defer_on | {variable},
+                defer_off,
+            )
+            whole = self._plan(
+                document,
+                operation_name,
+                override_labels,
+                defer_on,
+                defer_off | {variable},
+            )
+            return QueryPlan(Condition(variable, deferred.node, whole.node))
         if operation.kind == OperationType.SUBSCRIPTION:
             raise QueryPlanningError(
                 "QUERY_PLANNING_FAILED", "Subscriptions are not supported yet."
@@ -119,4 +155,6 @@ class QueryPlanner:
             operation.root_type,
             serial,
         )
-        return build_plan(graph, operation.definition, self.federation)
+        return build_plan(
+            graph, operation.definition, self.federation, operation.selections
+        )

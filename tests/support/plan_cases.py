@@ -345,6 +345,9 @@ def load_scenarios() -> list[ScenarioCase]:
     ]
 
 
+APOLLO_PLANNER_CONFIG = {"incrementalDelivery": {"enableDefer": True}}
+
+
 def plan_with_apollo(
     batches: Sequence[tuple[str, Sequence[PlanOperation]]],
     script: Path = BATCH_PLAN_SCRIPT,
@@ -356,8 +359,13 @@ def plan_with_apollo(
     single batch (it takes one supergraph).
     """
     node = require_oracle()
+    # @defer is planned into Defer nodes, as our planner does by default.
     requests = [
-        {"supergraph": sdl, "operations": [op.oracle_input() for op in operations]}
+        {
+            "supergraph": sdl,
+            "operations": [op.oracle_input() for op in operations],
+            "config": APOLLO_PLANNER_CONFIG,
+        }
         for sdl, operations in batches
     ]
     if script == BATCH_PLAN_SCRIPT:

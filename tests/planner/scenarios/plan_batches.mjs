@@ -2,7 +2,7 @@
 // from oracle/node_modules. Same output per operation as oracle/plan.mjs, which takes one
 // supergraph per process: loading the packages costs ~2 s, planning a scenario ~10 ms.
 // stdin: JSON {"batches": [{"supergraph": sdl, "operations": [{"query", "operationName"?,
-//   "overrideLabels"?}]}]}; stdout: JSON {"results": [[{"text", "plan", "error", "ms"}]]}.
+//   "overrideLabels"?}], "config"?}]}; stdout: JSON {"results": [[{"text", "plan", "error", "ms"}]]}.
 import { createRequire } from "node:module";
 
 const require = createRequire(new URL("../../../oracle/package.json", import.meta.url));
@@ -12,7 +12,7 @@ const { parse } = require("graphql");
 
 function planAll(batch) {
   const supergraph = Supergraph.build(batch.supergraph);
-  const planner = new QueryPlanner(supergraph, {});
+  const planner = new QueryPlanner(supergraph, batch.config || {});
   return batch.operations.map((op) => {
     const started = performance.now();
     try {

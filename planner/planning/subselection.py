@@ -1,0 +1,66 @@
+"""The client selections a part of a deferred response answers, as Apollo prints them.
+
+A ``Defer`` plan node names, for its primary part and for each deferred part, the
+client selections that part delivers (``subselection``): the operation, or the deferred
+fragment, with every deferred fragment inside it left out. Apollo prints it on one line
+(``{ topProducts { name } }``); fields left with nothing to select go too, and a part
+that selects nothing has no subselection (QUERY_PLANNING.md §3).
+"""
+
+from __future__ import annotations
+
+from graphql import print_ast
+
+from planner.planning.operation import OpField, OpFragment, OpSelection
+
+__all__ = ["print_subselection"]
+
+
+def print_subselection(
+    selections: tuple[OpSelection, ...], wrap: str | None = None
+) -> str | None:
+    """``selections`` without their deferred fragments, on one line; inside
+    ``... on <wrap>`` when given. None when nothing is left."""
+    body = _items(selections)
+    if not body:
+        return None
+    if wrap is not None:
+        body = [f"... on {wrap} {{ {' '.join(body)} }}"]
+    return "{ " + " ".join(body) + " }"
+
+
+def _items(selections: tuple[OpSelection, ...]) -> list[str]:
+    printed: list[str] = []
+    for selection in selections:
+        if isinstance(selection, OpFragment):
+            if selection.defer is not None:
+                continue
+            inner = _items(selection.selections)
+            if not inner:
+                continue
+            head = "..." if selection.untyped else f"... on {selection.type_condition}"
+            printed.append(
+                head + _directives(selection) + " { " + " ".join(inner) + " }"
+            )
+            continue
+        text = _field(selection)
+        if selection.selections is not None:
+            inner = _items(selection.selections)
+            if not inner:
+                continue
+            text += " { " + " ".join(inner) + " }"
+        if selection.typename_before:
+            printed.append("__typename")
+        printed.append(text)
+    return printed
+
+
+def _field(field: OpField) -> str:
+    text = f"{field.alias}: {field.name}" if field.alias else field.name
+    if field.arguments:
+        text += "(" + ", ".join(print_ast(a) for a in field.arguments) + ")"
+    return text + _directives(field)
+
+
+def _directives(selection: OpSelection) -> str:
+    return "".join(" " + print_ast(d) for d in selection.directives)
