@@ -29,6 +29,7 @@ from router.config.persisted_queries import (
 from router.config.ratelimit import RateLimitConfig
 from router.config.telemetry import TelemetryConfig
 from router.config.traffic import (
+    CircuitBreakerConfig,
     HeaderRoute,
     LoadBalancingConfig,
     RetryConfig,
@@ -196,6 +197,8 @@ class SubgraphTrafficShaping(_Strict):
     # requests go to which instances.
     load_balancing: LoadBalancingConfig | None = None
     routes: list[HeaderRoute] | None = None
+    # Ours: fetches to a failing subgraph refused at once for a while (default off).
+    circuit_breaker: CircuitBreakerConfig | None = None
     # Ours: entity fetches to this subgraph that become ready together go out as one
     # request with aliased `_entities` fields (default true).
     batch_entity_fetches: bool | None = None

@@ -14,13 +14,17 @@ traffic_shaping:
       routes: [ { header: x-canary, value: "1", labels: { track: canary } } ]
       experimental_retry: { min_per_sec: 10, ttl: 10s, retry_percent: 0.2 }  # Apollo's
       deduplicate_query: true                      # Apollo's key; our default
+      circuit_breaker: { failure_rate: 0.5, minimum_requests: 20, window: 10s,
+                         open_for: 10s, half_open_requests: 3 }      # ours
 ```
 
 `instances`, `load_balancing` and `routes` are ours (Envoy's vocabulary: weighted
 clusters, least request by power of two choices, subsets picked by header);
 `experimental_retry` is Apollo Router 1.x's retry budget
 (https://www.apollographql.com/docs/router/configuration/traffic-shaping), the token
-bucket of tower's `TpsBudget`. `router.traffic` applies them.
+bucket of tower's `TpsBudget`. `circuit_breaker` is ours (resilience4j's count of
+failures over a rolling window, with Envoy's and Kong's vocabulary). `router.traffic`
+applies them.
 
 `traffic_problems` holds the checks that need two sections at once (an instance's
 `weight` needs the subgraph's policy); `RouterConfig` runs it, so a bad file is refused
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from router.config.model import SubgraphConfig, TrafficShapingConfig
 
 __all__ = [
+    "CircuitBreakerConfig",
     "HeaderRoute",
     "LoadBalancingConfig",
     "LoadBalancingPolicy",
@@ -126,6 +131,32 @@ class RetryConfig(_Strict):
         # tower's TpsBudget, which Apollo's retries are built on, takes 1 s to 60 s.
         if not 1.0 <= value <= 60.0:
             raise ValueError("must be between 1s and 60s")
+        return value
+
+
+class CircuitBreakerConfig(_Strict):
+    """`traffic_shaping.*.circuit_breaker`: stop sending to a subgraph that fails.
+
+    Closed, it counts the fetches to the subgraph over a rolling `window`; once at
+    least `minimum_requests` were answered in it and the failing fraction (no
+    connection, timeout, broken connection, 5xx) reaches `failure_rate`, it opens.
+    Open, fetches fail at once with `SUBREQUEST_CIRCUIT_OPEN`. After `open_for` it is
+    half-open: `half_open_requests` probes go through; all succeed, it closes; one
+    fails, it opens again. The section is merged as a whole: a subgraph's own
+    `circuit_breaker` replaces `all`'s.
+    """
+
+    failure_rate: float = Field(default=0.5, gt=0.0, le=1.0)
+    minimum_requests: int = Field(default=20, ge=1)
+    window: Duration = 10.0
+    open_for: Duration = 10.0
+    half_open_requests: int = Field(default=3, ge=1)
+
+    @field_validator("window", "open_for")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be longer than 0s")
         return value
 
 

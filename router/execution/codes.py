@@ -14,6 +14,7 @@ __all__ = [
     "GATEWAY_TIMEOUT",
     "INTERNAL_SERVER_ERROR",
     "INVALID_GRAPHQL",
+    "SUBREQUEST_CIRCUIT_OPEN",
     "SUBREQUEST_HTTP_ERROR",
     "SUBREQUEST_MALFORMED_RESPONSE",
 ]
@@ -21,6 +22,8 @@ __all__ = [
 SUBREQUEST_HTTP_ERROR = "SUBREQUEST_HTTP_ERROR"
 SUBREQUEST_MALFORMED_RESPONSE = "SUBREQUEST_MALFORMED_RESPONSE"
 GATEWAY_TIMEOUT = "GATEWAY_TIMEOUT"
+# Ours: Apollo Router has no circuit breaker.
+SUBREQUEST_CIRCUIT_OPEN = "SUBREQUEST_CIRCUIT_OPEN"
 DOWNSTREAM_SERVICE_ERROR = "DOWNSTREAM_SERVICE_ERROR"
 INVALID_GRAPHQL = "INVALID_GRAPHQL"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
@@ -31,6 +34,8 @@ EXECUTION_CODES: dict[str, str] = {
     SUBREQUEST_MALFORMED_RESPONSE: "A subgraph answered something that is not a GraphQL "
     "response (not JSON, not an object, over the size cap, a wrong `_entities` list).",
     GATEWAY_TIMEOUT: "A subgraph did not answer within its timeout.",
+    SUBREQUEST_CIRCUIT_OPEN: "A subgraph's circuit breaker is open: the fetch was not "
+    "sent, because the subgraph has been failing.",
     DOWNSTREAM_SERVICE_ERROR: "A subgraph reported an error without a code of its own.",
     INVALID_GRAPHQL: "A subgraph value does not fit the client's operation (null in a "
     "non-null position, a leaf of the wrong type, an unknown __typename).",

@@ -75,6 +75,10 @@ class FederatedEngine(Engine):
         self._planning_client = planning_client
         self.shared = shared
 
+    @property
+    def traffic(self) -> SubgraphTraffic:
+        return self._traffic
+
     def hottest(self, count: int) -> list[PlannedOperation]:
         """This engine's `count` most-used planned operations (for warm-up)."""
         return self._plans.hottest(count) if count > 0 else []

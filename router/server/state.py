@@ -104,6 +104,8 @@ class Generation:
     def inherit(self, previous: Generation) -> None:
         """Takes over `previous`'s state that outlives a reload (see `Plugin.inherit`)."""
         self.plugins.inherit(previous.plugins)
+        if self.engine is not None and previous.engine is not None:
+            self.engine.traffic.inherit(previous.engine.traffic)
         if self.usage is not None and previous.usage is not None:
             self.usage.inherit(previous.usage)
         if (

@@ -14,6 +14,7 @@ from typing import Any
 from router.config import IncludeSubgraphErrorsConfig
 from router.execution.codes import (
     GATEWAY_TIMEOUT,
+    SUBREQUEST_CIRCUIT_OPEN,
     SUBREQUEST_HTTP_ERROR,
     SUBREQUEST_MALFORMED_RESPONSE,
 )
@@ -28,6 +29,7 @@ _ROUTER_FETCH_CODES = frozenset(
         SUBREQUEST_HTTP_ERROR,
         SUBREQUEST_MALFORMED_RESPONSE,
         GATEWAY_TIMEOUT,
+        SUBREQUEST_CIRCUIT_OPEN,
         PLUGIN_ERROR,
     }
 )

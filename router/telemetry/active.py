@@ -20,11 +20,14 @@ from opentelemetry.trace import Span, Tracer
 
 if TYPE_CHECKING:
     from router.telemetry.metrics import RouterMetrics
+    from router.traffic.breaker import CircuitBreaker
 
 __all__ = [
     "ACTIVE",
     "ActiveTelemetry",
     "observe_cache",
+    "observe_circuit_breaker",
+    "observe_circuit_open",
     "observe_deduplicated_request",
     "observe_fetch",
     "observe_planning",
@@ -146,6 +149,36 @@ def observe_subgraph_deduplicated(subgraph: str) -> None:
         span = trace.get_current_span()
         if span.is_recording():
             span.set_attribute("subgraph.deduplicated", True)
+
+
+def observe_circuit_breaker(
+    subgraph: str, breaker: CircuitBreaker, changed: bool
+) -> None:
+    """`subgraph`'s breaker is in `breaker.state` (0 closed, 1 open, 2 half-open),
+    which it has just entered when `changed`."""
+    active = ACTIVE.get()
+    if active is None or active.metrics is None:
+        return
+    # Imported here: router.traffic stands on router.telemetry, not the other way.
+    from router.traffic.breaker import STATE_NAMES
+
+    metrics = active.metrics
+    metrics.circuit_breaker_state.labels(subgraph).set(breaker.state)
+    if changed:
+        metrics.circuit_breaker_transitions.labels(
+            subgraph, STATE_NAMES[breaker.state]
+        ).inc()
+    breaker.reported = True
+
+
+def observe_circuit_open(subgraph: str) -> None:
+    """A fetch to `subgraph` refused by its open breaker: marked on the fetch span."""
+    active = ACTIVE.get()
+    if active is None or active.tracer is None:
+        return
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.set_attribute("subgraph.circuit_open", True)
 
 
 def observe_deduplicated_request() -> None:

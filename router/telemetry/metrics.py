@@ -137,6 +137,21 @@ class RouterMetrics:
             ("subgraph",),
             registry=self.registry,
         )
+        self.circuit_breaker_state = Gauge(
+            "api_circuit_breaker_state",
+            "Each subgraph's circuit breaker: 0 closed, 1 open, 2 half-open.",
+            ("subgraph",),
+            registry=self.registry,
+            # Each worker has its own breakers: the scrape shows the highest.
+            multiprocess_mode="livemax",
+        )
+        self.circuit_breaker_transitions = Counter(
+            "api_circuit_breaker_transitions",
+            "Changes of state of each subgraph's circuit breaker, by the state entered "
+            "(closed, open, half_open).",
+            ("subgraph", "state"),
+            registry=self.registry,
+        )
         self.deduplicated_requests = Counter(
             "api_deduplicated_requests",
             "Client operations answered by an identical one already in flight.",

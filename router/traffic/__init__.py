@@ -1,5 +1,5 @@
-"""Traffic to subgraphs: instances, load balancing, header routes, retries and
-deduplication, between the executor and the HTTP client (DESIGN.md "Where the next
+"""Traffic to subgraphs: instances, load balancing, header routes, retries,
+deduplication and circuit breakers, between the executor and the HTTP client (DESIGN.md "Where the next
 parts go").
 
 `build_traffic(config, supergraph_urls, client)` makes the `SubgraphTraffic` of one
@@ -21,6 +21,7 @@ from router.traffic.balancer import (
     Weighted,
     balancer_for,
 )
+from router.traffic.breaker import CircuitBreaker
 from router.traffic.retries import RetryBudget, RetryPolicy, retry_reason
 from router.traffic.sharing import NOT_VARYING_HEADERS, InFlight
 from router.traffic.subgraph_traffic import SubgraphTraffic, is_mutation
@@ -29,6 +30,7 @@ from router.traffic.upstream import Pool, Upstream, build_upstreams
 __all__ = [
     "NOT_VARYING_HEADERS",
     "Balancer",
+    "CircuitBreaker",
     "InFlight",
     "Instance",
     "LeastRequest",

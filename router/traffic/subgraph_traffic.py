@@ -14,6 +14,11 @@ subgraph's budget allows; a mutation never does unless `retry_mutations`. Each t
 the subgraph's `timeout`; the router's deadline (`traffic_shaping.router.timeout`)
 cancels whatever is still running.
 
+Circuit breaker (`router.traffic.breaker`): before a fetch is sent (after
+deduplication, so that requests sharing one send take one probe), the subgraph's
+breaker may refuse it with `SUBREQUEST_CIRCUIT_OPEN`; the fetch's outcome after any
+retries is what it counts.
+
 A subgraph with one URL and no retry policy costs one dictionary lookup and one key
 more than the bare client.
 """
@@ -21,11 +26,12 @@ more than the bare client.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
-from router.execution.codes import SUBREQUEST_HTTP_ERROR
+from router.execution.codes import SUBREQUEST_CIRCUIT_OPEN, SUBREQUEST_HTTP_ERROR
 from router.execution.subgraph_client import (
     SubgraphClient,
     SubgraphReply,
@@ -35,11 +41,14 @@ from router.execution.subgraph_client import (
 )
 from router.telemetry.active import (
     ACTIVE,
+    observe_circuit_breaker,
+    observe_circuit_open,
     observe_fetch,
     observe_subgraph_deduplicated,
     observe_subgraph_retry,
 )
 from router.traffic.balancer import Instance
+from router.traffic.breaker import CircuitBreaker
 from router.traffic.retries import UNREACHED, retry_reason
 from router.traffic.sharing import NOT_VARYING_HEADERS, InFlight
 from router.traffic.upstream import Pool, Upstream
@@ -68,6 +77,21 @@ class SubgraphTraffic:
     @property
     def upstreams(self) -> Mapping[str, Upstream]:
         return self._upstreams
+
+    def inherit(self, previous: SubgraphTraffic) -> None:
+        """Takes over the circuit breakers of `previous` (the config this one replaces
+        on a hot reload) whose subgraph's `circuit_breaker` section is unchanged: a
+        reload does not let a failing subgraph's traffic through again, nor forget
+        the failures counted so far. A changed section starts closed."""
+        for name, upstream in self._upstreams.items():
+            before = previous.upstreams.get(name)
+            if (
+                upstream.breaker is not None
+                and before is not None
+                and before.breaker is not None
+                and before.breaker.config == upstream.breaker.config
+            ):
+                self._upstreams[name] = replace(upstream, breaker=before.breaker)
 
     async def post(
         self,
@@ -112,6 +136,40 @@ class SubgraphTraffic:
         raise outcome
 
     async def _send(
+        self,
+        upstream: Upstream,
+        pool: Pool,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        payload: Mapping[str, Any],
+    ) -> _Outcome:
+        """Sends unless the subgraph's circuit breaker refuses, and tells the breaker
+        how it went."""
+        breaker = upstream.breaker
+        if breaker is None:
+            return await self._deliver(upstream, pool, body, headers, payload)
+        before = breaker.state
+        token = breaker.admit()
+        _report(upstream.name, breaker, before)
+        if token is None:
+            observe_circuit_open(upstream.name)
+            return SubgraphRequestError(
+                SUBREQUEST_CIRCUIT_OPEN,
+                f"Subgraph '{upstream.name}' was not asked: its circuit breaker is "
+                "open after repeated failures",
+                reached=False,
+            )
+        try:
+            outcome = await self._deliver(upstream, pool, body, headers, payload)
+        except BaseException:
+            breaker.release(token)
+            raise
+        before = breaker.state
+        breaker.record(token, retry_reason(outcome) is not None)
+        _report(upstream.name, breaker, before)
+        return outcome
+
+    async def _deliver(
         self,
         upstream: Upstream,
         pool: Pool,
@@ -196,6 +254,13 @@ class SubgraphTraffic:
             return error
         finally:
             instance.in_flight -= 1
+
+
+def _report(subgraph: str, breaker: CircuitBreaker, before: int) -> None:
+    """Telemetry for `breaker` when its state changed from `before`, or was never
+    reported (the gauge shows a breaker from its first fetch)."""
+    if breaker.state != before or not breaker.reported:
+        observe_circuit_breaker(subgraph, breaker, breaker.state != before)
 
 
 def is_mutation(payload: Mapping[str, Any]) -> bool:

@@ -24,6 +24,7 @@ from router.config import RouterConfig
 from router.config.traffic import LoadBalancingPolicy, labels_match
 from router.execution.subgraph_client import SubgraphEndpoint
 from router.traffic.balancer import Balancer, Instance, balancer_for
+from router.traffic.breaker import CircuitBreaker
 from router.traffic.retries import RetryPolicy
 
 __all__ = ["Pool", "Upstream", "build_upstreams"]
@@ -54,13 +55,15 @@ class Route:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Upstream:
-    """One subgraph: its pools, routes, retry policy and deduplication switch."""
+    """One subgraph: its pools, routes, retry policy, deduplication switch and circuit
+    breaker."""
 
     name: str
     default_pool: Pool
     routes: tuple[Route, ...]
     retry: RetryPolicy | None
     deduplicate: bool
+    breaker: CircuitBreaker | None = None
 
     def pool_for(self, client_headers: Mapping[str, str] | None) -> Pool:
         """The pool of a request with these client headers (names lower-case)."""
@@ -123,4 +126,7 @@ def _upstream(config: RouterConfig, name: str, supergraph_url: str) -> Upstream:
         if shaping.experimental_retry is None
         else RetryPolicy(shaping.experimental_retry),
         shaping.deduplicate_query is not False,
+        None
+        if shaping.circuit_breaker is None
+        else CircuitBreaker(shaping.circuit_breaker),
     )

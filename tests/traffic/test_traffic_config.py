@@ -90,6 +90,40 @@ def _shaping(body: str, where: str = "subgraphs:\n    echo:") -> str:
             _shaping("    experimental_retry: { retries: 3 }\n", "all:"),
             "traffic_shaping.all.experimental_retry.retries: unknown key",
         ),
+        (
+            _shaping("      circuit_breaker: { failure_rate: 1.5 }\n"),
+            "traffic_shaping.subgraphs.echo.circuit_breaker.failure_rate: Input should "
+            "be less than or equal to 1",
+        ),
+        (
+            _shaping("    circuit_breaker: { failure_rate: 0 }\n", "all:"),
+            "traffic_shaping.all.circuit_breaker.failure_rate: Input should be "
+            "greater than 0",
+        ),
+        (
+            _shaping("      circuit_breaker: { minimum_requests: 0 }\n"),
+            "traffic_shaping.subgraphs.echo.circuit_breaker.minimum_requests: Input "
+            "should be greater than or equal to 1",
+        ),
+        (
+            _shaping("      circuit_breaker: { window: 0s }\n"),
+            "traffic_shaping.subgraphs.echo.circuit_breaker.window: must be longer "
+            "than 0s",
+        ),
+        (
+            _shaping("      circuit_breaker: { open_for: 30 }\n"),
+            "traffic_shaping.subgraphs.echo.circuit_breaker.open_for: a duration "
+            "needs a unit",
+        ),
+        (
+            _shaping("      circuit_breaker: { half_open_requests: 0 }\n"),
+            "traffic_shaping.subgraphs.echo.circuit_breaker.half_open_requests: "
+            "Input should be greater than or equal to 1",
+        ),
+        (
+            _shaping("    circuit_breaker: { threshold: 3 }\n", "all:"),
+            "traffic_shaping.all.circuit_breaker.threshold: unknown key",
+        ),
     ],
 )
 def test_bad_traffic_config_is_refused_naming_the_key(text: str, message: str) -> None:
@@ -192,3 +226,17 @@ def test_traffic_keys_are_not_reported_inactive() -> None:
         )
     )
     assert config.inactive_keys() == ["traffic_shaping.subgraphs.echo.compression"]
+
+
+def test_a_subgraphs_circuit_breaker_replaces_all_s_as_a_whole() -> None:
+    text = _shaping(
+        "      circuit_breaker: { open_for: 2s }\n",
+        "all:\n    circuit_breaker: { failure_rate: 0.2 }\n  subgraphs:\n    echo:",
+    )
+    upstreams = build_upstreams(
+        parse_config(text), {"echo": "http://e/graphql", "other": "http://o/graphql"}
+    )
+    echo, other = upstreams["echo"].breaker, upstreams["other"].breaker
+    assert echo is not None and other is not None
+    assert (echo.config.open_for, echo.config.failure_rate) == (2.0, 0.5)
+    assert (other.config.open_for, other.config.failure_rate) == (10.0, 0.2)

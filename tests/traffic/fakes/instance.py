@@ -5,7 +5,8 @@ and misbehaves on demand.
 
 The first stdout line names its GraphQL URL. `POST /graphql` answers `whoami` with the
 instance's name, `echo(text:)` with the text, and the mutation `bump` with how many
-mutations this instance has run. `POST /mode {"mode": ..., "times": N}` changes what
+mutations this instance has run; it serves the `hello` subgraph (`../hello.graphql`)
+too, answering `hello` with `hello from <name>`. `POST /mode {"mode": ..., "times": N}` changes what
 the next N requests (every one, without `times`) get:
 
 - `ok`: the answer (the default);
@@ -128,6 +129,8 @@ def _answer(query: str, payload: dict[str, Any], state: _State) -> dict[str, Any
     if "echo" in query:
         variables = payload.get("variables") or {}
         data["echo"] = next(iter(variables.values()), "") if variables else ""
+    if "hello" in query:
+        data["hello"] = f"hello from {state.name}"
     if "bump" in query:
         data["bump"] = state.mutations
     return data
