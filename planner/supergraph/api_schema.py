@@ -17,11 +17,17 @@ from typing import TypeVar
 from graphql import (
     ConstDirectiveNode,
     DirectiveDefinitionNode,
+    DirectiveLocation,
     DocumentNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
+    GraphQLArgument,
+    GraphQLBoolean,
+    GraphQLDirective,
     GraphQLError,
+    GraphQLNonNull,
     GraphQLSchema,
+    GraphQLString,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InputValueDefinitionNode,
@@ -38,6 +44,7 @@ from graphql import (
     UnionTypeDefinitionNode,
     UnionTypeExtensionNode,
     build_ast_schema,
+    specified_directives,
     validate_schema,
 )
 from graphql.language import DefinitionNode, Node
@@ -46,12 +53,22 @@ from planner.supergraph.ast_edit import named_type, replace_node
 from planner.supergraph.error import SupergraphError
 from planner.supergraph.links import INACCESSIBLE_IDENTITY, LinkedFeature
 
-__all__ = ["api_document", "build_api_schema"]
+__all__ = ["DEFER_DIRECTIVE", "api_document", "build_api_schema", "with_defer"]
 
 _N = TypeVar("_N", bound=Node)
 
 # Apollo removes user definitions of these (the router provides its own).
 _BUILT_IN_ELSEWHERE = frozenset({"defer", "stream"})
+
+# Apollo's definition (apollo-federation's api_schema), arguments in its order.
+DEFER_DIRECTIVE = GraphQLDirective(
+    "defer",
+    locations=(DirectiveLocation.FRAGMENT_SPREAD, DirectiveLocation.INLINE_FRAGMENT),
+    args={
+        "label": GraphQLArgument(GraphQLString),
+        "if": GraphQLArgument(GraphQLNonNull(GraphQLBoolean), default_value=True),
+    },
+)
 
 
 def build_api_schema(
@@ -229,3 +246,20 @@ class _ApiFilter:
             for directive in directives or ()
             if not any(link.owns_directive(directive.name.value) for link in self.links)
         )
+
+
+def with_defer(api_schema: GraphQLSchema) -> GraphQLSchema:
+    """The API schema as a router with defer support serves it: with ``@defer``.
+
+    Apollo Router builds its API schema with ``ApiSchemaOptions { include_defer:
+    supergraph.defer_support }``, so requests validate ``@defer`` and introspection lists
+    it exactly when defer support is on (off, ``@defer`` is an unknown directive). The
+    definition is Apollo's: ``@defer(label: String, if: Boolean! = true) on
+    FRAGMENT_SPREAD | INLINE_FRAGMENT``.
+    """
+    if api_schema.get_directive("defer") is not None:
+        return api_schema
+    kwargs = api_schema.to_kwargs()
+    directives = tuple(kwargs["directives"] or specified_directives)
+    kwargs["directives"] = (*directives, DEFER_DIRECTIVE)
+    return GraphQLSchema(**kwargs)

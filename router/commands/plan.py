@@ -1,12 +1,14 @@
 """`router plan`: print the query plan the router would run for an operation.
 
 The operation (a file, or `-` for stdin) is parsed and validated against the supergraph's
-API schema as the router does for a request; each error is printed with its code
-(GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, GRAPHQL_UNKNOWN_OPERATION_NAME,
-QUERY_PLANNING_FAILED) and the exit status is 1. Otherwise the plan is printed in Apollo's
-text format (`--format text`, what Apollo's `prettyFormatQueryPlan` prints) or its JSON form
-(`--format json`). The supergraph defaults to router.yaml's `supergraph.file` when
-router.yaml is in the working directory, else ./supergraph.graphql.
+API schema as the router does for a request (with `@defer`, as under the default
+`supergraph.defer_support: true`: a deferred operation prints a `Defer` node); each error
+is printed with its code (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
+GRAPHQL_UNKNOWN_OPERATION_NAME, QUERY_PLANNING_FAILED) and the exit status is 1. Otherwise
+the plan is printed in Apollo's text format (`--format text`, what Apollo's
+`prettyFormatQueryPlan` prints) or its JSON form (`--format json`). The supergraph defaults
+to router.yaml's `supergraph.file` when router.yaml is in the working directory, else
+./supergraph.graphql.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from planner.plan_json import plan_to_json
 from planner.printer import format_query_plan
 from planner.query_plan import QueryPlan
 from planner.supergraph import Supergraph, SupergraphError, load_supergraph
+from planner.supergraph.api_schema import with_defer
 from router.commands.common import CommandError, eprint, load
 
 __all__ = ["add_parser", "run"]
@@ -81,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
     supergraph = _load_supergraph(args.supergraph)
     source, query = _read_query(args.query_file)
     try:
-        document = _prepare(supergraph.api_schema, query, args.operation_name)
+        document = _prepare(
+            with_defer(supergraph.api_schema), query, args.operation_name
+        )
         plan = _plan(
             supergraph, document, args.operation_name, frozenset(args.override_label)
         )

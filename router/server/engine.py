@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from graphql import DocumentNode, validate
+from graphql import DocumentNode, GraphQLSchema, validate
 
 from planner.plan_cache import PlanCache, PlanCacheKey, PlannedOperation
 from planner.planning import QueryPlanner, QueryPlanningError
@@ -61,8 +61,11 @@ class FederatedEngine(Engine):
         slots: PlanningSlots | None = None,
         planning_client: Callable[[RequestContext | None], str] = lambda _: "",
         shared: SharedPlans | None = None,
+        api_schema: GraphQLSchema | None = None,
     ) -> None:
         self._supergraph = supergraph
+        # The schema requests validate against (with `@defer` under defer support).
+        self._api_schema = api_schema or supergraph.api_schema
         self._planner = planner
         self._plans = plans
         self._traffic = traffic
@@ -119,7 +122,7 @@ class FederatedEngine(Engine):
         return warmed
 
     def _warm_one(self, key: PlanCacheKey, document: DocumentNode) -> QueryPlan | None:
-        if validate(self._supergraph.api_schema, document):
+        if validate(self._api_schema, document):
             return None  # the new schema refuses it: a request would fail validation
         try:
             return self._plans.get_or_plan(
@@ -209,9 +212,7 @@ class FederatedEngine(Engine):
     ) -> ResponseShaper:
         shaper: ResponseShaper | None = prepared.derived.get(operation_name)
         if shaper is None:
-            shaper = ResponseShaper.compile(
-                self._supergraph.api_schema, document, operation_name
-            )
+            shaper = ResponseShaper.compile(self._api_schema, document, operation_name)
             prepared.derived[operation_name] = shaper
         return shaper
 

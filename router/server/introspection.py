@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    REMOVE,
+    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -19,11 +21,13 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    Visitor,
+    visit,
 )
 
 from router.server.operation import INTROSPECTION_FIELDS
 
-__all__ = ["SplitOperation", "split_introspection"]
+__all__ = ["SplitOperation", "split_introspection", "without_defer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +97,15 @@ def _mentions_introspection(
                     seen.add(name)
                     pending.append(by_name[name].selection_set)
     return False
+
+
+class _DropDefer(Visitor):
+    def enter_directive(self, node: DirectiveNode, *_args: Any) -> Any:
+        return REMOVE if node.name.value == "defer" else None
+
+
+def without_defer(document: DocumentNode) -> DocumentNode:
+    """`document` without its `@defer`s: what local execution runs, as the router answers
+    a deferred operation in one merged response (issue 16)."""
+    stripped: DocumentNode = visit(document, _DropDefer())
+    return stripped

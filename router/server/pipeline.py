@@ -18,8 +18,8 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    execute,
 )
+from graphql.execution import ExecutionResult, experimental_execute_incrementally
 
 from router.config import IncludeSubgraphErrorsConfig
 from router.plugins.chain import EMPTY_CHAIN, PluginChain
@@ -37,7 +37,11 @@ from router.server.errors import (
     RequestFailure,
     graphql_error,
 )
-from router.server.introspection import SplitOperation, split_introspection
+from router.server.introspection import (
+    SplitOperation,
+    split_introspection,
+    without_defer,
+)
 from router.server.operation import (
     INTROSPECTION_FIELDS,
     coerce_variables,
@@ -336,14 +340,18 @@ class Pipeline:
         variables: dict[str, Any] | None,
     ) -> dict[str, Any]:
         """Introspection and root `__typename`, executed by graphql-core on the API schema."""
-        result = execute(
+        # graphql-core's `execute` refuses a schema that defines `@defer`; its incremental
+        # entry point answers a document without `@defer` in one result.
+        result = experimental_execute_incrementally(
             self._schema,
-            document,
+            without_defer(document),
             operation_name=operation_name,
             variable_values=variables,
         )
         if isawaitable(result):
             result = await result
+        if not isinstance(result, ExecutionResult):
+            raise TypeError("a document without @defer executed incrementally")
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [

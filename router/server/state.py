@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from planner.plan_cache import PlanCache
 from planner.planning import PlannerConfig, QueryPlanner
+from planner.supergraph.api_schema import with_defer
 from router.config import RouterConfig
 from router.execution.subgraph_client import SubgraphClient
 from router.plugins.authorization import Authorizer
@@ -158,8 +159,16 @@ def build_generation(source: Source, number: int) -> Generation:
     planning = config.supergraph.query_planning
     concurrency = planning.concurrency
     plans_limit = config.plans_limit()
+    defer_support = config.supergraph.defer_support
     planner_config = (
-        PlannerConfig() if plans_limit is None else PlannerConfig(plans_limit)
+        PlannerConfig(defer_support=defer_support)
+        if plans_limit is None
+        else PlannerConfig(plans_limit, defer_support=defer_support)
+    )
+    # What clients validate against and introspect: `@defer` only with defer support,
+    # as Apollo Router's API schema (`ApiSchemaOptions.include_defer`).
+    api_schema = (
+        with_defer(supergraph.api_schema) if defer_support else supergraph.api_schema
     )
     # Imported here: router.cache stands on router.server's errors (no import cycle).
     from router.cache.persisted_queries import PersistedQueryLayer
@@ -170,9 +179,7 @@ def build_generation(source: Source, number: int) -> Generation:
         if planning.cache.redis is None
         else SharedPlans(
             planning.cache.redis,
-            planner_options(
-                config.supergraph.defer_support, planner_config.max_evaluated_plans
-            ),
+            planner_options(defer_support, planner_config.max_evaluated_plans),
         )
     )
     engine = FederatedEngine(
@@ -190,6 +197,7 @@ def build_generation(source: Source, number: int) -> Generation:
         slots=PlanningSlots(concurrency.max_running, concurrency.per_client),
         planning_client=planning_client(config.ratelimit.trusted_proxies),
         shared=shared,
+        api_schema=api_schema,
     )
     persisted_queries = PersistedQueryLayer(config, source.manifest)
     usage = None
@@ -198,13 +206,13 @@ def build_generation(source: Source, number: int) -> Generation:
 
         usage = UsageRecorder(
             config.telemetry.usage,
-            supergraph.api_schema,
+            api_schema,
             usage_backend(config.telemetry.usage, source.base_dir),
         )
     pipeline = Pipeline(
-        api_schema=supergraph.api_schema,
+        api_schema=api_schema,
         documents=DocumentCache(
-            supergraph.api_schema,
+            api_schema,
             DOCUMENT_CACHE_SIZE,
             max_tokens=config.limits.parser_max_tokens,
         ),

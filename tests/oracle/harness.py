@@ -32,6 +32,7 @@ from oracle.server import world_interfaces
 from oracle.world import World
 from planner.composition import SubgraphInput, compose
 from planner.supergraph import Supergraph, load_supergraph
+from planner.supergraph.api_schema import with_defer
 
 __all__ = [
     "CheckedOperation",
@@ -287,10 +288,12 @@ async def check_world(
         world, supergraph.api_schema, supergraph.schema, world_interfaces(world)
     )
     router = RouterUnderTest(supergraph)
+    # The router's API schema under its default `defer_support: true`.
+    client_schema = with_defer(supergraph.api_schema)
     report = WorldReport(world)
     try:
         for operation in operations:
-            problems = validate(supergraph.api_schema, parse(operation.query))
+            problems = validate(client_schema, parse(operation.query))
             if problems:
                 raise ValueError(
                     f"operation invalid in world {world.name}'s API schema: "

@@ -25,6 +25,7 @@ from graphql import (
 from oracle.semantics import Data, FieldFailure, Obj, RecordEvaluator
 from oracle.subgraph_schema import read_meta
 from oracle.world import World
+from router.server.introspection import without_defer
 
 __all__ = ["Monolith", "computed_fields"]
 
@@ -72,9 +73,11 @@ class Monolith:
         variables: Mapping[str, Any] | None = None,
         operation_name: str | None = None,
     ) -> dict[str, Any]:
+        # The monolith answers in one response: a deferred operation is the operation
+        # without `@defer` (what the router answers it with, issue 16).
         result = execute(
             self.schema,
-            parse(query),
+            without_defer(parse(query)),
             root_value=self.data.root(),
             variable_values=dict(variables or {}),
             operation_name=operation_name,

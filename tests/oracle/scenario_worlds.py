@@ -218,8 +218,6 @@ def exclusion(query: str, operation_name: str | None) -> str | None:
             return "mutation: the oracle's records are read-only"
         if definition.operation is OperationType.SUBSCRIPTION:
             return "subscription: the oracle serves no subscriptions"
-    if "@defer" in query:
-        return "@defer: the oracle answers in one response"
     return None
 
 

@@ -210,3 +210,13 @@ def test_plan_with_a_broken_supergraph_names_the_supergraph_error(
     err = capsys.readouterr().err
     assert err.startswith("router plan: supergraph bad.graphql: ")
     assert err.rstrip().endswith(")")
+
+
+def test_plan_accepts_defer_and_prints_the_defer_node(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = '{ product(upc: "UPC-0001") { name ... @defer(label: "r") { reviews { body } } } }'
+    assert main(["plan", _query(here, query)]) == 0
+    printed = capsys.readouterr().out
+    assert "  Defer {\n    Primary {" in printed
+    assert 'Deferred(depends: [0], path: "product", label: "r")' in printed
