@@ -31,7 +31,9 @@ from router.config.telemetry import TelemetryConfig
 from router.config.traffic import (
     CircuitBreakerConfig,
     HeaderRoute,
+    InstanceHealthCheckConfig,
     LoadBalancingConfig,
+    OutlierDetectionConfig,
     RetryConfig,
     SubgraphInstance,
     traffic_problems,
@@ -199,6 +201,10 @@ class SubgraphTrafficShaping(_Strict):
     routes: list[HeaderRoute] | None = None
     # Ours: fetches to a failing subgraph refused at once for a while (default off).
     circuit_breaker: CircuitBreakerConfig | None = None
+    # Ours: instances asked whether they are up, and instances that keep failing
+    # left out for a while (default off).
+    health_check: InstanceHealthCheckConfig | None = None
+    outlier_detection: OutlierDetectionConfig | None = None
     # Ours: entity fetches to this subgraph that become ready together go out as one
     # request with aliased `_entities` fields (default true).
     batch_entity_fetches: bool | None = None

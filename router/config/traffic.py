@@ -16,6 +16,10 @@ traffic_shaping:
       deduplicate_query: true                      # Apollo's key; our default
       circuit_breaker: { failure_rate: 0.5, minimum_requests: 20, window: 10s,
                          open_for: 10s, half_open_requests: 3 }      # ours
+      health_check: { path: /health, interval: 5s, timeout: 1s,
+                      unhealthy_after: 2, healthy_after: 2 }         # ours
+      outlier_detection: { consecutive_failures: 5, ejection_time: 30s,
+                           max_ejection_percent: 10 }                # ours
 ```
 
 `instances`, `load_balancing` and `routes` are ours (Envoy's vocabulary: weighted
@@ -23,8 +27,11 @@ clusters, least request by power of two choices, subsets picked by header);
 `experimental_retry` is Apollo Router 1.x's retry budget
 (https://www.apollographql.com/docs/router/configuration/traffic-shaping), the token
 bucket of tower's `TpsBudget`. `circuit_breaker` is ours (resilience4j's count of
-failures over a rolling window, with Envoy's and Kong's vocabulary). `router.traffic`
-applies them.
+failures over a rolling window, with Envoy's and Kong's vocabulary); `health_check`
+and `outlier_detection` are Envoy's active health checking and consecutive-failure
+outlier ejection, with Kong's friendlier names for the thresholds. Each of these three
+sections is merged as a whole, and `enabled: false` in a subgraph's own section turns
+off the one set under `all`. `router.traffic` applies them.
 
 `traffic_problems` holds the checks that need two sections at once (an instance's
 `weight` needs the subgraph's policy); `RouterConfig` runs it, so a bad file is refused
@@ -47,8 +54,10 @@ if TYPE_CHECKING:
 __all__ = [
     "CircuitBreakerConfig",
     "HeaderRoute",
+    "InstanceHealthCheckConfig",
     "LoadBalancingConfig",
     "LoadBalancingPolicy",
+    "OutlierDetectionConfig",
     "RetryConfig",
     "SubgraphInstance",
     "labels_match",
@@ -143,9 +152,10 @@ class CircuitBreakerConfig(_Strict):
     Open, fetches fail at once with `SUBREQUEST_CIRCUIT_OPEN`. After `open_for` it is
     half-open: `half_open_requests` probes go through; all succeed, it closes; one
     fails, it opens again. The section is merged as a whole: a subgraph's own
-    `circuit_breaker` replaces `all`'s.
+    `circuit_breaker` replaces `all`'s (`enabled: false` there turns `all`'s off).
     """
 
+    enabled: bool = True
     failure_rate: float = Field(default=0.5, gt=0.0, le=1.0)
     minimum_requests: int = Field(default=20, ge=1)
     window: Duration = 10.0
@@ -153,6 +163,61 @@ class CircuitBreakerConfig(_Strict):
     half_open_requests: int = Field(default=3, ge=1)
 
     @field_validator("window", "open_for")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
+
+
+class InstanceHealthCheckConfig(_Strict):
+    """`traffic_shaping.*.health_check`: ask each instance whether it is up.
+
+    Every `interval`, `GET <path>` on each instance's origin (scheme, host and port of
+    its URL); an answer in 2xx within `timeout` passes, anything else fails. After
+    `unhealthy_after` failures in a row the instance gets no fetches; after
+    `healthy_after` passes in a row it gets them again. Instances start healthy.
+    """
+
+    enabled: bool = True
+    path: str = "/health"
+    interval: Duration = 5.0
+    timeout: Duration = 1.0
+    unhealthy_after: int = Field(default=2, ge=1)
+    healthy_after: int = Field(default=2, ge=1)
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/") or any(c.isspace() for c in value):
+            raise ValueError("must be a path starting with '/', without spaces")
+        return value
+
+    @field_validator("interval", "timeout")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be longer than 0s")
+        return value
+
+
+class OutlierDetectionConfig(_Strict):
+    """`traffic_shaping.*.outlier_detection`: Envoy's consecutive-failure ejection.
+
+    An instance whose fetches fail `consecutive_failures` times in a row (no
+    connection, timeout, broken connection, 5xx) is ejected: it gets no fetches for
+    `ejection_time` times the number of times it has been ejected (at most
+    `max_ejection_time`). Ejections stop once `max_ejection_percent` of the subgraph's
+    instances are out, except that one instance may always be ejected when none is.
+    """
+
+    enabled: bool = True
+    consecutive_failures: int = Field(default=5, ge=1)
+    ejection_time: Duration = 30.0
+    max_ejection_time: Duration = 300.0
+    max_ejection_percent: int = Field(default=10, ge=0, le=100)
+
+    @field_validator("ejection_time", "max_ejection_time")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:

@@ -241,6 +241,17 @@ class SubgraphClient:
                 reached=not isinstance(error, aiohttp.ClientConnectorError),
             ) from None
 
+    async def probe(self, url: str, timeout: float) -> bool:
+        """Whether `GET url` answers 2xx within `timeout` seconds (a health check)."""
+        session = self._session_for_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                async with session.get(url, allow_redirects=False) as response:
+                    await response.read()
+                    return 200 <= response.status < 300
+        except (TimeoutError, aiohttp.ClientError, OSError):
+            return False
+
     async def close(self) -> None:
         if self._pools is not None:
             self._pools.close()

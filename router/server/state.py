@@ -102,6 +102,24 @@ class Generation:
             time.monotonic() - started,
         )
 
+    def activate(self) -> None:
+        """This generation starts serving: its traffic's health monitors start."""
+        if self.engine is None:
+            return
+        exporter = self.config.telemetry.exporters.metrics
+        metrics = None
+        if exporter.prometheus.enabled:
+            # Imported here, as the telemetry plugin's own: only with metrics on.
+            from router.telemetry.metrics import process_metrics
+
+            metrics = process_metrics(exporter.common.buckets)
+        self.engine.traffic.start(self.client.probe, metrics)
+
+    def deactivate(self) -> None:
+        """This generation stops serving (its last requests may still run)."""
+        if self.engine is not None:
+            self.engine.traffic.stop()
+
     def inherit(self, previous: Generation) -> None:
         """Takes over `previous`'s state that outlives a reload (see `Plugin.inherit`)."""
         self.plugins.inherit(previous.plugins)
@@ -116,6 +134,7 @@ class Generation:
             self.persisted_queries.inherit(previous.persisted_queries)
 
     async def close(self) -> None:
+        self.deactivate()
         try:
             try:
                 await self.plugins.shutdown()
@@ -258,6 +277,9 @@ class StateHolder:
     def swap(self, generation: Generation) -> None:
         previous, self.current = self.current, generation
         if previous is not None:
+            previous.deactivate()
+        generation.activate()
+        if previous is not None:
             previous.retired = True
             if previous.in_flight == 0:
                 self._close(previous)
@@ -265,6 +287,7 @@ class StateHolder:
 
     async def shutdown(self) -> None:
         if self.current is not None:
+            self.current.deactivate()
             self.current.retired = True
             if self.current.in_flight == 0:
                 self._close(self.current)

@@ -152,6 +152,21 @@ class RouterMetrics:
             ("subgraph", "state"),
             registry=self.registry,
         )
+        self.upstream_healthy = Gauge(
+            "api_upstream_healthy_count",
+            "Instances of each subgraph that may get fetches: passing their health "
+            "checks and not ejected.",
+            ("subgraph",),
+            registry=self.registry,
+            # Each worker checks on its own: the scrape shows the most pessimistic.
+            multiprocess_mode="livemin",
+        )
+        self.upstream_ejections = Counter(
+            "api_upstream_ejections",
+            "Instances ejected by outlier detection, by subgraph and instance URL.",
+            ("subgraph", "instance"),
+            registry=self.registry,
+        )
         self.deduplicated_requests = Counter(
             "api_deduplicated_requests",
             "Client operations answered by an identical one already in flight.",

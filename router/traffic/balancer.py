@@ -24,6 +24,7 @@ from typing import Protocol
 
 from router.config.traffic import LoadBalancingPolicy
 from router.execution.subgraph_client import SubgraphEndpoint
+from router.traffic.health import InstanceHealth
 
 __all__ = [
     "Balancer",
@@ -37,13 +38,15 @@ __all__ = [
 
 @dataclass(slots=True, eq=False)
 class Instance:
-    """One instance of a subgraph: where to send, and the requests in flight there
-    (for `least_request`). Compared by identity."""
+    """One instance of a subgraph: where to send, the requests in flight there (for
+    `least_request`) and, when its subgraph has health rules, its health (shared with
+    the subgraph's `Guard`). Compared by identity."""
 
     endpoint: SubgraphEndpoint
     weight: int = 1
     labels: Mapping[str, str] = field(default_factory=dict)
     in_flight: int = 0
+    health: InstanceHealth | None = None
 
     @property
     def url(self) -> str:

@@ -19,15 +19,22 @@ deduplication, so that requests sharing one send take one probe), the subgraph's
 breaker may refuse it with `SUBREQUEST_CIRCUIT_OPEN`; the fetch's outcome after any
 retries is what it counts.
 
+Health (`router.traffic.health`): picks skip the instances that failed their health
+checks or were ejected (all of a pool out: any of them, Envoy's panic mode), and every
+try tells the subgraph's guard how it went. The guards' monitor tasks run while this
+traffic serves (`start`, `stop`).
+
 A subgraph with one URL and no retry policy costs one dictionary lookup and one key
 more than the bare client.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -49,11 +56,17 @@ from router.telemetry.active import (
 )
 from router.traffic.balancer import Instance
 from router.traffic.breaker import CircuitBreaker
+from router.traffic.health import Probe
 from router.traffic.retries import UNREACHED, retry_reason
 from router.traffic.sharing import NOT_VARYING_HEADERS, InFlight
 from router.traffic.upstream import Pool, Upstream
 
+if TYPE_CHECKING:
+    from router.telemetry.metrics import RouterMetrics
+
 __all__ = ["SubgraphTraffic", "is_mutation"]
+
+logger = logging.getLogger(__name__)
 
 _Outcome = SubgraphReply | SubgraphRequestError
 
@@ -61,7 +74,7 @@ _Outcome = SubgraphReply | SubgraphRequestError
 class SubgraphTraffic:
     """Sends subgraph requests over the `upstreams` of one loaded config."""
 
-    __slots__ = ("_client", "_in_flight", "_upstreams")
+    __slots__ = ("_client", "_in_flight", "_monitors", "_upstreams")
 
     def __init__(
         self, client: SubgraphClient, upstreams: Mapping[str, Upstream]
@@ -69,6 +82,7 @@ class SubgraphTraffic:
         self._client = client
         self._upstreams = dict(upstreams)
         self._in_flight: InFlight[_Outcome] = InFlight()
+        self._monitors: list[asyncio.Task[None]] = []
 
     @property
     def client(self) -> SubgraphClient:
@@ -79,19 +93,62 @@ class SubgraphTraffic:
         return self._upstreams
 
     def inherit(self, previous: SubgraphTraffic) -> None:
-        """Takes over the circuit breakers of `previous` (the config this one replaces
-        on a hot reload) whose subgraph's `circuit_breaker` section is unchanged: a
-        reload does not let a failing subgraph's traffic through again, nor forget
-        the failures counted so far. A changed section starts closed."""
+        """Takes over what `previous` (the config this one replaces on a hot reload)
+        learnt of subgraphs whose rules are unchanged: the circuit breakers whose
+        `circuit_breaker` section is unchanged (a reload does not let a failing
+        subgraph's traffic through again, nor forget the failures counted so far),
+        and the health of instances (by URL) whose subgraph's `health_check` and
+        `outlier_detection` sections are unchanged. Changed sections start afresh."""
         for name, upstream in self._upstreams.items():
             before = previous.upstreams.get(name)
+            if before is None:
+                continue
             if (
                 upstream.breaker is not None
-                and before is not None
                 and before.breaker is not None
                 and before.breaker.config == upstream.breaker.config
             ):
-                self._upstreams[name] = replace(upstream, breaker=before.breaker)
+                upstream = replace(upstream, breaker=before.breaker)
+            guard, old = upstream.guard, before.guard
+            if guard is not None and old is not None and guard.same_rules(old):
+                if [s.url for s in guard.states] == [s.url for s in old.states]:
+                    upstream = replace(upstream, guard=old)
+                    guard = old
+                else:
+                    kept = {s.url: s for s in old.states}
+                    guard.states = tuple(kept.get(s.url, s) for s in guard.states)
+                for instance, state in zip(
+                    upstream.instances, guard.states, strict=True
+                ):
+                    instance.health = state
+            self._upstreams[name] = upstream
+
+    def start(self, probe: Probe, metrics: RouterMetrics | None) -> None:
+        """Starts the guards' monitors (health checks, ends of ejections) and shows
+        each subgraph's healthy instances in `api_upstream_healthy_count`. Call in the
+        event loop, when this traffic starts serving."""
+        for upstream in self._upstreams.values():
+            if metrics is not None:
+                # Every series from the start, so that dashboards find them at 0.
+                for instance in upstream.instances:
+                    metrics.upstream_ejections.labels(upstream.name, instance.url)
+            guard = upstream.guard
+            if guard is None:
+                if metrics is not None:
+                    count = len(upstream.instances)
+                    metrics.upstream_healthy.labels(upstream.name).set(count)
+                continue
+            task = asyncio.get_running_loop().create_task(
+                guard.run(probe, metrics), name=f"health of {upstream.name}"
+            )
+            task.add_done_callback(_log_failure)
+            self._monitors.append(task)
+
+    def stop(self) -> None:
+        """Cancels the monitors (this traffic no longer serves)."""
+        for task in self._monitors:
+            task.cancel()
+        self._monitors.clear()
 
     async def post(
         self,
@@ -179,10 +236,13 @@ class SubgraphTraffic:
     ) -> _Outcome:
         """Tries instances of `pool` until one answers or retrying must stop."""
         instances = pool.instances
+        guard = upstream.guard
         if len(instances) == 1:
             instance: Instance | None = instances[0]
-        else:
+        elif guard is None:
             instance = pool.balancer.pick()
+        else:
+            instance = _pick(pool, ())
         assert instance is not None  # a pool is never empty
         # The first try inline: most fetches need no other.
         instance.in_flight += 1
@@ -195,6 +255,8 @@ class SubgraphTraffic:
         finally:
             instance.in_flight -= 1
         if type(outcome) is SubgraphReply and outcome.status < 500:
+            if guard is not None and instance.health is not None:
+                guard.record(instance.health, False)
             if upstream.retry is not None:
                 upstream.retry.budget.deposit()
             active = ACTIVE.get()
@@ -218,14 +280,17 @@ class SubgraphTraffic:
         """Sends again after the first try, of `instance`, failed with `outcome`."""
         reason = retry_reason(outcome)
         retry = upstream.retry
+        guard = upstream.guard
+        if guard is not None and instance.health is not None:
+            guard.record(instance.health, reason is not None)
         tried = [instance]
         while reason is not None:
             if reason == UNREACHED:
-                following = pool.balancer.pick(tried)
+                following = _pick(pool, tried)
             elif retry is None or (is_mutation(payload) and not retry.mutations):
                 break
             else:
-                following = pool.balancer.pick(tried)
+                following = _pick(pool, tried)
                 if following is None and len(pool.instances) == 1 and len(tried) == 1:
                     following = instance  # the only instance, once more
                 if following is not None and not retry.budget.withdraw():
@@ -237,6 +302,8 @@ class SubgraphTraffic:
             tried.append(instance)
             outcome = await self._try(instance, body, headers)
             reason = retry_reason(outcome)
+            if guard is not None and instance.health is not None:
+                guard.record(instance.health, reason is not None)
         if reason is None and retry is not None:
             retry.budget.deposit()
         active = ACTIVE.get()
@@ -254,6 +321,23 @@ class SubgraphTraffic:
             return error
         finally:
             instance.in_flight -= 1
+
+
+def _pick(pool: Pool, tried: Sequence[Instance]) -> Instance | None:
+    """An instance of `pool` not in `tried`, healthy if any is (else any: panic)."""
+    down = [
+        i for i in pool.instances if i.health is not None and not i.health.available
+    ]
+    if down:
+        chosen = pool.balancer.pick([*tried, *down])
+        if chosen is not None:
+            return chosen
+    return pool.balancer.pick(tried)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("a health monitor failed", exc_info=task.exception())
 
 
 def _report(subgraph: str, breaker: CircuitBreaker, before: int) -> None:

@@ -25,6 +25,7 @@ from router.config.traffic import LoadBalancingPolicy, labels_match
 from router.execution.subgraph_client import SubgraphEndpoint
 from router.traffic.balancer import Balancer, Instance, balancer_for
 from router.traffic.breaker import CircuitBreaker
+from router.traffic.health import Guard
 from router.traffic.retries import RetryPolicy
 
 __all__ = ["Pool", "Upstream", "build_upstreams"]
@@ -55,8 +56,8 @@ class Route:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Upstream:
-    """One subgraph: its pools, routes, retry policy, deduplication switch and circuit
-    breaker."""
+    """One subgraph: its pools, routes, retry policy, deduplication switch, circuit
+    breaker and the guard of its instances' health."""
 
     name: str
     default_pool: Pool
@@ -64,6 +65,8 @@ class Upstream:
     retry: RetryPolicy | None
     deduplicate: bool
     breaker: CircuitBreaker | None = None
+    guard: Guard | None = None
+    instances: tuple[Instance, ...] = ()  # every one, in the config's order
 
     def pool_for(self, client_headers: Mapping[str, str] | None) -> Pool:
         """The pool of a request with these client headers (names lower-case)."""
@@ -118,6 +121,18 @@ def _upstream(config: RouterConfig, name: str, supergraph_url: str) -> Upstream:
             pool = Pool.of(len(routes) + 1, policy, chosen)
             routes.append(Route(rule.header, rule.value, pool))
     rest = [i for i in instances if id(i) not in routed] or instances
+    breaker = shaping.circuit_breaker
+    check = shaping.health_check
+    outlier = shaping.outlier_detection
+    if check is not None and not check.enabled:
+        check = None
+    if outlier is not None and not outlier.enabled:
+        outlier = None
+    guard = None
+    if check is not None or outlier is not None:
+        guard = Guard(name, [i.url for i in instances], check, outlier)
+        for member, state in zip(instances, guard.states, strict=True):
+            member.health = state
     return Upstream(
         name,
         Pool.of(0, policy, rest),
@@ -126,7 +141,7 @@ def _upstream(config: RouterConfig, name: str, supergraph_url: str) -> Upstream:
         if shaping.experimental_retry is None
         else RetryPolicy(shaping.experimental_retry),
         shaping.deduplicate_query is not False,
-        None
-        if shaping.circuit_breaker is None
-        else CircuitBreaker(shaping.circuit_breaker),
+        None if breaker is None or not breaker.enabled else CircuitBreaker(breaker),
+        guard,
+        tuple(instances),
     )

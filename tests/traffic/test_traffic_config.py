@@ -124,6 +124,34 @@ def _shaping(body: str, where: str = "subgraphs:\n    echo:") -> str:
             _shaping("    circuit_breaker: { threshold: 3 }\n", "all:"),
             "traffic_shaping.all.circuit_breaker.threshold: unknown key",
         ),
+        (
+            _shaping("      health_check: { path: health }\n"),
+            "traffic_shaping.subgraphs.echo.health_check.path: must be a path "
+            "starting with '/', without spaces",
+        ),
+        (
+            _shaping("    health_check: { interval: 0s }\n", "all:"),
+            "traffic_shaping.all.health_check.interval: must be longer than 0s",
+        ),
+        (
+            _shaping("      health_check: { healthy_after: 0 }\n"),
+            "traffic_shaping.subgraphs.echo.health_check.healthy_after: Input should "
+            "be greater than or equal to 1",
+        ),
+        (
+            _shaping("      outlier_detection: { max_ejection_percent: 101 }\n"),
+            "traffic_shaping.subgraphs.echo.outlier_detection.max_ejection_percent: "
+            "Input should be less than or equal to 100",
+        ),
+        (
+            _shaping("    outlier_detection: { ejection_time: 30 }\n", "all:"),
+            "traffic_shaping.all.outlier_detection.ejection_time: a duration needs "
+            "a unit",
+        ),
+        (
+            _shaping("    outlier_detection: { consecutive_5xx: 3 }\n", "all:"),
+            "traffic_shaping.all.outlier_detection.consecutive_5xx: unknown key",
+        ),
     ],
 )
 def test_bad_traffic_config_is_refused_naming_the_key(text: str, message: str) -> None:

@@ -50,6 +50,10 @@ class Instance:
     def mode(self, mode: str, times: int | None = None) -> None:
         post_json(f"{self.service.base}/mode", {"mode": mode, "times": times})
 
+    def health(self, status: int) -> None:
+        """What its `GET /health` answers from now on."""
+        post_json(f"{self.service.base}/health", {"status": status})
+
     def release(self) -> None:
         post_json(f"{self.service.base}/release", {})
 

@@ -14,9 +14,11 @@ the next N requests (every one, without `times`) get:
 - `close`: the connection closed after reading the request, no answer;
 - `hold`: the answer waits until `POST /release`.
 
-`GET /stats` -> `{"requests", "queries", "mutations", "held"}` (requests counted when
-read, whatever the mode); `POST /reset` zeroes them and goes back to `ok`.
-`GET /health` answers 200.
+`GET /stats` -> `{"requests", "queries", "mutations", "held", "checks", "passes"}`
+(requests counted when read, whatever the mode; `checks` health checks answered,
+`passes` 2xx health checks answered in a row); `POST /reset` zeroes them and goes
+back to `ok`. `GET /health` answers the status `POST /health {"status": N}` set
+(200 at first).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ class _State:
         self.mutations = 0
         self.held = 0
         self.release = asyncio.Event()
+        self.health = 200
+        self.checks = 0
+        self.passes = 0
 
     def next_mode(self) -> str:
         mode = self.mode
@@ -102,6 +107,8 @@ def build_app(name: str) -> web.Application:
                 "queries": state.queries,
                 "mutations": state.mutations,
                 "held": state.held,
+                "checks": state.checks,
+                "passes": state.passes,
             }
         )
 
@@ -111,7 +118,14 @@ def build_app(name: str) -> web.Application:
         return web.json_response({"reset": True})
 
     async def health(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        state.checks += 1
+        state.passes = state.passes + 1 if state.health < 300 else 0
+        return web.json_response({"status": state.health}, status=state.health)
+
+    async def set_health(request: web.Request) -> web.Response:
+        state.health = int((await request.json())["status"])
+        state.passes = 0
+        return web.json_response({"status": state.health})
 
     app.router.add_post("/graphql", graphql)
     app.router.add_post("/mode", set_mode)
@@ -119,6 +133,7 @@ def build_app(name: str) -> web.Application:
     app.router.add_post("/reset", reset)
     app.router.add_get("/stats", stats)
     app.router.add_get("/health", health)
+    app.router.add_post("/health", set_health)
     return app
 
 
