@@ -38,6 +38,7 @@ from router.config.traffic import (
     SubgraphInstance,
     traffic_problems,
 )
+from router.execution.content_coding import BROTLI
 
 __all__ = [
     "BUILT_IN_PLUGIN_KEYS",
@@ -180,15 +181,27 @@ class SubgraphTrafficShaping(_Strict):
     """`traffic_shaping.all` and `traffic_shaping.subgraphs.<name>` (Apollo's keys).
 
     Every field is optional so that `subgraphs.<name>` overrides `all` field by field;
-    `TrafficShapingConfig.for_subgraph` does the merge. `compression`, the HTTP/2 keys
-    and `dns_resolution_strategy` are accepted and logged as inactive; the others take
-    effect (`router.traffic` applies the instance and retry keys).
+    `TrafficShapingConfig.for_subgraph` does the merge. The HTTP/2 keys and
+    `dns_resolution_strategy` are accepted and logged as inactive; the others take
+    effect (`router.traffic` applies the instance and retry keys; `compression` is the
+    coding of request bodies, router.execution.content_coding).
     """
 
     timeout: Duration | None = None
     # PORT_NOTE: Apollo's default is false; ours is true (queries only, never mutations).
     deduplicate_query: bool | None = None
     compression: Literal["gzip", "br", "deflate", "identity"] | None = None
+
+    @field_validator("compression")
+    @classmethod
+    def _coding_available(cls, value: str | None) -> str | None:
+        if value == "br" and not BROTLI:
+            raise ValueError(
+                "br needs the brotli package installed (pip install brotli); "
+                "gzip works without it"
+            )
+        return value
+
     global_rate_limit: _RateLimit | None = None
     experimental_http2: Literal["enable", "disable", "http2only"] | None = None
     experimental_http2_keep_alive_interval: Duration | None = None
@@ -431,7 +444,6 @@ class RouterConfig(_Strict):
                 for key in entry.model_dump(exclude_none=True)
                 if key
                 in (
-                    "compression",
                     "experimental_http2",
                     "experimental_http2_keep_alive_interval",
                     "experimental_http2_keep_alive_timeout",

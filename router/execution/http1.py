@@ -9,8 +9,8 @@ the answer, and keeps each connection for the next request. ``https`` subgraphs 
 through aiohttp (``router.execution.subgraph_client``).
 
 What it handles: Content-Length and chunked bodies, and bodies that end with the
-connection; gzip and deflate (the encodings it advertises, as aiohttp did); a cap on the
-decoded body; ``Connection: close`` answers; idle connections dropped after
+connection; the content codings it advertises (``router.execution.content_coding``:
+gzip, deflate, br with the brotli package); a cap on the decoded body; ``Connection: close`` answers; idle connections dropped after
 ``KEEPALIVE_SECONDS``. A pooled connection found closed before its request is written is
 replaced; one that fails while the request is being written is reported as
 ``StaleConnection`` so the caller can send once more (the subgraph never saw it).
@@ -24,11 +24,16 @@ from __future__ import annotations
 import asyncio
 import select
 import socket
-import zlib
 from dataclasses import dataclass
-from typing import Any
 
 import httptools
+
+from router.execution.content_coding import (
+    ACCEPT_ENCODING,
+    Decoder,
+    InvalidCoding,
+    decoder_for,
+)
 
 __all__ = [
     "KEEPALIVE_SECONDS",
@@ -49,7 +54,6 @@ __all__ = [
 # Idle connections are dropped before a typical server closes them (uvicorn after 5 s,
 # Node after 5 s), so a request rarely lands on a closing socket.
 KEEPALIVE_SECONDS = 4.0
-ACCEPT_ENCODING = "gzip, deflate"
 # Timers may fire this early (uvloop's clock counts milliseconds).
 _CLOCK_SLACK = 0.001
 # A connection idle longer than this is polled before reuse: a close the server sent
@@ -95,11 +99,13 @@ class InvalidResponse(HttpFailure):
 
 
 class BodyTooLarge(Exception):
-    """The (decoded) body grew past the cap; ``status`` is the response's."""
+    """The (decoded) body grew past the cap; ``status`` is the response's,
+    ``inflated`` whether it was compressed."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, inflated: bool = False) -> None:
         super().__init__(status)
         self.status = status
+        self.inflated = inflated
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +333,7 @@ class _Connection(asyncio.Protocol):
         self._chunks: list[bytes] = []
         self._size = 0
         self._status = 0
-        self._decoder: Any = None
+        self._decoder: Decoder | None = None
         self._until_eof = False
         self._received = False
 
@@ -426,7 +432,7 @@ class _Connection(asyncio.Protocol):
             elif lowered == "transfer-encoding":
                 chunked = "chunked" in value.lower()
             elif lowered == "content-encoding":
-                self._decoder = _decoder_for(value)
+                self._decoder = decoder_for(value)
         if length is not None:
             if (
                 self._decoder is None
@@ -438,11 +444,15 @@ class _Connection(asyncio.Protocol):
             self._until_eof = True
 
     def on_body(self, body: bytes) -> None:
-        if self._decoder is not None:
-            body = self._decoder.decompress(body, self._max_body - self._size + 1)
+        decoder = self._decoder
+        if decoder is not None:
+            try:
+                body = decoder.decompress(body, self._max_body - self._size + 1)
+            except InvalidCoding as error:
+                raise _Refused(InvalidResponse(str(error))) from None
         self._size += len(body)
         if self._size > self._max_body:
-            raise _Refused(BodyTooLarge(self._status))
+            raise _Refused(BodyTooLarge(self._status, decoder is not None))
         self._chunks.append(body)
 
     def on_message_complete(self) -> None:
@@ -458,7 +468,7 @@ class _Connection(asyncio.Protocol):
             tail = self._decoder.flush()
             self._size += len(tail)
             if self._size > self._max_body:
-                self._fail(BodyTooLarge(self._status))
+                self._fail(BodyTooLarge(self._status, True))
                 return
             self._chunks.append(tail)
         self.keep_alive = (
@@ -486,52 +496,3 @@ class _Refused(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__()
         self.error = error
-
-
-class _Deflate:
-    """zlib-wrapped deflate, or raw deflate as some servers send it (aiohttp does too)."""
-
-    def __init__(self) -> None:
-        self._inner: Any = None
-
-    def decompress(self, data: bytes, max_length: int) -> bytes:
-        if self._inner is None:
-            if not data:
-                return b""
-            raw = data[0] & 0x0F != 8
-            self._inner = zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
-        return _bounded(self._inner, data, max_length)
-
-    def flush(self) -> bytes:
-        return b"" if self._inner is None else bytes(self._inner.flush())
-
-
-class _Gzip:
-    def __init__(self) -> None:
-        self._inner = zlib.decompressobj(16 + zlib.MAX_WBITS)
-
-    def decompress(self, data: bytes, max_length: int) -> bytes:
-        return _bounded(self._inner, data, max_length)
-
-    def flush(self) -> bytes:
-        return bytes(self._inner.flush())
-
-
-def _bounded(inner: Any, data: bytes, max_length: int) -> bytes:
-    """At most ``max_length`` bytes out (a longer output means too large anyway)."""
-    try:
-        out: bytes = inner.decompress(data, max(1, max_length))
-    except zlib.error as error:
-        raise _Refused(InvalidResponse(f"invalid compressed body ({error})")) from None
-    if inner.unconsumed_tail:
-        return out + b"\0"  # past the cap: one byte more makes the size check fail
-    return out
-
-
-def _decoder_for(encoding: str) -> Any:
-    value = encoding.strip().lower()
-    if value in ("gzip", "x-gzip"):
-        return _Gzip()
-    if value == "deflate":
-        return _Deflate()
-    return None  # identity, or one we did not ask for: the bytes as they came

@@ -3,8 +3,10 @@
 Plain-HTTP subgraphs go through ``router.execution.http1``: keep-alive pools on
 httptools, one precomputed request head per subgraph, the body encoded and decoded with
 orjson. ``https`` subgraphs go through one ``aiohttp.ClientSession`` per process. Either
-way: a concurrency limit per subgraph, a deadline per request, a cap on the decoded
-response size, and every failure mapped to one error code (STYLE.md "client").
+way: a concurrency limit per subgraph, a deadline per request, the request body
+compressed when the endpoint says so, compressed answers inflated by the same decoders
+(``router.execution.content_coding``) under a cap on the decoded response size, and
+every failure mapped to one error code (STYLE.md "client").
 
 ``post`` sends to a subgraph's one configured endpoint. ``fetch`` and ``decode`` are its
 two halves, for ``router.traffic``, which picks among a subgraph's instances, retries
@@ -29,6 +31,12 @@ from router.execution.codes import (
     GATEWAY_TIMEOUT,
     SUBREQUEST_HTTP_ERROR,
     SUBREQUEST_MALFORMED_RESPONSE,
+)
+from router.execution.content_coding import (
+    ACCEPT_ENCODING,
+    InvalidCoding,
+    compress,
+    decoder_for,
 )
 from router.execution.http1 import (
     KEEPALIVE_SECONDS,
@@ -72,8 +80,11 @@ _NOT_FORWARDED = frozenset(
     }
 )
 # The client's own headers on plain-HTTP requests; a caller's spelling is dropped.
-# Accept-Encoding lists only what `http1` decodes.
+# Accept-Encoding lists only what the client decodes.
 _OWN_HEADERS = _NOT_FORWARDED | _REQUEST_HEADERS.keys() | {"accept-encoding"}
+# aiohttp's requests: the same, with Accept-Encoding written out (its session does not
+# decompress: `_read_capped` does, under the cap).
+_AIOHTTP_HEADERS = {**_REQUEST_HEADERS, "accept-encoding": ACCEPT_ENCODING}
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _UNSAFE_VALUE = re.compile(r"[\r\n\0]")
 # Caller header names seen to be valid tokens that the client does not set itself.
@@ -86,7 +97,8 @@ class SubgraphEndpoint:
 
     ``timeout`` (seconds) covers the whole request: waiting for a free slot, connecting,
     sending and reading the body. ``max_connections`` caps concurrent requests to this
-    subgraph (and so its share of the keep-alive pool).
+    subgraph (and so its share of the keep-alive pool). ``compression`` (gzip, deflate,
+    br) compresses request bodies, sent with Content-Encoding.
     """
 
     name: str
@@ -94,6 +106,7 @@ class SubgraphEndpoint:
     timeout: float = 30.0
     max_response_bytes: int = 50 * 1024 * 1024
     max_connections: int = 100
+    compression: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +217,8 @@ class SubgraphClient:
         subgraph = endpoint.name
         origin = self._origin_of(endpoint.url)
         slots = self._slots_for(endpoint)
+        if endpoint.compression is not None:
+            body = compress(body, endpoint.compression)
         try:
             if origin is None:
                 async with asyncio.timeout(endpoint.timeout):
@@ -227,7 +242,7 @@ class SubgraphClient:
                 f"Subgraph '{subgraph}' did not answer within {endpoint.timeout:g} s",
             ) from None
         except BodyTooLarge as error:
-            raise _too_large(endpoint, error.status) from None
+            raise _too_large(endpoint, error.status, error.inflated) from None
         except HttpFailure as error:
             raise SubgraphRequestError(
                 SUBREQUEST_HTTP_ERROR,
@@ -283,6 +298,8 @@ class SubgraphClient:
             pools = self._pools = Pools(loop)
             self._pools_loop = loop
         lines = _header_lines(endpoint.name, headers) if headers else b""
+        if endpoint.compression is not None:
+            lines += f"content-encoding: {endpoint.compression}\r\n".encode()
         cap = endpoint.max_response_bytes
         try:
             raw = await pools.post(origin, lines, body, cap, deadline)
@@ -307,6 +324,8 @@ class SubgraphClient:
                 # Subgraphs are addressed directly; proxy variables must not reroute them.
                 trust_env=False,
                 timeout=aiohttp.ClientTimeout(total=None),
+                # `_read_capped` inflates, under the response cap, as `http1` does.
+                auto_decompress=False,
                 json_serialize=lambda value: orjson.dumps(value).decode(),
             )
         return self._session
@@ -317,7 +336,7 @@ class SubgraphClient:
         body: bytes,
         headers: Mapping[str, str] | None,
     ) -> SubgraphReply:
-        request_headers = _request_headers(headers)
+        request_headers = _request_headers(headers, endpoint.compression)
         try:
             return await self._send(endpoint, body, request_headers)
         except aiohttp.ClientOSError as error:
@@ -396,17 +415,19 @@ def _unsendable(subgraph: str, name: str) -> SubgraphRequestError:
 
 
 def _request_headers(
-    headers: Mapping[str, str] | None,
+    headers: Mapping[str, str] | None, compression: str | None = None
 ) -> Mapping[str, str] | CIMultiDict[str]:
-    if not headers:
-        return _REQUEST_HEADERS
+    if not headers and compression is None:
+        return _AIOHTTP_HEADERS
     merged: CIMultiDict[str] = CIMultiDict(
         (name, value)
-        for name, value in headers.items()
-        if name.lower() not in _NOT_FORWARDED
+        for name, value in (headers or {}).items()
+        if name.lower() not in _OWN_HEADERS
     )
-    for name, value in _REQUEST_HEADERS.items():
+    for name, value in _AIOHTTP_HEADERS.items():
         merged[name] = value
+    if compression is not None:
+        merged["content-encoding"] = compression
     return merged
 
 
@@ -459,28 +480,43 @@ async def _read_capped(
 ) -> bytes:
     """The decoded body, refusing it once it grows past the endpoint's cap."""
     cap = endpoint.max_response_bytes
+    coding = response.headers.get("content-encoding")
+    decoder = decoder_for(coding) if coding else None
     declared = response.content_length
-    if (
-        declared is not None
-        and declared > cap
-        and not response.headers.get("content-encoding")
-    ):
+    if declared is not None and declared > cap and decoder is None:
         raise _too_large(endpoint, response.status)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.content.iter_chunked(_CHUNK):
-        size += len(chunk)
-        if size > cap:
-            raise _too_large(endpoint, response.status)
-        chunks.append(chunk)
+    try:
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            if decoder is not None:
+                chunk = decoder.decompress(chunk, cap - size + 1)
+            size += len(chunk)
+            if size > cap:
+                raise _too_large(endpoint, response.status, decoder is not None)
+            chunks.append(chunk)
+        if decoder is not None:
+            tail = decoder.flush()
+            size += len(tail)
+            if size > cap:
+                raise _too_large(endpoint, response.status, True)
+            chunks.append(tail)
+    except InvalidCoding as error:
+        raise SubgraphRequestError(
+            SUBREQUEST_HTTP_ERROR,
+            f"HTTP fetch failed from '{endpoint.name}': {error}",
+        ) from None
     return b"".join(chunks)
 
 
-def _too_large(endpoint: SubgraphEndpoint, status: int) -> SubgraphRequestError:
+def _too_large(
+    endpoint: SubgraphEndpoint, status: int, inflated: bool = False
+) -> SubgraphRequestError:
+    how = " once inflated" if inflated else ""
     return SubgraphRequestError(
         SUBREQUEST_MALFORMED_RESPONSE,
         f"Subgraph response from '{endpoint.name}' was malformed: "
-        f"larger than {endpoint.max_response_bytes} bytes",
+        f"larger than {endpoint.max_response_bytes} bytes{how}",
         status,
     )
 

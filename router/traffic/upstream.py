@@ -88,11 +88,14 @@ def build_upstreams(
 def _upstream(config: RouterConfig, name: str, supergraph_url: str) -> Upstream:
     shaping = config.traffic_shaping.for_subgraph(name)
     timeout = float(shaping.timeout or 30.0)
+    compression = shaping.compression
+    if compression == "identity":
+        compression = None
 
     def instance(
         url: str, weight: int = 1, labels: Mapping[str, str] | None = None
     ) -> Instance:
-        endpoint = SubgraphEndpoint(name, url, timeout=timeout)
+        endpoint = SubgraphEndpoint(name, url, timeout=timeout, compression=compression)
         return Instance(endpoint, weight, dict(labels or {}))
 
     override = config.override_subgraph_url.get(name)

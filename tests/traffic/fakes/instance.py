@@ -13,6 +13,11 @@ the next N requests (every one, without `times`) get:
 - `status500`: HTTP 500 with a plain-text body, after reading the request;
 - `close`: the connection closed after reading the request, no answer;
 - `hold`: the answer waits until `POST /release`.
+- `gzip`, `deflate`, `br`: the answer compressed in that coding, with Content-Encoding;
+- `bomb`: a small gzip body that inflates to 60 MiB of spaces.
+
+A compressed request body (Content-Encoding gzip, deflate or br) is inflated; the
+coding of the last one is `encoding` in `/stats`.
 
 `GET /stats` -> `{"requests", "queries", "mutations", "held", "checks", "passes"}`
 (requests counted when read, whatever the mode; `checks` health checks answered,
@@ -26,7 +31,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
+import gzip
 import json
+import zlib
 from typing import Any
 
 from aiohttp import web
@@ -46,6 +54,7 @@ class _State:
         self.held = 0
         self.release = asyncio.Event()
         self.health = 200
+        self.encoding = ""
         self.checks = 0
         self.passes = 0
 
@@ -63,7 +72,9 @@ def build_app(name: str) -> web.Application:
     app = web.Application()
 
     async def graphql(request: web.Request) -> web.StreamResponse:
-        payload = json.loads(await request.read())
+        raw = await request.read()
+        state.encoding = request.headers.get("content-encoding", "identity")
+        payload = json.loads(_inflate(raw, state.encoding))
         query = str(payload.get("query", ""))
         mutation = query.lstrip().startswith("mutation")
         state.requests += 1
@@ -78,6 +89,20 @@ def build_app(name: str) -> web.Application:
             assert request.transport is not None
             request.transport.close()
             return web.Response()
+        if mode == "bomb":
+            return web.Response(
+                body=_bomb(),
+                headers={
+                    "content-type": "application/json",
+                    "content-encoding": "gzip",
+                },
+            )
+        if mode in ("gzip", "deflate", "br"):
+            answer = json.dumps({"data": _answer(query, payload, state)}).encode()
+            return web.Response(
+                body=_compress(answer, mode),
+                headers={"content-type": "application/json", "content-encoding": mode},
+            )
         if mode == "hold":
             state.held += 1
             try:
@@ -109,6 +134,7 @@ def build_app(name: str) -> web.Application:
                 "held": state.held,
                 "checks": state.checks,
                 "passes": state.passes,
+                "encoding": state.encoding,
             }
         )
 
@@ -135,6 +161,43 @@ def build_app(name: str) -> web.Application:
     app.router.add_get("/health", health)
     app.router.add_post("/health", set_health)
     return app
+
+
+def _inflate(raw: bytes, encoding: str) -> bytes:
+    """A request body as sent, whether or not the server already inflated it."""
+    if encoding == "gzip" and raw[:2] == b"\x1f\x8b":
+        return gzip.decompress(raw)
+    if encoding == "deflate" and raw[:1] == b"\x78":
+        return zlib.decompress(raw)
+    if encoding == "br" and raw[:1] != b"{":
+        import brotli  # type: ignore[import-untyped, import-not-found, unused-ignore]
+
+        return bytes(brotli.decompress(raw))
+    return raw
+
+
+def _compress(body: bytes, coding: str) -> bytes:
+    if coding == "gzip":
+        return gzip.compress(body)
+    if coding == "deflate":
+        return zlib.compress(body)
+    import brotli  # type: ignore[import-untyped, import-not-found, unused-ignore]
+
+    return bytes(brotli.compress(body))
+
+
+@functools.cache
+def _bomb() -> bytes:
+    """60 MiB of spaces in about 60 KiB of gzip. After a full flush a compressor starts
+    afresh, so one compressed MiB repeats as it is (the trailer's checksum covers
+    only two: a reader must refuse the body long before it)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b" " * (1 << 20)
+    head = compressor.compress(b'{"data": {"whoami": "') + compressor.compress(block)
+    head += compressor.flush(zlib.Z_FULL_FLUSH)
+    again = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    tail = compressor.compress(b'"}}') + compressor.flush()
+    return head + again * 59 + tail
 
 
 def _answer(query: str, payload: dict[str, Any], state: _State) -> dict[str, Any]:
