@@ -1,13 +1,16 @@
 """Runs the gateway benchmark: processes, response check, load, table.
 
-One core (the last) runs the gateway under test: our router, Apollo Gateway, or the
-forward-only app; the other runs the fast subgraphs and wrk. For each scenario, every
-target must first return the same response (and the fast subgraphs must agree with
-graphql-core on every request the gateways sent them); otherwise nothing is reported.
+One core (the last) runs the gateway under test: our router (in one or more
+configurations), Apollo Gateway, Hive Gateway or the forward-only app; the other runs
+the fast subgraphs and wrk. Each scenario names its targets, ours first and the peer it
+is compared with second. For each scenario, every target must first return the same
+response (and the fast subgraphs must agree with graphql-core on every request the
+gateways sent them); otherwise nothing is reported.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import statistics
 import subprocess
@@ -34,19 +37,71 @@ _START_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True, slots=True)
+class Target:
+    """A gateway under test: how it is started and what the table calls it."""
+
+    title: str
+    kind: str  # router | apollo | hive | forward
+    router_config: str = "{}\n"  # router.yaml, for kind router
+    inbound_dedup: bool = False  # for kind hive
+
+
+TARGETS = {
+    "ours": Target("pyfed-router", "router"),
+    "ours-inbound-dedup": Target(
+        "pyfed-router, inbound deduplication on",
+        "router",
+        "traffic_shaping:\n  router:\n    deduplicate_requests: true\n",
+    ),
+    "apollo": Target("Apollo Gateway 2.14", "apollo"),
+    "hive": Target("Hive Gateway 2.12 (runtime)", "hive"),
+    "hive-inbound-dedup": Target(
+        "Hive Gateway 2.12, inbound deduplication on", "hive", inbound_dedup=True
+    ),
+    "forward": Target("forward-only app", "forward"),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     title: str
     query: str
     operation_name: str | None
+    targets: tuple[str, ...]  # ours first, then the peer the ratio is taken against
     distinct: bool = False  # a new operation text per request (no plan cache hit)
-    forward: bool = False  # also measure the forward-only app (upstream: products)
+    apq: bool = False  # requests carry only the query's APQ hash (registered first)
+
+    @property
+    def ours(self) -> str:
+        return self.targets[0]
+
+    @property
+    def peer(self) -> str:
+        return self.targets[1]
 
     def body(self, comment: str = "") -> str:
-        payload: dict[str, Any] = {"query": comment + self.query}
+        """The request: the query, or with ``apq`` only the query's hash."""
+        payload: dict[str, Any] = {} if self.apq else {"query": comment + self.query}
         if self.operation_name:
             payload["operationName"] = self.operation_name
+        if self.apq:
+            payload["extensions"] = self._persisted_query()
         return orjson.dumps(payload).decode()
+
+    def registration(self) -> str | None:
+        """For ``apq``, the request that registers the hash (query and hash together)."""
+        if not self.apq:
+            return None
+        payload: dict[str, Any] = {"query": self.query}
+        if self.operation_name:
+            payload["operationName"] = self.operation_name
+        payload["extensions"] = self._persisted_query()
+        return orjson.dumps(payload).decode()
+
+    def _persisted_query(self) -> dict[str, Any]:
+        digest = hashlib.sha256(self.query.encode()).hexdigest()
+        return {"persistedQuery": {"version": 1, "sha256Hash": digest}}
 
     def distinct_parts(self, tag: str) -> tuple[str, str, str]:
         """wrk's (prefix, suffix, tag): the body is prefix + tag-thread-n + suffix."""
@@ -58,20 +113,42 @@ class Scenario:
 
 BENCH_QUERY = (INPUTS / "query.graphql").read_text()
 SCENARIOS = (
-    Scenario("benchmark", "benchmark query", BENCH_QUERY, "TestQuery"),
+    Scenario(
+        "benchmark",
+        "benchmark query",
+        BENCH_QUERY,
+        "TestQuery",
+        ("ours", "apollo", "hive"),
+    ),
     Scenario(
         "small",
         "small one-subgraph query",
         "query Small { topProducts(first: 3) { upc name price } }",
         "Small",
-        forward=True,
+        ("ours", "apollo", "forward"),
     ),
     Scenario(
         "uncached",
         "benchmark query, new text each request",
         BENCH_QUERY,
         "TestQuery",
+        ("ours", "apollo"),
         distinct=True,
+    ),
+    Scenario(
+        "apq",
+        "benchmark query sent as its APQ hash",
+        BENCH_QUERY,
+        "TestQuery",
+        ("ours", "apollo"),
+        apq=True,
+    ),
+    Scenario(
+        "inbound-dedup",
+        "benchmark query, inbound deduplication on",
+        BENCH_QUERY,
+        "TestQuery",
+        ("ours-inbound-dedup", "hive-inbound-dedup"),
     ),
 )
 
@@ -196,59 +273,24 @@ def benchmark(options: Options, out: IO[str] = sys.stdout) -> int:
                 .read_text()
                 .replace("http://0.0.0.0:4200", subgraphs.url)
             )
-            config = Path(folder) / "router.yaml"
-            config.write_text("# the benchmark's router: defaults\n{}\n")
             targets: dict[str, Process] = {}
-            targets["ours"] = Process(
-                [
-                    str(Path(sys.executable).parent / "router"),
-                    "serve",
-                    "--config",
-                    str(config),
-                    "--supergraph",
-                    str(supergraph),
-                    "--listen",
-                    "127.0.0.1:0",
-                ],
-                gateway_cpu,
-                {},
-            )
-            started.append(targets["ours"])
-            targets["apollo"] = Process(
-                [
-                    "node",
-                    str(REPO / "oracle" / "gateway.mjs"),
-                    "--supergraph",
-                    str(supergraph),
-                    "--port",
-                    "0",
-                ],
-                gateway_cpu,
-                {"NODE_ENV": "production"},
-            )
-            started.append(targets["apollo"])
-            if any(s.forward for s in scenarios):
-                targets["forward"] = Process(
-                    [
-                        sys.executable,
-                        "-m",
-                        "bench.gateway.forward",
-                        "--upstream",
-                        f"{subgraphs.url}/products",
-                        "--port",
-                        "0",
-                    ],
+            for name in dict.fromkeys(t for s in scenarios for t in s.targets):
+                targets[name] = _start(
+                    TARGETS[name],
+                    Path(folder),
+                    name,
+                    supergraph,
+                    subgraphs.url,
                     gateway_cpu,
-                    {},
                 )
-                started.append(targets["forward"])
+                started.append(targets[name])
             _wait_ready(targets)
             if not _check(scenarios, targets, subgraphs, out):
                 return 1
             table = Table()
             for run in range(options.runs):
                 for scenario in scenarios:
-                    for name in _targets_of(scenario):
+                    for name in scenario.targets:
                         measure = _measure(
                             scenario,
                             targets[name],
@@ -267,8 +309,42 @@ def benchmark(options: Options, out: IO[str] = sys.stdout) -> int:
                 process.stop()
 
 
-def _targets_of(scenario: Scenario) -> tuple[str, ...]:
-    return ("ours", "apollo", "forward") if scenario.forward else ("ours", "apollo")
+def _start(
+    target: Target,
+    folder: Path,
+    name: str,
+    supergraph: Path,
+    subgraphs_url: str,
+    cpu: int | None,
+) -> Process:
+    if target.kind == "router":
+        config = folder / f"{name}.yaml"
+        config.write_text(
+            f"# the benchmark's router: {target.title}\n{target.router_config}"
+        )
+        router = str(Path(sys.executable).parent / "router")
+        argv = [
+            router,
+            "serve",
+            "--config",
+            str(config),
+            "--supergraph",
+            str(supergraph),
+        ]
+        return Process([*argv, "--listen", "127.0.0.1:0"], cpu, {})
+    if target.kind == "apollo":
+        script = str(REPO / "oracle" / "gateway.mjs")
+        argv = ["node", script, "--supergraph", str(supergraph), "--port", "0"]
+        return Process(argv, cpu, {"NODE_ENV": "production"})
+    if target.kind == "hive":
+        script = str(REPO / "oracle" / "hive-gateway.mjs")
+        argv = ["node", script, "--supergraph", str(supergraph), "--port", "0"]
+        if target.inbound_dedup:
+            argv.append("--inbound-dedup")
+        return Process(argv, cpu, {"NODE_ENV": "production"})
+    upstream = f"{subgraphs_url}/products"
+    argv = [sys.executable, "-m", "bench.gateway.forward", "--upstream", upstream]
+    return Process([*argv, "--port", "0"], cpu, {})
 
 
 def _wait_ready(targets: dict[str, Process]) -> None:
@@ -305,7 +381,17 @@ def _check(
     for scenario in scenarios:
         body = scenario.body("# check\n" if scenario.distinct else "")
         answers: dict[str, bytes] = {}
-        for name in _targets_of(scenario):
+        for name in scenario.targets:
+            registration = scenario.registration()
+            if registration is not None:
+                status, raw = http_post(targets[name].url, registration)
+                if status != 200 or b'"errors"' in raw:
+                    print(
+                        f"{scenario.name}: {name} refused the APQ registration "
+                        f"({status}): {raw[:300]!r}",
+                        file=out,
+                    )
+                    ok = False
             status, raw = http_post(targets[name].url, body)
             answers[name] = _canonical(raw) if status == 200 else raw
             if status != 200 or b'"errors"' in raw:
@@ -314,11 +400,12 @@ def _check(
                     file=out,
                 )
                 ok = False
-        reference = answers["apollo"]
+        reference = answers[scenario.peer]
         for name, got in answers.items():
             if got != reference:
                 print(
-                    f"{scenario.name}: {name}'s response differs from Apollo Gateway's "
+                    f"{scenario.name}: {name}'s response differs from "
+                    f"{TARGETS[scenario.peer].title}'s "
                     f"({len(got)} vs {len(reference)} bytes)",
                     file=out,
                 )
@@ -383,13 +470,6 @@ def _measure(
     )
 
 
-_NAMES = {
-    "ours": "pyfed-router",
-    "apollo": "Apollo Gateway 2.14",
-    "forward": "forward-only app",
-}
-
-
 def _print_table(
     table: Table, scenarios: list[Scenario], options: Options, out: IO[str]
 ) -> None:
@@ -397,31 +477,27 @@ def _print_table(
     print(
         f"\n{options.runs} run(s) of {options.seconds:g} s after {options.warmup:g} s "
         f"warm-up, {options.connections} connections; medians over runs "
-        "(errors: total)\n",
+        "(errors: total; ours ÷ target: the median of the per-run req/s ratios of "
+        "the scenario's first row to this row)\n",
         file=out,
     )
     print(
         "| scenario | target | req/s | p50 ms | p99 ms | errors | CPU ms/req "
-        "| peak RSS MB | ours/Apollo | subgraphs core | wrk core |",
+        "| peak RSS MB | ours ÷ target | subgraphs core | wrk core |",
         file=out,
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|", file=out)
     for scenario in scenarios:
-        ours = table.rows[(scenario.name, "ours")]
-        apollo = table.rows[(scenario.name, "apollo")]
-        ratios = [_ratio(o, a) for o, a in zip(ours, apollo, strict=True)]
-        for name in _targets_of(scenario):
+        ours = table.rows[(scenario.name, scenario.ours)]
+        for name in scenario.targets:
             rows = table.rows[(scenario.name, name)]
-            if name == "ours":
-                ratio = _times(ratios)
-            elif name == "forward":
-                ratio = "ours/forward " + _times(
-                    [_ratio(o, f) for o, f in zip(ours, rows, strict=True)]
-                )
-            else:
-                ratio = ""
+            ratio = (
+                ""
+                if name == scenario.ours
+                else _times([_ratio(o, r) for o, r in zip(ours, rows, strict=True)])
+            )
             print(
-                f"| {scenario.title} | {_NAMES[name]} "
+                f"| {scenario.title} | {TARGETS[name].title} "
                 f"| {median(m.load.rate for m in rows):,.0f} "
                 f"| {median(m.load.p50_ms for m in rows):.1f} "
                 f"| {median(m.load.p99_ms for m in rows):.1f} "

@@ -1,5 +1,5 @@
-"""Smoke test: `python -m bench.gateway --quick` runs end to end against Apollo Gateway,
-and every target returns the same response (never asserts a speed)."""
+"""Smoke test: `python -m bench.gateway --quick` runs end to end against Apollo Gateway and
+Hive Gateway, and every target returns the same response (never asserts a speed)."""
 
 from __future__ import annotations
 
@@ -39,16 +39,21 @@ def test_bench_gateway_quick_runs_and_all_gateways_answer_identically() -> None:
     )
     out = proc.stdout
     assert proc.returncode == 0, f"{out}\n{proc.stderr}"
-    assert "benchmark: identical responses (87599 bytes) from ours, apollo" in out
+    assert "benchmark: identical responses (87599 bytes) from ours, apollo, hive" in out
     assert "small: identical responses" in out and "ours, apollo, forward" in out
     assert "uncached: identical responses (87599 bytes) from ours, apollo" in out
+    assert "apq: identical responses (87599 bytes) from ours, apollo" in out
+    assert (
+        "inbound-dedup: identical responses (87599 bytes) from "
+        "ours-inbound-dedup, hive-inbound-dedup"
+    ) in out
     assert "fast subgraphs agree with graphql-core" in out
     rows = [
         line
         for line in out.splitlines()
         if line.startswith("| ") and "req/s" not in line
     ]
-    assert len(rows) == 7, out
+    assert len(rows) == 12, out
     for row in rows:
         errors = row.split("|")[6].strip()
         assert errors == "0", f"requests failed under load: {row}"
