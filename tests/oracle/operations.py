@@ -45,7 +45,9 @@ def operations_for(
         if rng.random() < 0.2:
             query = _repeat_a_field(api_schema, query, rng)
         result.append(
-            CheckedOperation(query, dict(operation.variables), operation.name)
+            CheckedOperation(
+                query, dict(operation.variables), operation.name, validated=True
+            )
         )
     return result
 
