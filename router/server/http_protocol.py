@@ -1,4 +1,5 @@
-"""uvicorn's httptools protocol with a cap on the size of a request's head.
+"""uvicorn's httptools protocol with a cap on the size of a request's head, and an
+answer to a client that half-closes mid-body.
 
 httptools buffers a request line and headers of any size before the app sees them: a
 client sending a 100 MB header holds 100 MB of the router's memory, per connection. Apollo
@@ -8,6 +9,14 @@ Router (hyper) refuses heads past about 400 KiB, Node past 16 KiB; we refuse pas
 Closing a socket with unread input makes the kernel send a reset, which can destroy the
 431 before the client reads it; so after refusing, the connection half-closes and drops
 whatever still arrives for up to `_LINGER_SECONDS` before it closes.
+
+A client that half-closes (shuts down its sending side) before its body's
+Content-Length has arrived can send nothing more: waiting for the rest would hold
+the request until the router's deadline. It gets 400 with a coded error at once, and
+the connection closes (the app reading the body sees the client gone). A client that
+half-closes after a whole request still gets its answer (uvicorn would close at
+once and drop it), then the connection closes; one that half-closes between requests
+or mid-head is closed, as before.
 """
 
 from __future__ import annotations
@@ -44,6 +53,25 @@ _REFUSAL = (
 )
 
 
+_TRUNCATED_BODY = orjson.dumps(
+    {
+        "errors": [
+            graphql_error(
+                INVALID_GRAPHQL_REQUEST,
+                "Invalid GraphQL request: the client closed its side of the "
+                "connection before the body's Content-Length had arrived",
+            )
+        ]
+    }
+)
+_TRUNCATED = (
+    b"HTTP/1.1 400 Bad Request\r\n"
+    b"content-type: application/json\r\n"
+    b"content-length: " + str(len(_TRUNCATED_BODY)).encode() + b"\r\n"
+    b"connection: close\r\n\r\n" + _TRUNCATED_BODY
+)
+
+
 class CappedHttpToolsProtocol(HttpToolsProtocol):
     """Counts the bytes received while a request's head is incomplete.
 
@@ -75,6 +103,22 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes += len(data)
         if self._head_bytes > MAX_HEAD_BYTES:
             self._refuse()
+
+    # asyncio.Protocol's `eof_received` may return True (keep the transport open for
+    # writing); uvicorn's annotation narrows it to None.
+    def eof_received(self) -> bool | None:  # type: ignore[override]
+        """The client will send nothing more (see the module's docstring)."""
+        cycle = self.cycle
+        if self._refused or cycle is None or cycle.response_complete:
+            return None  # between requests: close
+        if not self._in_head:
+            # Headers in, body not complete: it never will be.
+            if not cycle.response_started:
+                self.transport.write(_TRUNCATED)
+            return None  # close: the app reading the body sees a disconnect
+        # A whole request whose answer is on its way: answer, then close.
+        cycle.keep_alive = False
+        return True
 
     def _refuse(self) -> None:
         self._refused = True

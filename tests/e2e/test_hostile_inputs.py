@@ -809,7 +809,7 @@ CASES = [
         200,
     ),
     Case(
-        "body cut short, client gone",
+        "body cut short, client half-closed",
         bytes_on_the_wire(
             lambda h: request_bytes(
                 "POST",
@@ -821,7 +821,8 @@ CASES = [
             ),
             shut_write=True,
         ),
-        answered=False,
+        400,
+        "INVALID_GRAPHQL_REQUEST",
     ),
     Case(
         "slow body, 6 bytes every 30 ms", bytes_on_the_wire(_slow_body, pause=0.03), 200

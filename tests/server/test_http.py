@@ -7,6 +7,7 @@ batching on (maximum_size 3), in front of the real example subgraphs.
 from __future__ import annotations
 
 import json
+import socket
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -216,3 +217,50 @@ def test_batch_is_refused_when_batching_is_off(
     reply = router.post([TYPENAME])
     assert reply.status == 400
     assert codes(reply.json()) == ["BATCHING_NOT_ENABLED"]
+
+
+def _half_closed_exchange(router: Router, head: bytes, body: bytes) -> bytes:
+    """Sends `head` and `body`, shuts the sending side down, and reads until the
+    router closes (a generous deadline: the router must not wait for its own)."""
+    parts = urllib.parse.urlsplit(router.url)
+    assert parts.hostname is not None and parts.port is not None
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(head + body)
+        sock.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def _post_head(router: Router, length: int) -> bytes:
+    path = urllib.parse.urlsplit(router.url).path
+    return (
+        f"POST {path} HTTP/1.1\r\nhost: localhost\r\n"
+        f"content-type: application/json\r\ncontent-length: {length}\r\n\r\n"
+    ).encode()
+
+
+def test_a_client_half_closing_mid_body_gets_a_coded_400_at_once(
+    shared_router: Router,
+) -> None:
+    answer = _half_closed_exchange(
+        shared_router, _post_head(shared_router, 100), b'{"query": "{ __ty'
+    )
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert codes(json.loads(body)) == ["INVALID_GRAPHQL_REQUEST"]
+
+
+def test_a_client_half_closing_after_its_request_still_gets_the_answer(
+    shared_router: Router,
+) -> None:
+    query = json.dumps(
+        {"query": 'query { user(id: "1") { id } }'}, separators=(",", ":")
+    ).encode()
+    answer = _half_closed_exchange(
+        shared_router, _post_head(shared_router, len(query)), query
+    )
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert json.loads(body) == {"data": {"user": {"id": "1"}}}
