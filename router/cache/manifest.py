@@ -39,6 +39,7 @@ __all__ = [
     "parse_manifest",
     "read_manifest",
     "read_manifests",
+    "read_named_manifests",
 ]
 
 APOLLO_FORMAT = "apollo-persisted-query-manifest"
@@ -123,6 +124,15 @@ def read_manifests(paths: Sequence[str], base_dir: Path) -> Manifest:
             operations += read_manifest(base_dir / name, label)
         except ManifestError as exc:
             raise ManifestError(f"{exc} (in {name})") from None
+    return Manifest.of(operations)
+
+
+def read_named_manifests(names: Sequence[str], label: str = "") -> Manifest:
+    """The manifests named on a command line as one list; each error starts with
+    `label` (the option that named it, e.g. `--manifest `) and the name."""
+    operations: list[ManifestOperation] = []
+    for name in names:
+        operations += read_manifest(Path(name), f"{label}{name}")
     return Manifest.of(operations)
 
 

@@ -37,8 +37,8 @@ from router.cache.check import (
 from router.cache.manifest import (
     Manifest,
     ManifestError,
-    read_manifest,
     read_manifests,
+    read_named_manifests,
 )
 from router.commands.common import CommandError, compose_from_config, format_error, load
 from router.config import RouterConfig
@@ -137,10 +137,7 @@ def _manifest(
     """The operations of `--manifest` files, else of the list router.yaml serves."""
     try:
         if args.manifest:
-            operations = []
-            for name in args.manifest:
-                operations += read_manifest(Path(name), f"--manifest {name}")
-            return Manifest.of(operations)
+            return read_named_manifests(args.manifest, "--manifest ")
         listed = config.persisted_queries
         if listed.enabled:
             return read_manifests(listed.local_manifests, base_dir)

@@ -20,8 +20,8 @@ from router.cache.check import InvalidOperation, invalid_operations
 from router.cache.manifest import (
     Manifest,
     ManifestError,
-    read_manifest,
     read_manifests,
+    read_named_manifests,
 )
 from router.commands.common import CommandError, load
 
@@ -90,10 +90,7 @@ def _inputs(args: argparse.Namespace) -> tuple[Path, Manifest]:
     config, base_dir = load(args.config) if needs_config else (None, Path.cwd())
     try:
         if args.manifests:
-            operations = []
-            for name in args.manifests:
-                operations += read_manifest(Path(name), name)
-            manifest = Manifest.of(operations)
+            manifest = read_named_manifests(args.manifests)
         else:
             assert config is not None
             names = config.persisted_queries.local_manifests

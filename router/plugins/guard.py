@@ -15,7 +15,8 @@ guarded: a bug there is an `INTERNAL_SERVER_ERROR`, as anywhere else in the rout
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
@@ -108,24 +109,9 @@ async def guarded_supergraph(
     request: SupergraphRequest,
     call_next: SupergraphNext,
 ) -> SupergraphResponse:
-    passed = _Passed()
-
-    async def downstream(
-        ctx: RequestContext, staged: SupergraphRequest
-    ) -> SupergraphResponse:
-        try:
-            return await call_next(ctx, staged)
-        except BaseException as exc:
-            passed.error = exc
-            raise
-
-    try:
-        return await plugin.supergraph(context, request, downstream)
-    except Exception as exc:
-        if passed.owns(exc) or isinstance(exc, Rejection):
-            raise
-        _log(key, "supergraph", context)
-        raise Rejection.of(PLUGIN_ERROR, MESSAGE, _STATUS) from None
+    return await _guarded_stage(
+        key, "supergraph", plugin.supergraph, context, request, call_next
+    )
 
 
 async def guarded_execution(
@@ -135,11 +121,31 @@ async def guarded_execution(
     request: ExecutionRequest,
     call_next: ExecutionNext,
 ) -> ExecutionResponse:
+    return await _guarded_stage(
+        key, "execution", plugin.execution, context, request, call_next
+    )
+
+
+_Request = TypeVar("_Request")
+_Response = TypeVar("_Response")
+_Next = Callable[["RequestContext", _Request], Awaitable[_Response]]
+
+
+async def _guarded_stage(
+    key: str,
+    stage: str,
+    hook: Callable[
+        [RequestContext, _Request, _Next[_Request, _Response]], Awaitable[_Response]
+    ],
+    context: RequestContext,
+    request: _Request,
+    call_next: _Next[_Request, _Response],
+) -> _Response:
+    """The supergraph or execution hook: its own failure becomes `PLUGIN_ERROR`
+    (HTTP 500); its refusals and what `call_next` raised pass through."""
     passed = _Passed()
 
-    async def downstream(
-        ctx: RequestContext, staged: ExecutionRequest
-    ) -> ExecutionResponse:
+    async def downstream(ctx: RequestContext, staged: _Request) -> _Response:
         try:
             return await call_next(ctx, staged)
         except BaseException as exc:
@@ -147,11 +153,11 @@ async def guarded_execution(
             raise
 
     try:
-        return await plugin.execution(context, request, downstream)
+        return await hook(context, request, downstream)
     except Exception as exc:
         if passed.owns(exc) or isinstance(exc, Rejection):
             raise
-        _log(key, "execution", context)
+        _log(key, stage, context)
         raise Rejection.of(PLUGIN_ERROR, MESSAGE, _STATUS) from None
 
 
