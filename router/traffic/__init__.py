@@ -1,6 +1,6 @@
 """Traffic to subgraphs: instances, load balancing, header routes, retries,
-deduplication and circuit breakers, between the executor and the HTTP client (DESIGN.md "Where the next
-parts go").
+deduplication, circuit breakers and instance health (active checks, outlier ejection),
+between the executor and the HTTP client (DESIGN.md "Where the next parts go").
 
 `build_traffic(config, supergraph_urls, client)` makes the `SubgraphTraffic` of one
 loaded config; the subgraph stage's core calls its `post`. Config keys:
@@ -22,6 +22,7 @@ from router.traffic.balancer import (
     balancer_for,
 )
 from router.traffic.breaker import CircuitBreaker
+from router.traffic.health import Guard, InstanceHealth
 from router.traffic.retries import RetryBudget, RetryPolicy, retry_reason
 from router.traffic.sharing import NOT_VARYING_HEADERS, InFlight
 from router.traffic.subgraph_traffic import SubgraphTraffic, is_mutation
@@ -31,8 +32,10 @@ __all__ = [
     "NOT_VARYING_HEADERS",
     "Balancer",
     "CircuitBreaker",
+    "Guard",
     "InFlight",
     "Instance",
+    "InstanceHealth",
     "LeastRequest",
     "Pool",
     "RetryBudget",

@@ -6,6 +6,8 @@ router's metrics and the instances' counts, never on timing."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -136,5 +138,43 @@ async def test_an_instance_failing_its_health_check_gets_no_fetches_until_it_pas
         await wait_until(lambda: _healthy(port) == 0, "both to be left out")
         panic = await fire(router.url, [QUERY] * 4, concurrency=1)
         assert _answered_by(panic) == {"blue", "green"}
+    finally:
+        router.stop()
+
+
+async def test_a_hot_reload_replaces_the_health_checks(
+    fresh: dict[str, Instance], tmp_path: Path
+) -> None:
+    blue = fresh["blue"]
+    check = {"path": "/health", "interval": "50ms"}
+    router = router_with(tmp_path, [blue.url], {"health_check": check})
+
+    def checks(path: str) -> int:
+        counts: dict[str, int] = blue.stats()["by_path"]
+        return counts.get(path, 0)
+
+    try:
+        await wait_until(lambda: checks("/health") >= 2, "health checks")
+        # A request held in flight keeps the replaced config alive past the reload.
+        blue.mode("hold")
+        held = asyncio.create_task(fire(router.url, [QUERY]))
+        await wait_until(lambda: blue.stats()["held"] == 1, "a request held")
+        config_file = tmp_path / "router.yaml"
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+        config["traffic_shaping"]["subgraphs"]["echo"]["health_check"] = {
+            "path": "/healthz",
+            "interval": "50ms",
+        }
+        config_file.write_text(json.dumps(config), encoding="utf-8")
+        await wait_until(lambda: checks("/healthz") >= 1, "the new config's checks")
+        before = checks("/health")
+        target = checks("/healthz") + 10
+        await wait_until(lambda: checks("/healthz") >= target, "ten more checks")
+        # The replaced config's monitor stopped with the reload (one check may have
+        # been on its way).
+        assert checks("/health") <= before + 1
+        blue.release()
+        [(_, body)] = await held
+        assert body == {"data": {"whoami": "blue"}}
     finally:
         router.stop()

@@ -60,8 +60,8 @@ class Instance:
     def reset(self) -> None:
         post_json(f"{self.service.base}/reset", {})
 
-    def stats(self) -> dict[str, int]:
-        counts: dict[str, int] = get(f"{self.service.base}/stats").json()
+    def stats(self) -> dict[str, Any]:
+        counts: dict[str, Any] = get(f"{self.service.base}/stats").json()
         return counts
 
     def kill(self) -> None:

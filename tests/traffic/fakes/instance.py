@@ -22,8 +22,8 @@ coding of the last one is `encoding` in `/stats`.
 `GET /stats` -> `{"requests", "queries", "mutations", "held", "checks", "passes"}`
 (requests counted when read, whatever the mode; `checks` health checks answered,
 `passes` 2xx health checks answered in a row); `POST /reset` zeroes them and goes
-back to `ok`. `GET /health` answers the status `POST /health {"status": N}` set
-(200 at first).
+back to `ok`. `GET /health` (and `GET /healthz`; `by_path` in `/stats` counts each)
+answers the status `POST /health {"status": N}` set (200 at first).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class _State:
         self.health = 200
         self.encoding = ""
         self.checks = 0
+        self.by_path: dict[str, int] = {}
         self.passes = 0
 
     def next_mode(self) -> str:
@@ -135,6 +136,7 @@ def build_app(name: str) -> web.Application:
                 "checks": state.checks,
                 "passes": state.passes,
                 "encoding": state.encoding,
+                "by_path": state.by_path,
             }
         )
 
@@ -145,6 +147,7 @@ def build_app(name: str) -> web.Application:
 
     async def health(request: web.Request) -> web.Response:
         state.checks += 1
+        state.by_path[request.path] = state.by_path.get(request.path, 0) + 1
         state.passes = state.passes + 1 if state.health < 300 else 0
         return web.json_response({"status": state.health}, status=state.health)
 
@@ -159,6 +162,7 @@ def build_app(name: str) -> web.Application:
     app.router.add_post("/reset", reset)
     app.router.add_get("/stats", stats)
     app.router.add_get("/health", health)
+    app.router.add_get("/healthz", health)
     app.router.add_post("/health", set_health)
     return app
 
