@@ -177,8 +177,9 @@ class Guard:
             while True:
                 now = self._clock()
                 if check is not None and now >= next_check:
-                    next_check = now + check.interval
                     await self._check_all(probe, check)
+                    # Counted from the answers (Envoy's): slow checks never overlap.
+                    next_check = self._clock() + check.interval
                 self._restore(self._clock())
                 self.report()
                 due = [s.ejected_until for s in self.states if s.ejected_until]
