@@ -2,8 +2,7 @@
 
 Frozen dataclasses mirroring Apollo's plan format (QUERY_PLANNING.md §3), so plans print
 in Apollo's text form (``planner.printer``) and serialise to Apollo's JSON form
-(``planner.plan_json``). ``Defer`` and ``Subscription`` exist so the format has room for
-them; the planner does not produce them yet.
+(``planner.plan_json``).
 """
 
 from __future__ import annotations
@@ -181,7 +180,8 @@ class Defer:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A subscription and its per-event enrichment (reserved: not emitted yet)."""
+    """A subscription: ``primary`` opens the subgraph subscription, ``rest`` (a
+    ``Sequence``) runs on each event's data before it goes to the client."""
 
     primary: Fetch
     rest: PlanNode | None = None

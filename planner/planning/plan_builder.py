@@ -10,6 +10,9 @@ With deferred fragments the plan is a ``Defer`` node: the primary part's groups,
 one ``Deferred`` block per fragment, waiting for the fetches of the enclosing part its
 groups depend on (those fetches get an ``id``); a fragment with deferred fragments
 inside is a nested ``Defer`` (QUERY_PLANNING.md §2.10).
+
+A subscription is planned as a query, then split into Apollo's ``Subscription`` node:
+its one root fetch is the subgraph subscription, the rest runs once per event.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from graphql import (
 )
 
 from planner.planning.conflicts import alias_conflicts
+from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation, sanitize_graph_name
 from planner.planning.fetch_graph import DeferBlock, FetchGraph, FetchGroup
 from planner.planning.operation import OpSelection, condition_variables
@@ -51,6 +55,7 @@ from planner.query_plan import (
     PrimaryBlock,
     QueryPlan,
     Sequence,
+    Subscription,
 )
 
 __all__ = ["build_plan"]
@@ -85,7 +90,31 @@ def build_plan(
         for group, number in builder.numbers.items()
         if group in builder.depended
     }
-    return QueryPlan(_number(node, operation, _FetchCounter(), federation, fetch_ids))
+    numbered = _number(node, operation, _FetchCounter(), federation, fetch_ids)
+    if operation.operation == OperationType.SUBSCRIPTION:
+        return QueryPlan(_subscription(numbered))
+    return QueryPlan(numbered)
+
+
+def _subscription(node: PlanNode) -> Subscription:
+    """A subscription's plan: the root fetch (sent once, to the subgraph of the root
+    field) as ``Primary``, what completes each event as ``Rest`` (kept a ``Sequence``
+    even of one node, as Apollo prints it)."""
+    if isinstance(node, Fetch):
+        return Subscription(node)
+    if (
+        isinstance(node, Sequence)
+        and len(node.nodes) > 1
+        and isinstance(node.nodes[0], Fetch)
+        and node.nodes[0].requires is None
+    ):
+        return Subscription(node.nodes[0], Sequence(node.nodes[1:]))
+    # A conditional root field, or one split over several root fetches: no single
+    # subgraph subscription can carry it.
+    raise QueryPlanningError(
+        "QUERY_PLANNING_FAILED",
+        "A subscription's root field must come from one subgraph in one fetch.",
+    )
 
 
 class _PlanBuilder:

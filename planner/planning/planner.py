@@ -8,6 +8,9 @@ fetch dependency graph from the chosen paths, and turn it into plan nodes.
 key jump, into fetches of their own that a ``Defer`` node runs after the fetches they
 wait for. ``@defer(if: $v)`` plans the operation twice, under a top-level
 ``Condition``: deferred when ``$v`` is true, in one part when it is false.
+
+A subscription plans like a query; ``plan_builder`` turns the plan into Apollo's
+``Subscription`` node (its root fetch, then the rest that completes each event).
 """
 
 from __future__ import annotations
@@ -89,6 +92,16 @@ class QueryPlanner:
             defer=self.config.defer_support,
             defer_off=defer_off,
         )
+        if operation.kind == OperationType.SUBSCRIPTION and self.config.defer_support:
+            # PORT_NOTE: each event is sent whole, so @defer in a subscription is
+            # ignored rather than planned into a Defer node.
+            operation = normalize_operation(
+                self.supergraph.schema,
+                document,
+                operation_name,
+                self.keep_typename,
+                defer=False,
+            )
         undecided = [
             v for v in operation.defer_conditions if v not in defer_on | defer_off
         ]
@@ -109,10 +122,6 @@ class QueryPlanner:
                 defer_off | {variable},
             )
             return QueryPlan(Condition(variable, deferred.node, whole.node))
-        if operation.kind == OperationType.SUBSCRIPTION:
-            raise QueryPlanningError(
-                "QUERY_PLANNING_FAILED", "Subscriptions are not supported yet."
-            )
         advancer = PathAdvancer(self.federation, override_labels)
         fields = distribute_root_fragments(operation.selections)
         serial = operation.kind == OperationType.MUTATION
