@@ -9,6 +9,7 @@ names the real one, so tests can start subgraphs without racing for ports.
 from __future__ import annotations
 
 import argparse
+import json
 import socket
 import sys
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     Receive = Callable[[], Awaitable[dict[str, Any]]]
     Send = Callable[[dict[str, Any]], Awaitable[None]]
     ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
+    Stats = Callable[[], dict[str, Any]]
 
 __all__ = ["GRAPHQL_PATH", "HEALTH_PATH", "build_app", "main"]
 
@@ -45,8 +47,10 @@ async def _respond(send: Send, status: int, body: bytes) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def build_app(schema: Schema) -> ASGIApp:
-    """The subgraph's ASGI app: GraphQL at GRAPHQL_PATH, liveness at HEALTH_PATH."""
+def build_app(schema: Schema, stats: Stats | None = None) -> ASGIApp:
+    """The subgraph's ASGI app: GraphQL at GRAPHQL_PATH (over HTTP, and over WebSocket
+    with graphql-transport-ws for subscriptions), liveness at HEALTH_PATH, whose body
+    carries `stats()` as `"stats"` when given."""
     graphql = GraphQL(schema, graphql_ide=None)
 
     async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -54,7 +58,12 @@ def build_app(schema: Schema) -> ASGIApp:
         if path == GRAPHQL_PATH:
             await graphql(scope, receive, send)  # type: ignore[arg-type]
         elif scope["type"] == "http" and path == HEALTH_PATH:
-            await _respond(send, 200, b'{"status":"ok"}')
+            body = (
+                {"status": "ok"}
+                if stats is None
+                else {"status": "ok", "stats": stats()}
+            )
+            await _respond(send, 200, json.dumps(body, separators=(",", ":")).encode())
         elif scope["type"] == "http":
             await _respond(send, 404, b'{"error":"not found"}')
 
@@ -70,7 +79,11 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def main(
-    name: str, schema: Schema, default_port: int, argv: Sequence[str] | None = None
+    name: str,
+    schema: Schema,
+    default_port: int,
+    argv: Sequence[str] | None = None,
+    stats: Stats | None = None,
 ) -> int:
     """Runs subgraph `name` under uvicorn until interrupted."""
     parser = argparse.ArgumentParser(
@@ -95,7 +108,10 @@ def main(
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"{name} subgraph on http://{host}:{port}{GRAPHQL_PATH}", flush=True)
     config = uvicorn.Config(
-        build_app(schema), lifespan="off", access_log=False, log_level=args.log_level
+        build_app(schema, stats),
+        lifespan="off",
+        access_log=False,
+        log_level=args.log_level,
     )
     uvicorn.Server(config).run(sockets=[sock])
     return 0

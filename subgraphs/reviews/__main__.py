@@ -2,6 +2,7 @@
 
 from subgraphs import SUBGRAPHS
 from subgraphs._serve import main
+from subgraphs.reviews.live import stats
 from subgraphs.reviews.schema import schema
 
-raise SystemExit(main("reviews", schema, SUBGRAPHS["reviews"]))
+raise SystemExit(main("reviews", schema, SUBGRAPHS["reviews"], stats=stats))

@@ -8,10 +8,13 @@
 - `ProductItem` is an `@interfaceObject`: products defines it as an entity interface
   (Book, Furniture); here it is one object type that adds rating fields to every
   implementation without knowing them.
+- `Subscription.reviewAdded` announces each review `Mutation.addReview` adds: a client
+  of a router gets the review's product and author from two other subgraphs.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
@@ -31,8 +34,18 @@ from subgraphs.reviews.data import (
     reviews_of_product,
     reviews_of_user,
 )
+from subgraphs.reviews.live import add_review, find_added, listen
 
-__all__ = ["Product", "ProductItem", "Query", "Review", "User", "schema"]
+__all__ = [
+    "Mutation",
+    "Product",
+    "ProductItem",
+    "Query",
+    "Review",
+    "Subscription",
+    "User",
+    "schema",
+]
 
 
 @strawberry.federation.type(keys=["id"])
@@ -87,7 +100,7 @@ class Review:
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Review | None:
-        record = find_review(id)
+        record = find_review(id) or find_added(id)
         return None if record is None else cls.from_record(record)
 
 
@@ -141,8 +154,34 @@ class Query:
         ]
 
 
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Adds a review (in memory only) and announces it to `reviewAdded`."
+    )
+    def add_review(
+        self, product_upc: str, author_id: strawberry.ID, body: str, rating: int = 5
+    ) -> Review:
+        return Review.from_record(add_review(product_upc, author_id, body, rating))
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Each review added from now on (of one product, when given)."
+    )
+    async def review_added(
+        self, product_upc: str | None = None
+    ) -> AsyncGenerator[Review, None]:
+        async for record in listen():
+            if product_upc is None or record.product_upc == product_upc:
+                yield Review.from_record(record)
+
+
 schema = strawberry.federation.Schema(
     query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
     types=[Product, ProductItem, Review, User],
     federation_version=FEDERATION_VERSION,
 )

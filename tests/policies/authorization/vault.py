@@ -130,5 +130,5 @@ def _recording(app: Any) -> Any:
 
 if __name__ == "__main__":
     build = _serve.build_app
-    _serve.build_app = lambda s: _recording(build(s))  # type: ignore[assignment]
+    _serve.build_app = lambda s, stats=None: _recording(build(s, stats))  # type: ignore[assignment]
     raise SystemExit(_serve.main("vault", schema, 0))
