@@ -39,6 +39,7 @@ from router.config.persisted_queries import (
     SafelistConfig,
 )
 from router.config.ratelimit import ClientRule, RateLimitConfig, RateLimitSpec
+from router.config.subscription import SubscriptionConfig
 from router.config.usage import UsageConfig
 
 __all__ = [
@@ -70,6 +71,7 @@ __all__ = [
     "SubgraphConfig",
     "SubgraphSchemaSource",
     "SubgraphTrafficShaping",
+    "SubscriptionConfig",
     "SupergraphConfig",
     "TrafficShapingConfig",
     "UsageConfig",

@@ -27,6 +27,7 @@ from router.config.persisted_queries import (
     check_persisted_queries,
 )
 from router.config.ratelimit import RateLimitConfig
+from router.config.subscription import SubscriptionConfig
 from router.config.telemetry import TelemetryConfig
 from router.config.traffic import (
     CircuitBreakerConfig,
@@ -372,6 +373,7 @@ class RouterConfig(_Strict):
     authorization: AuthorizationConfig = AuthorizationConfig()
     apq: ApqConfig = ApqConfig()
     persisted_queries: PersistedQueriesConfig = PersistedQueriesConfig()
+    subscription: SubscriptionConfig = SubscriptionConfig()
     plugins: _SECTION = {}
 
     @model_validator(mode="after")

@@ -82,6 +82,7 @@ async def execute_plan(
     post: Post | None = None,
     batch_entity_fetches: bool = True,
     unbatched: frozenset[str] = frozenset(),
+    data: dict[str, Any] | None = None,
 ) -> ExecutionResult:
     """Executes ``plan``; ``variables`` are the coerced client variables (defaults
     applied), ``schema`` the full supergraph schema (``Supergraph.schema``: keys and
@@ -91,8 +92,12 @@ async def execute_plan(
 
     With ``batch_entity_fetches``, entity fetches to one subgraph that become ready in
     the same event-loop step go out as one request (``entity_batch``), except for the
-    subgraphs named in ``unbatched``."""
-    data: dict[str, Any] = {}
+    subgraphs named in ``unbatched``.
+
+    ``data`` is the tree to start from (a subscription event, which the plan's rest
+    completes); by default an empty one."""
+    if data is None:
+        data = {}
     root: list[CursorEntry] = [(data, None)]
     run = _Run(
         variables,

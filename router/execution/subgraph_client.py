@@ -314,6 +314,11 @@ class SubgraphClient:
             raw.body,
         )
 
+    def websocket_session(self) -> aiohttp.ClientSession:
+        """The process's session, for WebSocket connections to subgraphs
+        (subscriptions: ``router.subscriptions``)."""
+        return self._session_for_loop()
+
     def _session_for_loop(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(

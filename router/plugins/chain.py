@@ -222,6 +222,27 @@ class PluginChain:
 
         return post
 
+    async def subgraph_headers(
+        self, context: RequestContext, subgraph: str, payload: dict[str, Any]
+    ) -> dict[str, str]:
+        """The headers the subgraph hooks give a request of `payload` to `subgraph`,
+        without sending it: what a subscription's WebSocket to the subgraph opens with
+        (router.subscriptions). The hooks see an empty 200 answer; one that refuses the
+        request raises as it would for a fetch."""
+        from router.execution.subgraph_client import SubgraphResponse as Answer
+
+        sent: dict[str, str] = {}
+
+        async def core(ctx: RequestContext, request: SubgraphRequest) -> Any:
+            sent.update(request.headers)
+            return Answer(200, {}, {"data": None})
+
+        handler: SubgraphNext = core
+        for hook in reversed(self._subgraph):
+            handler = partial(hook, call_next=handler)
+        await handler(context, SubgraphRequest(subgraph, payload, {}))
+        return sent
+
 
 async def _shut_down(entries: Iterable[ChainEntry]) -> None:
     for entry in entries:

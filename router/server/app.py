@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -49,6 +49,12 @@ from router.server.request import (
 from router.server.settings import ServeSettings
 from router.server.source import SourceError, read_config
 from router.server.state import Generation, StateHolder
+from router.subscriptions.http_stream import (
+    StreamKind,
+    stream_kind,
+    write_single,
+    write_stream,
+)
 
 __all__ = ["RouterApp", "app_from_environment"]
 
@@ -81,6 +87,8 @@ class RouterApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
         elif scope["type"] == "http":
             try:
                 await self._http(scope, receive, send)
@@ -97,6 +105,17 @@ class RouterApp:
                 # Fails when the response had started; then there is nothing more to say.
                 with contextlib.suppress(Exception):
                     await _send_json(send, 200, body)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """GraphQL over WebSocket at the GraphQL path (router.subscriptions); any
+        other path is refused before the handshake."""
+        if scope["path"] != self.config.supergraph.path:
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        from router.subscriptions.websocket import serve_websocket
+
+        await serve_websocket(scope, receive, send, self.holder)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -214,6 +233,12 @@ class RouterApp:
                 limit = config.limits.http_max_request_bytes
                 await _drain(receive, max(0, _DRAIN_LIMIT - limit))
             response.headers.extend(context.response_headers)
+            streamed = context.values.pop(_STREAMED, None)
+            if streamed is not None and response.status == 200:
+                await _send_streamed(streamed, response, receive, send)
+                return
+            if streamed is not None and isinstance(streamed[1], AsyncGenerator):
+                await streamed[1].aclose()  # a plugin answered in its place
             await _send_bytes(
                 send,
                 response.status,
@@ -234,8 +259,9 @@ class RouterApp:
         config: RouterConfig,
     ) -> HttpResponse:
         headers = context.headers
+        streaming = stream_kind(headers.get("accept"))
         try:
-            media = negotiate(headers.get("accept"))
+            media = MediaType.JSON if streaming else negotiate(headers.get("accept"))
         except RequestFailure as failure:
             return _failure_response(failure, MediaType.JSON)
         method: str = scope["method"]
@@ -260,6 +286,14 @@ class RouterApp:
                 ),
                 media,
             )
+        if isinstance(payload, GraphQLRequest) and streaming is not None:
+            # SSE or multipart (router.subscriptions.http_stream): written by `_graphql`
+            # once the router stage is done, so its deadline never cuts a subscription.
+            result = await generation.pipeline.subscribe(
+                payload, method=method, context=context
+            )
+            context.values[_STREAMED] = (streaming, result)
+            return HttpResponse(200, [], b"")
         if isinstance(payload, GraphQLRequest):
             outcome = await generation.pipeline.run(
                 payload, method=method, context=context
@@ -330,6 +364,39 @@ class RouterApp:
             [("content-type", _content_type(media))],
             orjson.dumps([o.body for o in outcomes]),
             [code for o in outcomes for code in error_codes_of(o.body.get("errors"))],
+        )
+
+
+# `context.values` key: the SSE or multipart answer `_graphql` writes.
+_STREAMED = "subscription.http"
+
+
+async def _send_streamed(
+    streamed: tuple[StreamKind, Outcome | AsyncGenerator[dict[str, Any], None]],
+    response: HttpResponse,
+    receive: Receive,
+    send: Send,
+) -> None:
+    """A subscription's events as SSE or multipart; any other answer in that format
+    when it was executed, or as a JSON error response when it was refused."""
+    kind, result = streamed
+    headers = [
+        (name, value)
+        for name, value in response.headers
+        if name.lower() not in ("content-type", "content-length")
+    ]
+    if isinstance(result, AsyncGenerator):
+        await write_stream(kind, result, headers, receive, send)
+    elif result.well_formed and "data" in result.body:
+        await write_single(kind, result.body, headers, send)
+    else:
+        failure = _outcome_response(result, MediaType.JSON)
+        await _send_bytes(
+            send,
+            failure.status,
+            failure.body,
+            None,
+            (*failure.headers, *headers),
         )
 
 

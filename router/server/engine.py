@@ -21,24 +21,33 @@ from graphql import DocumentNode, GraphQLSchema, validate
 
 from planner.plan_cache import PlanCache, PlanCacheKey, PlannedOperation
 from planner.planning import QueryPlanner, QueryPlanningError
-from planner.query_plan import QueryPlan
+from planner.query_plan import QueryPlan, Subscription
 from planner.supergraph import Supergraph
 from planner.supergraph.override_labels import percent_labels
 from router.execution.executor import execute_plan
 from router.execution.override_rolls import OverrideRolls
 from router.execution.shaping import ResponseShaper
+from router.execution.subgraph_client import SubgraphRequestError
 from router.plugins.chain import EMPTY_CHAIN, PluginChain
 from router.plugins.plugin import ExecutionRequest, ExecutionResponse
 from router.server.documents import PreparedDocument
-from router.server.errors import QUERY_PLANNING_BUSY, RequestFailure, graphql_error
+from router.server.errors import (
+    QUERY_PLANNING_BUSY,
+    SUBSCRIPTION_DISABLED,
+    RequestFailure,
+    graphql_error,
+)
 from router.server.pipeline import Engine
 from router.server.planning_slots import PlanningBusy, PlanningSlots
 from router.telemetry.active import observe_planning, stage_span
 from router.telemetry.plan_exposure import DRY_RUN, EXPOSE_QUERY_PLAN, plan_extension
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator
+
     from router.cache.plan_store import SharedPlans
     from router.plugins.context import RequestContext
+    from router.subscriptions.hub import SubscriptionHub
     from router.traffic import SubgraphTraffic
 
 __all__ = ["FederatedEngine"]
@@ -62,6 +71,7 @@ class FederatedEngine(Engine):
         planning_client: Callable[[RequestContext | None], str] = lambda _: "",
         shared: SharedPlans | None = None,
         api_schema: GraphQLSchema | None = None,
+        subscriptions: SubscriptionHub | None = None,
     ) -> None:
         self._supergraph = supergraph
         # The schema requests validate against (with `@defer` under defer support).
@@ -77,6 +87,11 @@ class FederatedEngine(Engine):
         self._slots = slots or PlanningSlots(2, 8)
         self._planning_client = planning_client
         self.shared = shared
+        self.subscriptions = subscriptions  # None: subscriptions are off
+
+    @property
+    def subscriptions_enabled(self) -> bool:
+        return self.subscriptions is not None
 
     @property
     def traffic(self) -> SubgraphTraffic:
@@ -334,3 +349,72 @@ class FederatedEngine(Engine):
                         "query_planning.cache", "miss" if planned else "hit"
                     )
         return plan, bool(planned)
+
+    async def subscribe(
+        self,
+        prepared: PreparedDocument,
+        operation_name: str | None,
+        variables: dict[str, Any],
+        *,
+        plan_document: DocumentNode | None = None,
+        plan_key: str | None = None,
+        context: RequestContext,
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """A subscription's events, each completed by the plan's rest and shaped
+        (router.subscriptions.events). Planned as `run` plans; the subgraph
+        subscription is opened, or joined (deduplication), before this returns, so a
+        refusal (limits, subgraph not configured) raises `RequestFailure` here."""
+        from router.subscriptions.events import completed_events
+        from router.subscriptions.hub import SubscriptionRefused, upstream_key
+
+        hub = self.subscriptions
+        document = prepared.document
+        if hub is None or document is None:
+            raise RequestFailure.of(
+                SUBSCRIPTION_DISABLED,
+                "subscription support is not enabled",
+                well_formed=True,
+            )
+        plan = await self._plan_off_loop(
+            plan_key or prepared.document_hash,
+            plan_document or document,
+            operation_name,
+            self._override_rolls.active(),
+            self._planning_client(context),
+        )
+        node = plan.node
+        if not isinstance(node, Subscription):
+            raise RequestFailure.of(
+                "QUERY_PLANNING_FAILED",
+                "The subscription has no subgraph subscription to open.",
+                well_formed=True,
+            )
+        primary = node.primary
+        used = {n: variables[n] for n in primary.variable_usages if n in variables}
+        payload: dict[str, Any] = {"query": primary.operation, "variables": used}
+        if primary.operation_name is not None:
+            payload["operationName"] = primary.operation_name
+        try:
+            headers = await self._plugins.subgraph_headers(
+                context, primary.service_name, payload
+            )
+            listener = hub.open(
+                upstream_key(primary, used, headers), self._planning_client(context)
+            )
+        except SubgraphRequestError as error:
+            raise RequestFailure.of(
+                error.code, error.message, well_formed=True
+            ) from None
+        except SubscriptionRefused as refused:
+            raise RequestFailure([refused.error], well_formed=True) from None
+        return completed_events(
+            listener,
+            node,
+            variables=variables,
+            client=self._traffic.client,
+            schema=self._supergraph.schema,
+            shaper=self._shaper(prepared, document, operation_name),
+            post=self._plugins.subgraph_post(context, self._traffic),
+            unbatched=self._unbatched,
+            on_close=lambda: hub.close(listener),
+        )

@@ -70,7 +70,7 @@ SERVER_CODES: dict[str, str] = {
     BAD_USER_INPUT: "A variable value does not coerce to its declared type.",
     INTROSPECTION_DISABLED: "__schema or __type while `supergraph.introspection` is false.",
     MUTATION_FORBIDDEN: "A mutation sent over GET (HTTP 405, `Allow: POST`).",
-    SUBSCRIPTION_DISABLED: "A subscription: the router does not serve subscriptions yet.",
+    SUBSCRIPTION_DISABLED: "A subscription while `subscription.enabled` is false.",
     QUERY_PLANNING_FAILED: "The supergraph cannot serve the operation.",
     QUERY_PLANNING_BUSY: "The client already has `supergraph.query_planning.concurrency."
     "per_client` new operations planning or waiting to (HTTP 429, Retry-After).",

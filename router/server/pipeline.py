@@ -9,6 +9,7 @@ execute and shape -> redact subgraph errors the config hides. Everything is in t
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from router.server.errors import (
     GRAPHQL_VALIDATION_FAILED,
     INTERNAL_SERVER_ERROR,
     INTROSPECTION_DISABLED,
+    INVALID_ACCEPT_HEADER,
     INVALID_GRAPHQL_REQUEST,
     MUTATION_FORBIDDEN,
     SUBSCRIPTION_DISABLED,
@@ -60,6 +62,11 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "Outcome", "Pipeline"]
 
 logger = logging.getLogger(__name__)
+
+# `context.values` keys: the transport streams (`subscribe`), and the events of the
+# subscription it opened.
+_STREAMING = "subscription.streaming"
+_STREAM = "subscription.events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +105,29 @@ class Engine:
         (local introspection) join the data; `context` is the request's, for the
         subgraph stage's plugin hooks."""
         raise NotImplementedError
+
+    @property
+    def subscriptions_enabled(self) -> bool:
+        """Whether `subscribe` serves subscriptions (`subscription.enabled`)."""
+        return False
+
+    async def subscribe(
+        self,
+        prepared: PreparedDocument,
+        operation_name: str | None,
+        variables: dict[str, Any],
+        *,
+        plan_document: DocumentNode | None = None,
+        plan_key: str | None = None,
+        context: RequestContext,
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """A subscription's shaped events (router.subscriptions); raises
+        `RequestFailure` when it cannot be opened."""
+        raise RequestFailure.of(
+            SUBSCRIPTION_DISABLED,
+            "subscription support is not enabled",
+            well_formed=True,
+        )
 
 
 class Pipeline:
@@ -162,6 +192,19 @@ class Pipeline:
                 }
             )
 
+    async def subscribe(
+        self, request: GraphQLRequest, *, method: str, context: RequestContext
+    ) -> Outcome | AsyncGenerator[dict[str, Any], None]:
+        """`run` for a transport that streams (WebSocket, SSE, multipart): a
+        subscription that opens gives its events (each body shaped and redacted);
+        anything else, including a refused subscription, its one `Outcome`."""
+        context.values[_STREAMING] = True
+        outcome = await self.run(request, method=method, context=context)
+        stream: AsyncGenerator[dict[str, Any], None] | None = context.values.pop(
+            _STREAM, None
+        )
+        return outcome if stream is None else stream
+
     async def _run(
         self, request: GraphQLRequest, method: str, context: RequestContext | None
     ) -> Outcome:
@@ -189,7 +232,7 @@ class Pipeline:
         if prepared.errors:
             raise RequestFailure(prepared.errors, 400, well_formed=True)
         operation = select_operation(prepared, request.operation_name)
-        self._check_operation_type(operation, method)
+        self._check_operation_type(operation, method, context)
         variables = coerce_variables(self._schema, operation, request.variables)
         if context is None:
             return await self._serve(prepared, operation, variables, request, None)
@@ -231,6 +274,10 @@ class Pipeline:
         context: RequestContext | None,
     ) -> Outcome:
         """Introspection locally, the rest through the engine (the supergraph core)."""
+        if operation.operation is OperationType.SUBSCRIPTION and context is not None:
+            return await self._serve_subscription(
+                prepared, operation, variables, context
+            )
         roots_key = ("roots", _name(operation))
         roots: set[str] | None = prepared.derived.get(roots_key)
         if roots is None:
@@ -286,8 +333,53 @@ class Pipeline:
             body["errors"] = redact_subgraph_errors(body["errors"], self._include)
         return Outcome(body)
 
+    async def _serve_subscription(
+        self,
+        prepared: PreparedDocument,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any],
+        context: RequestContext,
+    ) -> Outcome:
+        """Opens the subscription; its events go to the transport through `context`
+        (`subscribe` takes them), each redacted and authorized as a response is."""
+        planned, plan_key, decision = None, None, None
+        if self._authorizer is not None:
+            decision = self._authorizer.decide(prepared, operation, None, context)
+            if decision is not None:
+                if decision.empty:  # nothing the client may see: no subscription
+                    return Outcome(self._authorizer.finish({"data": None}, decision))
+                planned, plan_key = decision.document, decision.plan_key
+        events = await self._engine.subscribe(
+            prepared,
+            _name(operation),
+            variables,
+            plan_document=planned,
+            plan_key=plan_key,
+            context=context,
+        )
+        context.values[_STREAM] = self._finished_events(events, decision)
+        return Outcome({})
+
+    async def _finished_events(
+        self, events: AsyncGenerator[dict[str, Any], None], decision: Any
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        try:
+            async for body in events:
+                if decision is not None and self._authorizer is not None:
+                    body = self._authorizer.finish(body, decision)
+                if body.get("errors"):
+                    body["errors"] = redact_subgraph_errors(
+                        body["errors"], self._include
+                    )
+                yield body
+        finally:
+            await events.aclose()
+
     def _check_operation_type(
-        self, operation: OperationDefinitionNode, method: str
+        self,
+        operation: OperationDefinitionNode,
+        method: str,
+        context: RequestContext | None,
     ) -> None:
         if method == "GET" and operation.operation is OperationType.MUTATION:
             raise RequestFailure.of(
@@ -297,11 +389,20 @@ class Pipeline:
                 headers=(("allow", "POST"),),
             )
         if operation.operation is OperationType.SUBSCRIPTION:
-            raise RequestFailure.of(
-                SUBSCRIPTION_DISABLED,
-                "subscription support is not enabled",
-                well_formed=True,
-            )
+            if not self._engine.subscriptions_enabled:
+                raise RequestFailure.of(
+                    SUBSCRIPTION_DISABLED,
+                    "subscription support is not enabled",
+                    well_formed=True,
+                )
+            if context is None or not context.values.get(_STREAMING):
+                raise RequestFailure.of(
+                    INVALID_ACCEPT_HEADER,
+                    "A subscription needs a streaming transport: WebSocket "
+                    "(graphql-transport-ws), Accept: text/event-stream, or Accept: "
+                    'multipart/mixed;subscriptionSpec="1.0"',
+                    406,
+                )
 
     def _split(
         self, prepared: PreparedDocument, operation: OperationDefinitionNode

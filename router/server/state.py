@@ -31,6 +31,7 @@ from router.traffic import build_traffic
 
 if TYPE_CHECKING:
     from router.cache.persisted_queries import PersistedQueryLayer
+    from router.subscriptions.hub import SubscriptionHub
     from router.usage.recorder import UsageRecorder
 
 __all__ = ["Generation", "StateHolder", "build_generation"]
@@ -217,6 +218,7 @@ def build_generation(source: Source, number: int) -> Generation:
         planning_client=planning_client(config.ratelimit.trusted_proxies),
         shared=shared,
         api_schema=api_schema,
+        subscriptions=_subscription_hub(config, client),
     )
     persisted_queries = PersistedQueryLayer(config, source.manifest)
     usage = None
@@ -254,6 +256,26 @@ def build_generation(source: Source, number: int) -> Generation:
         engine=engine,
         usage=usage,
     )
+
+
+def _subscription_hub(
+    config: RouterConfig, client: SubgraphClient
+) -> SubscriptionHub | None:
+    """The generation's subscriptions to subgraphs (None: `subscription.enabled` is
+    false)."""
+    if not config.subscription.enabled:
+        return None
+    from router.subscriptions.hub import SubscriptionHub
+
+    def url(subgraph: str) -> str | None:
+        endpoint = client.endpoints.get(subgraph)
+        return None if endpoint is None else endpoint.url
+
+    def timeout(subgraph: str) -> float:
+        endpoint = client.endpoints.get(subgraph)
+        return 30.0 if endpoint is None else endpoint.timeout
+
+    return SubscriptionHub(config.subscription, url, timeout, client.websocket_session)
 
 
 class StateHolder:

@@ -30,6 +30,7 @@ from router.cache.codes import PERSISTED_QUERY_CODES
 from router.config.telemetry import DEFAULT_BUCKETS
 from router.execution.codes import EXECUTION_CODES
 from router.server.errors import SERVER_CODES
+from router.subscriptions.codes import SUBSCRIPTION_CODES
 from router.telemetry.labels import BoundedLabel
 
 __all__ = [
@@ -52,6 +53,7 @@ _ROUTER_CODES = (
     frozenset(SERVER_CODES)
     | frozenset(EXECUTION_CODES)
     | frozenset(PERSISTED_QUERY_CODES)
+    | frozenset(SUBSCRIPTION_CODES)
     | {
         "REQUEST_RATE_LIMITED",
         "MAX_DEPTH_LIMIT",

@@ -1,0 +1,42 @@
+"""Catalogue of the error codes of subscriptions (Apollo Router's strings where it has one).
+
+Add a code here, with its one-line description, before putting it on an error.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SUBSCRIPTION_CLIENT_LIMIT",
+    "SUBSCRIPTION_CODES",
+    "SUBSCRIPTION_MAX_LIMIT",
+    "SUBSCRIPTION_NOT_CONFIGURED",
+    "SUBSCRIPTION_QUEUE_FULL",
+    "SUBSCRIPTION_SUBGRAPH_CLOSED",
+    "SUBSCRIPTION_SUBGRAPH_UNREACHABLE",
+    "WEBSOCKET_MESSAGE_ERROR",
+]
+
+SUBSCRIPTION_MAX_LIMIT = "SUBSCRIPTION_MAX_LIMIT"
+SUBSCRIPTION_CLIENT_LIMIT = "SUBSCRIPTION_CLIENT_LIMIT"
+SUBSCRIPTION_NOT_CONFIGURED = "SUBSCRIPTION_NOT_CONFIGURED"
+SUBSCRIPTION_QUEUE_FULL = "SUBSCRIPTION_QUEUE_FULL"
+SUBSCRIPTION_SUBGRAPH_CLOSED = "SUBSCRIPTION_SUBGRAPH_CLOSED"
+SUBSCRIPTION_SUBGRAPH_UNREACHABLE = "SUBSCRIPTION_SUBGRAPH_UNREACHABLE"
+WEBSOCKET_MESSAGE_ERROR = "WEBSOCKET_MESSAGE_ERROR"
+
+SUBSCRIPTION_CODES: dict[str, str] = {
+    SUBSCRIPTION_MAX_LIMIT: "`subscription.max_opened_subscriptions` are open in this "
+    "router process; the new one is refused (Apollo's code).",
+    SUBSCRIPTION_CLIENT_LIMIT: "The client already holds "
+    "`subscription.max_subscriptions_per_client` subscriptions (ours).",
+    SUBSCRIPTION_NOT_CONFIGURED: "The subscription's root field lives in a subgraph that "
+    "`subscription.mode.passthrough` does not name (ours).",
+    SUBSCRIPTION_QUEUE_FULL: "The client read events slower than they came and its "
+    "queue (`subscription.queue_capacity`) filled under `queue_full: close` (ours).",
+    SUBSCRIPTION_SUBGRAPH_CLOSED: "The subgraph closed or dropped the WebSocket without "
+    "completing the subscription (ours; `extensions.serviceName` names it).",
+    SUBSCRIPTION_SUBGRAPH_UNREACHABLE: "The subgraph's WebSocket could not be opened, or "
+    "it refused connection_init (ours; `extensions.serviceName` names it).",
+    WEBSOCKET_MESSAGE_ERROR: "A WebSocket message that breaks the protocol: not JSON, "
+    "an unknown type, a subscribe before connection_ack (Apollo's code).",
+}

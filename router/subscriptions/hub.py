@@ -1,0 +1,202 @@
+"""The router's subscriptions to subgraphs: deduplication and the limits on opening one.
+
+`open(key, client)` gives the client a `Listener` on the upstream subscription of `key`,
+starting one when none runs (or always, with deduplication off): a thousand clients of
+one subscription are one WebSocket to the subgraph. `close(listener)` takes it off; the
+last listener's leaving ends the upstream.
+
+Limits, checked before anything opens: `subscription.max_opened_subscriptions` client
+subscriptions per router process (Apollo's; SUBSCRIPTION_MAX_LIMIT) and ours,
+`max_subscriptions_per_client` (SUBSCRIPTION_CLIENT_LIMIT). The counts are per process,
+across config reloads (`OPEN`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import orjson
+
+from router.subscriptions.codes import (
+    SUBSCRIPTION_CLIENT_LIMIT,
+    SUBSCRIPTION_MAX_LIMIT,
+    SUBSCRIPTION_NOT_CONFIGURED,
+)
+from router.subscriptions.listener import Listener
+from router.subscriptions.upstream import Upstream, UpstreamKey, UpstreamTarget
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from planner.query_plan import Fetch
+    from router.config.subscription import SubscriptionConfig
+
+__all__ = [
+    "OPEN",
+    "OpenCounts",
+    "SubscriptionHub",
+    "SubscriptionRefused",
+    "upstream_key",
+    "websocket_url",
+]
+
+logger = logging.getLogger(__name__)
+
+
+# Headers that differ on every request (request ids, trace context): left out of the
+# deduplication key, or no two clients would ever share a subscription.
+_PER_REQUEST_HEADERS = frozenset(
+    {"x-request-id", "traceparent", "tracestate", "b3", "uber-trace-id"}
+)
+
+
+def upstream_key(
+    primary: Fetch, variables: Mapping[str, Any], headers: Mapping[str, str]
+) -> UpstreamKey:
+    """The deduplication key of the subgraph subscription `primary` opens with the
+    `variables` it uses and the `headers` the subgraph stage gave it."""
+    kept = tuple(
+        sorted(
+            (name, value)
+            for name, value in headers.items()
+            if name.lower() not in _PER_REQUEST_HEADERS
+            and not name.lower().startswith("x-b3-")
+        )
+    )
+    return UpstreamKey(
+        primary.service_name,
+        primary.operation,
+        primary.operation_name,
+        orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
+        kept,
+        dict(headers),
+    )
+
+
+class SubscriptionRefused(Exception):
+    """A subscription not opened; `error` is the client's coded GraphQL error."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.error: dict[str, Any] = {"message": message, "extensions": {"code": code}}
+
+
+class OpenCounts:
+    """Client subscriptions open in this process, in total and by client."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.by_client: Counter[str] = Counter()
+
+    def add(self, client: str) -> None:
+        self.total += 1
+        self.by_client[client] += 1
+
+    def remove(self, client: str) -> None:
+        self.total -= 1
+        self.by_client[client] -= 1
+        if self.by_client[client] <= 0:
+            del self.by_client[client]
+
+
+OPEN = OpenCounts()
+
+
+class SubscriptionHub:
+    """Subgraph subscriptions of one loaded config (its subgraph URLs and settings)."""
+
+    def __init__(
+        self,
+        config: SubscriptionConfig,
+        urls: Callable[[str], str | None],
+        timeouts: Callable[[str], float],
+        session: Callable[[], aiohttp.ClientSession],
+        counts: OpenCounts = OPEN,
+    ) -> None:
+        """`urls(subgraph)` is its routing URL (None: unknown), `timeouts(subgraph)`
+        the deadline of its connection handshake, `session()` the process's
+        aiohttp session."""
+        self._config = config
+        self._urls = urls
+        self._timeouts = timeouts
+        self._session = session
+        self._counts = counts
+        self._upstreams: dict[UpstreamKey, Upstream] = {}
+        self._owners: dict[Listener, tuple[Upstream, str]] = {}
+
+    @property
+    def upstream_count(self) -> int:
+        """Subgraph subscriptions running now (for tests and metrics)."""
+        return len({id(upstream) for upstream, _ in self._owners.values()})
+
+    def open(self, key: UpstreamKey, client: str) -> Listener:
+        """A listener on `key`'s subscription; raises `SubscriptionRefused`."""
+        config = self._config
+        limit = config.max_opened_subscriptions
+        if limit is not None and self._counts.total >= limit:
+            raise SubscriptionRefused(
+                SUBSCRIPTION_MAX_LIMIT, "can't open new subscription, limit reached"
+            )
+        per_client = config.max_subscriptions_per_client
+        if per_client is not None and self._counts.by_client[client] >= per_client:
+            raise SubscriptionRefused(
+                SUBSCRIPTION_CLIENT_LIMIT,
+                f"This client already holds {per_client} subscriptions, the most "
+                "subscription.max_subscriptions_per_client allows.",
+            )
+        upstream = self._upstreams.get(key) if config.deduplicate else None
+        if upstream is None or upstream.over:
+            upstream = Upstream(
+                key, self._target(key.subgraph), self._session(), self._done
+            )
+            if config.deduplicate:
+                self._upstreams[key] = upstream
+            upstream.start()
+        listener = Listener(config.queue_capacity, config.queue_full)
+        upstream.add(listener)
+        self._owners[listener] = (upstream, client)
+        self._counts.add(client)
+        return listener
+
+    def close(self, listener: Listener) -> None:
+        """`listener`'s client is done with it (idempotent)."""
+        owned = self._owners.pop(listener, None)
+        if owned is None:
+            return
+        upstream, client = owned
+        self._counts.remove(client)
+        upstream.remove(listener)
+
+    def _done(self, upstream: Upstream) -> None:
+        if self._upstreams.get(upstream.key) is upstream:
+            del self._upstreams[upstream.key]
+
+    def _target(self, subgraph: str) -> UpstreamTarget:
+        passthrough = self._config.passthrough_for(subgraph)
+        url = self._urls(subgraph)
+        if passthrough is None or url is None:
+            raise SubscriptionRefused(
+                SUBSCRIPTION_NOT_CONFIGURED,
+                f"Subgraph '{subgraph}' is not configured for subscriptions "
+                "(subscription.mode.passthrough).",
+            )
+        return UpstreamTarget(
+            url=websocket_url(url, passthrough.path),
+            protocol=passthrough.protocol or "graphql_ws",
+            heartbeat=passthrough.heartbeat_seconds,
+            connect_timeout=self._timeouts(subgraph),
+        )
+
+
+def websocket_url(routing_url: str, path: str | None) -> str:
+    """The subgraph's WebSocket URL: its routing URL with a ws(s) scheme, and `path`
+    in place of the URL's path when set (Apollo's `passthrough.*.path`)."""
+    parts = urlsplit(routing_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return urlunsplit(
+        (scheme, parts.netloc, path or parts.path, parts.query, parts.fragment)
+    )
