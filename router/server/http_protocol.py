@@ -15,8 +15,10 @@ Content-Length has arrived can send nothing more: waiting for the rest would hol
 the request until the router's deadline. It gets 400 with a coded error at once, and
 the connection closes (the app reading the body sees the client gone). A client that
 half-closes after a whole request still gets its answer (uvicorn would close at
-once and drop it), then the connection closes; one that half-closes between requests
-or mid-head is closed, as before.
+once and drop it), then the connection closes, unless the answer is a stream already
+under way (a subscription over SSE or multipart: chunked, never ending by itself),
+whose client has then left; one that half-closes between requests or mid-head is
+closed, as before.
 """
 
 from __future__ import annotations
@@ -116,6 +118,10 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
             if not cycle.response_started:
                 self.transport.write(_TRUNCATED)
             return None  # close: the app reading the body sees a disconnect
+        if cycle.response_started and cycle.chunked_encoding:
+            # A stream (a subscription over SSE or multipart) never ends by itself:
+            # its client closing is its leaving (the app sees a disconnect).
+            return None
         # A whole request whose answer is on its way: answer, then close.
         cycle.keep_alive = False
         return True
