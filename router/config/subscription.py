@@ -4,7 +4,8 @@ https://www.apollographql.com/docs/graphos/routing/operations/subscriptions/conf
 Apollo's: `enabled`, `mode.passthrough` (`all` merged with `subgraphs.<name>` field by
 field: `path`, `protocol`, `heartbeat_interval`), `mode.callback` (accepted, refused:
 not supported yet), `deduplication.enabled` (and 1.x's `enable_deduplication`),
-`max_opened_subscriptions`, `queue_capacity`. Ours: `max_subscriptions_per_client`,
+`max_opened_subscriptions`, `queue_capacity`, `max_reconnect_attempts`,
+`reconnect_delay`. Ours: `max_subscriptions_per_client`,
 `queue_full` (what a full client queue does).
 """
 
@@ -95,6 +96,9 @@ class SubscriptionConfig(_Strict):
     deduplication: _Deduplication = _Deduplication()
     enable_deduplication: bool | None = None  # Apollo Router 1.x's spelling
     max_opened_subscriptions: int | None = Field(default=None, ge=0)
+    # Apollo's: a dropped subgraph WebSocket is opened again this many times.
+    max_reconnect_attempts: int = Field(default=0, ge=0)
+    reconnect_delay: Duration = 1.0
     queue_capacity: int = Field(default=128, ge=1)
     # Ours: subscriptions one client (its address, as rate limiting sees it) may hold.
     max_subscriptions_per_client: int | None = Field(default=None, ge=1)

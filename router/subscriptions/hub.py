@@ -189,6 +189,8 @@ class SubscriptionHub:
             protocol=passthrough.protocol or "graphql_ws",
             heartbeat=passthrough.heartbeat_seconds,
             connect_timeout=self._timeouts(subgraph),
+            reconnect_attempts=self._config.max_reconnect_attempts,
+            reconnect_delay=self._config.reconnect_delay,
         )
 
 

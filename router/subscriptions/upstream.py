@@ -9,8 +9,10 @@ stop, ka). One connection carries one subscription, as in Apollo Router.
 Each `next` payload goes to every listener at once (`Listener.deliver` never waits).
 The subscription ends when the subgraph completes it (listeners end without errors),
 refuses it (its errors), or the connection fails or closes first (a coded error naming
-the subgraph); when the last listener leaves, the router completes it on the subgraph
-and closes the connection.
+the subgraph) and `reconnect_attempts` new connections fail too (Apollo's
+`max_reconnect_attempts`: the listeners stay, events resume on the new connection);
+when the last listener leaves, the router completes it on the subgraph and closes the
+connection.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ class UpstreamTarget:
     protocol: WsProtocol
     heartbeat: float | None
     connect_timeout: float
+    # A dropped or unreachable connection is tried again this many times (after
+    # `reconnect_delay` seconds each), the listeners waiting meanwhile.
+    reconnect_attempts: int = 0
+    reconnect_delay: float = 1.0
 
 
 class Upstream:
@@ -87,6 +93,7 @@ class Upstream:
         self._on_done = on_done
         self.listeners: set[Listener] = set()
         self._task: asyncio.Task[None] | None = None
+        self._established = False  # the current connection got as far as subscribing
         self.over = False
 
     def start(self) -> None:
@@ -104,8 +111,23 @@ class Upstream:
 
     async def _run(self) -> None:
         errors: tuple[dict[str, Any], ...] = ()
+        target = self.target
+        attempts = 0
         try:
-            errors = await self._subscribe()
+            while True:
+                errors = await self._subscribe()
+                if self._established:
+                    attempts = 0  # a new drop earns a new set of attempts
+                if not _reconnectable(errors) or attempts >= target.reconnect_attempts:
+                    break
+                attempts += 1
+                logger.info(
+                    "subscription to %s dropped; reconnecting (attempt %d of %d)",
+                    self.key.subgraph,
+                    attempts,
+                    target.reconnect_attempts,
+                )
+                await asyncio.sleep(target.reconnect_delay)
         except asyncio.CancelledError:
             pass  # the last listener left; the connection is closed
         except Exception:
@@ -120,6 +142,7 @@ class Upstream:
 
     async def _subscribe(self) -> tuple[dict[str, Any], ...]:
         """Runs the subscription; the errors it ended with (none: completed)."""
+        self._established = False
         target = self.target
         legacy = target.protocol == "graphql_ws"
         try:
@@ -163,6 +186,7 @@ class Upstream:
                 payload["operationName"] = self.key.operation_name
             start = "start" if legacy else "subscribe"
             await _send(ws, {"id": _ID, "type": start, "payload": payload})
+            self._established = True
             if target.heartbeat is not None and not legacy:
                 pinger = asyncio.get_running_loop().create_task(
                     _ping(ws, target.heartbeat)
@@ -233,6 +257,16 @@ class Upstream:
             "message": f"The subscription to subgraph '{subgraph}' ended: it {what}.",
             "extensions": {"code": code, "serviceName": subgraph},
         }
+
+
+def _reconnectable(errors: tuple[dict[str, Any], ...]) -> bool:
+    """A connection that dropped or could not open (not a completion, nor the
+    subgraph's refusal)."""
+    return any(
+        error.get("extensions", {}).get("code")
+        in (SUBSCRIPTION_SUBGRAPH_CLOSED, SUBSCRIPTION_SUBGRAPH_UNREACHABLE)
+        for error in errors
+    )
 
 
 def _json(raw: str | bytes) -> Mapping[str, Any]:

@@ -22,13 +22,14 @@ OPERATION = "subscription { reviewAdded { id body } }"
 
 
 @contextlib.asynccontextmanager
-async def _reviews_subgraph() -> AsyncIterator[tuple[str, Any]]:
+async def _reviews_subgraph(port: int = 0) -> AsyncIterator[tuple[str, Any]]:
     from subgraphs._serve import build_app
     from subgraphs.reviews import live
     from subgraphs.reviews.schema import schema
 
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     config = uvicorn.Config(build_app(schema), lifespan="off", log_level="warning")
     server = uvicorn.Server(config)
     serving = asyncio.ensure_future(server.serve(sockets=[sock]))
@@ -101,5 +102,34 @@ def test_unreachable_subgraph_ends_listeners_with_a_code() -> None:
                 "code": "SUBSCRIPTION_SUBGRAPH_UNREACHABLE",
                 "serviceName": "reviews",
             }
+
+    asyncio.run(scenario())
+
+
+def test_dropped_connection_is_opened_again_when_reconnects_are_configured() -> None:
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as session:
+            key = UpstreamKey("reviews", OPERATION, None, b"{}", (), {})
+            listener = Listener(8)
+            async with _reviews_subgraph() as (url, live):
+                started = live.stats()["started"]
+                target = UpstreamTarget(
+                    url, "graphql_transport_ws", None, 5.0, 20, 0.05
+                )
+                upstream = Upstream(key, target, session, lambda _: None)
+                upstream.add(listener)
+                upstream.start()
+                await _until(lambda: live.stats()["active"] == 1)
+            # The subgraph is gone; it comes back on the same port.
+            port = int(url.rsplit(":", 1)[1].split("/")[0])
+            async with _reviews_subgraph(port) as (_, live):
+                await _until(lambda: live.stats()["started"] == started + 2)
+                record = live.add_review("UPC-0001", "1", "Back.", 5)
+                item = await asyncio.wait_for(anext(listener.events()), 5)
+                assert item == {
+                    "data": {"reviewAdded": {"id": record.id, "body": "Back."}}
+                }
+                upstream.remove(listener)
+                await _until(lambda: live.stats()["active"] == 0)
 
     asyncio.run(scenario())
