@@ -347,8 +347,10 @@ class _Builder:
                 )
             self._defer = defer.key
         outer_query_path = self._query_path
+        # A deferred fragment's own type condition is in its subselection, not its
+        # path; the fragments deferred inside one that narrows see it in theirs.
         if (
-            defer is None
+            (defer is None or defer.narrows)
             and step.fragment is not None
             and not step.fragment.untyped
             and step.printed_condition is not None

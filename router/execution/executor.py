@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from graphql import GraphQLSchema
@@ -21,6 +22,7 @@ from graphql import GraphQLSchema
 from planner.query_plan import (
     Condition,
     Defer,
+    DeferredBlock,
     Fetch,
     Flatten,
     Parallel,
@@ -28,6 +30,7 @@ from planner.query_plan import (
     QueryPlan,
     Sequence,
     Subscription,
+    fetches_in,
 )
 from router.execution.codes import (
     INTERNAL_SERVER_ERROR,
@@ -39,6 +42,7 @@ from router.execution.entity_batch import (
     batchable,
     batched_services,
 )
+from router.execution.incremental import DeferredPart, IncrementalDelivery
 from router.execution.merge import deep_merge_each
 from router.execution.paths import CursorEntry, Cursors, descend, to_list
 from router.execution.representations import collect_representations
@@ -83,6 +87,7 @@ async def execute_plan(
     batch_entity_fetches: bool = True,
     unbatched: frozenset[str] = frozenset(),
     data: dict[str, Any] | None = None,
+    incremental: IncrementalDelivery | None = None,
 ) -> ExecutionResult:
     """Executes ``plan``; ``variables`` are the coerced client variables (defaults
     applied), ``schema`` the full supergraph schema (``Supergraph.schema``: keys and
@@ -95,7 +100,13 @@ async def execute_plan(
     subgraphs named in ``unbatched``.
 
     ``data`` is the tree to start from (a subscription event, which the plan's rest
-    completes); by default an empty one."""
+    completes); by default an empty one.
+
+    Without ``incremental``, a ``Defer`` node's deferred blocks run after its primary
+    block and everything arrives in one tree. With it, each deferred block starts as
+    its own part (``router.execution.incremental``) once the primary fetches it depends
+    on have merged, and this returns when the primary part is complete: the deferred
+    parts keep filling the same tree, each recording its errors in its own part."""
     if data is None:
         data = {}
     root: list[CursorEntry] = [(data, None)]
@@ -106,6 +117,7 @@ async def execute_plan(
         headers_for,
         post,
         batched_services(plan) - unbatched if batch_entity_fetches else frozenset(),
+        incremental,
     )
     if plan.node is not None:
         await run.node(plan.node, root, ())
@@ -131,7 +143,10 @@ class _Run:
         "errors",
         "filling",
         "headers_for",
+        "incremental",
+        "part",
         "post",
+        "signals",
         "types",
         "variables",
     )
@@ -144,6 +159,7 @@ class _Run:
         headers_for: HeadersFor | None,
         post: Post | None = None,
         batched: frozenset[str] = frozenset(),
+        incremental: IncrementalDelivery | None = None,
     ) -> None:
         self.variables = variables
         self.client = client
@@ -156,6 +172,21 @@ class _Run:
         # Subgraphs whose entity fetches may be batched, and the batch each is filling.
         self.batched = batched
         self.filling: dict[str, list[_Waiting]] = {}
+        # Incremental delivery: the parts, the part this run fills (None: the primary),
+        # and, by fetch id, what a deferred block waits on (set once that fetch merged).
+        self.incremental = incremental
+        self.part: DeferredPart | None = None
+        self.signals: dict[str, asyncio.Event] = {}
+
+    def _for_part(self, part: DeferredPart) -> _Run:
+        """A run sharing this one's tree, cursors, batches and signals, whose errors
+        go to ``part``."""
+        run = _Run.__new__(_Run)
+        for name in _Run.__slots__:
+            setattr(run, name, getattr(self, name))
+        run.part = part
+        run.errors = part.errors
+        return run
 
     async def node(
         self, node: PlanNode, entries: list[CursorEntry], pattern: tuple[str, ...]
@@ -194,8 +225,10 @@ class _Run:
             if branch is not None:
                 await self.node(branch, entries, pattern)
         elif isinstance(node, Defer):
-            # PORT_NOTE: no incremental delivery yet: deferred parts run after the primary
-            # and arrive in the same response, which a client asking @defer accepts.
+            if self.incremental is not None:
+                await self._defer(node, entries, pattern, self.incremental)
+                return
+            # One merged response: the deferred blocks after the primary one.
             if node.primary.node is not None:
                 await self.node(node.primary.node, entries, pattern)
             for block in node.deferred:
@@ -205,6 +238,58 @@ class _Run:
             await self.fetch(node.primary, entries, pattern)
             if node.rest is not None:
                 await self.node(node.rest, entries, pattern)
+
+    async def _defer(
+        self,
+        node: Defer,
+        entries: list[CursorEntry],
+        pattern: tuple[str, ...],
+        delivery: IncrementalDelivery,
+    ) -> None:
+        """Starts each deferred block as a part, then runs the primary block; returns
+        when the primary block is done (the parts go on)."""
+        primary_done = asyncio.Event()
+        # Blocks nested deeper may wait for fetches of this primary block too: their
+        # signals must exist before those fetches run.
+        for dependency in _dependencies(node):
+            self.signals.setdefault(dependency, asyncio.Event())
+        for block in node.deferred:
+            events = [self.signals[dependency.id] for dependency in block.depends]
+            delivery.start(
+                block,
+                self.part,
+                partial(
+                    self._deferred,
+                    block=block,
+                    entries=entries,
+                    pattern=pattern,
+                    inputs=events or [primary_done],
+                ),
+            )
+        try:
+            if node.primary.node is not None:
+                await self.node(node.primary.node, entries, pattern)
+        finally:
+            # A fetch that never ran (nothing reached its path) never signalled.
+            primary_done.set()
+            for fetch in fetches_in(node.primary.node):
+                event = self.signals.get(str(fetch.id))
+                if event is not None:
+                    event.set()
+
+    async def _deferred(
+        self,
+        part: DeferredPart,
+        block: DeferredBlock,
+        entries: list[CursorEntry],
+        pattern: tuple[str, ...],
+        inputs: list[asyncio.Event],
+    ) -> None:
+        """One deferred part: waits for its inputs, then runs its block's plan."""
+        for event in inputs:
+            await event.wait()
+        if block.node is not None:
+            await self._for_part(part).node(block.node, entries, pattern)
 
     def fetch(
         self, fetch: Fetch, entries: list[CursorEntry], pattern: tuple[str, ...]
@@ -216,8 +301,14 @@ class _Run:
             if name in self.variables
         }
         if fetch.requires is None:
-            return self._root_fetch(fetch, entries, pattern, used)
-        return self._entity_fetch(fetch, entries, pattern, used)
+            work = self._root_fetch(fetch, entries, pattern, used)
+        else:
+            work = self._entity_fetch(fetch, entries, pattern, used)
+        if self.signals and fetch.id is not None:
+            event = self.signals.get(str(fetch.id))
+            if event is not None:
+                return _signalling(work, event)
+        return work
 
     async def _root_fetch(
         self,
@@ -473,6 +564,24 @@ class _Run:
                 )
             )
         return outcome.body
+
+
+def _dependencies(node: Defer) -> list[str]:
+    """The fetch ids the deferred blocks under ``node`` wait for, nested ones too."""
+    ids: list[str] = []
+    for block in node.deferred:
+        ids += (dependency.id for dependency in block.depends)
+        if isinstance(block.node, Defer):
+            ids += _dependencies(block.node)
+    return ids
+
+
+async def _signalling(work: Coroutine[Any, Any, None], merged: asyncio.Event) -> None:
+    """Runs a fetch a deferred block depends on, then lets the block start."""
+    try:
+        await work
+    finally:
+        merged.set()
 
 
 def _failed_entities(raw_errors: Any) -> set[int]:

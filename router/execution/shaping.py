@@ -45,6 +45,7 @@ from graphql.utilities import get_operation_ast
 from router.execution.codes import INVALID_GRAPHQL
 from router.execution.paths import PathNode, to_list
 from router.execution.selection_plan import (
+    COMPOSITE,
     LEAF,
     LEAF_FIELD,
     LIST,
@@ -58,7 +59,7 @@ from router.execution.selection_plan import (
 )
 from router.execution.shaping_compiler import Fallback, root_function
 
-__all__ = ["ResponseShaper"]
+__all__ = ["FragmentShaper", "ResponseShaper"]
 
 # complete() results besides values: a null whose error is already recorded, and a null in
 # a non-null position that the enclosing object must take on.
@@ -169,6 +170,33 @@ class ResponseShaper:
             response["extensions"] = {"valueCompletion": run.errors}
         return response
 
+    def type_at(
+        self, query_path: tuple[str, ...], variables: Mapping[str, Any]
+    ) -> GraphQLCompositeType | None:
+        """The static type of the objects at a plan's query path (response names and
+        ``... on T`` steps, lists implied), or None when the operation has no such
+        composite position."""
+        plan = self._plan_for(variables)
+        current: GraphQLCompositeType = self._root_type
+        for step in query_path:
+            if step.startswith("... on "):
+                named = self._types.get(step[len("... on ") :])
+                if named is None:
+                    return None
+                current = named
+                continue
+            shape = next(
+                (f.shape for f in plan.fields_for(current) if f.response_name == step),
+                None,
+            )
+            while shape is not None and shape.kind in (NON_NULL, LIST):
+                shape = shape.inner
+            if shape is None or shape.selection is None:
+                return None
+            plan = shape.selection
+            current = plan.static_type
+        return current
+
     def _plan_for(self, variables: Mapping[str, Any]) -> SelectionPlan:
         defaults = self._condition_defaults
         key = tuple(
@@ -189,6 +217,44 @@ class ResponseShaper:
             )
             self._plans[key] = plan
         return plan
+
+
+class FragmentShaper:
+    """Shapes objects of the executor's tree against one selection set: a deferred
+    part's subselection, at the objects its path reaches (``router.server.incremental``).
+
+    The same rules as ``ResponseShaper`` (the interpreter: parts are few), with null
+    propagation stopping at the object shaped: a deferred part whose non-null field
+    is null has ``data: null`` in its payload, as the incremental delivery spec says.
+    """
+
+    __slots__ = ("_shape", "_types")
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        selection_set: SelectionSetNode,
+        static_type: GraphQLCompositeType,
+        variables: Mapping[str, Any],
+    ) -> None:
+        context = ShapeContext(schema, {}, variables)
+        plan = SelectionPlan(context, static_type, (selection_set,))
+        self._shape = TypeShape(COMPOSITE, static_type.name, selection=plan)
+        self._types = _composite_types(schema)
+
+    def shape(
+        self, obj: dict[str, Any], path: list[str | int]
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The shaped object (None when a null took it over) and the value-completion
+        errors met; ``path`` is the object's path in the response."""
+        node: PathNode = None
+        for key in path:
+            node = (node, key)
+        run = _Shaping(self._types)
+        shaped = run.complete(obj, self._shape, node, self._shape.type_name)
+        if shaped is _ERRORED_NULL or shaped is _BUBBLE or type(shaped) is not dict:
+            return None, run.errors
+        return shaped, run.errors
 
 
 class _Shaping:

@@ -36,6 +36,8 @@ class RequestContext:
     added to whatever response goes back (a short-circuit one too);
     `subgraph_responses` collects what each subgraph answered (the subgraph stage's core
     appends to it). `values` is a free bag for plugins, keyed by `"<plugin>.<name>"`.
+    `multipart_defer` says the client accepts `multipart/mixed;deferSpec=20220824`
+    (set by the HTTP layer): a deferred operation then streams its parts.
     """
 
     method: str
@@ -54,6 +56,7 @@ class RequestContext:
     values: dict[str, Any] = field(default_factory=dict)
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     subgraph_responses: list[SubgraphHeaders] = field(default_factory=list)
+    multipart_defer: bool = False
 
     @classmethod
     def from_scope(cls, scope: Mapping[str, Any]) -> RequestContext:

@@ -115,7 +115,11 @@ class DeduplicationPlugin(Plugin):
         request: SupergraphRequest,
         call_next: SupergraphNext,
     ) -> SupergraphResponse:
-        if request.operation.operation is not OperationType.QUERY:
+        if (
+            request.operation.operation is not OperationType.QUERY
+            # A streamed @defer answer cannot be shared: each client reads its own.
+            or context.multipart_defer
+        ):
             return await call_next(context, request)
         try:
             variables = orjson.dumps(request.variables, option=orjson.OPT_SORT_KEYS)

@@ -35,7 +35,7 @@ their typed config is a `PluginConfig` subclass named `Config` on the plugin cla
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -74,12 +74,26 @@ __all__ = [
 class HttpResponse:
     """An HTTP response of the GraphQL endpoint; `headers` exclude content-length.
     `error_codes`, when known, are the `extensions.code` of the body's errors (so that
-    telemetry need not scan a large body for them)."""
+    telemetry need not scan a large body for them).
+
+    A streamed response (an incremental `@defer` answer) has a `stream` of chunks sent
+    after `body`; the request is over when the stream ends, so a hook that must see
+    the whole request wraps it (`when_finished`). `error_codes` grows as the chunks
+    are encoded."""
 
     status: int
     headers: list[tuple[str, str]]
     body: bytes
     error_codes: list[str] | None = None
+    stream: AsyncGenerator[bytes, None] | None = None
+
+    def when_finished(self, finish: Callable[[], None]) -> bool:
+        """Arranges for `finish()` to run when a streamed response's stream ends or is
+        closed, and says True; False (nothing arranged) for a response sent at once."""
+        if self.stream is None:
+            return False
+        self.stream = _then(self.stream, finish)
+        return True
 
     @classmethod
     def error(
@@ -98,6 +112,19 @@ class HttpResponse:
             orjson.dumps(error_body(code, message, **extensions)),
             [code],
         )
+
+
+async def _then(
+    stream: AsyncGenerator[bytes, None], finish: Callable[[], None]
+) -> AsyncGenerator[bytes, None]:
+    try:
+        async for chunk in stream:
+            yield chunk
+    finally:
+        try:
+            await stream.aclose()
+        finally:
+            finish()
 
 
 def error_codes_of(errors: Any) -> list[str]:
@@ -154,10 +181,13 @@ class SupergraphRequest:
 
 @dataclass(slots=True)
 class SupergraphResponse:
-    """The GraphQL response body; `headers` go on the HTTP response."""
+    """The GraphQL response body; `headers` go on the HTTP response. For a deferred
+    operation sent to a multipart client, `body` is the first payload and `subsequent`
+    the later ones (`{"hasNext", "incremental"}`), each yielded once ready."""
 
     body: dict[str, Any]
     headers: list[tuple[str, str]] = field(default_factory=list)
+    subsequent: AsyncGenerator[dict[str, Any], None] | None = None
 
 
 @dataclass(slots=True)
@@ -172,9 +202,11 @@ class ExecutionRequest:
 
 @dataclass(slots=True)
 class ExecutionResponse:
-    """The shaped GraphQL response body of an executed plan."""
+    """The shaped GraphQL response body of an executed plan; `subsequent` as in
+    `SupergraphResponse` (the deferred parts, run while the first payload is sent)."""
 
     body: dict[str, Any]
+    subsequent: AsyncGenerator[dict[str, Any], None] | None = None
 
 
 @dataclass(slots=True)

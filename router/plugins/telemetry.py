@@ -174,12 +174,10 @@ class TelemetryPlugin(Plugin):
         started = time.perf_counter()
         status = 500
         response: HttpResponse | None = None
-        try:
-            response = await call_next(context)
-            status = response.status
-            response.headers.append((REQUEST_ID_HEADER, context.request_id))
-            return response
-        finally:
+
+        def finish() -> None:
+            """Metrics, the span's end and the log line: when the answer is complete
+            (a streamed `@defer` answer: when its stream ends)."""
             seconds = time.perf_counter() - started
             if response is None:
                 codes = []
@@ -200,10 +198,6 @@ class TelemetryPlugin(Plugin):
             if span is not None:
                 _finish_router_span(span, context, status, codes)
                 trace_id = trace.format_trace_id(span.get_span_context().trace_id)
-                if span_token is not None:
-                    otel_context.detach(span_token)
-            if active_token is not None:
-                ACTIVE.reset(active_token)
             if self._log is not None:
                 self._log.write(
                     {
@@ -220,6 +214,23 @@ class TelemetryPlugin(Plugin):
                         "error_codes": codes,
                     }
                 )
+
+        streamed = False
+        try:
+            response = await call_next(context)
+            status = response.status
+            response.headers.append((REQUEST_ID_HEADER, context.request_id))
+            streamed = response.when_finished(finish)
+            return response
+        finally:
+            if not streamed:
+                finish()
+            # The context variables go back now, in the task that set them (a stream
+            # is sent from another task; the parts it waits for copied them already).
+            if span_token is not None:
+                otel_context.detach(span_token)
+            if active_token is not None:
+                ACTIVE.reset(active_token)
 
     async def subgraph(
         self,

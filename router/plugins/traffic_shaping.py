@@ -44,9 +44,15 @@ class TrafficShapingPlugin(Plugin):
             )
         self._in_flight += 1
         deadline = asyncio.timeout(self._timeout)
+        streamed = False
         try:
             async with deadline:
-                return await call_next(context)
+                response = await call_next(context)
+            # A streamed `@defer` answer is in flight until its last part is sent.
+            # PORT_NOTE: as in Apollo Router, the timeout bounds the first part only;
+            # each deferred fetch keeps its subgraph timeout.
+            streamed = response.when_finished(self._done)
+            return response
         except TimeoutError:
             if not deadline.expired():
                 raise  # not this deadline's: whoever raised it answers for it
@@ -54,7 +60,11 @@ class TrafficShapingPlugin(Plugin):
                 GATEWAY_TIMEOUT, "Your request has been timed out", 504
             )
         finally:
-            self._in_flight -= 1
+            if not streamed:
+                self._done()
+
+    def _done(self) -> None:
+        self._in_flight -= 1
 
 
 def build(config: RouterConfig) -> Plugin | None:

@@ -35,6 +35,12 @@ from router.server.errors import (
     graphql_error,
 )
 from router.server.logs import configure_logging
+from router.server.multipart import (
+    MULTIPART_DEFER_CONTENT_TYPE,
+    accepts_multipart_defer,
+    first_part,
+    later_parts,
+)
 from router.server.pipeline import Outcome
 from router.server.reload import Reloader
 from router.server.request import (
@@ -239,6 +245,10 @@ class RouterApp:
                 return
             if streamed is not None and isinstance(streamed[1], AsyncGenerator):
                 await streamed[1].aclose()  # a plugin answered in its place
+            if response.stream is not None:
+                # An incremental @defer answer (router.server.multipart).
+                await _send_stream(send, receive, response)
+                return
             await _send_bytes(
                 send,
                 response.status,
@@ -260,10 +270,15 @@ class RouterApp:
     ) -> HttpResponse:
         headers = context.headers
         streaming = stream_kind(headers.get("accept"))
+        multipart = accepts_multipart_defer(context.all_values("accept"))
         try:
             media = MediaType.JSON if streaming else negotiate(headers.get("accept"))
         except RequestFailure as failure:
-            return _failure_response(failure, MediaType.JSON)
+            if not multipart:
+                return _failure_response(failure, MediaType.JSON)
+            # Only multipart: a deferred answer streams, any other is JSON (as Apollo).
+            media = MediaType.JSON
+        context.multipart_defer = multipart and streaming is None
         method: str = scope["method"]
         try:
             if method == "POST":
@@ -299,6 +314,8 @@ class RouterApp:
                 payload, method=method, context=context
             )
             return _outcome_response(outcome, media)
+        # A batch's answer is one JSON array: its entries cannot stream.
+        context.multipart_defer = False
         return await self._batch(generation, payload, media, context)
 
     async def _read_post(
@@ -463,6 +480,20 @@ def _content_type(media: MediaType) -> str:
 
 
 def _outcome_response(outcome: Outcome, media: MediaType) -> HttpResponse:
+    if outcome.subsequent is not None:
+        codes = error_codes_of(outcome.body.get("errors"))
+        return HttpResponse(
+            200,
+            [
+                ("content-type", MULTIPART_DEFER_CONTENT_TYPE),
+                # Proxies that buffer (nginx) would hold the parts back (Apollo's).
+                ("x-accel-buffering", "no"),
+                *outcome.headers,
+            ],
+            first_part(outcome.body),
+            codes,
+            later_parts(outcome.subsequent, codes),
+        )
     status = outcome.status
     if media is MediaType.JSON and outcome.well_formed:
         status = 200
@@ -521,6 +552,51 @@ async def _send_bytes(
         raw.append((encoded, value.encode("latin-1")))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _send_stream(send: Send, receive: Receive, response: HttpResponse) -> None:
+    """Sends a streamed response: `body`, then each chunk of `stream` as it comes,
+    flushed at once. A client that goes away stops the stream (and the deferred parts
+    still running behind it)."""
+    stream = response.stream
+    assert stream is not None
+    raw = []
+    for name, value in response.headers:
+        encoded = _HEADER_NAMES.get(name)
+        if encoded is None:
+            encoded = name.encode("latin-1")
+        raw.append((encoded, value.encode("latin-1")))
+
+    async def pump() -> None:
+        await send(
+            {"type": "http.response.start", "status": response.status, "headers": raw}
+        )
+        await send(
+            {"type": "http.response.body", "body": response.body, "more_body": True}
+        )
+        async for chunk in stream:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    loop = asyncio.get_running_loop()
+    sending = loop.create_task(pump())
+    gone = loop.create_task(_disconnected(receive))
+    try:
+        await asyncio.wait((sending, gone), return_when=asyncio.FIRST_COMPLETED)
+        if not sending.done():
+            sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
+    finally:
+        gone.cancel()
+        sending.cancel()
+        await stream.aclose()
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Returns when the client has gone (the request body was read already)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 # The names nearly every response carries, encoded once.

@@ -25,9 +25,11 @@ from planner.query_plan import QueryPlan, Subscription
 from planner.supergraph import Supergraph
 from planner.supergraph.override_labels import percent_labels
 from router.execution.executor import execute_plan
+from router.execution.incremental import IncrementalDelivery
 from router.execution.override_rolls import OverrideRolls
 from router.execution.shaping import ResponseShaper
 from router.execution.subgraph_client import SubgraphRequestError
+from router.execution.type_conditions import type_conditions_for
 from router.plugins.chain import EMPTY_CHAIN, PluginChain
 from router.plugins.plugin import ExecutionRequest, ExecutionResponse
 from router.server.documents import PreparedDocument
@@ -36,6 +38,11 @@ from router.server.errors import (
     SUBSCRIPTION_DISABLED,
     RequestFailure,
     graphql_error,
+)
+from router.server.incremental import (
+    active_defer,
+    primary_document,
+    subsequent_payloads,
 )
 from router.server.pipeline import Engine
 from router.server.planning_slots import PlanningBusy, PlanningSlots
@@ -163,7 +170,7 @@ class FederatedEngine(Engine):
         execute: bool = True,
         prefilled: dict[str, Any] | None = None,
         context: RequestContext | None = None,
-    ) -> dict[str, Any]:
+    ) -> ExecutionResponse:
         document = prepared.document
         if document is None:  # only valid documents reach the engine
             raise ValueError("the engine runs validated documents only")
@@ -172,7 +179,7 @@ class FederatedEngine(Engine):
             # alone, so every removed field comes back null.
             shaper = self._shaper(prepared, document, operation_name)
             shaped: dict[str, Any] = shaper.shape(dict(prefilled or {}), [], variables)
-            return shaped
+            return ExecutionResponse(shaped)
         plan = await self._plan_off_loop(
             plan_key or prepared.document_hash,
             plan_document or document,
@@ -182,11 +189,21 @@ class FederatedEngine(Engine):
         )
         expose = None if context is None else context.values.get(EXPOSE_QUERY_PLAN)
         if expose == DRY_RUN:
-            return {"extensions": {"apolloQueryPlan": plan_extension(plan)}}
+            return ExecutionResponse(
+                {"extensions": {"apolloQueryPlan": plan_extension(plan)}}
+            )
 
         async def core(
             ctx: RequestContext | None, staged: ExecutionRequest
         ) -> ExecutionResponse:
+            if (
+                ctx is not None
+                and ctx.multipart_defer
+                and active_defer(staged.plan.node, staged.variables)
+            ):
+                return await self._incremental(
+                    ctx, staged, prepared, document, operation_name, prefilled
+                )
             result = await execute_plan(
                 staged.plan,
                 variables=staged.variables,
@@ -212,12 +229,78 @@ class FederatedEngine(Engine):
                 executed = await core(None, request)
             else:
                 executed = await self._plugins.run_execution(context, request, core)
-        response: dict[str, Any] = executed.body
         if expose is not None:
-            response.setdefault("extensions", {})["apolloQueryPlan"] = plan_extension(
-                plan
+            executed.body.setdefault("extensions", {})["apolloQueryPlan"] = (
+                plan_extension(plan)
             )
-        return response
+        if executed.subsequent is not None:
+            executed.body["hasNext"] = executed.body.pop("hasNext")  # after extensions
+        return executed
+
+    async def _incremental(
+        self,
+        ctx: RequestContext,
+        staged: ExecutionRequest,
+        prepared: PreparedDocument,
+        document: DocumentNode,
+        operation_name: str | None,
+        prefilled: dict[str, Any] | None,
+    ) -> ExecutionResponse:
+        """A deferred operation for a multipart client: the primary part's response,
+        and the later payloads as their parts finish (router.server.incremental)."""
+        delivery = IncrementalDelivery()
+        try:
+            result = await execute_plan(
+                staged.plan,
+                variables=staged.variables,
+                client=self._traffic.client,
+                schema=self._supergraph.schema,
+                unbatched=self._unbatched,
+                post=self._plugins.subgraph_post(ctx, self._traffic),
+                incremental=delivery,
+            )
+        except BaseException:
+            delivery.cancel()
+            raise
+        data = result.data
+        if prefilled and data is not None:
+            data.update(prefilled)
+        primary = self._primary_shaper(prepared, operation_name, staged.variables)
+        body = primary.shape(data, result.errors, staged.variables)
+        if data is None or body.get("data") is None or not delivery.pending:
+            # Nothing can follow (no data to add to, or no part): one response.
+            delivery.cancel()
+            return ExecutionResponse(body)
+        body["hasNext"] = True
+        subsequent = subsequent_payloads(
+            delivery,
+            data,
+            body["data"],
+            prepared=prepared,
+            operation_name=operation_name,
+            full=self._shaper(prepared, document, operation_name),
+            schema=self._api_schema,
+            types=type_conditions_for(self._supergraph.schema),
+            variables=staged.variables,
+        )
+        return ExecutionResponse(body, subsequent)
+
+    def _primary_shaper(
+        self,
+        prepared: PreparedDocument,
+        operation_name: str | None,
+        variables: dict[str, Any],
+    ) -> ResponseShaper:
+        """The shaper of the operation without its deferred fragments."""
+        query_type = self._api_schema.query_type
+        assert query_type is not None  # a schema without one loads no supergraph
+        document = primary_document(prepared, variables, query_type.name)
+        key = ("defer-shaper", operation_name, id(document))
+        shaper: ResponseShaper | None = prepared.derived.get(key)
+        if shaper is None:
+            shaper = ResponseShaper.compile(self._api_schema, document, operation_name)
+            prepared.derived[key] = shaper
+        return shaper
 
     def _shaper(
         self,

@@ -25,7 +25,12 @@ from graphql.execution import ExecutionResult, experimental_execute_incrementall
 from router.config import IncludeSubgraphErrorsConfig
 from router.plugins.chain import EMPTY_CHAIN, PluginChain
 from router.plugins.limits import nesting_exceeds
-from router.plugins.plugin import Rejection, SupergraphRequest, SupergraphResponse
+from router.plugins.plugin import (
+    ExecutionResponse,
+    Rejection,
+    SupergraphRequest,
+    SupergraphResponse,
+)
 from router.server.documents import DocumentCache, PreparedDocument
 from router.server.errors import (
     GRAPHQL_PARSE_FAILED,
@@ -39,6 +44,7 @@ from router.server.errors import (
     RequestFailure,
     graphql_error,
 )
+from router.server.incremental import Payloads, redacted
 from router.server.introspection import (
     SplitOperation,
     split_introspection,
@@ -77,6 +83,8 @@ class Outcome:
     status: int = 200
     well_formed: bool = True
     headers: tuple[tuple[str, str], ...] = ()
+    # An incremental answer's later payloads (`body` is the first): multipart.
+    subsequent: Payloads | None = None
 
 
 class Engine:
@@ -97,8 +105,9 @@ class Engine:
         execute: bool = True,
         prefilled: dict[str, Any] | None = None,
         context: RequestContext | None = None,
-    ) -> dict[str, Any]:
-        """The shaped response. `plan_document` (default: the client's document) is what
+    ) -> ExecutionResponse:
+        """The shaped response (and, for a deferred operation a multipart client sent,
+        the later payloads: `router.server.incremental`). `plan_document` (default: the client's document) is what
         gets planned, cached under `plan_key` (default: the document's hash) when it
         differs from the client's by more than the introspection split; `execute=False`
         plans and fetches nothing (everything was removed); `prefilled` root values
@@ -249,7 +258,9 @@ class Pipeline:
             outcome = await self._serve(
                 prepared, staged.operation, staged.variables, request, ctx
             )
-            return SupergraphResponse(outcome.body, list(outcome.headers))
+            return SupergraphResponse(
+                outcome.body, list(outcome.headers), outcome.subsequent
+            )
 
         response = await self._plugins.run_supergraph(
             context,
@@ -263,7 +274,11 @@ class Pipeline:
             ),
             core,
         )
-        return Outcome(response.body, headers=tuple(response.headers))
+        return Outcome(
+            response.body,
+            headers=tuple(response.headers),
+            subsequent=response.subsequent,
+        )
 
     async def _serve(
         self,
@@ -302,7 +317,7 @@ class Pipeline:
             planned = decision.document or planned
             plan_key, execute = decision.plan_key, not decision.empty
         if split is None:
-            body = await self._engine.run(
+            executed = await self._engine.run(
                 prepared,
                 _name(operation),
                 variables,
@@ -317,7 +332,7 @@ class Pipeline:
             )
             if "errors" in local:
                 return Outcome(local)
-            body = await self._engine.run(
+            executed = await self._engine.run(
                 prepared,
                 _name(operation),
                 variables,
@@ -327,11 +342,18 @@ class Pipeline:
                 prefilled=local["data"],
                 context=context,
             )
+        body = executed.body
         if decision is not None and self._authorizer is not None:
             body = self._authorizer.finish(body, decision)
         if body.get("errors"):
             body["errors"] = redact_subgraph_errors(body["errors"], self._include)
-        return Outcome(body)
+        subsequent = executed.subsequent
+        if subsequent is not None:
+            include = self._include
+            subsequent = redacted(
+                subsequent, lambda errors: redact_subgraph_errors(errors, include)
+            )
+        return Outcome(body, subsequent=subsequent)
 
     async def _serve_subscription(
         self,

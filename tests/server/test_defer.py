@@ -1,6 +1,7 @@
 """`@defer` through `router serve` over the example subgraphs: accepted under
-`supergraph.defer_support` (the default), answered in one merged response equal to the
-operation without `@defer`, and refused as an unknown directive when defer support is off
+`supergraph.defer_support` (the default), answered to a client without multipart in one
+merged response equal to the operation without `@defer` (streamed to one with it:
+test_defer_multipart.py), and refused as an unknown directive when defer support is off
 (as Apollo Router does). Issue 16.
 """
 
@@ -31,6 +32,7 @@ from graphql import (
     parse,
     print_ast,
 )
+from multipart_harness import CONTENT_TYPE, Stream, merge_parts
 from server_harness import Router, write_config
 from support.gateway_corpus import is_mutation
 
@@ -79,12 +81,12 @@ def test_deferred_entity_field_from_another_subgraph_answers(router: Router) -> 
     assert body["data"]["product"]["reviews"], body
 
 
-def test_one_merged_response_whatever_the_client_accepts(router: Router) -> None:
+def test_one_merged_response_to_a_client_without_multipart(router: Router) -> None:
     query = '{ product(upc: "UPC-0001") { name ... @defer { reviews { body } } } }'
     for accept in (
         "application/json",
         "application/graphql-response+json",
-        "multipart/mixed;deferSpec=20220824, application/json",
+        "multipart/mixed;deferSpec=20220824;q=0, application/json",
     ):
         reply = router.post({"query": query}, accept=accept)
         assert reply.status == 200
@@ -266,17 +268,44 @@ def _corpus() -> list[tuple[CorpusOperation, str]]:
 
 
 def test_deferred_corpus_answers_as_the_plain_operations(router: Router) -> None:
+    """Every other deferred variant as one JSON response (equal to the plain answer,
+    key order included), the others streamed as multipart: the payloads, merged as a
+    client merges them, hold the plain answer's data and errors."""
     pairs = _corpus()
     assert len(pairs) >= 200
     differing = []
-    for operation, deferred in pairs:
+    streamed = 0
+    for index, (operation, deferred) in enumerate(pairs):
         fields: dict[str, Any] = {"operationName": operation.operation_name}
         if operation.variables:
             fields["variables"] = operation.variables
-        got = router.query(deferred, **fields)
         want = router.query(operation.query, **fields)
+        if index % 2:
+            stream = Stream(router.url, deferred, fields=fields)
+            if stream.response.getheader("content-type") == CONTENT_TYPE:
+                streamed += 1
+                payloads = stream.rest()
+                try:
+                    got = merge_parts(payloads)
+                except (KeyError, IndexError, TypeError):  # an item at a path not sent
+                    differing.append((operation.name, deferred, payloads, want))
+                    continue
+            else:  # nothing deferred after all (at the root, `if: false`): JSON
+                got = json.loads(stream.response.read())
+                stream.connection.close()
+            if got.get("data") != want.get("data") or _sorted(
+                got.get("errors")
+            ) != _sorted(want.get("errors")):
+                differing.append((operation.name, deferred, got, want))
+            continue
+        got = router.query(deferred, **fields)
         if json.dumps(got.get("data")) != json.dumps(want.get("data")) or json.dumps(
             got.get("errors")
         ) != json.dumps(want.get("errors")):
             differing.append((operation.name, deferred, got, want))
     assert not differing, differing[:3]
+    assert streamed >= 60
+
+
+def _sorted(errors: Any) -> list[str]:
+    return sorted(json.dumps(e, sort_keys=True) for e in errors or ())
