@@ -6,7 +6,8 @@ field: `path`, `protocol`, `heartbeat_interval`), `mode.callback` (accepted, ref
 not supported yet), `deduplication.enabled` (and 1.x's `enable_deduplication`),
 `max_opened_subscriptions`, `queue_capacity`, `max_reconnect_attempts`,
 `reconnect_delay`. Ours: `max_subscriptions_per_client`,
-`queue_full` (what a full client queue does).
+`queue_full` (what a full client queue does), `legacy_websocket` (clients may speak
+subscriptions-transport-ws).
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ class SubscriptionConfig(_Strict):
     # Ours: a client whose queue is full loses its oldest event, or is closed with
     # SUBSCRIPTION_QUEUE_FULL.
     queue_full: Literal["drop_oldest", "close"] = "drop_oldest"
+    # Ours: clients may also speak the legacy subscriptions-transport-ws (`graphql-ws`).
+    legacy_websocket: bool = False
 
     @property
     def deduplicate(self) -> bool:

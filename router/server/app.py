@@ -121,7 +121,8 @@ class RouterApp:
             return
         from router.subscriptions.websocket import serve_websocket
 
-        await serve_websocket(scope, receive, send, self.holder)
+        legacy = self.config.subscription.legacy_websocket
+        await serve_websocket(scope, receive, send, self.holder, legacy)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -12,6 +12,10 @@ subscription's events go out as `next`, its end as `complete` (after a last `nex
 holding only `errors` when it ended in error); a query or mutation is one `next` and
 `complete`; a request refused before execution is one `error`. The client's `complete`
 or its leaving ends its subscriptions, and with the last listener the subgraph's.
+
+With `subscription.legacy_websocket: true` (ours), a client offering only `graphql-ws`
+speaks subscriptions-transport-ws instead: `start`/`stop`, events as `data`, `ka`
+keep-alives, `connection_error` before the 4403 close, one error object per `error`.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ if TYPE_CHECKING:
     from router.server.pipeline import Outcome
     from router.server.state import StateHolder
 
-__all__ = ["SUBPROTOCOL", "serve_websocket"]
+__all__ = ["LEGACY_SUBPROTOCOL", "SUBPROTOCOL", "serve_websocket"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +49,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 SUBPROTOCOL = "graphql-transport-ws"
+LEGACY_SUBPROTOCOL = "graphql-ws"  # subscriptions-transport-ws
 INIT_TIMEOUT = 10.0
+LEGACY_KEEP_ALIVE = 15.0  # seconds between `ka` messages of the legacy protocol
 
 
 class _Closed(Exception):
@@ -62,6 +68,11 @@ class _Connection:
         self.headers: dict[str, str] = {}
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
+        self.legacy = False  # subscriptions-transport-ws: start/data/stop, no ping
+
+    @property
+    def next_type(self) -> str:
+        return "data" if self.legacy else "next"
 
     async def send(self, message: dict[str, Any]) -> None:
         async with self._lock:
@@ -99,22 +110,39 @@ class _Connection:
 
 
 async def serve_websocket(
-    scope: Scope, receive: Receive, send: Send, holder: StateHolder
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    holder: StateHolder,
+    legacy: bool = False,
 ) -> None:
-    """Serves one WebSocket connection on the GraphQL path until it closes."""
+    """Serves one WebSocket connection on the GraphQL path until it closes; `legacy`
+    also accepts subscriptions-transport-ws (`graphql-ws`) when the client offers
+    only that."""
     message = await receive()
     if message["type"] != "websocket.connect":
         return
-    if SUBPROTOCOL not in scope.get("subprotocols", ()):
+    offered = scope.get("subprotocols", ())
+    if SUBPROTOCOL in offered:
+        chosen = SUBPROTOCOL
+    elif LEGACY_SUBPROTOCOL in offered and legacy:
+        chosen = LEGACY_SUBPROTOCOL
+    else:
         await send({"type": "websocket.close", "code": 4406})
         return
-    await send({"type": "websocket.accept", "subprotocol": SUBPROTOCOL})
+    await send({"type": "websocket.accept", "subprotocol": chosen})
     connection = _Connection(scope, receive, send)
+    connection.legacy = chosen == LEGACY_SUBPROTOCOL
+    keep_alive = None
+    if connection.legacy:
+        keep_alive = asyncio.get_running_loop().create_task(_keep_alive(connection))
     try:
         await _serve(connection, holder)
     except _Closed:
         pass
     finally:
+        if keep_alive is not None:
+            keep_alive.cancel()
         for task in connection.operations.values():
             task.cancel()
         if connection.operations:
@@ -141,6 +169,11 @@ async def _serve(connection: _Connection, holder: StateHolder) -> None:
         if message is None:
             return
         kind = message.get("type")
+        if connection.legacy:
+            kind = _LEGACY_CLIENT_TYPES.get(str(kind), kind)
+        if kind == "connection_terminate":
+            await connection.close(1000, "Normal Closure")
+            return
         if kind == "ping":
             await connection.send({"type": "pong"})
         elif kind == "pong":
@@ -172,6 +205,19 @@ async def _serve(connection: _Connection, holder: StateHolder) -> None:
                 4400, f"{WEBSOCKET_MESSAGE_ERROR}: unexpected message {str(kind)[:40]}"
             )
             return
+
+
+# subscriptions-transport-ws's client messages, by their graphql-transport-ws names.
+_LEGACY_CLIENT_TYPES = {"start": "subscribe", "stop": "complete"}
+
+
+async def _keep_alive(connection: _Connection) -> None:
+    """The legacy protocol's `ka`, once acknowledged, then every LEGACY_KEEP_ALIVE s."""
+    with contextlib.suppress(_Closed):
+        while True:
+            if connection.acknowledged:
+                await connection.send({"type": "ka"})
+            await asyncio.sleep(LEGACY_KEEP_ALIVE if connection.acknowledged else 0.05)
 
 
 def _forget(connection: _Connection, key: str, task: asyncio.Task[None]) -> None:
@@ -225,6 +271,9 @@ async def _initialise(
         errors = _errors_of(response.body)
         code = errors[0].get("extensions", {}).get("code", "FORBIDDEN")
         message = errors[0].get("message", "Forbidden")
+        if connection.legacy:
+            # The legacy protocol says why in a message before closing.
+            await connection.send({"type": "connection_error", "payload": errors[0]})
         await connection.close(4403, f"{code}: {message}")
         return False
     connection.acknowledged = True
@@ -295,11 +344,11 @@ async def _operation(
             events = result
             async for body in events:
                 await connection.send(
-                    {"id": identifier, "type": "next", "payload": body}
+                    {"id": identifier, "type": connection.next_type, "payload": body}
                 )
         elif "data" in result.body:
             await connection.send(
-                {"id": identifier, "type": "next", "payload": result.body}
+                {"id": identifier, "type": connection.next_type, "payload": result.body}
             )
         else:
             await _error(connection, identifier, result.body.get("errors", []))
@@ -326,4 +375,6 @@ async def _operation(
 async def _error(
     connection: _Connection, identifier: str, errors: list[dict[str, Any]]
 ) -> None:
-    await connection.send({"id": identifier, "type": "error", "payload": errors})
+    # The legacy protocol's error payload is one error.
+    payload: Any = (errors[0] if errors else {}) if connection.legacy else errors
+    await connection.send({"id": identifier, "type": "error", "payload": payload})

@@ -83,6 +83,7 @@ authentication:
     api_keys: {{ file: "{store}", header_name: X-Api-Key }}
 subscription:
   enabled: true
+  legacy_websocket: true
   mode:
     passthrough:
       all:
@@ -295,6 +296,40 @@ def test_operation_limits_apply_to_each_subscribe(
         assert refused["type"] == "error" and refused["id"] == "deep", refused
         assert refused["payload"][0]["extensions"]["code"] == "MAX_DEPTH_LIMIT"
         await client.close()
+
+    asyncio.run(scenario())
+
+
+def test_legacy_subscriptions_transport_ws_client_gets_data_messages(
+    router: Service, reviews: Service, api_key: tuple[Path, str]
+) -> None:
+    async def receive(ws: Any) -> dict[str, Any]:
+        while True:
+            message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 15))
+            if message["type"] != "ka":  # keep-alives come and go
+                return message
+
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        async with websockets.connect(
+            router.url.replace("http://", "ws://"),
+            subprotocols=["graphql-ws"],  # type: ignore[list-item]
+        ) as ws:
+            assert ws.subprotocol == "graphql-ws"
+            init = {"type": "connection_init", "payload": {"X-Api-Key": api_key[1]}}
+            await ws.send(json.dumps(init))
+            assert await receive(ws) == {"type": "connection_ack"}
+            start = {"id": "1", "type": "start", "payload": {"query": SUBSCRIBE}}
+            await ws.send(json.dumps(start))
+            await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+            await asyncio.to_thread(
+                _add_review, reviews, "UPC-0006", "5", "Old school."
+            )
+            event = await receive(ws)
+            assert event["type"] == "data" and event["id"] == "1", event
+            _joined(event["payload"]["data"]["reviewAdded"], "Old school.")
+            await ws.send(json.dumps({"id": "1", "type": "stop"}))
+            await wait_for_stats(reviews.base, active=0)
 
     asyncio.run(scenario())
 
