@@ -6,7 +6,7 @@ field: `path`, `protocol`, `heartbeat_interval`), `mode.callback` (accepted, ref
 not supported yet), `deduplication.enabled` (and 1.x's `enable_deduplication`),
 `max_opened_subscriptions`, `queue_capacity`, `max_reconnect_attempts`,
 `reconnect_delay`. Ours: `max_subscriptions_per_client`,
-`queue_full` (what a full client queue does), `legacy_websocket` (clients may speak
+`queue_full` (what a full client queue does), `idle_timeout`, `legacy_websocket` (clients may speak
 subscriptions-transport-ws).
 """
 
@@ -106,6 +106,8 @@ class SubscriptionConfig(_Strict):
     # Ours: a client whose queue is full loses its oldest event, or is closed with
     # SUBSCRIPTION_QUEUE_FULL.
     queue_full: Literal["drop_oldest", "close"] = "drop_oldest"
+    # Ours: a subscription with no event for this long ends (SUBSCRIPTION_IDLE_TIMEOUT).
+    idle_timeout: Duration | None = None
     # Ours: clients may also speak the legacy subscriptions-transport-ws (`graphql-ws`).
     legacy_websocket: bool = False
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = [
     "SUBSCRIPTION_CLIENT_LIMIT",
     "SUBSCRIPTION_CODES",
+    "SUBSCRIPTION_IDLE_TIMEOUT",
     "SUBSCRIPTION_MAX_LIMIT",
     "SUBSCRIPTION_NOT_CONFIGURED",
     "SUBSCRIPTION_QUEUE_FULL",
@@ -18,6 +19,7 @@ __all__ = [
 
 SUBSCRIPTION_MAX_LIMIT = "SUBSCRIPTION_MAX_LIMIT"
 SUBSCRIPTION_CLIENT_LIMIT = "SUBSCRIPTION_CLIENT_LIMIT"
+SUBSCRIPTION_IDLE_TIMEOUT = "SUBSCRIPTION_IDLE_TIMEOUT"
 SUBSCRIPTION_NOT_CONFIGURED = "SUBSCRIPTION_NOT_CONFIGURED"
 SUBSCRIPTION_QUEUE_FULL = "SUBSCRIPTION_QUEUE_FULL"
 SUBSCRIPTION_SUBGRAPH_CLOSED = "SUBSCRIPTION_SUBGRAPH_CLOSED"
@@ -29,6 +31,8 @@ SUBSCRIPTION_CODES: dict[str, str] = {
     "router process; the new one is refused (Apollo's code).",
     SUBSCRIPTION_CLIENT_LIMIT: "The client already holds "
     "`subscription.max_subscriptions_per_client` subscriptions (ours).",
+    SUBSCRIPTION_IDLE_TIMEOUT: "No event came for `subscription.idle_timeout`: the "
+    "subscription is closed (ours).",
     SUBSCRIPTION_NOT_CONFIGURED: "The subscription's root field lives in a subgraph that "
     "`subscription.mode.passthrough` does not name (ours).",
     SUBSCRIPTION_QUEUE_FULL: "The client read events slower than they came and its "

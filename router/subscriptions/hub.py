@@ -156,7 +156,9 @@ class SubscriptionHub:
             if config.deduplicate:
                 self._upstreams[key] = upstream
             upstream.start()
-        listener = Listener(config.queue_capacity, config.queue_full)
+        listener = Listener(
+            config.queue_capacity, config.queue_full, config.idle_timeout
+        )
         upstream.add(listener)
         self._owners[listener] = (upstream, client)
         self._counts.add(client)

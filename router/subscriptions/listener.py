@@ -4,7 +4,8 @@ The upstream (`router.subscriptions.upstream`) puts each subgraph event in every
 listener's queue without waiting: a slow client must not hold the others back. When the
 queue is full, `queue_full` decides: `drop_oldest` loses the oldest event, `close` ends
 the listener with SUBSCRIPTION_QUEUE_FULL. The end always fits: it takes the place of
-the oldest event if it has to.
+the oldest event if it has to. With an idle timeout (`subscription.idle_timeout`), a
+subscription that gets no event for that long ends with SUBSCRIPTION_IDLE_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from router.subscriptions.codes import SUBSCRIPTION_QUEUE_FULL
+from router.subscriptions.codes import (
+    SUBSCRIPTION_IDLE_TIMEOUT,
+    SUBSCRIPTION_QUEUE_FULL,
+)
 
 __all__ = ["End", "Listener"]
 
@@ -34,10 +38,14 @@ class Listener:
     """Events of one subscription for one client, in order, then one `End`."""
 
     def __init__(
-        self, capacity: int, on_full: Literal["drop_oldest", "close"] = "drop_oldest"
+        self,
+        capacity: int,
+        on_full: Literal["drop_oldest", "close"] = "drop_oldest",
+        idle_timeout: float | None = None,
     ) -> None:
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(capacity)
         self._on_full = on_full
+        self._idle_timeout = idle_timeout
         self.ended = False
         self.dropped = 0
 
@@ -74,9 +82,23 @@ class Listener:
         self._queue.put_nowait(End(errors))
 
     async def events(self) -> AsyncIterator[dict[str, Any] | End]:
-        """Each event as it comes, the `End` last."""
+        """Each event as it comes, the `End` last; with an idle timeout, an `End` coded
+        SUBSCRIPTION_IDLE_TIMEOUT when no event came for that long."""
         while True:
-            item = await self._queue.get()
+            try:
+                item = await asyncio.wait_for(self._queue.get(), self._idle_timeout)
+            except TimeoutError:
+                self.ended = True
+                yield End(
+                    (
+                        {
+                            "message": "No event came for "
+                            f"{self._idle_timeout:g} s: the subscription is closed.",
+                            "extensions": {"code": SUBSCRIPTION_IDLE_TIMEOUT},
+                        },
+                    )
+                )
+                return
             yield item
             if isinstance(item, End):
                 return

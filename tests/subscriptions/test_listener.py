@@ -35,3 +35,10 @@ def test_full_queue_under_close_ends_the_subscription_with_a_code() -> None:
     assert isinstance(items[-1], End)
     assert items[-1].errors[0]["extensions"]["code"] == "SUBSCRIPTION_QUEUE_FULL"
     assert not listener.deliver({"data": {"n": 3}})
+
+
+def test_no_event_within_the_idle_timeout_ends_the_subscription_with_a_code() -> None:
+    listener = Listener(2, idle_timeout=0.05)
+    (end,) = _drain(listener)
+    assert isinstance(end, End)
+    assert end.errors[0]["extensions"]["code"] == "SUBSCRIPTION_IDLE_TIMEOUT"
