@@ -10,6 +10,7 @@ a fact the test sees, whatever the machine's speed.
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,8 +18,9 @@ from typing import Any
 
 import pytest
 from multipart_harness import ACCEPT, CONTENT_TYPE, WAIT, Stream
-from server_harness import Router, write_config
+from server_harness import REPO, Router, write_config
 from server_harness import http as http_request
+from support.oracle import require_oracle
 
 
 class FakeSubgraph:
@@ -245,3 +247,50 @@ def test_operations_without_an_active_defer_answer_json(router: Router) -> None:
             assert reply.headers["content-type"] == "application/json; charset=utf-8"
             assert "hasNext" not in reply.json()
             assert reply.json()["data"]["product"]
+
+
+def test_apollo_client_reads_the_stream(
+    router: Router, fakes: dict[str, FakeSubgraph]
+) -> None:
+    """Apollo Client's own multipart reader (HttpLink with its Defer20220824Handler,
+    from npm) emits the first part while the deferred subgraph is held, then the
+    completed result."""
+    node = require_oracle()
+    if not (REPO / "oracle" / "node_modules" / "@apollo" / "client").is_dir():
+        pytest.skip("oracle/node_modules/@apollo/client is missing: run `make oracle`")
+    fakes["inventory"].fields = {"inStock": True}
+    fakes["inventory"].gate.clear()
+    query = (
+        'query Stock { product(upc: "UPC-0001") { upc name '
+        '... @defer(label: "stock") { inStock } } }'
+    )
+    script = REPO / "oracle" / "apollo_client_defer.mjs"
+    client = subprocess.Popen(
+        [node, str(script), "--url", router.url, "--query", query],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert client.stdout is not None
+        first = json.loads(client.stdout.readline() or "null")
+        assert first is not None, client.stderr.read() if client.stderr else ""
+        # Still held: what the client shows came from the first part alone.
+        assert not fakes["inventory"].gate.is_set()
+        assert first["result"]["dataState"] == "streaming"
+        product = first["result"]["data"]["product"]
+        assert product["upc"] == "UPC-0001"
+        assert "inStock" not in product
+        fakes["inventory"].gate.set()
+        done = json.loads(client.stdout.readline())
+        assert done["result"]["dataState"] == "complete"
+        assert done["result"]["data"]["product"] == {**product, "inStock": True}
+        (exchange,) = json.loads(client.stdout.readline())["exchanges"]
+        assert "multipart/mixed;deferSpec=20220824" in exchange["accept"]
+        assert exchange["contentType"] == CONTENT_TYPE
+        assert client.wait(WAIT) == 0
+    finally:
+        fakes["inventory"].gate.set()
+        if client.poll() is None:
+            client.kill()
+            client.wait()
