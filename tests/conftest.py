@@ -88,6 +88,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(line)
 
 
+# The example inventory's `restockDate` is slow on purpose, for the @defer demo; every
+# subgraph process a test starts inherits this (a test that needs the delay sets its
+# own value).
+os.environ.setdefault("SUBGRAPHS_SLOW_FIELD_MS", "0")
+
 REDIS_URL = "redis://127.0.0.1:6379"
 
 

@@ -5,18 +5,26 @@
   are `@external` here; the estimate is computed from those values alone.
 - `Product.stockCount` is `@override(from: "products")`: inventory now owns it, though
   products still declares the field.
+- `Product.restockDate` is slow on purpose (`SUBGRAPHS_SLOW_FIELD_MS`, default 400 ms):
+  it stands for a call to a supplier's system, the field a client `@defer`s.
 - This subgraph has no root fields of its own: it is reached only through `_entities`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 
 from subgraphs import FEDERATION_VERSION
-from subgraphs.inventory.data import shipping_estimate, stock_count
+from subgraphs.inventory.data import (
+    SLOW_FIELD_MS,
+    restock_date,
+    shipping_estimate,
+    stock_count,
+)
 
 __all__ = ["Product", "schema"]
 
@@ -47,6 +55,15 @@ class Product:
                 "shippingEstimate needs price and weight in the representation"
             )
         return shipping_estimate(self.price, self.weight)
+
+    @strawberry.field(
+        description="When more units are expected (ISO date) for a sold-out product. "
+        "Slow: asks the supplier's system."
+    )
+    async def restock_date(self) -> str | None:
+        if SLOW_FIELD_MS:
+            await asyncio.sleep(SLOW_FIELD_MS / 1000)
+        return restock_date(self.upc)
 
     @classmethod
     def resolve_reference(
