@@ -56,6 +56,7 @@ from router.server.settings import ServeSettings
 from router.server.source import SourceError, read_config
 from router.server.state import Generation, StateHolder
 from router.subscriptions.http_stream import (
+    SUBSCRIPTION_STREAM,
     StreamKind,
     stream_kind,
     write_single,
@@ -242,6 +243,8 @@ class RouterApp:
             response.headers.extend(context.response_headers)
             streamed = context.values.pop(_STREAMED, None)
             if streamed is not None and response.status == 200:
+                if isinstance(streamed[1], AsyncGenerator):
+                    scope[SUBSCRIPTION_STREAM] = True
                 await _send_streamed(streamed, response, receive, send)
                 return
             if streamed is not None and isinstance(streamed[1], AsyncGenerator):

@@ -19,6 +19,10 @@ once and drop it), then the connection closes, unless the answer is a stream alr
 under way (a subscription over SSE or multipart: chunked, never ending by itself),
 whose client has then left; one that half-closes between requests or mid-head is
 closed, as before.
+
+On a graceful shutdown, a subscription streamed over HTTP ends at once (it would
+otherwise hold the shutdown until `timeout_graceful_shutdown`); WebSockets are closed
+by uvicorn itself.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from router.server.errors import INVALID_GRAPHQL_REQUEST, graphql_error
+from router.subscriptions.http_stream import SUBSCRIPTION_STREAM
 
 __all__ = ["MAX_HEAD_BYTES", "CappedHttpToolsProtocol"]
 
@@ -125,6 +130,22 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
         # A whole request whose answer is on its way: answer, then close.
         cycle.keep_alive = False
         return True
+
+    def shutdown(self) -> None:
+        """Graceful shutdown: a subscription streamed over HTTP (SSE or multipart)
+        never completes by itself, so it ends now (the app sees its client gone)
+        rather than holding the shutdown until its deadline."""
+        cycle = self.cycle
+        if (
+            cycle is not None
+            and not cycle.response_complete
+            and cycle.scope.get(SUBSCRIPTION_STREAM)
+        ):
+            # Closing the connection (after what is buffered) is the client's leaving
+            # for the app, and takes it off the connections uvicorn waits for.
+            self.transport.close()
+            return
+        super().shutdown()
 
     def _refuse(self) -> None:
         self._refused = True

@@ -28,6 +28,7 @@ import orjson
 
 __all__ = [
     "HEARTBEAT_SECONDS",
+    "SUBSCRIPTION_STREAM",
     "StreamKind",
     "stream_kind",
     "write_single",
@@ -40,6 +41,9 @@ Send = Callable[[Message], Awaitable[None]]
 StreamKind = Literal["sse", "multipart"]
 
 HEARTBEAT_SECONDS = 5.0  # Apollo Router's multipart heartbeat
+# Set in the ASGI scope of a request answered by a subscription stream, so the HTTP
+# protocol ends it on a graceful shutdown (router.server.http_protocol).
+SUBSCRIPTION_STREAM = "router.subscription_stream"
 _BOUNDARY = b"\r\n--graphql\r\ncontent-type: application/json\r\n\r\n"
 _END = b"\r\n--graphql--\r\n"
 _CONTENT_TYPES: dict[StreamKind, str] = {

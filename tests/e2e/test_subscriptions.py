@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import io
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,21 @@ def router(
     api_key: tuple[Path, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
+    service = start_router(_config(example_urls, reviews, api_key, tmp_path_factory))
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def _config(
+    example_urls: dict[str, str],
+    reviews: Service,
+    api_key: tuple[Path, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
     store, _ = api_key
-    config = write_router_yaml(
+    return write_router_yaml(
         tmp_path_factory.mktemp("router"),
         {**example_urls, "reviews": reviews.url},
         f"""
@@ -90,11 +104,6 @@ subscription:
         protocol: graphql_transport_ws
 """,
     )
-    service = start_router(config)
-    try:
-        yield service
-    finally:
-        service.stop()
 
 
 def _add_review(reviews: Service, upc: str, author: str, body: str) -> str:
@@ -330,6 +339,42 @@ def test_legacy_subscriptions_transport_ws_client_gets_data_messages(
             _joined(event["payload"]["data"]["reviewAdded"], "Old school.")
             await ws.send(json.dumps({"id": "1", "type": "stop"}))
             await wait_for_stats(reviews.base, active=0)
+
+    asyncio.run(scenario())
+
+
+def test_router_shutting_down_ends_open_subscriptions_at_once(
+    example_urls: dict[str, str],
+    reviews: Service,
+    api_key: tuple[Path, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """uvicorn would wait `timeout_graceful_shutdown` (10 s) for an open stream."""
+    own = start_router(_config(example_urls, reviews, api_key, tmp_path_factory))
+
+    async def scenario() -> None:
+        try:
+            before = await wait_for_stats(reviews.base, active=0)
+            _, _, chunks, writer = await http_stream(
+                own.url,
+                {"query": SUBSCRIBE},
+                "text/event-stream",
+                {"x-api-key": api_key[1]},
+            )
+            client = await _connect(own, api_key[1])
+            await client.subscribe("ws", SUBSCRIBE, {"upc": "UPC-0007"})
+            await wait_for_stats(reviews.base, active=2, started=before["started"] + 2)
+            started = time.monotonic()
+            own.process.terminate()
+            assert [chunk async for chunk in chunks] == []  # the stream just ends
+            with pytest.raises(websockets.ConnectionClosed):
+                await client.receive()
+            await asyncio.to_thread(own.process.wait, 10)
+            assert time.monotonic() - started < 5
+            writer.close()
+            await wait_for_stats(reviews.base, active=0)
+        finally:
+            own.stop()
 
     asyncio.run(scenario())
 

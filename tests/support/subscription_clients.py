@@ -129,7 +129,10 @@ async def http_stream(
             yield await asyncio.wait_for(reader.readexactly(length), WAIT)
             return
         while True:
-            size = int((await asyncio.wait_for(reader.readline(), WAIT)).strip(), 16)
+            line = await asyncio.wait_for(reader.readline(), WAIT)
+            if not line:  # the server closed the connection
+                return
+            size = int(line.strip(), 16)
             if size == 0:
                 return
             chunk = await asyncio.wait_for(reader.readexactly(size + 2), WAIT)
