@@ -1,6 +1,6 @@
 """The explorer in a real browser: headless Chromium types an operation joined across
 subgraphs, runs it, and sees the data, the plan and the fetch timings, with no request
-leaving 127.0.0.1.
+leaving 127.0.0.1; then an operation with `@defer`, whose parts it merges as they come.
 
 `router serve --dev` (what `router dev` starts) in front of the example subgraphs, CSRF
 prevention on. A screenshot goes to the test's tmp_path, and to $EXPLORER_SCREENSHOT
@@ -20,6 +20,10 @@ from support.browser import CHROMIUM_ARGS, require_chromium
 
 # inStock comes from inventory, reviews from reviews, the rest from products.
 OPERATION = "query Joined { topProducts(first: 2) { name inStock reviews { body } } }"
+# restockDate (inventory) in a deferred part: the router streams it as multipart.
+DEFERRED = (
+    "query Deferred { topProducts(first: 2) { name ... @defer { restockDate } } }"
+)
 TIMEOUT_MS = 30_000
 
 
@@ -74,6 +78,16 @@ def test_the_explorer_runs_a_joined_operation_and_shows_its_plan(
                 shutil.copy(
                     tmp_path / "explorer.png", os.environ["EXPLORER_SCREENSHOT"]
                 )
+            # A deferred operation: the parts stream in and GraphiQL merges them.
+            editor.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")
+            page.keyboard.type(DEFERRED)
+            page.keyboard.press("Escape")
+            page.locator(".graphiql-execute-button").click()
+            summary = page.locator("[data-testid=run-summary]")
+            summary.filter(has_text="2 @defer parts").wait_for(timeout=TIMEOUT_MS)
+            deferred_result = page.locator(".result-window").inner_text()
         finally:
             browser.close()
     assert '"inStock"' in result and '"body"' in result, result
@@ -82,6 +96,8 @@ def test_the_explorer_runs_a_joined_operation_and_shows_its_plan(
         assert f'Fetch(service: "{service}")' in plan, plan
         assert any(row.startswith(service) for row in timings), timings
     assert "Flatten" in tree and "inventory" in tree, tree
+    assert '"restockDate"' in deferred_result and '"name"' in deferred_result
+    assert '"hasNext"' not in deferred_result, deferred_result
     assert problems == []
     assert requested, "the page made no request"
     assert {urlsplit(url).hostname for url in requested} == {"127.0.0.1"}, requested

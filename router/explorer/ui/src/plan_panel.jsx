@@ -75,8 +75,10 @@ function Fetches({ run }) {
   return (
     <div>
       <p className="plan-summary" data-testid="run-summary">
-        HTTP {run.status}, {ms(run.totalMs)} in the browser, {bytes(run.bytes)};{' '}
+        HTTP {run.status}, {ms(run.totalMs)} in the browser, {bytes(run.bytes)}
+        {run.parts ? ` in ${run.parts} @defer part${run.parts === 1 ? '' : 's'}` : ''};{' '}
         {fetches.length} subgraph fetch{fetches.length === 1 ? '' : 'es'}
+        {run.parts ? ' (the first part\'s)' : ''}
       </p>
       <table className="plan-fetches" data-testid="fetch-timings">
         <thead>

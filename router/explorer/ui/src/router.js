@@ -14,6 +14,38 @@ function jsonHeaders(extra) {
   };
 }
 
+// A run also accepts the router's incremental answer to an operation with @defer.
+const RUN_ACCEPT = 'multipart/mixed;deferSpec=20220824, ' + jsonHeaders().accept;
+const PART_DELIMITER = '\r\n--graphql';
+
+// The payloads of a `multipart/mixed;deferSpec=20220824` body, each as its part arrives
+// (Apollo Router's framing: `\r\n--graphql\r\n<headers>\r\n\r\n<json>`, closed by
+// `\r\n--graphql--`).
+async function* multipartPayloads(response, onBytes) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      for (;;) {
+        const head = buffer.indexOf('\r\n\r\n');
+        const end = head < 0 ? -1 : buffer.indexOf(PART_DELIMITER, head);
+        if (end < 0) break;
+        const part = buffer.slice(head + 4, end);
+        buffer = buffer.slice(end + PART_DELIMITER.length);
+        yield JSON.parse(part);
+        if (buffer.startsWith('--')) return;
+      }
+      const { done, value } = await reader.read();
+      if (done) return;
+      onBytes(value.length);
+      buffer += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
 // The router's additions to a response, taken out so the result pane shows what any
 // client would get.
 function takeExtensions(body) {
@@ -57,9 +89,14 @@ export function makeFetcher(endpoint) {
         ...((options && options.headers) || {}),
         [PLAN_HEADER]: 'true',
         [FETCHES_HEADER]: 'true',
+        accept: RUN_ACCEPT,
       }),
       body: JSON.stringify(params),
     });
+    const type = response.headers.get('content-type') || '';
+    if (type.startsWith('multipart/mixed')) {
+      return incremental(response, started);
+    }
     const text = await response.text();
     let body;
     try {
@@ -80,6 +117,28 @@ export function makeFetcher(endpoint) {
     if (plan) store.set({ plan, planError: null });
     return body;
   };
+}
+
+// A deferred operation's payloads for GraphiQL, which merges each into the result pane
+// as it comes (`hasNext`, `incremental`); the run's figures cover the whole stream.
+async function* incremental(response, started) {
+  let bytes = 0;
+  let first = true;
+  for await (const payload of multipartPayloads(response, (n) => (bytes += n))) {
+    if (first) {
+      first = false;
+      const { plan, fetches } = takeExtensions(payload);
+      store.set({
+        run: { status: response.status, totalMs: 0, bytes, fetches: fetches || [], plan },
+      });
+      if (plan) store.set({ plan, planError: null });
+    }
+    const run = store.get().run;
+    store.set({
+      run: { ...run, totalMs: performance.now() - started, bytes, parts: (run.parts || 0) + 1 },
+    });
+    yield payload;
+  }
 }
 
 // The plan of the operation being edited, without running it (`dry-run`).
