@@ -260,6 +260,30 @@ def test_sse_client_receives_joined_events_and_leaving_frees_the_subgraph(
     asyncio.run(scenario())
 
 
+def test_query_asked_for_as_sse_is_one_next_event_then_complete(
+    router: Service, api_key: tuple[Path, str]
+) -> None:
+    async def scenario() -> None:
+        status, _, chunks, writer = await http_stream(
+            router.url,
+            {"query": '{ review(id: "review-1") { id product { upc } } }'},
+            "text/event-stream",
+            {"x-api-key": api_key[1]},
+        )
+        received = b"".join([chunk async for chunk in chunks]).decode()
+        writer.close()
+        assert status == 200
+        next_event, complete, _ = received.split("\n\n")
+        assert complete == "event: complete\ndata:"
+        kind, data = next_event.split("\n")
+        assert kind == "event: next"
+        assert json.loads(data.removeprefix("data: "))["data"]["review"]["id"] == (
+            "review-1"
+        )
+
+    asyncio.run(scenario())
+
+
 def test_multipart_client_receives_joined_events_as_payloads(
     router: Service, reviews: Service, api_key: tuple[Path, str]
 ) -> None:
