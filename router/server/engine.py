@@ -234,7 +234,7 @@ class FederatedEngine(Engine):
                 plan_extension(plan)
             )
         if executed.subsequent is not None:
-            executed.body["hasNext"] = executed.body.pop("hasNext")  # after extensions
+            executed.body["hasNext"] = executed.body.pop("hasNext", True)  # last
         return executed
 
     async def _incremental(

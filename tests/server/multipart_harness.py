@@ -23,6 +23,7 @@ class Stream:
         query: str,
         variables: Any = None,
         fields: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         parts = urlsplit(url)
         self.connection = http.client.HTTPConnection(
@@ -35,7 +36,7 @@ class Stream:
             "POST",
             parts.path,
             json.dumps(payload),
-            {"content-type": "application/json", "accept": ACCEPT},
+            {"content-type": "application/json", "accept": ACCEPT, **(headers or {})},
         )
         self._response: http.client.HTTPResponse | None = None
         self.raw = b""

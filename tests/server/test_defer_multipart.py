@@ -10,8 +10,11 @@ a fact the test sees, whatever the machine's speed.
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -109,7 +112,12 @@ def router(
     """A router over the example subgraphs, reviews and inventory behind stand-ins."""
     folder = tmp_path_factory.mktemp("defer-multipart")
     urls = {**subgraph_urls, **{name: f.url for name, f in stand_ins.items()}}
-    config = write_config(folder, urls, "include_subgraph_errors:\n  all: true\n")
+    config = write_config(
+        folder,
+        urls,
+        "include_subgraph_errors:\n  all: true\n"
+        "telemetry:\n  exporters:\n    logging:\n      stdout:\n        enabled: true\n",
+    )
     started = Router(["--config", str(config), "--listen", "127.0.0.1:0"], folder)
     try:
         yield started.wait_ready()
@@ -180,6 +188,32 @@ def test_deferred_part_starts_while_the_primary_part_still_runs(
     }
 
 
+def access_log_line(router: Router, request_id: str) -> dict[str, Any]:
+    """The router's access-log line (stdout) for the request with this id."""
+    stdout = router.process.stdout
+    assert stdout is not None
+    os.set_blocking(stdout.fileno(), False)
+    seen = b""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        try:
+            chunk = stdout.read1(65536)  # what the harness's reader kept comes first
+        except BlockingIOError:
+            chunk = None
+        if chunk == b"":
+            break
+        if chunk is None:
+            select.select([stdout], [], [], deadline - time.monotonic())
+            continue
+        seen += chunk
+        for line in seen.splitlines():
+            if line.startswith(b"{") and request_id.encode() in line:
+                record: dict[str, Any] = json.loads(line)
+                if record.get("request_id") == request_id:
+                    return record
+    raise AssertionError(f"no access-log line for {request_id}")
+
+
 def test_errors_in_a_deferred_part_stay_in_that_part(
     router: Router, fakes: dict[str, FakeSubgraph]
 ) -> None:
@@ -187,6 +221,7 @@ def test_errors_in_a_deferred_part_stay_in_that_part(
     payloads = Stream(
         router.url,
         '{ product(upc: "UPC-0001") { name ... @defer(label: "stock") { inStock } } }',
+        headers={"x-request-id": "deferred-error-1"},
     ).rest()
     first, later = payloads
     assert first == {
@@ -201,6 +236,10 @@ def test_errors_in_a_deferred_part_stay_in_that_part(
     assert item["data"] is None
     (error,) = item["errors"]
     assert error["extensions"]["serviceName"] == "inventory"
+    # The access log line is written when the stream ends: it has the part's error.
+    logged = access_log_line(router, "deferred-error-1")
+    assert logged["status"] == 200
+    assert logged["error_codes"] == [error["extensions"]["code"]]
 
 
 def test_nested_defers_in_lists_arrive_with_their_labels_and_paths(
