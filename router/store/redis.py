@@ -13,7 +13,12 @@ from redis.exceptions import RedisError
 from router.config.cache import RedisCacheConfig
 from router.store.store import StoreUnavailable
 
-__all__ = ["RedisStore"]
+__all__ = ["RedisStore", "glob_escape"]
+
+
+def glob_escape(text: str) -> str:
+    """`text` matched literally by a Redis glob pattern (SCAN MATCH)."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
 
 
 class RedisStore:
@@ -55,6 +60,43 @@ class RedisStore:
             await self._client.set(self.key(key), value, px=self._ttl_ms)
         except (RedisError, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
+
+    async def get_many(self, keys: list[str]) -> list[str | None]:
+        """MGET: each key's value or None, in one round trip (no TTL reset)."""
+        try:
+            values = await self._client.mget([self.key(key) for key in keys])
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return [value if isinstance(value, str) else None for value in values]
+
+    async def set_many(self, entries: list[tuple[str, str, float]]) -> None:
+        """SETs `(key, value, ttl seconds)` in one round trip, each with its own TTL."""
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for key, value, ttl in entries:
+                    pipe.set(self.key(key), value, px=max(1, round(ttl * 1000)))
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    async def delete_matching(self, pattern: str, scan_count: int = 1000) -> int:
+        """Deletes the keys matching the glob `pattern` (within this store's
+        namespace; SCAN, then UNLINK in batches); returns how many were deleted."""
+        deleted = 0
+        try:
+            batch: list[str] = []
+            async for key in self._client.scan_iter(
+                match=glob_escape(self._prefix) + pattern, count=scan_count
+            ):
+                batch.append(key)
+                if len(batch) >= scan_count:
+                    deleted += await self._client.unlink(*batch)
+                    batch = []
+            if batch:
+                deleted += await self._client.unlink(*batch)
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return deleted
 
     async def add_to_hash(
         self, key: str, counts: dict[str, int], ttl: float | None = None

@@ -26,6 +26,7 @@ __all__ = [
     "ACTIVE",
     "ActiveTelemetry",
     "observe_cache",
+    "observe_cache_size",
     "observe_circuit_breaker",
     "observe_circuit_open",
     "observe_deduplicated_request",
@@ -101,13 +102,23 @@ def observe_planning(hit: bool, seconds: float) -> None:
         active.metrics.planning_duration.observe(seconds)
 
 
-def observe_cache(cache: str, hit: bool) -> None:
-    """One lookup in the router's cache named `cache`."""
+def observe_cache(
+    cache: str, hit: bool, subgraph: str = "", type_: str = "", count: int = 1
+) -> None:
+    """`count` lookups in the router's cache named `cache`; the entity cache says of
+    which subgraph and type (`root` for root fetches)."""
     active = ACTIVE.get()
-    if active is None or active.metrics is None:
+    if active is None or active.metrics is None or count <= 0:
         return
     counter = active.metrics.cache_hits if hit else active.metrics.cache_misses
-    counter.labels(cache).inc()
+    counter.labels(cache, subgraph, type_).inc(count)
+
+
+def observe_cache_size(cache: str, size: int) -> None:
+    """The bytes the cache named `cache` holds in this process now."""
+    active = ACTIVE.get()
+    if active is not None and active.metrics is not None:
+        active.metrics.cache_size.labels(cache).set(size)
 
 
 # What router.traffic reports about each fetch. The fetch span is the current span

@@ -180,17 +180,28 @@ class RouterMetrics:
             buckets=bounds,
             registry=self.registry,
         )
+        # `subgraph` and `type` are the entity cache's (empty for the other caches).
+        cache = ("cache", "subgraph", "type")
         self.cache_hits = Counter(
             "api_cache_hits",
-            "Cache lookups that found an entry, by cache.",
-            ("cache",),
+            "Cache lookups that found an entry, by cache (entity cache: by subgraph "
+            "and entity type, `root` for root fetches).",
+            cache,
             registry=self.registry,
         )
         self.cache_misses = Counter(
             "api_cache_misses",
-            "Cache lookups that found nothing, by cache.",
+            "Cache lookups that found nothing, by cache (entity cache: by subgraph "
+            "and entity type, `root` for root fetches).",
+            cache,
+            registry=self.registry,
+        )
+        self.cache_size = Gauge(
+            "api_cache_size_bytes",
+            "Bytes of entries a cache holds in this process's memory, by cache.",
             ("cache",),
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.operation_label = BoundedLabel(MAX_OPERATION_NAMES, OTHER_OPERATION)
         self.code_label = BoundedLabel(MAX_ERROR_CODES, "OTHER", _ROUTER_CODES)

@@ -75,7 +75,11 @@ def metric(router: Router, name: str, **labels: str) -> float:
     body = http(found.group(1)).body.decode()
     for family in text_string_to_metric_families(body):
         for sample in family.samples:
-            if sample.name == name and sample.labels == labels:
+            # An empty label is an absent one (the entity cache's `subgraph`, `type`).
+            present = {k: v for k, v in sample.labels.items() if v}
+            if sample.name == name and present == {
+                k: v for k, v in labels.items() if v
+            }:
                 return float(sample.value)
     return 0.0
 

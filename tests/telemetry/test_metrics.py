@@ -40,7 +40,13 @@ def _scrape(router: Router) -> list[Sample]:
 
 
 def _value(samples: list[Sample], name: str, **labels: str) -> float:
-    found = [s.value for s in samples if s.name == name and s.labels == labels]
+    # An empty label is an absent one (the entity cache's `subgraph`, `type`).
+    wanted = {k: v for k, v in labels.items() if v}
+    found = [
+        s.value
+        for s in samples
+        if s.name == name and {k: v for k, v in s.labels.items() if v} == wanted
+    ]
     assert len(found) == 1, (name, labels, [s for s in samples if s.name == name])
     return found[0]
 
