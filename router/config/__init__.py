@@ -11,6 +11,7 @@ from router.config.authentication import (
 from router.config.cache import CacheConfig, InMemoryCacheConfig, RedisCacheConfig
 from router.config.cors import CorsConfig, CsrfConfig
 from router.config.duration import Duration, parse_duration
+from router.config.entity_cache import EntityCacheConfig
 from router.config.headers import HeadersConfig
 from router.config.load import (
     ConfigError,
@@ -54,6 +55,7 @@ __all__ = [
     "CorsConfig",
     "CsrfConfig",
     "Duration",
+    "EntityCacheConfig",
     "HeadersConfig",
     "HealthCheckConfig",
     "InMemoryCacheConfig",

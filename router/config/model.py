@@ -20,6 +20,7 @@ from router.config.authorization import AuthorizationConfig
 from router.config.cache import InMemoryCacheConfig, RedisCacheConfig
 from router.config.cors import CorsConfig, CsrfConfig
 from router.config.duration import Duration
+from router.config.entity_cache import EntityCacheConfig
 from router.config.headers import HeadersConfig
 from router.config.persisted_queries import (
     ApqConfig,
@@ -374,11 +375,19 @@ class RouterConfig(_Strict):
     apq: ApqConfig = ApqConfig()
     persisted_queries: PersistedQueriesConfig = PersistedQueriesConfig()
     subscription: SubscriptionConfig = SubscriptionConfig()
+    preview_entity_cache: EntityCacheConfig = EntityCacheConfig()
     plugins: _SECTION = {}
 
     @model_validator(mode="after")
     def _persisted_queries_consistent(self) -> RouterConfig:
         check_persisted_queries(self.apq, self.persisted_queries)
+        return self
+
+    @model_validator(mode="after")
+    def _entity_cache_consistent(self) -> RouterConfig:
+        problems = self.preview_entity_cache.problems()
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @model_validator(mode="after")
@@ -480,4 +489,13 @@ class RouterConfig(_Strict):
             ]
         if self.persisted_queries.experimental_prewarm_query_plan_cache is not None:
             names.append("persisted_queries.experimental_prewarm_query_plan_cache")
+        entity = self.preview_entity_cache
+        if entity.expose_keys_in_context:
+            names.append("preview_entity_cache.expose_keys_in_context")
+        if entity.redis is not None:
+            names += [
+                f"preview_entity_cache.subgraph.all.redis.{key}"
+                for key in ("pool_size", "tls")
+                if getattr(entity.redis, key) is not None
+            ]
         return names
