@@ -10,6 +10,9 @@ from typing import Any
 
 __all__ = [
     "CANNOT_SEND_PQ_ID_AND_BODY",
+    "ENTITY_CACHE_CODES",
+    "INVALIDATION_INVALID_REQUEST",
+    "INVALIDATION_UNAUTHORIZED",
     "PERSISTED_QUERY_CODES",
     "PERSISTED_QUERY_HASH_MISMATCH",
     "PERSISTED_QUERY_ID_REQUIRED",
@@ -52,6 +55,19 @@ PERSISTED_QUERY_CODES: dict[str, str] = {
     "or safelisting (HTTP 400).",
     PERSISTED_QUERY_INVALID: "`router persisted-queries check` and `router check`: a "
     "manifest operation that does not validate against the (new) API schema.",
+}
+
+# The entity cache's invalidation endpoint (ours: Apollo Router answers these with a
+# plain-text body).
+INVALIDATION_UNAUTHORIZED = "INVALIDATION_UNAUTHORIZED"
+INVALIDATION_INVALID_REQUEST = "INVALIDATION_INVALID_REQUEST"
+
+ENTITY_CACHE_CODES: dict[str, str] = {
+    INVALIDATION_UNAUTHORIZED: "Invalidation request without an `Authorization` "
+    "header equal to the `invalidation.shared_key` of every subgraph it names (HTTP "
+    "401).",
+    INVALIDATION_INVALID_REQUEST: "Invalidation request whose body is not a JSON list "
+    "of `{kind: subgraph | type | entity, ...}` items (HTTP 400).",
 }
 
 # Refusals clients must not cache: the router may learn the operation soon (Apollo's

@@ -42,6 +42,7 @@ from router.execution.entity_batch import (
     batchable,
     batched_services,
 )
+from router.execution.fetch_cache import CachedEntities, FetchCache
 from router.execution.incremental import DeferredPart, IncrementalDelivery
 from router.execution.merge import deep_merge_each
 from router.execution.paths import CursorEntry, Cursors, descend, to_list
@@ -88,6 +89,7 @@ async def execute_plan(
     unbatched: frozenset[str] = frozenset(),
     data: dict[str, Any] | None = None,
     incremental: IncrementalDelivery | None = None,
+    cache: FetchCache | None = None,
 ) -> ExecutionResult:
     """Executes ``plan``; ``variables`` are the coerced client variables (defaults
     applied), ``schema`` the full supergraph schema (``Supergraph.schema``: keys and
@@ -97,7 +99,9 @@ async def execute_plan(
 
     With ``batch_entity_fetches``, entity fetches to one subgraph that become ready in
     the same event-loop step go out as one request (``entity_batch``), except for the
-    subgraphs named in ``unbatched``.
+    subgraphs named in ``unbatched``. With a ``cache`` (the entity cache), root query
+    fetches it holds are not sent, and entity fetches send only the representations
+    it does not hold.
 
     ``data`` is the tree to start from (a subscription event, which the plan's rest
     completes); by default an empty one.
@@ -118,6 +122,7 @@ async def execute_plan(
         post,
         batched_services(plan) - unbatched if batch_entity_fetches else frozenset(),
         incremental,
+        cache,
     )
     if plan.node is not None:
         await run.node(plan.node, root, ())
@@ -137,6 +142,7 @@ class _Run:
 
     __slots__ = (
         "batched",
+        "cache",
         "client",
         "cursors",
         "data",
@@ -160,8 +166,10 @@ class _Run:
         post: Post | None = None,
         batched: frozenset[str] = frozenset(),
         incremental: IncrementalDelivery | None = None,
+        cache: FetchCache | None = None,
     ) -> None:
         self.variables = variables
+        self.cache = cache
         self.client = client
         self.post: Post = post if post is not None else client.post
         self.cursors = cursors
@@ -317,9 +325,21 @@ class _Run:
         pattern: tuple[str, ...],
         variables: dict[str, Any],
     ) -> None:
-        body = self._receive(fetch, await self._post(fetch, variables), pattern)
-        if body is None:
-            return
+        cache = self.cache if fetch.operation_kind == "query" else None
+        lookup = None if cache is None else await cache.root(fetch, variables)
+        body: dict[str, Any] | None
+        if lookup is not None and lookup.data is not None:
+            body = {"data": lookup.data}
+        else:
+            outcome = await self._post(fetch, variables)
+            body = self._receive(fetch, outcome, pattern)
+            if body is None:
+                return
+            assert not isinstance(outcome, SubgraphRequestError)
+            if lookup is not None and cache is not None and 200 <= outcome.status < 300:
+                await cache.keep_root(fetch, lookup, outcome.headers, body)
+            elif self.cache is not None:
+                self.cache.answered(fetch.service_name, outcome.headers)
         prefix = to_list(entries[0][1]) if len(entries) == 1 else _list_free(pattern)
         self.errors.extend(
             root_errors(
@@ -366,14 +386,36 @@ class _Run:
         )
         if not found.items:
             return
-        sent = {**variables, "representations": found.items}
-        if service in self.batched and batchable(fetch):
-            outcome = await self._batch(fetch, sent)
+        lookup = (
+            None
+            if self.cache is None
+            else await self.cache.entities(fetch, found.items, variables)
+        )
+        body: dict[str, Any] | None
+        if lookup is not None and not lookup.missing:
+            body = {"data": {"_entities": lookup.hits}}
         else:
-            outcome = await self._post(fetch, sent)
-        body = self._receive(fetch, outcome, pattern)
-        if body is None:
-            return
+            items = (
+                found.items
+                if lookup is None
+                else [found.items[i] for i in lookup.missing]
+            )
+            sent = {**variables, "representations": items}
+            if service in self.batched and batchable(fetch):
+                outcome = await self._batch(fetch, sent)
+            else:
+                outcome = await self._post(fetch, sent)
+            body = self._receive(fetch, outcome, pattern)
+            if body is None:
+                return
+            assert not isinstance(outcome, SubgraphRequestError)
+            if self.cache is not None:
+                if lookup is not None and 200 <= outcome.status < 300:
+                    await self.cache.keep_entities(fetch, lookup, outcome.headers, body)
+                else:
+                    self.cache.answered(service, outcome.headers)
+                if lookup is not None:
+                    body = _with_cached(body, lookup)
         fallback = _list_free(pattern)
         self.errors.extend(
             entity_errors(
@@ -582,6 +624,38 @@ async def _signalling(work: Coroutine[Any, Any, None], merged: asyncio.Event) ->
         await work
     finally:
         merged.set()
+
+
+def _with_cached(body: dict[str, Any], lookup: CachedEntities) -> dict[str, Any]:
+    """The body the subgraph would have sent for every representation: its answers
+    for the missing ones put among the cached, and its errors' `_entities` indexes
+    moved to match. A malformed answer is left as it is (and reported as such)."""
+    data = body.get("data")
+    if type(data) is not dict:
+        return body
+    entities = data.get("_entities")
+    if type(entities) is not list or len(entities) != len(lookup.missing):
+        return body
+    merged = list(lookup.hits)
+    for index, entity in zip(lookup.missing, entities, strict=True):
+        merged[index] = entity
+    result: dict[str, Any] = {**body, "data": {**data, "_entities": merged}}
+    errors = body.get("errors")
+    if type(errors) is list:
+        moved: list[Any] = []
+        for error in errors:
+            path = error.get("path") if type(error) is dict else None
+            if (
+                type(path) is list
+                and len(path) >= 2
+                and path[0] == "_entities"
+                and type(path[1]) is int
+                and 0 <= path[1] < len(lookup.missing)
+            ):
+                error = {**error, "path": [path[0], lookup.missing[path[1]], *path[2:]]}
+            moved.append(error)
+        result["errors"] = moved
+    return result
 
 
 def _failed_entities(raw_errors: Any) -> set[int]:

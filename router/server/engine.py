@@ -52,6 +52,7 @@ from router.telemetry.plan_exposure import DRY_RUN, EXPOSE_QUERY_PLAN, plan_exte
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
 
+    from router.cache.entity_cache import EntityCache
     from router.cache.plan_store import SharedPlans
     from router.plugins.context import RequestContext
     from router.subscriptions.hub import SubscriptionHub
@@ -79,6 +80,7 @@ class FederatedEngine(Engine):
         shared: SharedPlans | None = None,
         api_schema: GraphQLSchema | None = None,
         subscriptions: SubscriptionHub | None = None,
+        entity_cache: EntityCache | None = None,
     ) -> None:
         self._supergraph = supergraph
         # The schema requests validate against (with `@defer` under defer support).
@@ -94,6 +96,7 @@ class FederatedEngine(Engine):
         self._slots = slots or PlanningSlots(2, 8)
         self._planning_client = planning_client
         self.shared = shared
+        self.entity_cache = entity_cache
         self.subscriptions = subscriptions  # None: subscriptions are off
 
     @property
@@ -204,6 +207,7 @@ class FederatedEngine(Engine):
                 return await self._incremental(
                     ctx, staged, prepared, document, operation_name, prefilled
                 )
+            cache = None if self.entity_cache is None else self.entity_cache.scope(ctx)
             result = await execute_plan(
                 staged.plan,
                 variables=staged.variables,
@@ -215,13 +219,18 @@ class FederatedEngine(Engine):
                     if ctx is None
                     else self._plugins.subgraph_post(ctx, self._traffic)
                 ),
+                cache=cache,
             )
             if prefilled and result.data is not None:
                 result.data.update(prefilled)
             shaper = self._shaper(prepared, document, operation_name)
-            return ExecutionResponse(
-                shaper.shape(result.data, result.errors, staged.variables)
-            )
+            shaped = shaper.shape(result.data, result.errors, staged.variables)
+            if cache is not None and ctx is not None:
+                # The client may keep the answer as long as its shortest-lived part.
+                control = "no-store" if shaped.get("errors") else cache.client.header()
+                if control is not None:
+                    ctx.response_headers.append(("cache-control", control))
+            return ExecutionResponse(shaped)
 
         request = ExecutionRequest(plan, operation_name, variables)
         with stage_span("execution"):
@@ -247,8 +256,14 @@ class FederatedEngine(Engine):
         prefilled: dict[str, Any] | None,
     ) -> ExecutionResponse:
         """A deferred operation for a multipart client: the primary part's response,
-        and the later payloads as their parts finish (router.server.incremental)."""
+        and the later payloads as their parts finish (router.server.incremental).
+
+        With the entity cache, the answer is `Cache-Control: no-store`: its header
+        leaves before the deferred parts know what they are built from."""
         delivery = IncrementalDelivery()
+        cache = None if self.entity_cache is None else self.entity_cache.scope(ctx)
+        if cache is not None:
+            ctx.response_headers.append(("cache-control", "no-store"))
         try:
             result = await execute_plan(
                 staged.plan,
@@ -258,6 +273,7 @@ class FederatedEngine(Engine):
                 unbatched=self._unbatched,
                 post=self._plugins.subgraph_post(ctx, self._traffic),
                 incremental=delivery,
+                cache=cache,
             )
         except BaseException:
             delivery.cancel()

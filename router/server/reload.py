@@ -14,11 +14,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from router.plugins.custom import PluginLoadError
 from router.server.settings import ServeSettings
 from router.server.source import Fingerprint, SourceError, fingerprint, read_source
 from router.server.state import StateHolder, build_generation
+
+if TYPE_CHECKING:
+    from router.cache.entity_cache import EntityCache
 
 __all__ = ["Reloader"]
 
@@ -61,6 +65,27 @@ class Reloader:
 
     def _current_fingerprint(self) -> Fingerprint:
         return fingerprint(self._watched())
+
+    async def _serve_invalidation(self) -> None:
+        """The entity cache's invalidation endpoint, as the config now serving says."""
+        from router.cache.invalidation import configure_invalidation_server
+
+        holder = self._holder
+        current = holder.current
+        if current is None:
+            return
+        entity = current.config.preview_entity_cache
+        endpoint = entity.invalidation if entity.enabled else None
+
+        def cache() -> EntityCache | None:
+            serving = holder.current
+            return None if serving is None else serving.entity_cache
+
+        await configure_invalidation_server(
+            None if endpoint is None else endpoint.listen,
+            "/invalidation" if endpoint is None else endpoint.path,
+            cache,
+        )
 
     async def _load(self) -> float | None:
         """Tries to build and swap in a new generation; returns when to retry, if ever."""
@@ -131,6 +156,7 @@ class Reloader:
                 logger.exception("a plugin could not take over its previous state")
         self._holder.swap(generation)
         self._seen = source.fingerprint
+        await self._serve_invalidation()
         logger.info(
             "%s supergraph from %s (%d subgraph(s), schema %s)",
             "serving" if first else "reloaded:",

@@ -30,6 +30,7 @@ from router.server.source import Source
 from router.traffic import build_traffic
 
 if TYPE_CHECKING:
+    from router.cache.entity_cache import EntityCache
     from router.cache.persisted_queries import PersistedQueryLayer
     from router.subscriptions.hub import SubscriptionHub
     from router.usage.recorder import UsageRecorder
@@ -56,6 +57,7 @@ class Generation:
     persisted_queries: PersistedQueryLayer | None = None
     engine: FederatedEngine | None = None
     usage: UsageRecorder | None = None
+    entity_cache: EntityCache | None = None
     in_flight: int = 0
     retired: bool = False
     closing: bool = False
@@ -77,12 +79,16 @@ class Generation:
                 await shared.ping()
             if self.usage is not None:
                 await self.usage.startup()
+            if self.entity_cache is not None:
+                await self.entity_cache.startup()
         except BaseException:
             await self.plugins.shutdown()
             if self.persisted_queries is not None:
                 await self.persisted_queries.shutdown()
             if self.engine is not None and self.engine.shared is not None:
                 await self.engine.shared.close()
+            if self.entity_cache is not None:
+                await self.entity_cache.close()
             raise
 
     async def warm_up(self, previous: Generation) -> None:
@@ -128,6 +134,8 @@ class Generation:
             self.engine.traffic.inherit(previous.engine.traffic)
         if self.usage is not None and previous.usage is not None:
             self.usage.inherit(previous.usage)
+        if self.entity_cache is not None and previous.entity_cache is not None:
+            self.entity_cache.inherit(previous.entity_cache)
         if (
             self.persisted_queries is not None
             and previous.persisted_queries is not None
@@ -148,6 +156,8 @@ class Generation:
                     logger.exception("the persisted-query layer failed to shut down")
             if self.engine is not None and self.engine.shared is not None:
                 await self.engine.shared.close()
+            if self.entity_cache is not None:
+                await self.entity_cache.close()
             if self.usage is not None:
                 try:
                     await self.usage.shutdown()
@@ -202,6 +212,11 @@ def build_generation(source: Source, number: int) -> Generation:
             planner_options(defer_support, planner_config.max_evaluated_plans),
         )
     )
+    entity_cache = None
+    if config.preview_entity_cache.enabled:
+        from router.cache.entity_cache import EntityCache
+
+        entity_cache = EntityCache(config.preview_entity_cache, supergraph)
     engine = FederatedEngine(
         supergraph,
         QueryPlanner(supergraph, planner_config),
@@ -219,6 +234,7 @@ def build_generation(source: Source, number: int) -> Generation:
         shared=shared,
         api_schema=api_schema,
         subscriptions=_subscription_hub(config, client),
+        entity_cache=entity_cache,
     )
     persisted_queries = PersistedQueryLayer(config, source.manifest)
     usage = None
@@ -255,6 +271,7 @@ def build_generation(source: Source, number: int) -> Generation:
         persisted_queries=persisted_queries,
         engine=engine,
         usage=usage,
+        entity_cache=entity_cache,
     )
 
 
