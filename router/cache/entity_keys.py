@@ -50,16 +50,15 @@ class EntityKeys:
 
     def __init__(self, supergraph: Supergraph) -> None:
         self._keys: dict[tuple[str, str], tuple[SelectionSetNode, ...]] = {}
-        by_enum = {graph.enum_value: graph.name for graph in supergraph.graphs.values()}
         for type_name, joined in supergraph.types.items():
-            for join in joined.joins:
-                if join.key is None or join.graph not in by_enum:
+            for join in joined.joins:  # `graph` is the subgraph's name
+                if join.key is None:
                     continue
                 try:
                     selection = parse_field_set(join.key)
                 except Exception:  # a key that does not parse never plans either
                     continue
-                slot = (by_enum[join.graph], type_name)
+                slot = (join.graph, type_name)
                 self._keys[slot] = (*self._keys.get(slot, ()), selection)
 
     def entity_hash(

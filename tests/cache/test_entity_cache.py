@@ -225,6 +225,9 @@ def test_invalidation_by_entity_type_and_subgraph(
 ) -> None:
     inventory = subgraphs["inventory"]
     data(cached, STOCK, n=3)
+    # Another fetch of the same entity, whose representation has @requires fields.
+    data(cached, "{ topProducts(first: 1) { upc shippingEstimate } }")
+    assert inventory.representations() == [3, 1]
     entity = {
         "kind": "entity",
         "subgraph": "inventory",
@@ -232,21 +235,21 @@ def test_invalidation_by_entity_type_and_subgraph(
         "key": {"upc": FIRST_UPC},
     }
     reply = invalidate(cached, [entity])
-    assert (reply.status, reply.json()) == (202, {"count": 1})
+    assert (reply.status, reply.json()) == (202, {"count": 2})
     data(cached, STOCK, n=3)
-    assert inventory.representations() == [3, 1]
+    assert inventory.representations() == [3, 1, 1]
 
     by_type = {"kind": "type", "subgraph": "inventory", "type": "Product"}
     assert invalidate(cached, [by_type]).json() == {"count": 3}
     data(cached, STOCK, n=3)
-    assert inventory.representations() == [3, 1, 3]
+    assert inventory.representations() == [3, 1, 1, 3]
 
-    assert len(subgraphs["products"].requests) == 1
+    assert len(subgraphs["products"].requests) == 2  # two root fetches
     by_subgraph = {"kind": "subgraph", "subgraph": "products"}
-    assert invalidate(cached, [by_subgraph]).json() == {"count": 1}
+    assert invalidate(cached, [by_subgraph]).json() == {"count": 2}
     data(cached, STOCK, n=3)
-    assert len(subgraphs["products"].requests) == 2
-    assert inventory.representations() == [3, 1, 3]
+    assert len(subgraphs["products"].requests) == 3
+    assert inventory.representations() == [3, 1, 1, 3]
 
 
 def test_invalidation_refuses_a_wrong_secret_and_a_bad_body(
