@@ -1,4 +1,5 @@
-"""The entity cache's invalidation endpoint: `POST <path>` on a listener of its own.
+"""The entity cache's invalidation endpoint: `POST <path>`, on a listener of its own or
+on the router's (`router.server.app`, when `listen` is `supergraph.listen`).
 
 `preview_entity_cache.invalidation.{listen, path}`, with Apollo Router's body
 (https://www.apollographql.com/docs/router/configuration/entity-caching#invalidation):
@@ -21,9 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 from collections.abc import Callable
-from typing import Any
 
 import orjson
 from aiohttp import web
@@ -32,8 +33,14 @@ from router.cache.codes import INVALIDATION_INVALID_REQUEST, INVALIDATION_UNAUTH
 from router.cache.entity_cache import EntityCache, Invalidation
 from router.plugins.plugin import error_body
 from router.store.store import StoreUnavailable
+from router.telemetry.multiprocess import MULTIPROCESS_VARIABLE
 
-__all__ = ["InvalidationError", "configure_invalidation_server", "parse_invalidation"]
+__all__ = [
+    "InvalidationError",
+    "answer_invalidation",
+    "configure_invalidation_server",
+    "parse_invalidation",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +109,9 @@ class InvalidationServer:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if os.environ.get(MULTIPROCESS_VARIABLE):
+            # `--workers N`: every worker listens, one of them answers each request.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:
             sock.bind((host, int(port)))
         except (OSError, ValueError):
@@ -121,35 +131,48 @@ class InvalidationServer:
             self._runner = None
 
     async def _invalidate(self, request: web.Request) -> web.Response:
-        if request.method != "POST":
-            return web.Response(status=405, headers={"allow": "POST"})
-        cache = self.current()
-        if cache is None:
-            return _json(503, {"errors": [{"message": "entity cache not enabled"}]})
-        shared_key = request.headers.get("authorization")
-        if shared_key is None:
-            return _unauthorized()
-        try:
-            items = parse_invalidation(await request.read())
-        except InvalidationError as exc:
-            return _json(
-                400,
-                error_body(
-                    INVALIDATION_INVALID_REQUEST, f"Invalid invalidation request: {exc}"
-                ),
-            )
-        if not all(cache.may_invalidate(item.subgraph, shared_key) for item in items):
-            return _unauthorized()
-        try:
-            count = await cache.invalidate(items)
-        except StoreUnavailable as exc:
-            return _json(503, {"errors": [{"message": f"Redis unavailable: {exc}"}]})
-        logger.info(
-            "entity cache: %d entries invalidated (%s)",
-            count,
-            ", ".join(_describe(item) for item in items),
+        status, body = await answer_invalidation(
+            self.current(),
+            request.method,
+            request.headers.get("authorization"),
+            await request.read() if request.method == "POST" else b"",
         )
-        return _json(202, {"count": count})
+        headers = {"allow": "POST"} if status == 405 else {}
+        return web.Response(
+            status=status, body=body, content_type="application/json", headers=headers
+        )
+
+
+async def answer_invalidation(
+    cache: EntityCache | None, method: str, authorization: str | None, body: bytes
+) -> tuple[int, bytes]:
+    """The status and JSON body answering one request to the endpoint."""
+    if method != "POST":
+        return 405, b""
+    if cache is None:
+        return 503, _errors_json("The entity cache is not enabled")
+    if authorization is None:
+        return _unauthorized()
+    try:
+        items = parse_invalidation(body)
+    except InvalidationError as exc:
+        return 400, orjson.dumps(
+            error_body(
+                INVALIDATION_INVALID_REQUEST, f"Invalid invalidation request: {exc}"
+            )
+        )
+    if not all(cache.may_invalidate(item.subgraph, authorization) for item in items):
+        return _unauthorized()
+    try:
+        count = await cache.invalidate(items)
+    except StoreUnavailable as exc:
+        return 503, _errors_json(f"Redis unavailable: {exc}")
+    logger.info(
+        "entity cache: %d entries invalidated (%s)",
+        count,
+        ", ".join(_describe(item) for item in items),
+    )
+    return 202, orjson.dumps({"count": count})
 
 
 def _describe(item: Invalidation) -> str:
@@ -160,21 +183,14 @@ def _describe(item: Invalidation) -> str:
     return f"entity {item.subgraph}.{item.type}"
 
 
-def _unauthorized() -> web.Response:
-    return _json(
-        401,
-        error_body(
-            INVALIDATION_UNAUTHORIZED, "Missing or invalid authorization header"
-        ),
+def _unauthorized() -> tuple[int, bytes]:
+    return 401, orjson.dumps(
+        error_body(INVALIDATION_UNAUTHORIZED, "Missing or invalid authorization header")
     )
 
 
-def _json(status: int, body: Any) -> web.Response:
-    return web.Response(
-        status=status,
-        body=orjson.dumps(body),
-        content_type="application/json",
-    )
+def _errors_json(message: str) -> bytes:
+    return orjson.dumps({"errors": [{"message": message}]})
 
 
 _current: InvalidationServer | None = None

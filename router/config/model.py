@@ -386,6 +386,16 @@ class RouterConfig(_Strict):
     @model_validator(mode="after")
     def _entity_cache_consistent(self) -> RouterConfig:
         problems = self.preview_entity_cache.problems()
+        endpoint = self.preview_entity_cache.invalidation
+        if (
+            endpoint is not None
+            and endpoint.listen == self.supergraph.listen
+            and endpoint.path == self.supergraph.path
+        ):
+            problems.append(
+                "preview_entity_cache.invalidation.path: must differ from "
+                "supergraph.path on the router's own listener"
+            )
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -161,6 +161,8 @@ class RouterApp:
             )
         elif path == config.supergraph.path and scope["method"] == "POST":
             await self._graphql(scope, receive, send, config)  # the hot path first
+        elif _serves_invalidation(config, path):
+            await self._invalidation(scope, receive, send, config)
         elif (explorer := self._explorer(scope, path, config)) is not None:
             await _send_bytes(
                 send, explorer.status, explorer.body, None, explorer.headers
@@ -196,6 +198,35 @@ class RouterApp:
             config,
             schema_sdl,
         )
+
+    async def _invalidation(
+        self, scope: Scope, receive: Receive, send: Send, config: RouterConfig
+    ) -> None:
+        """The entity cache's invalidation endpoint, when it shares this listener."""
+        from router.cache.invalidation import answer_invalidation
+
+        headers: dict[str, str] = {}
+        for name, value in scope.get("headers", ()):
+            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        method = scope["method"]
+        try:
+            body = (
+                await _read_body(headers, receive, config.limits.http_max_request_bytes)
+                if method == "POST"
+                else b""
+            )
+        except RequestFailure as failure:
+            await _send_failure(send, failure, MediaType.JSON)
+            return
+        current = self.holder.current
+        status, answer = await answer_invalidation(
+            None if current is None else current.entity_cache,
+            method,
+            headers.get("authorization"),
+            body,
+        )
+        extra = (("allow", "POST"),) if status == 405 else ()
+        await _send_bytes(send, status, answer, b"application/json", extra)
 
     def _on_health_listener(self, scope: Scope) -> bool:
         server = scope.get("server")
@@ -423,6 +454,20 @@ async def _send_streamed(
 
 class _ClientGone(Exception):
     """The client disconnected while its body was being read."""
+
+
+def _serves_invalidation(config: RouterConfig, path: str) -> bool:
+    """Whether `path` is the entity cache's invalidation endpoint on the router's own
+    listener (`preview_entity_cache.invalidation.listen` equal to `supergraph.listen`,
+    as in Apollo Router's example)."""
+    entity = config.preview_entity_cache
+    endpoint = entity.invalidation
+    return (
+        entity.enabled
+        and endpoint is not None
+        and endpoint.path == path
+        and endpoint.listen == config.supergraph.listen
+    )
 
 
 async def _read_body(headers: dict[str, str], receive: Receive, limit: int) -> bytes:

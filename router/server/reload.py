@@ -74,8 +74,11 @@ class Reloader:
         current = holder.current
         if current is None:
             return
-        entity = current.config.preview_entity_cache
+        config = current.config
+        entity = config.preview_entity_cache
         endpoint = entity.invalidation if entity.enabled else None
+        if endpoint is not None and endpoint.listen == config.supergraph.listen:
+            endpoint = None  # served by the router's own listener (router.server.app)
 
         def cache() -> EntityCache | None:
             serving = holder.current

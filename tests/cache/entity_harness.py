@@ -107,19 +107,22 @@ class SubgraphProxy:
         self._server.server_close()
 
 
-def entity_cache_config(extra_all: str = "", extra: str = "", redis: str = "") -> str:
+def entity_cache_config(
+    extra: str = "", redis: str = "", listen: str = "127.0.0.1:0"
+) -> str:
     """router.yaml for an entity-cached router: 60 s TTL, the `x-user` header as
-    private id (propagated to subgraphs), invalidation on a free port, Prometheus."""
+    private id (propagated to subgraphs), invalidation on `listen` (a free port by
+    default; `supergraph.listen`'s default, 127.0.0.1:4000, shares the router's own
+    listener), Prometheus."""
     return (
         "preview_entity_cache:\n"
         "  enabled: true\n"
-        "  invalidation: { listen: 127.0.0.1:0, path: /invalidation }\n"
+        f"  invalidation: {{ listen: {listen}, path: /invalidation }}\n"
         "  subgraph:\n"
         "    all:\n"
         "      ttl: 60s\n"
         "      private_id_header: x-user\n"
         f"      invalidation: {{ enabled: true, shared_key: {SECRET} }}\n"
-        + extra_all
         + redis
         + extra
         + "headers:\n  all:\n    request:\n      - propagate: { named: x-user }\n"
@@ -129,6 +132,7 @@ def entity_cache_config(extra_all: str = "", extra: str = "", redis: str = "") -
 
 
 def invalidation_url(router: Router) -> str:
+    """The endpoint of a router whose invalidation listens on a port of its own."""
     found = eventually(
         lambda: re.search(
             r"Entity cache invalidation served at (\S+)", router.stderr()
@@ -139,13 +143,13 @@ def invalidation_url(router: Router) -> str:
 
 
 def invalidate(
-    router: Router, items: Any, secret: str | None = SECRET, raw: bytes | None = None
+    url: str, items: Any, secret: str | None = SECRET, raw: bytes | None = None
 ) -> Reply:
     headers = {"content-type": "application/json"}
     if secret is not None:
         headers["authorization"] = secret
     body = raw if raw is not None else json.dumps(items).encode()
-    return http(invalidation_url(router), body, method="POST", headers=headers)
+    return http(url, body, method="POST", headers=headers)
 
 
 def metric(router: Router, name: str, **labels: str) -> float:

@@ -42,7 +42,8 @@ def cached(
         tmp_path_factory.mktemp("cached"),
         {name: proxy.url for name, proxy in proxies.items()},
         entity_cache_config(
-            extra="    subgraphs:\n      reviews: { types: { Product: { ttl: 1s } } }\n"
+            extra="    subgraphs:\n      reviews: { types: { Product: { ttl: 1s } } }\n",
+            listen="127.0.0.1:4000",  # supergraph.listen: the router's own listener
         ),
     )
     yield router
@@ -67,7 +68,7 @@ def subgraphs(
 ) -> dict[str, SubgraphProxy]:
     """The proxies, counts and headers reset, and the cache emptied."""
     reply = invalidate(
-        cached, [{"kind": "subgraph", "subgraph": name} for name in proxies]
+        endpoint(cached), [{"kind": "subgraph", "subgraph": name} for name in proxies]
     )
     assert reply.status == 202, reply.body
     for proxy in proxies.values():
@@ -82,6 +83,11 @@ def data(
     body = reply.json()
     assert "errors" not in body, body
     return body["data"]
+
+
+def endpoint(router: Router) -> str:
+    """The invalidation endpoint, on the router's own listener in this module."""
+    return f"{router.base}/invalidation"
 
 
 def max_age(control: str) -> int:
@@ -234,19 +240,19 @@ def test_invalidation_by_entity_type_and_subgraph(
         "type": "Product",
         "key": {"upc": FIRST_UPC},
     }
-    reply = invalidate(cached, [entity])
+    reply = invalidate(endpoint(cached), [entity])
     assert (reply.status, reply.json()) == (202, {"count": 2})
     data(cached, STOCK, n=3)
     assert inventory.representations() == [3, 1, 1]
 
     by_type = {"kind": "type", "subgraph": "inventory", "type": "Product"}
-    assert invalidate(cached, [by_type]).json() == {"count": 3}
+    assert invalidate(endpoint(cached), [by_type]).json() == {"count": 3}
     data(cached, STOCK, n=3)
     assert inventory.representations() == [3, 1, 1, 3]
 
     assert len(subgraphs["products"].requests) == 2  # two root fetches
     by_subgraph = {"kind": "subgraph", "subgraph": "products"}
-    assert invalidate(cached, [by_subgraph]).json() == {"count": 2}
+    assert invalidate(endpoint(cached), [by_subgraph]).json() == {"count": 2}
     data(cached, STOCK, n=3)
     assert len(subgraphs["products"].requests) == 3
     assert inventory.representations() == [3, 1, 1, 3]
@@ -258,13 +264,13 @@ def test_invalidation_refuses_a_wrong_secret_and_a_bad_body(
     data(cached, STOCK, n=2)
     everything = [{"kind": "subgraph", "subgraph": "inventory"}]
     for secret in ("wrong", None):
-        refused = invalidate(cached, everything, secret=secret)
+        refused = invalidate(endpoint(cached), everything, secret=secret)
         assert refused.status == 401
         assert refused.json()["errors"][0]["extensions"]["code"] == (
             "INVALIDATION_UNAUTHORIZED"
         )
     for raw in (b"{not json", b'[{"kind": "table", "subgraph": "inventory"}]'):
-        bad = invalidate(cached, None, raw=raw)
+        bad = invalidate(endpoint(cached), None, raw=raw)
         assert bad.status == 400
         assert bad.json()["errors"][0]["extensions"]["code"] == (
             "INVALIDATION_INVALID_REQUEST"

@@ -53,6 +53,11 @@ def test_subgraph_settings_take_all_field_by_field() -> None:
             "empty",
         ),
         (
+            "  enabled: true\n  invalidation: { listen: 127.0.0.1:4000, path: /graphql }"
+            "\n  subgraph:\n    all: { ttl: 1s }\n",
+            "preview_entity_cache.invalidation.path: must differ from supergraph.path",
+        ),
+        (
             "  invalidation: { listen: nowhere }\n",
             "preview_entity_cache.invalidation.listen: 'nowhere': expected host:port",
         ),

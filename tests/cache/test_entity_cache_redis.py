@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 import redis
 from cache_harness import REDIS_URL, Router, start_router
-from entity_harness import SubgraphProxy, entity_cache_config, invalidate
+from entity_harness import (
+    SubgraphProxy,
+    entity_cache_config,
+    invalidate,
+    invalidation_url,
+)
 
 STOCK = "query Stock($n: Int!) { topProducts(first: $n) { upc name inStock } }"
 
@@ -69,7 +74,7 @@ def test_two_routers_share_entities_and_invalidations_through_redis(
             client.close()
 
         by_type = {"kind": "type", "subgraph": "inventory", "type": "Product"}
-        assert invalidate(second, [by_type]).json() == {"count": 4}
+        assert invalidate(invalidation_url(second), [by_type]).json() == {"count": 4}
         assert answer(first, 4) == cold
         assert inventory.representations() == [4, 4]
         assert len(products.requests) == 1
