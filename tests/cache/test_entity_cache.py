@@ -7,19 +7,22 @@ Every test starts from an empty cache (the invalidation endpoint empties it).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cache_harness import Router, eventually, start_router
+from cache_harness import Reply, Router, eventually, start_router
 from entity_harness import (
     SubgraphProxy,
     entity_cache_config,
     invalidate,
     metric,
 )
+
+from tests.server.server_harness import http
 
 STOCK = "query Stock($n: Int!) { topProducts(first: $n) { upc name inStock } }"
 REVIEWED = "query Reviewed { latestReviews(first: 3) { id product { upc name } } }"
@@ -295,3 +298,28 @@ def test_bad_entity_cache_config_is_refused_and_the_running_one_serves(
         assert data(plain, STOCK, n=1)["topProducts"][0]["upc"] == FIRST_UPC
     finally:
         config.write_text(good, "utf-8")
+
+
+def test_deferred_multipart_answer_uses_the_cache_and_is_no_store(
+    cached: Router, subgraphs: dict[str, SubgraphProxy]
+) -> None:
+    query = "query Later { topProducts(first: 2) { upc ... @defer { inStock } } }"
+    accept = "multipart/mixed;deferSpec=20220824, application/json"
+
+    def streamed() -> Reply:
+        return http(
+            cached.url,
+            json.dumps({"query": query}).encode(),
+            method="POST",
+            headers={"content-type": "application/json", "accept": accept},
+        )
+
+    first = streamed()
+    assert first.headers["content-type"].startswith("multipart/mixed")
+    assert first.headers["cache-control"] == "no-store"
+    assert b'"inStock"' in first.body
+    assert subgraphs["inventory"].representations() == [2]
+    second = streamed()
+    assert second.body == first.body
+    assert subgraphs["inventory"].representations() == [2]
+    assert len(subgraphs["products"].requests) == 1
