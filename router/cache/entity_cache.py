@@ -49,6 +49,8 @@ __all__ = ["EntityCache", "EntityCacheScope", "Invalidation"]
 logger = logging.getLogger(__name__)
 
 CACHE_LABEL = "entity"
+# Fetches (operation and variables) remembered as answering private data.
+MAX_PRIVATE_FETCHES = 100_000
 ROOT_LABEL = "root"
 
 
@@ -149,6 +151,10 @@ class EntityCache:
         return fetch_hash in self._private_fetches
 
     def learn_private(self, fetch_hash: str) -> None:
+        if len(self._private_fetches) >= MAX_PRIVATE_FETCHES:
+            # Forgetting is safe: a forgotten fetch is looked up publicly, misses
+            # (private answers are never kept publicly) and is learnt again.
+            self._private_fetches.clear()
         self._private_fetches.add(fetch_hash)
 
     # Invalidation
