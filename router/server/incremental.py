@@ -11,8 +11,9 @@ last says ``hasNext: false``.
 
 The executor fills one tree for every part (``router.execution.incremental``); each part
 is shaped here when it is released, against its plan block's ``subselection`` (the
-fragment without the fragments deferred inside it), so a part shows exactly its own
-selections, with nulls propagating no further than the deferred object.
+fragment without the fragments deferred inside it) and the fields leading to those, so
+a part shows exactly its own selections, with nulls propagating no further than the
+deferred object.
 """
 
 from __future__ import annotations
