@@ -28,12 +28,14 @@ from router.subscriptions.codes import (
 )
 from router.subscriptions.listener import Listener
 from router.subscriptions.upstream import Upstream, UpstreamKey, UpstreamTarget
+from router.telemetry.active import subscription_metrics
 
 if TYPE_CHECKING:
     import aiohttp
 
     from planner.query_plan import Fetch
     from router.config.subscription import SubscriptionConfig
+    from router.telemetry.metrics import RouterMetrics
 
 __all__ = [
     "OPEN",
@@ -126,12 +128,12 @@ class SubscriptionHub:
         self._session = session
         self._counts = counts
         self._upstreams: dict[UpstreamKey, Upstream] = {}
-        self._owners: dict[Listener, tuple[Upstream, str]] = {}
+        self._owners: dict[Listener, tuple[Upstream, str, RouterMetrics | None]] = {}
 
     @property
     def upstream_count(self) -> int:
         """Subgraph subscriptions running now (for tests and metrics)."""
-        return len({id(upstream) for upstream, _ in self._owners.values()})
+        return len({id(owned[0]) for owned in self._owners.values()})
 
     def open(self, key: UpstreamKey, client: str) -> Listener:
         """A listener on `key`'s subscription; raises `SubscriptionRefused`."""
@@ -148,6 +150,7 @@ class SubscriptionHub:
                 f"This client already holds {per_client} subscriptions, the most "
                 "subscription.max_subscriptions_per_client allows.",
             )
+        metrics = subscription_metrics()
         upstream = self._upstreams.get(key) if config.deduplicate else None
         if upstream is None or upstream.over:
             upstream = Upstream(
@@ -155,13 +158,18 @@ class SubscriptionHub:
             )
             if config.deduplicate:
                 self._upstreams[key] = upstream
+            upstream.metrics = metrics
+            if metrics is not None:
+                metrics.subscription_upstreams.labels(key.subgraph).inc()
             upstream.start()
         listener = Listener(
             config.queue_capacity, config.queue_full, config.idle_timeout
         )
         upstream.add(listener)
-        self._owners[listener] = (upstream, client)
+        self._owners[listener] = (upstream, client, metrics)
         self._counts.add(client)
+        if metrics is not None:
+            metrics.subscriptions_open.inc()
         return listener
 
     def close(self, listener: Listener) -> None:
@@ -169,13 +177,17 @@ class SubscriptionHub:
         owned = self._owners.pop(listener, None)
         if owned is None:
             return
-        upstream, client = owned
+        upstream, client, metrics = owned
         self._counts.remove(client)
+        if metrics is not None:
+            metrics.subscriptions_open.dec()
         upstream.remove(listener)
 
     def _done(self, upstream: Upstream) -> None:
         if self._upstreams.get(upstream.key) is upstream:
             del self._upstreams[upstream.key]
+        if upstream.metrics is not None:
+            upstream.metrics.subscription_upstreams.labels(upstream.key.subgraph).dec()
 
     def _target(self, subgraph: str) -> UpstreamTarget:
         passthrough = self._config.passthrough_for(subgraph)

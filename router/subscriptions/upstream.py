@@ -22,7 +22,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import orjson
@@ -35,6 +35,9 @@ from router.subscriptions.codes import (
     WEBSOCKET_MESSAGE_ERROR,
 )
 from router.subscriptions.listener import Listener
+
+if TYPE_CHECKING:
+    from router.telemetry.metrics import RouterMetrics
 
 __all__ = ["SUBPROTOCOLS", "Upstream", "UpstreamKey", "UpstreamTarget"]
 
@@ -95,6 +98,7 @@ class Upstream:
         self._task: asyncio.Task[None] | None = None
         self._established = False  # the current connection got as far as subscribing
         self.over = False
+        self.metrics: RouterMetrics | None = None  # its gauge, when exported
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())

@@ -35,6 +35,7 @@ __all__ = [
     "observe_subgraph_deduplicated",
     "observe_subgraph_retry",
     "stage_span",
+    "subscription_metrics",
 ]
 
 
@@ -198,3 +199,10 @@ def observe_deduplicated_request() -> None:
     if active is None or active.metrics is None:
         return
     active.metrics.deduplicated_requests.inc()
+
+
+def subscription_metrics() -> RouterMetrics | None:
+    """The metrics of the request opening a subscription, kept by the subscription:
+    its gauges move when it ends, long after that request's telemetry is gone."""
+    active = ACTIVE.get()
+    return None if active is None else active.metrics

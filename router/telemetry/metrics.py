@@ -169,6 +169,20 @@ class RouterMetrics:
             ("subgraph", "instance"),
             registry=self.registry,
         )
+        self.subscriptions_open = Gauge(
+            "api_subscriptions_open",
+            "Client subscriptions open now (WebSocket, SSE and multipart).",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.subscription_upstreams = Gauge(
+            "api_subscription_upstreams",
+            "Subscriptions open to each subgraph now (one WebSocket each, shared by "
+            "the clients of identical subscriptions).",
+            ("subgraph",),
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
         self.deduplicated_requests = Counter(
             "api_deduplicated_requests",
             "Client operations answered by an identical one already in flight.",

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import io
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 import websockets
 from support.processes import (
     Service,
+    get,
     post_json,
     start_router,
     start_subgraph,
@@ -90,6 +92,10 @@ def _config(
         f"""
 include_subgraph_errors:
   all: true
+telemetry:
+  exporters:
+    metrics:
+      prometheus: {{ enabled: true, listen: 127.0.0.1:0, path: /metrics }}
 limits:
   max_depth: 5
 authentication:
@@ -192,6 +198,40 @@ def test_client_that_disconnects_frees_the_subgraph_subscription(
         await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
         client.ws.transport.abort()  # no close handshake: the client is just gone
         await wait_for_stats(reviews.base, active=0)
+
+    asyncio.run(scenario())
+
+
+def _gauges(router: Service) -> dict[str, float]:
+    """The subscription gauges on the router's Prometheus endpoint."""
+    found = re.search(r"Prometheus metrics served at (http://\S+)", router.stderr())
+    assert found is not None, router.stderr()
+    text = get(found.group(1)).body.decode()
+    return {
+        name: float(value)
+        for name, value in re.findall(r"^(api_subscription\S*) (\S+)$", text, re.M)
+    }
+
+
+def test_open_subscriptions_show_in_the_metrics(
+    router: Service, reviews: Service, api_key: tuple[Path, str]
+) -> None:
+    upstreams = 'api_subscription_upstreams{subgraph="reviews"}'
+
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        clients = [await _connect(router, api_key[1]) for _ in range(2)]
+        for client in clients:
+            await client.subscribe("m", SUBSCRIBE, {"upc": "UPC-0008"})
+        await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        gauges = await asyncio.to_thread(_gauges, router)
+        assert gauges["api_subscriptions_open"] == 2
+        assert gauges[upstreams] == 1
+        for client in clients:
+            await client.close()
+        await wait_for_stats(reviews.base, active=0)
+        gauges = await asyncio.to_thread(_gauges, router)
+        assert gauges["api_subscriptions_open"] == 0 and gauges[upstreams] == 0
 
     asyncio.run(scenario())
 
