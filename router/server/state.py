@@ -317,6 +317,13 @@ class StateHolder:
         previous, self.current = self.current, generation
         if previous is not None:
             previous.deactivate()
+            hub = None if previous.engine is None else previous.engine.subscriptions
+            if hub is not None:
+                # Open subscriptions would keep the old plan and config for good.
+                hub.end_all(
+                    previous.source.supergraph.schema_hash
+                    != generation.source.supergraph.schema_hash
+                )
         generation.activate()
         if previous is not None:
             previous.retired = True

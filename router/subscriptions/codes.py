@@ -8,10 +8,12 @@ from __future__ import annotations
 __all__ = [
     "SUBSCRIPTION_CLIENT_LIMIT",
     "SUBSCRIPTION_CODES",
+    "SUBSCRIPTION_CONFIG_RELOAD",
     "SUBSCRIPTION_IDLE_TIMEOUT",
     "SUBSCRIPTION_MAX_LIMIT",
     "SUBSCRIPTION_NOT_CONFIGURED",
     "SUBSCRIPTION_QUEUE_FULL",
+    "SUBSCRIPTION_SCHEMA_RELOAD",
     "SUBSCRIPTION_SUBGRAPH_CLOSED",
     "SUBSCRIPTION_SUBGRAPH_UNREACHABLE",
     "WEBSOCKET_MESSAGE_ERROR",
@@ -19,6 +21,8 @@ __all__ = [
 
 SUBSCRIPTION_MAX_LIMIT = "SUBSCRIPTION_MAX_LIMIT"
 SUBSCRIPTION_CLIENT_LIMIT = "SUBSCRIPTION_CLIENT_LIMIT"
+SUBSCRIPTION_CONFIG_RELOAD = "SUBSCRIPTION_CONFIG_RELOAD"
+SUBSCRIPTION_SCHEMA_RELOAD = "SUBSCRIPTION_SCHEMA_RELOAD"
 SUBSCRIPTION_IDLE_TIMEOUT = "SUBSCRIPTION_IDLE_TIMEOUT"
 SUBSCRIPTION_NOT_CONFIGURED = "SUBSCRIPTION_NOT_CONFIGURED"
 SUBSCRIPTION_QUEUE_FULL = "SUBSCRIPTION_QUEUE_FULL"
@@ -31,6 +35,10 @@ SUBSCRIPTION_CODES: dict[str, str] = {
     "router process; the new one is refused (Apollo's code).",
     SUBSCRIPTION_CLIENT_LIMIT: "The client already holds "
     "`subscription.max_subscriptions_per_client` subscriptions (ours).",
+    SUBSCRIPTION_SCHEMA_RELOAD: "The supergraph changed (hot reload): the subscription "
+    "is closed, to be made again on the new schema (Apollo's code).",
+    SUBSCRIPTION_CONFIG_RELOAD: "router.yaml changed (hot reload) with the same "
+    "supergraph: the subscription is closed, to be made again (Apollo's code).",
     SUBSCRIPTION_IDLE_TIMEOUT: "No event came for `subscription.idle_timeout`: the "
     "subscription is closed (ours).",
     SUBSCRIPTION_NOT_CONFIGURED: "The subscription's root field lives in a subgraph that "

@@ -23,8 +23,10 @@ import orjson
 
 from router.subscriptions.codes import (
     SUBSCRIPTION_CLIENT_LIMIT,
+    SUBSCRIPTION_CONFIG_RELOAD,
     SUBSCRIPTION_MAX_LIMIT,
     SUBSCRIPTION_NOT_CONFIGURED,
+    SUBSCRIPTION_SCHEMA_RELOAD,
 )
 from router.subscriptions.listener import Listener
 from router.subscriptions.upstream import Upstream, UpstreamKey, UpstreamTarget
@@ -182,6 +184,23 @@ class SubscriptionHub:
         if metrics is not None:
             metrics.subscriptions_open.dec()
         upstream.remove(listener)
+
+    def end_all(self, schema_changed: bool) -> None:
+        """A reload replaces this config: every subscription ends with Apollo's
+        SUBSCRIPTION_SCHEMA_RELOAD (or SUBSCRIPTION_CONFIG_RELOAD when only router.yaml
+        changed), so clients make it again on the new generation."""
+        if schema_changed:
+            error = {
+                "message": "subscription has been closed due to a schema reload",
+                "extensions": {"code": SUBSCRIPTION_SCHEMA_RELOAD},
+            }
+        else:
+            error = {
+                "message": "subscription has been closed due to a configuration reload",
+                "extensions": {"code": SUBSCRIPTION_CONFIG_RELOAD},
+            }
+        for listener in list(self._owners):
+            listener.end((error,))
 
     def _done(self, upstream: Upstream) -> None:
         if self._upstreams.get(upstream.key) is upstream:

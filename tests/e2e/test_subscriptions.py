@@ -407,6 +407,30 @@ def test_legacy_subscriptions_transport_ws_client_gets_data_messages(
     asyncio.run(scenario())
 
 
+def test_config_reload_ends_subscriptions_with_apollos_code(
+    router: Service, reviews: Service, api_key: tuple[Path, str]
+) -> None:
+    """After the metrics test: a reload may move the Prometheus listener."""
+    config = Path(router.argv[router.argv.index("--config") + 1])
+
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        client = await _connect(router, api_key[1])
+        await client.subscribe("old", SUBSCRIBE)
+        await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        with config.open("a", encoding="utf-8") as file:
+            file.write("# touched: a new generation\n")
+        last = await client.receive()
+        assert last["type"] == "next" and "data" not in last["payload"], last
+        (error,) = last["payload"]["errors"]
+        assert error["extensions"]["code"] == "SUBSCRIPTION_CONFIG_RELOAD"
+        assert await client.receive() == {"id": "old", "type": "complete"}
+        await wait_for_stats(reviews.base, active=0)
+        await client.close()
+
+    asyncio.run(scenario())
+
+
 def test_router_shutting_down_ends_open_subscriptions_at_once(
     example_urls: dict[str, str],
     reviews: Service,

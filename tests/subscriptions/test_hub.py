@@ -99,3 +99,13 @@ def test_subgraph_without_passthrough_is_refused_with_a_code() -> None:
         "subscription: {enabled: true, mode: {passthrough: {subgraphs: {users: {}}}}}",
         check,
     )
+
+
+def test_schema_reload_ends_every_subscription_with_apollos_code() -> None:
+    def check(hub: SubscriptionHub) -> None:
+        listeners = [hub.open(KEY, "a"), hub.open(OTHER, "b")]
+        hub.end_all(schema_changed=True)
+        for listener in listeners:
+            assert listener.ended
+
+    _with_hub(PASSTHROUGH + "}", check)
