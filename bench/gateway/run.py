@@ -53,6 +53,13 @@ TARGETS = {
         "router",
         "traffic_shaping:\n  router:\n    deduplicate_requests: true\n",
     ),
+    # Every response kept an hour: the benchmark's subgraphs send no Cache-Control.
+    "ours-entity-cache": Target(
+        "pyfed-router, entity cache on",
+        "router",
+        "preview_entity_cache:\n  enabled: true\n  subgraph:\n    all:\n"
+        "      ttl: 1h\n",
+    ),
     "apollo": Target("Apollo Gateway 2.14", "apollo"),
     "hive": Target("Hive Gateway 2.12 (runtime)", "hive"),
     "hive-inbound-dedup": Target(
@@ -71,6 +78,7 @@ class Scenario:
     targets: tuple[str, ...]  # ours first, then the peer the ratio is taken against
     distinct: bool = False  # a new operation text per request (no plan cache hit)
     apq: bool = False  # requests carry only the query's APQ hash (registered first)
+    optional: bool = False  # run only when named (`--scenario`), not by default
 
     @property
     def ours(self) -> str:
@@ -150,6 +158,14 @@ SCENARIOS = (
         "TestQuery",
         ("ours-inbound-dedup", "hive-inbound-dedup"),
     ),
+    Scenario(
+        "entity-cache",
+        "benchmark query, entity cache on",
+        BENCH_QUERY,
+        "TestQuery",
+        ("ours-entity-cache", "ours"),
+        optional=True,
+    ),
 )
 
 
@@ -159,7 +175,7 @@ class Options:
     seconds: float = 10.0
     warmup: float = 3.0
     connections: int = 50
-    scenarios: tuple[str, ...] = tuple(s.name for s in SCENARIOS)
+    scenarios: tuple[str, ...] = tuple(s.name for s in SCENARIOS if not s.optional)
 
 
 class Process:
