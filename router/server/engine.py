@@ -497,8 +497,12 @@ class FederatedEngine(Engine):
             headers = await self._plugins.subgraph_headers(
                 context, primary.service_name, payload
             )
+            claims = context.jwt_claims or {}
+            expiry = claims.get("exp")
             listener = hub.open(
-                upstream_key(primary, used, headers), self._planning_client(context)
+                upstream_key(primary, used, headers),
+                self._planning_client(context),
+                expiry if isinstance(expiry, int | float) else None,
             )
         except SubgraphRequestError as error:
             raise RequestFailure.of(

@@ -10,6 +10,7 @@ __all__ = [
     "SUBSCRIPTION_CODES",
     "SUBSCRIPTION_CONFIG_RELOAD",
     "SUBSCRIPTION_IDLE_TIMEOUT",
+    "SUBSCRIPTION_JWT_EXPIRED",
     "SUBSCRIPTION_MAX_LIMIT",
     "SUBSCRIPTION_NOT_CONFIGURED",
     "SUBSCRIPTION_QUEUE_FULL",
@@ -24,6 +25,7 @@ SUBSCRIPTION_CLIENT_LIMIT = "SUBSCRIPTION_CLIENT_LIMIT"
 SUBSCRIPTION_CONFIG_RELOAD = "SUBSCRIPTION_CONFIG_RELOAD"
 SUBSCRIPTION_SCHEMA_RELOAD = "SUBSCRIPTION_SCHEMA_RELOAD"
 SUBSCRIPTION_IDLE_TIMEOUT = "SUBSCRIPTION_IDLE_TIMEOUT"
+SUBSCRIPTION_JWT_EXPIRED = "SUBSCRIPTION_JWT_EXPIRED"
 SUBSCRIPTION_NOT_CONFIGURED = "SUBSCRIPTION_NOT_CONFIGURED"
 SUBSCRIPTION_QUEUE_FULL = "SUBSCRIPTION_QUEUE_FULL"
 SUBSCRIPTION_SUBGRAPH_CLOSED = "SUBSCRIPTION_SUBGRAPH_CLOSED"
@@ -41,6 +43,8 @@ SUBSCRIPTION_CODES: dict[str, str] = {
     "supergraph: the subscription is closed, to be made again (Apollo's code).",
     SUBSCRIPTION_IDLE_TIMEOUT: "No event came for `subscription.idle_timeout`: the "
     "subscription is closed (ours).",
+    SUBSCRIPTION_JWT_EXPIRED: "The JWT the subscription was opened with expired (its "
+    "`exp`): the subscription is closed (Apollo's code).",
     SUBSCRIPTION_NOT_CONFIGURED: "The subscription's root field lives in a subgraph that "
     "`subscription.mode.passthrough` does not name (ours).",
     SUBSCRIPTION_QUEUE_FULL: "The client read events slower than they came and its "

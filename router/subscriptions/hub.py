@@ -13,7 +13,9 @@ across config reloads (`OPEN`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ import orjson
 from router.subscriptions.codes import (
     SUBSCRIPTION_CLIENT_LIMIT,
     SUBSCRIPTION_CONFIG_RELOAD,
+    SUBSCRIPTION_JWT_EXPIRED,
     SUBSCRIPTION_MAX_LIMIT,
     SUBSCRIPTION_NOT_CONFIGURED,
     SUBSCRIPTION_SCHEMA_RELOAD,
@@ -81,6 +84,12 @@ def upstream_key(
     )
 
 
+_JWT_EXPIRED = {
+    "message": "subscription closed because the JWT has expired",
+    "extensions": {"code": SUBSCRIPTION_JWT_EXPIRED},
+}
+
+
 class SubscriptionRefused(Exception):
     """A subscription not opened; `error` is the client's coded GraphQL error."""
 
@@ -131,14 +140,19 @@ class SubscriptionHub:
         self._counts = counts
         self._upstreams: dict[UpstreamKey, Upstream] = {}
         self._owners: dict[Listener, tuple[Upstream, str, RouterMetrics | None]] = {}
+        self._expiries: dict[Listener, asyncio.TimerHandle] = {}
 
     @property
     def upstream_count(self) -> int:
         """Subgraph subscriptions running now (for tests and metrics)."""
         return len({id(owned[0]) for owned in self._owners.values()})
 
-    def open(self, key: UpstreamKey, client: str) -> Listener:
-        """A listener on `key`'s subscription; raises `SubscriptionRefused`."""
+    def open(
+        self, key: UpstreamKey, client: str, expires_at: float | None = None
+    ) -> Listener:
+        """A listener on `key`'s subscription; raises `SubscriptionRefused`.
+        `expires_at` (Unix time: the client's JWT `exp`) ends it then, with Apollo's
+        SUBSCRIPTION_JWT_EXPIRED, so it never outlives the token it was opened with."""
         config = self._config
         limit = config.max_opened_subscriptions
         if limit is not None and self._counts.total >= limit:
@@ -172,6 +186,10 @@ class SubscriptionHub:
         self._counts.add(client)
         if metrics is not None:
             metrics.subscriptions_open.inc()
+        if expires_at is not None:
+            self._expiries[listener] = asyncio.get_running_loop().call_later(
+                max(0.0, expires_at - time.time()), listener.end, (_JWT_EXPIRED,)
+            )
         return listener
 
     def close(self, listener: Listener) -> None:
@@ -180,6 +198,9 @@ class SubscriptionHub:
         if owned is None:
             return
         upstream, client, metrics = owned
+        expiry = self._expiries.pop(listener, None)
+        if expiry is not None:
+            expiry.cancel()
         self._counts.remove(client)
         if metrics is not None:
             metrics.subscriptions_open.dec()

@@ -4,6 +4,7 @@ checked before any connection opens (the subgraph here is a closed port)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from router.config import parse_config
 from router.subscriptions.hub import OpenCounts, SubscriptionHub, SubscriptionRefused
+from router.subscriptions.listener import End
 from router.subscriptions.upstream import UpstreamKey
 
 KEY = UpstreamKey("reviews", "subscription{reviewAdded{id}}", None, b"{}", (), {})
@@ -109,3 +111,31 @@ def test_schema_reload_ends_every_subscription_with_apollos_code() -> None:
             assert listener.ended
 
     _with_hub(PASSTHROUGH + "}", check)
+
+
+def test_subscription_ends_when_the_jwt_it_was_opened_with_expires() -> None:
+    config = parse_config(PASSTHROUGH + "}").subscription
+
+    async def run() -> None:
+        # A subgraph that accepts the connection and never answers: only the expiry
+        # can end the subscription.
+        silent = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = silent.sockets[0].getsockname()[1]
+        async with silent, aiohttp.ClientSession() as session:
+            hub = SubscriptionHub(
+                config,
+                lambda _: f"http://127.0.0.1:{port}/graphql",
+                lambda _: 30.0,
+                lambda: session,
+                OpenCounts(),
+            )
+            listener = hub.open(KEY, "a", expires_at=time.time() + 0.05)
+            kept = hub.open(KEY, "b", expires_at=time.time() + 60)
+            events = listener.events()
+            end = await asyncio.wait_for(anext(events), 5)
+            assert isinstance(end, End)
+            assert end.errors[0]["extensions"]["code"] == "SUBSCRIPTION_JWT_EXPIRED"
+            hub.close(listener)
+            hub.close(kept)
+
+    asyncio.run(run())
