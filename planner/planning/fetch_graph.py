@@ -716,10 +716,22 @@ def _is_top_fragment(group: FetchGroup, selection: SelectionTree) -> bool:
     return False
 
 
+# Keys with ``__typename`` first, one per key node (kept, so its id stays unique): the
+# same node comes back for every plan evaluated, and its fields are read once.
+_WITH_TYPENAME: dict[int, tuple[SelectionSetNode, SelectionSetNode]] = {}
+
+
 def _with_typename(selection: SelectionSetNode) -> SelectionSetNode:
-    return SelectionSetNode(
+    cached = _WITH_TYPENAME.get(id(selection))
+    if cached is not None and cached[0] is selection:
+        return cached[1]
+    if len(_WITH_TYPENAME) > 50_000:
+        _WITH_TYPENAME.clear()
+    result = SelectionSetNode(
         selections=(*_TYPENAME_SELECTION.selections, *selection.selections)
     )
+    _WITH_TYPENAME[id(selection)] = (selection, result)
+    return result
 
 
 # -- optimisation passes -------------------------------------------------------
@@ -775,16 +787,23 @@ def _remove_empty(graph: FetchGraph) -> None:
 
 
 def _merge_siblings(graph: FetchGraph) -> bool:
-    for index, group in enumerate(graph.groups):
-        if not group.is_entity:
+    # Only entity groups of one part, subgraph and path can merge: each is compared
+    # with the later ones of its bucket, in the order of the whole list, so the first
+    # mergeable pair is the one a scan of every pair would find.
+    buckets: dict[tuple[str | None, str, tuple[str, ...]], list[FetchGroup]] = {}
+    later: list[tuple[FetchGroup, list[FetchGroup], int]] = []
+    for group in graph.groups:
+        if group.is_entity:
+            bucket = buckets.setdefault((group.defer, group.graph, group.merge_at), [])
+            bucket.append(group)
+            later.append((group, bucket, len(bucket)))
+    for group, bucket, after in later:
+        if len(bucket) == after:
             continue
-        for other in graph.groups[index + 1 :]:
+        parents = set(group.parents)
+        for other in bucket[after:]:
             if (
-                other.is_entity
-                and other.defer == group.defer
-                and other.graph == group.graph
-                and other.merge_at == group.merge_at
-                and set(other.parents) == set(group.parents)
+                set(other.parents) == parents
                 and (
                     (group.share_key is not None and group.share_key == other.share_key)
                     or _mergeable_inputs(group, other)

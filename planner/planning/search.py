@@ -133,8 +133,9 @@ def _branch_and_bound(
 ) -> dict[int, int]:
     """The cheapest alternative per decision found within the budget. A partial choice
     leaves undecided branches out; its cost bounds every completion."""
+    picks = _picks(branches, decisions)
     best_choice: dict[int, int] = {index: 0 for index in range(len(decisions))}
-    best_cost = evaluate(_flatten(_assemble(branches, decisions, best_choice)))
+    best_cost = evaluate(_flatten(_assemble(branches, picks, best_choice)))
     budget.evaluated += 1
     chosen: dict[int, int] = {}
 
@@ -144,7 +145,7 @@ def _branch_and_bound(
             if budget.spent():
                 return
             chosen[position] = alternative
-            cost = evaluate(_flatten(_assemble(branches, decisions, chosen)))
+            cost = evaluate(_flatten(_assemble(branches, picks, chosen)))
             budget.evaluated += 1
             if cost < best_cost:
                 if position == len(decisions) - 1:
@@ -234,17 +235,45 @@ def _decisions(branches: list[Branch]) -> list[_Decision]:
     return list(by_key.values())
 
 
+def _picks(
+    branches: list[Branch], decisions: list[_Decision]
+) -> list[list[list[tuple[int, Option]]]]:
+    """Per decision, per alternative: each of its branches and the first option that
+    takes the alternative (what ``_assemble`` puts in for a made decision)."""
+    table: list[list[list[tuple[int, Option]]]] = []
+    for decision in decisions:
+        taking = {
+            index: _options_by_step(branches[index]) for index in decision.branches
+        }
+        table.append(
+            [
+                [(index, taking[index][alternative]) for index in decision.branches]
+                for alternative in decision.alternatives
+            ]
+        )
+    return table
+
+
+def _options_by_step(branch: Branch) -> dict[object, Option]:
+    """The first of the branch's options taking each step where its options part."""
+    _, nexts = _parting_point(branch)
+    first: dict[object, Option] = {}
+    for option, step in zip(branch.options, nexts, strict=True):
+        first.setdefault(step, option)
+    return first
+
+
 def _assemble(
-    branches: list[Branch], decisions: list[_Decision], chosen: dict[int, int]
+    branches: list[Branch],
+    picks: list[list[list[tuple[int, Option]]]],
+    chosen: dict[int, int],
 ) -> list[Option]:
     """The options of a (partial) choice: fixed branches, and those whose decision is
     made; undecided branches are left out."""
     picked: dict[int, Option] = {}
     for position, alternative_index in chosen.items():
-        decision = decisions[position]
-        alternative = decision.alternatives[alternative_index]
-        for index in decision.branches:
-            picked[index] = _options_taking(branches[index], alternative)[0]
+        for index, option in picks[position][alternative_index]:
+            picked[index] = option
     result = []
     for index, branch in enumerate(branches):
         if len(branch.options) == 1:

@@ -180,6 +180,8 @@ def _field_key(
     arguments: tuple[ArgumentNode, ...],
     directives: tuple[DirectiveNode, ...],
 ) -> str:
+    if not arguments and not directives:
+        return f"{alias or name}()"
     return f"{alias or name}({arguments_key(arguments)}){_directives_key(directives)}"
 
 
@@ -226,7 +228,11 @@ class SelectionTree:
         *,
         first: bool = False,
     ) -> FragmentSelection:
-        key = f"...{type_condition or ''} {_directives_key(directives)}"
+        key = (
+            f"...{type_condition or ''} {_directives_key(directives)}"
+            if directives
+            else f"...{type_condition or ''} "
+        )
         existing = self.items.get(key)
         if isinstance(existing, FragmentSelection):
             return existing
