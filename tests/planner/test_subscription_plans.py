@@ -13,7 +13,11 @@ from planner.query_plan import Fetch, Sequence, Subscription
 from planner.supergraph import load_supergraph
 
 SUPERGRAPH = (
-    Path(__file__).parent / "scenarios" / "43-subscription" / "supergraph.graphql"
+    Path(__file__).parent
+    / "scenarios"
+    / "_supergraphs"
+    / "subscriptions"
+    / "supergraph.graphql"
 )
 
 
