@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from router.cache.cache_control import ClientCacheControl, parse_cache_control
-from router.cache.entity_keys import ROOT, EntityKeys, digest, subgraph_part
+from router.cache.entity_keys import FORMAT, ROOT, EntityKeys, digest, subgraph_part
 from router.config.entity_cache import EntityCacheConfig, ResolvedSubgraphCache
 from router.execution.fetch_cache import CachedEntities, CachedRoot
 from router.store.memory import MemoryStore
@@ -138,11 +138,14 @@ class EntityCache:
             self.memory.delete(key)
 
     def fetch_hash(self, fetch: Fetch, variables: Mapping[str, Any]) -> str:
+        """The schema, the fetch's operation without its name (planners name fetches
+        after the client's operation, `Stock__inventory__1`: two client operations
+        asking a subgraph the same share its entries) and the variables it sends."""
         return digest(
             [
+                FORMAT,
                 self._schema_hash,
-                fetch.operation,
-                fetch.operation_name,
+                _unnamed(fetch.operation, fetch.operation_name),
                 {k: v for k, v in variables.items() if k != "representations"},
             ]
         )
@@ -449,6 +452,18 @@ class EntityCacheScope:
             self.client.no_store()
         else:
             self.client.add(control.max_age, control.private)
+
+
+def _unnamed(operation: str, name: str | None) -> str:
+    """`operation` with its name left out (`query Op__products__0{...}` gives
+    `query{...}`)."""
+    if name:
+        for head in (f"query {name}", f"mutation {name}", f"subscription {name}"):
+            if operation.startswith(head):
+                rest = operation[len(head) :]
+                if not rest[:1].isalnum() and rest[:1] != "_":
+                    return head.partition(" ")[0] + rest
+    return operation
 
 
 def _entity_errors(errors: Any) -> tuple[set[int], bool]:

@@ -6,9 +6,10 @@ An entry's key is `<subgraph>:<type>:<entity>:<fetch>[:<private>]`:
   subgraph's first key whose fields it holds), so `{"kind": "entity", "key": {...}}`
   invalidation finds every entry of one entity whatever was fetched of it; root
   fetches have `root` there;
-- `<fetch>` hashes the format, the schema hash, the fetch's operation text and the
-  variables it sends (for an entity fetch also its representation, which carries
-  `@requires` fields): a reloaded schema never reads another schema's shapes;
+- `<fetch>` hashes `FORMAT` (raised when entries change shape), the schema hash, the
+  fetch's operation text (without its name) and the variables it sends (for an entity
+  fetch also its representation, which carries `@requires` fields): a reloaded schema
+  never reads another schema's shapes;
 - `<private>` hashes the user's private id, on entries of `Cache-Control: private`
   responses only.
 

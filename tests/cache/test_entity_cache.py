@@ -118,6 +118,16 @@ def test_repeated_request_is_answered_from_the_cache(
     assert metric(cached, "api_cache_size_bytes", cache="entity") > 0
 
 
+def test_another_operation_asking_the_same_of_a_subgraph_shares_its_entries(
+    cached: Router, subgraphs: dict[str, SubgraphProxy]
+) -> None:
+    first = data(cached, STOCK, n=2)
+    other = "query Other($n: Int!) { topProducts(first: $n) { upc name inStock } }"
+    assert data(cached, other, n=2) == first
+    assert subgraphs["inventory"].representations() == [2]
+    assert len(subgraphs["products"].requests) == 1
+
+
 def test_batch_with_some_entities_cached_sends_only_the_others(
     cached: Router, plain: Router, subgraphs: dict[str, SubgraphProxy]
 ) -> None:
