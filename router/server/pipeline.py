@@ -58,6 +58,7 @@ from router.server.operation import (
 )
 from router.server.request import GraphQLRequest
 from router.server.subgraph_errors import redact_subgraph_errors
+from router.subscriptions.events import ClosingStream
 
 if TYPE_CHECKING:
     from router.cache.persisted_queries import PersistedQueryLayer
@@ -379,7 +380,10 @@ class Pipeline:
             plan_key=plan_key,
             context=context,
         )
-        context.values[_STREAM] = self._finished_events(events, decision)
+        # Closed unstarted (a plugin answered instead), the events still close.
+        context.values[_STREAM] = ClosingStream(
+            self._finished_events(events, decision), events.aclose
+        )
         return Outcome({})
 
     async def _finished_events(

@@ -8,7 +8,7 @@ shaped for the client. Events are completed one at a time, in order.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from planner.query_plan import QueryPlan
@@ -25,10 +25,51 @@ if TYPE_CHECKING:
     from router.execution.shaping import ResponseShaper
     from router.execution.subgraph_client import SubgraphClient
 
-__all__ = ["completed_events"]
+__all__ = ["ClosingStream", "completed_events"]
 
 
-async def completed_events(
+class ClosingStream(AsyncGenerator[dict[str, Any], None]):
+    """An event stream whose `aclose()` (or its end) runs `cleanup` once, even when it
+    was never iterated: a plain async generator closed before it started never runs its
+    `finally`, which would leave a subscription open on the hub (and the subgraph)."""
+
+    def __init__(
+        self,
+        inner: AsyncGenerator[dict[str, Any], None],
+        cleanup: Callable[[], Awaitable[None] | None],
+    ) -> None:
+        self._inner = inner
+        self._cleanup: Callable[[], Awaitable[None] | None] | None = cleanup
+
+    async def asend(self, value: None) -> dict[str, Any]:
+        try:
+            return await self._inner.asend(value)
+        except BaseException:
+            await self._clean()
+            raise
+
+    async def athrow(self, typ: Any, val: Any = None, tb: Any = None) -> dict[str, Any]:
+        try:
+            return await self._inner.athrow(typ, val, tb)
+        except BaseException:
+            await self._clean()
+            raise
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            await self._clean()
+
+    async def _clean(self) -> None:
+        cleanup, self._cleanup = self._cleanup, None
+        if cleanup is not None:
+            done = cleanup()
+            if done is not None:
+                await done
+
+
+def completed_events(
     listener: Listener,
     node: Subscription,
     *,
@@ -39,37 +80,58 @@ async def completed_events(
     post: Post,
     unbatched: frozenset[str],
     on_close: Callable[[], None],
-) -> AsyncGenerator[dict[str, Any], None]:
+) -> ClosingStream:
     """Each event of `listener` as the client's response body; an ending with errors
-    is one last body with only `errors`. `on_close` runs when the stream ends or its
-    consumer stops reading (`aclose()`)."""
+    is one last body with only `errors`. `on_close` runs once when the stream ends or
+    its consumer closes it (`aclose()`), started or not."""
+    events = _completed(
+        listener,
+        node,
+        variables=variables,
+        client=client,
+        schema=schema,
+        shaper=shaper,
+        post=post,
+        unbatched=unbatched,
+    )
+    return ClosingStream(events, on_close)
+
+
+async def _completed(
+    listener: Listener,
+    node: Subscription,
+    *,
+    variables: Mapping[str, Any],
+    client: SubgraphClient,
+    schema: GraphQLSchema,
+    shaper: ResponseShaper,
+    post: Post,
+    unbatched: frozenset[str],
+) -> AsyncGenerator[dict[str, Any], None]:
     primary = node.primary
     types = type_conditions_for(schema)
     rest = QueryPlan(node.rest) if node.rest is not None else None
-    try:
-        async for item in listener.events():
-            if isinstance(item, End):
-                if item.errors:
-                    yield {"errors": list(item.errors)}
-                return
-            data = item.get("data")
-            errors = root_errors(item.get("errors"), primary.service_name, [])
-            if not isinstance(data, dict):
-                yield shaper.shape(None, errors, variables)
-                continue
-            if primary.output_rewrites:
-                apply_rewrites(primary.output_rewrites, data, types)
-            if rest is not None:
-                result = await execute_plan(
-                    rest,
-                    variables=variables,
-                    client=client,
-                    schema=schema,
-                    post=post,
-                    unbatched=unbatched,
-                    data=data,
-                )
-                errors.extend(result.errors)
-            yield shaper.shape(data, errors, variables)
-    finally:
-        on_close()
+    async for item in listener.events():
+        if isinstance(item, End):
+            if item.errors:
+                yield {"errors": list(item.errors)}
+            return
+        data = item.get("data")
+        errors = root_errors(item.get("errors"), primary.service_name, [])
+        if not isinstance(data, dict):
+            yield shaper.shape(None, errors, variables)
+            continue
+        if primary.output_rewrites:
+            apply_rewrites(primary.output_rewrites, data, types)
+        if rest is not None:
+            result = await execute_plan(
+                rest,
+                variables=variables,
+                client=client,
+                schema=schema,
+                post=post,
+                unbatched=unbatched,
+                data=data,
+            )
+            errors.extend(result.errors)
+        yield shaper.shape(data, errors, variables)
