@@ -5,22 +5,28 @@ change its answer), and the router.yaml of an entity-cached router.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import jwt
 from cache_harness import Router, eventually
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.server.server_harness import Reply, http
 
 __all__ = [
     "SECRET",
+    "Signer",
     "SubgraphProxy",
+    "claim",
     "entity_cache_config",
     "invalidate",
     "invalidation_url",
@@ -111,7 +117,8 @@ def entity_cache_config(
     extra: str = "", redis: str = "", listen: str = "127.0.0.1:0"
 ) -> str:
     """router.yaml for an entity-cached router: 60 s TTL, the `x-user` header as
-    private id (propagated to subgraphs), invalidation on `listen` (a free port by
+    private id (it and `authorization` propagated to subgraphs), invalidation on
+    `listen` (a free port by
     default; `supergraph.listen`'s default, 127.0.0.1:4000, shares the router's own
     listener), Prometheus."""
     return (
@@ -126,9 +133,42 @@ def entity_cache_config(
         + redis
         + extra
         + "headers:\n  all:\n    request:\n      - propagate: { named: x-user }\n"
+        "      - propagate: { named: authorization }\n"
         "telemetry:\n  exporters:\n    metrics:\n      prometheus:\n"
         "        enabled: true\n        listen: 127.0.0.1:0\n        path: /metrics\n"
     )
+
+
+class Signer:
+    """An EC P-256 key: its JWKS, and tokens it signs for a `sub`."""
+
+    def __init__(self) -> None:
+        self._private = ec.generate_private_key(ec.SECP256R1())
+        algorithm = jwt.get_algorithm_by_name("ES256")
+        self.jwk: dict[str, Any] = json.loads(
+            algorithm.to_jwk(self._private.public_key())
+        )
+        self.jwk.update(kid="entity", alg="ES256", use="sig")
+
+    def jwks(self) -> str:
+        return json.dumps({"keys": [self.jwk]})
+
+    def token(self, sub: str) -> str:
+        now = int(time.time())
+        claims = {"sub": sub, "iat": now, "exp": now + 600}
+        return jwt.encode(
+            claims, self._private, algorithm="ES256", headers={"kid": "entity"}
+        )
+
+
+def claim(headers: Mapping[str, str], name: str) -> Any:
+    """A claim of the bearer token in `headers` (read, not verified: the router did)."""
+    authorization = headers.get("authorization", "")
+    if not authorization.startswith("Bearer "):
+        return None
+    payload = authorization.removeprefix("Bearer ").split(".")[1]
+    padded = payload + "=" * (-len(payload) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded)).get(name)
 
 
 def invalidation_url(router: Router) -> str:

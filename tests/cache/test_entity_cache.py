@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from cache_harness import Reply, Router, eventually, start_router
 from entity_harness import (
+    Signer,
     SubgraphProxy,
+    claim,
     entity_cache_config,
     invalidate,
     metric,
@@ -38,16 +40,30 @@ def proxies(example_urls: dict[str, str]) -> Iterator[dict[str, SubgraphProxy]]:
 
 
 @pytest.fixture(scope="module")
+def signer() -> Signer:
+    return Signer()
+
+
+@pytest.fixture(scope="module")
 def cached(
-    proxies: dict[str, SubgraphProxy], tmp_path_factory: pytest.TempPathFactory
+    proxies: dict[str, SubgraphProxy],
+    signer: Signer,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Router]:
+    folder = tmp_path_factory.mktemp("cached")
+    jwks = folder / "jwks.json"
+    jwks.write_text(signer.jwks(), "utf-8")
     router = start_router(
-        tmp_path_factory.mktemp("cached"),
+        folder,
         {name: proxy.url for name, proxy in proxies.items()},
         entity_cache_config(
-            extra="    subgraphs:\n      reviews: { types: { Product: { ttl: 1s } } }\n",
+            extra="    subgraphs:\n"
+            "      reviews: { types: { Product: { ttl: 1s } } }\n"
+            "      orders: { private_id: sub }\n",  # the JWT's subject
             listen="127.0.0.1:4000",  # supergraph.listen: the router's own listener
-        ),
+        )
+        + "authentication:\n  router:\n    jwt:\n      jwks:\n"
+        f"        - url: {jwks.as_uri()}\n",
     )
     yield router
     router.stop()
@@ -237,6 +253,42 @@ def test_private_entities_are_kept_per_user_and_never_shared(
     assert names(None) == {"nobody"}
     assert names(None) == {"nobody"}
     assert len(products.requests) == 4
+
+
+def _addressed(
+    headers: Any, payload: dict[str, Any], body: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    """orders' users, their city named for the token's subject, and private."""
+    if "representations" not in (payload.get("variables") or {}):
+        return body, None
+    subject = claim(headers, "sub") or "nobody"
+    for entity in body["data"]["_entities"]:
+        entity["address"]["city"] += f" for {subject}"
+    return body, "private, max-age=60"
+
+
+def test_private_entities_are_kept_per_jwt_subject(
+    cached: Router, signer: Signer, subgraphs: dict[str, SubgraphProxy]
+) -> None:
+    orders = subgraphs["orders"]
+    orders.respond = _addressed
+    query = "{ latestReviews(first: 2) { id author { address { city } } } }"
+
+    def cities(subject: str) -> set[str]:
+        bearer = {"authorization": f"Bearer {signer.token(subject)}"}
+        answer = data(cached, query, bearer)
+        return {
+            review["author"]["address"]["city"].rpartition(" for ")[2]
+            for review in answer["latestReviews"]
+        }
+
+    assert cities("alice") == {"alice"}
+    assert cities("alice") == {"alice"}
+    assert len(orders.requests) == 1
+    assert cities("bob") == {"bob"}
+    assert cities("alice") == {"alice"}
+    assert cities("bob") == {"bob"}
+    assert len(orders.requests) == 2
 
 
 def test_invalidation_by_entity_type_and_subgraph(
