@@ -75,6 +75,13 @@ class Federation:
         self._requires: dict[
             tuple[str, str], tuple[SelectionSetNode, tuple[KeyRenamer, ...]]
         ] = {}
+        # Asked for every field and type walked into each plan evaluated.
+        self._list_depths: dict[tuple[str, str], int] = {}
+        self._abstract = frozenset(
+            name
+            for name, join in supergraph.types.items()
+            if join.kind in (TypeKind.INTERFACE, TypeKind.UNION)
+        )
 
     def required_fields(
         self, type_name: str, requires: str
@@ -95,7 +102,7 @@ class Federation:
         return self.supergraph.types[type_name].kind
 
     def is_abstract(self, type_name: str) -> bool:
-        return self.kind(type_name) in (TypeKind.INTERFACE, TypeKind.UNION)
+        return type_name in self._abstract
 
     def type_graphs(self, type_name: str) -> tuple[str, ...]:
         graphs = self._graphs.get(type_name)
@@ -250,6 +257,14 @@ class Federation:
         """How many list levels ``T.f``'s type has (one ``@`` each in a response path)."""
         if field_name == "__typename":
             return 0
+        known = self._list_depths.get((type_name, field_name))
+        if known is None:
+            known = self._list_depths[(type_name, field_name)] = self._list_depth(
+                type_name, field_name
+            )
+        return known
+
+    def _list_depth(self, type_name: str, field_name: str) -> int:
         parent = self.schema.get_type(type_name)
         field_type = parent.fields[field_name].type  # type: ignore[union-attr]
         depth = 0

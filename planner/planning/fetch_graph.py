@@ -51,7 +51,14 @@ from planner.planning.traversal import collect_branches_from, field_set_selectio
 from planner.query_plan import FetchRewrite, KeyRenamer, ValueSetter
 from planner.supergraph.fieldsets import parse_field_set
 
-__all__ = ["DeferBlock", "FetchGraph", "FetchGroup", "PathTree", "build_fetch_graph"]
+__all__ = [
+    "DeferBlock",
+    "FetchGraph",
+    "FetchGroup",
+    "PathTree",
+    "SharedSubtrees",
+    "build_fetch_graph",
+]
 
 # Variable @skip/@include directives in force where a selection is added.
 Conditions = tuple[DirectiveNode, ...]
@@ -68,7 +75,15 @@ class PathTree:
         self.children: dict[Step, PathTree] = {}
 
     @classmethod
-    def from_paths(cls, paths: list[GraphPath]) -> PathTree:
+    def from_paths(
+        cls, paths: list[GraphPath], shared: SharedSubtrees | None = None
+    ) -> PathTree:
+        """The tree of ``paths``. With ``shared``, a subtree already built from the
+        same path objects (in the same order, at the same depth) is reused: the
+        search builds a tree per choice it evaluates, and choices differ in a few
+        branches. Trees are only read once built."""
+        if shared is not None:
+            return cls._shared(paths, 0, shared)
         root = cls()
         for path in paths:
             node = root
@@ -78,6 +93,37 @@ class PathTree:
                     child = node.children[step] = cls()
                 node = child
         return root
+
+    @classmethod
+    def _shared(
+        cls, paths: list[GraphPath], depth: int, shared: SharedSubtrees
+    ) -> PathTree:
+        # The paths through a node all share their first ``depth`` steps, so the
+        # path objects and the depth say what is below it. Kept with the tree, the
+        # paths keep their ids unique.
+        key = (depth, *map(id, paths))
+        found = shared.get(key)
+        if found is not None:
+            return found[0]
+        node = cls()
+        by_step: dict[Step, list[GraphPath]] = {}
+        for path in paths:
+            if len(path.steps) > depth:
+                step = path.steps[depth]
+                group = by_step.get(step)
+                if group is None:
+                    by_step[step] = [path]
+                else:
+                    group.append(path)
+        children = node.children
+        for step, group in by_step.items():
+            children[step] = cls._shared(group, depth + 1, shared)
+        shared[key] = (node, paths)
+        return node
+
+
+# Subtrees by (depth, ids of the paths through them): see ``PathTree.from_paths``.
+SharedSubtrees = dict[tuple[int, ...], tuple[PathTree, list[GraphPath]]]
 
 
 @dataclass(slots=True)
@@ -276,13 +322,14 @@ class _Builder:
         conditions: Conditions,
     ) -> None:
         field = step.field
+        inner_conditions = (
+            conditions + variable_conditions(field.directives)
+            if field.directives
+            else conditions
+        )
         if step.requires:
             group, selection = self._requires(
-                step,
-                group,
-                selection,
-                path,
-                conditions + variable_conditions(field.directives),
+                step, group, selection, path, inner_conditions
             )
         self._touched.add(group.id)
         if field.typename_before:
@@ -303,13 +350,7 @@ class _Builder:
         outer_query_path = self._query_path
         self._query_path = (*outer_query_path, field.response_name)
         try:
-            self._visit(
-                node,
-                group,
-                added.children,
-                child_path,
-                conditions + variable_conditions(field.directives),
-            )
+            self._visit(node, group, added.children, child_path, inner_conditions)
         finally:
             self._query_path = outer_query_path
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from graphql import FieldNode, InlineFragmentNode, SelectionSetNode
 
@@ -100,6 +101,12 @@ class Vertex:
     runtime: frozenset[str] | None = None
 
 
+# Steps are dictionary keys in every path tree built, once per plan evaluated: each
+# remembers its hash (the one the dataclass would compute).
+def _remember_hash(step: object, *values: object) -> None:
+    object.__setattr__(step, "hash_", hash(values))
+
+
 @dataclass(frozen=True, slots=True)
 class FieldStep:
     field: OpField
@@ -107,6 +114,20 @@ class FieldStep:
     parent_type: str
     field_type: str
     requires: str | None
+    hash_: int = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _remember_hash(
+            self,
+            self.field,
+            self.graph,
+            self.parent_type,
+            self.field_type,
+            self.requires,
+        )
+
+    def __hash__(self) -> int:
+        return self.hash_
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +138,15 @@ class FragmentStep:
     graph: str
     type_condition: str
     printed_condition: str | None
+    hash_: int = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _remember_hash(
+            self, self.fragment, self.graph, self.type_condition, self.printed_condition
+        )
+
+    def __hash__(self) -> int:
+        return self.hash_
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +159,20 @@ class KeyStep:
     to_graph: str
     target_type: str
     key: KeyEntry
+    hash_: int = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _remember_hash(
+            self,
+            self.source_type,
+            self.from_graph,
+            self.to_graph,
+            self.target_type,
+            self.key,
+        )
+
+    def __hash__(self) -> int:
+        return self.hash_
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +180,13 @@ class RootJumpStep:
     from_graph: str
     to_graph: str
     root_type: str
+    hash_: int = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _remember_hash(self, self.from_graph, self.to_graph, self.root_type)
+
+    def __hash__(self) -> int:
+        return self.hash_
 
 
 Step = FieldStep | FragmentStep | KeyStep | RootJumpStep

@@ -21,7 +21,7 @@ from graphql import DocumentNode, OperationType
 
 from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation
-from planner.planning.fetch_graph import PathTree, build_fetch_graph
+from planner.planning.fetch_graph import PathTree, SharedSubtrees, build_fetch_graph
 from planner.planning.operation import normalize_operation
 from planner.planning.paths import GraphPath, PathAdvancer
 from planner.planning.plan_builder import build_plan
@@ -132,6 +132,7 @@ class QueryPlanner:
         # The search comes back to choices it already costed (about one in six). Each
         # entry keeps its paths alive, so their ids keep naming the same choice.
         costs: dict[tuple[int, ...], tuple[list[GraphPath], float]] = {}
+        subtrees: SharedSubtrees = {}
 
         def evaluate(paths: list[GraphPath]) -> float:
             key = tuple(map(id, paths))
@@ -141,7 +142,7 @@ class QueryPlanner:
             graph = build_fetch_graph(
                 self.federation,
                 advancer,
-                PathTree.from_paths(paths),
+                PathTree.from_paths(paths, subtrees),
                 operation.root_type,
                 serial,
             )

@@ -7,6 +7,7 @@ fragments by type condition and directives.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -185,6 +186,14 @@ def _field_key(
     return f"{alias or name}({arguments_key(arguments)}){_directives_key(directives)}"
 
 
+def _fragment_key(
+    type_condition: str | None, directives: tuple[DirectiveNode, ...]
+) -> str:
+    if not directives:
+        return f"...{type_condition or ''} "
+    return f"...{type_condition or ''} {_directives_key(directives)}"
+
+
 class SelectionTree:
     """An ordered selection set."""
 
@@ -228,11 +237,7 @@ class SelectionTree:
         *,
         first: bool = False,
     ) -> FragmentSelection:
-        key = (
-            f"...{type_condition or ''} {_directives_key(directives)}"
-            if directives
-            else f"...{type_condition or ''} "
-        )
+        key = _fragment_key(type_condition, directives)
         existing = self.items.get(key)
         if isinstance(existing, FragmentSelection):
             return existing
@@ -255,28 +260,30 @@ class SelectionTree:
         with ``first``, its top-level items move before the others, in its order.
         ``optional``: new fields may be missing from a representation unless one of
         ``needed_when`` holds; a field also added without it may not."""
-        added: list[Selection] = []
+        added: list[str] = []
         for entry in _entries(selection_set):
-            item: Selection
             if isinstance(entry, _FieldEntry):
                 name, alias, arguments, children = entry
-                known = self.items.get(_field_key(name, alias, arguments, ()))
+                key = _field_key(name, alias, arguments, ())
+                known = self.items.get(key)
                 field = self.add_field(name, alias, arguments, (), children is not None)
                 field.join_optional(known is not None, optional, needed_when)
-                item = field
                 if children is not None and field.children is not None:
                     field.children.add_node_selection(children)
             else:
+                key = _fragment_key(entry.type_condition, ())
                 fragment = self.add_fragment(entry.type_condition)
                 fragment.children.add_node_selection(
                     entry.children, optional=optional, needed_when=needed_when
                 )
-                item = fragment
             if first:
-                added.append(item)
+                added.append(key)
         if first:
-            front = {k: v for item in added for k, v in self.items.items() if v is item}
-            self.items = {**front, **self.items}
+            # A key added again where it was added before is in front already.
+            front = list(dict.fromkeys(added))
+            items = self.items
+            if list(itertools.islice(items, len(front))) != front:
+                self.items = {**{key: items[key] for key in front}, **items}
 
     def merge(self, other: SelectionTree) -> None:
         """Adds everything ``other`` selects."""
