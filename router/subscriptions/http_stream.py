@@ -7,8 +7,9 @@ https://www.apollographql.com/docs/graphos/routing/operations/subscriptions/mult
 runs through the same stages as any request (`Pipeline.subscribe`); a subscription that
 opens is then written here as a stream, outside the router stage's deadline:
 
-- SSE: `event: next` with each event's body as `data`, then `event: complete`. A query
-  or mutation is one `next` and `complete`.
+- SSE: `event: next` with each event's body as `data`, then `event: complete`; a
+  comment line (`:`) when nothing was sent for the heartbeat interval. A query or
+  mutation is one `next` and `complete`.
 - multipart: parts of `content-type: application/json` under boundary `graphql`, each
   event as `{"payload": <body>}`, a heartbeat `{}` when nothing was sent for the
   heartbeat interval, an ending in error as `{"payload": null, "errors": [...]}`, then
@@ -110,11 +111,12 @@ async def _pump(
         while True:
             if waiting is None:
                 waiting = asyncio.ensure_future(_next(events))
-            if kind == "multipart":
-                done, _ = await asyncio.wait({waiting}, timeout=heartbeat)
-                if not done:
-                    await chunk(_BOUNDARY + b"{}")
-                    continue
+            done, _ = await asyncio.wait({waiting}, timeout=heartbeat)
+            if not done:
+                # Keeps proxies from timing the stream out, and finds a client that
+                # left without closing (the write fails).
+                await chunk(_BOUNDARY + b"{}" if kind == "multipart" else b":\n\n")
+                continue
             try:
                 body = await waiting
             except StopAsyncIteration:

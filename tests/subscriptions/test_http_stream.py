@@ -64,3 +64,10 @@ def test_multipart_sends_heartbeats_while_idle_and_errors_as_a_null_payload() ->
         b'{"payload":{"data":{"n":1}}}',
         b'{"payload":null,"errors":[{"message":"gone"}]}',
     ]
+
+
+def test_sse_sends_comment_heartbeats_while_idle() -> None:
+    written = _written("sse", [{"data": {"n": 1}}], gap=0.25, heartbeat=0.1)
+    heartbeats, _, rest = written.partition(b"event: next")
+    assert heartbeats.count(b":\n\n") >= 2 and heartbeats.replace(b":\n\n", b"") == b""
+    assert rest.endswith(b"event: complete\ndata:\n\n")
