@@ -627,19 +627,11 @@ async def _signalling(work: Coroutine[Any, Any, None], merged: asyncio.Event) ->
 
 
 def _with_cached(body: dict[str, Any], lookup: CachedEntities) -> dict[str, Any]:
-    """The body the subgraph would have sent for every representation: its answers
-    for the missing ones put among the cached, and its errors' `_entities` indexes
-    moved to match. A malformed answer is left as it is (and reported as such)."""
-    data = body.get("data")
-    if type(data) is not dict:
-        return body
-    entities = data.get("_entities")
-    if type(entities) is not list or len(entities) != len(lookup.missing):
-        return body
-    merged = list(lookup.hits)
-    for index, entity in zip(lookup.missing, entities, strict=True):
-        merged[index] = entity
-    result: dict[str, Any] = {**body, "data": {**data, "_entities": merged}}
+    """The body the subgraph would have sent for every representation: its errors'
+    `_entities` indexes moved to the representations they are about, and its answers
+    for the missing ones put among the cached. A malformed answer keeps its data as it
+    is (and is reported as such)."""
+    result: dict[str, Any] = dict(body)
     errors = body.get("errors")
     if type(errors) is list:
         moved: list[Any] = []
@@ -655,6 +647,15 @@ def _with_cached(body: dict[str, Any], lookup: CachedEntities) -> dict[str, Any]
                 error = {**error, "path": [path[0], lookup.missing[path[1]], *path[2:]]}
             moved.append(error)
         result["errors"] = moved
+    data = body.get("data")
+    if type(data) is not dict:
+        return result
+    entities = data.get("_entities")
+    if type(entities) is list and len(entities) == len(lookup.missing):
+        merged = list(lookup.hits)
+        for index, entity in zip(lookup.missing, entities, strict=True):
+            merged[index] = entity
+        result["data"] = {**data, "_entities": merged}
     return result
 
 

@@ -24,6 +24,7 @@ from tests.server.server_harness import Reply, http
 
 __all__ = [
     "SECRET",
+    "Respond",
     "Signer",
     "SubgraphProxy",
     "claim",

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from cache_harness import Reply, Router, eventually, start_router
 from entity_harness import (
+    Respond,
     Signer,
     SubgraphProxy,
     claim,
@@ -154,6 +155,38 @@ def test_batch_with_some_entities_cached_sends_only_the_others(
     assert subgraphs["inventory"].representations() == [7, 3]
     assert answer == data(plain, STOCK, n=10)
     assert len(answer["topProducts"]) == 10
+
+
+def test_errors_of_a_partial_batch_point_at_their_own_entities(
+    cached: Router, plain: Router, subgraphs: dict[str, SubgraphProxy]
+) -> None:
+    upcs = [item["upc"] for item in data(plain, STOCK, n=10)["topProducts"]]
+    data(cached, STOCK, n=7)
+
+    def fail_ninth(data_too: bool) -> Respond:
+        def respond(
+            headers: Any, payload: dict[str, Any], body: dict[str, Any]
+        ) -> tuple[dict[str, Any], str | None]:
+            sent = (payload.get("variables") or {}).get("representations") or []
+            for index, representation in enumerate(sent):
+                if representation.get("upc") == upcs[8]:
+                    body["data"]["_entities"][index] = None
+                    path = ["_entities", index, "inStock"]
+                    body.setdefault("errors", []).append(
+                        {"message": "no", "path": path}
+                    )
+            if data_too:
+                body["data"] = None  # `_entities` is non-null: the null bubbles up
+            return body, None
+
+        return respond
+
+    for data_too in (False, True):
+        subgraphs["inventory"].respond = fail_ninth(data_too)
+        answer = cached.post({"query": STOCK, "variables": {"n": 10}}).json()
+        assert [error["path"][:2] for error in answer["errors"]] == [["topProducts", 8]]
+    # The entity with an error of its own was not kept, its siblings were.
+    assert subgraphs["inventory"].representations() == [7, 3, 1]
 
 
 def test_client_cache_control_is_the_minimum_of_its_parts(
