@@ -37,12 +37,13 @@ from router.execution.fetch_cache import CachedEntities, CachedRoot
 from router.store.memory import MemoryStore
 from router.store.redis import RedisStore, glob_escape
 from router.store.store import StoreUnavailable, UnavailableLog
-from router.telemetry.active import observe_cache, observe_cache_size
+from router.telemetry.active import observe_cache
 
 if TYPE_CHECKING:
     from planner.query_plan import Fetch
     from planner.supergraph import Supergraph
     from router.plugins.context import RequestContext
+    from router.telemetry.metrics import RouterMetrics
 
 __all__ = ["EntityCache", "EntityCacheScope", "Invalidation"]
 
@@ -94,6 +95,8 @@ class EntityCache:
             MemoryStore(config.in_memory.limit) if self.redis is None else None
         )
         self._private_fetches: set[str] = set()
+        # Set when the generation serves with Prometheus on: the size gauge.
+        self.metrics: RouterMetrics | None = None
         self._log = UnavailableLog(
             logger, "Redis entity cache unavailable (fetching from subgraphs)"
         )
@@ -124,7 +127,7 @@ class EntityCache:
         if self.memory is not None:
             for key, value, _ in entries:
                 self.memory.store(key, value)
-            observe_cache_size(CACHE_LABEL, self.memory.size_bytes)
+            self._report_size()
             return
         assert self.redis is not None
         try:
@@ -136,6 +139,11 @@ class EntityCache:
         """Drops an expired in-memory entry (Redis expires its own)."""
         if self.memory is not None:
             self.memory.delete(key)
+            self._report_size()
+
+    def _report_size(self) -> None:
+        if self.metrics is not None and self.memory is not None:
+            self.metrics.cache_size.labels(CACHE_LABEL).set(self.memory.size_bytes)
 
     def fetch_hash(self, fetch: Fetch, variables: Mapping[str, Any]) -> str:
         """The schema, the fetch's operation without its name (planners name fetches
@@ -182,7 +190,7 @@ class EntityCache:
                     prefix += self.keys.key_hash(item.key) + ":"
             if self.memory is not None:
                 count += self.memory.delete_prefix(prefix)
-                observe_cache_size(CACHE_LABEL, self.memory.size_bytes)
+                self._report_size()
             else:
                 assert self.redis is not None
                 scan = (

@@ -121,6 +121,8 @@ class Generation:
 
             metrics = process_metrics(exporter.common.buckets)
         self.engine.traffic.start(self.client.probe, metrics)
+        if self.entity_cache is not None:
+            self.entity_cache.metrics = metrics
 
     def deactivate(self) -> None:
         """This generation stops serving (its last requests may still run)."""

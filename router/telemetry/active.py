@@ -26,7 +26,6 @@ __all__ = [
     "ACTIVE",
     "ActiveTelemetry",
     "observe_cache",
-    "observe_cache_size",
     "observe_circuit_breaker",
     "observe_circuit_open",
     "observe_deduplicated_request",
@@ -113,13 +112,6 @@ def observe_cache(
         return
     counter = active.metrics.cache_hits if hit else active.metrics.cache_misses
     counter.labels(cache, subgraph, type_).inc(count)
-
-
-def observe_cache_size(cache: str, size: int) -> None:
-    """The bytes the cache named `cache` holds in this process now."""
-    active = ACTIVE.get()
-    if active is not None and active.metrics is not None:
-        active.metrics.cache_size.labels(cache).set(size)
 
 
 # What router.traffic reports about each fetch. The fetch span is the current span

@@ -355,6 +355,11 @@ def test_invalidation_by_entity_type_and_subgraph(
     assert len(subgraphs["products"].requests) == 3
     assert inventory.representations() == [3, 1, 1, 3]
 
+    assert metric(cached, "api_cache_size_bytes", cache="entity") > 0
+    everything = [{"kind": "subgraph", "subgraph": name} for name in subgraphs]
+    assert invalidate(endpoint(cached), everything).json() == {"count": 4}
+    assert metric(cached, "api_cache_size_bytes", cache="entity") == 0
+
 
 def test_invalidation_refuses_a_wrong_secret_and_a_bad_body(
     cached: Router, subgraphs: dict[str, SubgraphProxy]
