@@ -10,6 +10,7 @@ gateways sent them); otherwise nothing is reported.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import statistics
@@ -202,8 +203,11 @@ class Process:
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode().strip()
         if not line:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(10)  # its last words reach stderr first
+            said = self.stderr()
             self.stop()
-            raise RuntimeError(f"{argv} did not start: {self.stderr()}")
+            raise RuntimeError(f"{argv} did not start: {said}")
         self.url = line.split()[-1]
 
     @property

@@ -30,6 +30,8 @@ type, the root type's name for root fetches).
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from router.config.cache import InMemoryCacheConfig, RedisCacheConfig
@@ -142,6 +144,9 @@ class EntityCacheConfig(_Strict):
 
     enabled: bool = False
     expose_keys_in_context: bool = False  # accepted, not applied
+    # Apollo Router 1.x's `{enabled, ttl, separate_per_type}`: accepted, not applied
+    # (our api_cache_* metrics are always on).
+    metrics: dict[str, Any] | None = None
     invalidation: EntityCacheInvalidationConfig | None = None
     subgraph: _SubgraphSections = _SubgraphSections()
     in_memory: InMemoryCacheConfig = InMemoryCacheConfig(limit=10000)

@@ -502,6 +502,8 @@ class RouterConfig(_Strict):
         entity = self.preview_entity_cache
         if entity.expose_keys_in_context:
             names.append("preview_entity_cache.expose_keys_in_context")
+        if entity.metrics is not None:
+            names.append("preview_entity_cache.metrics")
         if entity.redis is not None:
             names += [
                 f"preview_entity_cache.subgraph.all.redis.{key}"

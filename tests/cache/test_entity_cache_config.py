@@ -81,6 +81,16 @@ def test_redis_ttl_is_the_fallback_ttl_as_in_apollo_router() -> None:
     assert config.for_subgraph("products").ttl == 30
 
 
+def test_apollo_1x_metrics_section_loads_and_is_reported_as_not_applied() -> None:
+    config = parse_config(
+        "preview_entity_cache:\n  enabled: true\n"
+        "  metrics: { enabled: true, ttl: 60s, separate_per_type: true }\n"
+        "  subgraph:\n    all:\n      ttl: 60s\n"
+    )
+    assert config.preview_entity_cache.for_subgraph("products").ttl == 60
+    assert "preview_entity_cache.metrics" in config.inactive_keys()
+
+
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
