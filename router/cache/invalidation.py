@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 from collections.abc import Callable
 
 import orjson
@@ -32,8 +30,8 @@ from aiohttp import web
 from router.cache.codes import INVALIDATION_INVALID_REQUEST, INVALIDATION_UNAUTHORIZED
 from router.cache.entity_cache import EntityCache, Invalidation
 from router.plugins.plugin import error_body
+from router.side_listener import serve_aside
 from router.store.store import StoreUnavailable
-from router.telemetry.multiprocess import MULTIPROCESS_VARIABLE
 
 __all__ = [
     "InvalidationError",
@@ -102,27 +100,8 @@ class InvalidationServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", self.path, self._invalidate)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        host, _, port = self.listen.rpartition(":")
-        host = host.strip("[]")
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if os.environ.get(MULTIPROCESS_VARIABLE):
-            # `--workers N`: every worker listens, one of them answers each request.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        try:
-            sock.bind((host, int(port)))
-        except (OSError, ValueError):
-            sock.close()
-            await runner.cleanup()
-            raise
-        await web.SockSite(runner, sock).start()
-        self._runner = runner
-        bound_host, bound_port = sock.getsockname()[:2]
-        shown = "127.0.0.1" if bound_host in ("0.0.0.0", "::") else bound_host
-        self.address = f"http://{shown}:{bound_port}{self.path}"
+        self._runner, origin = await serve_aside(app, self.listen)
+        self.address = origin + self.path
         logger.info("Entity cache invalidation served at %s", self.address)
 
     async def stop(self) -> None:

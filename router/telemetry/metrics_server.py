@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 
 from aiohttp import web
 
+from router.side_listener import serve_aside
 from router.telemetry.metrics import CONTENT_TYPE_LATEST, RouterMetrics
-from router.telemetry.multiprocess import MULTIPROCESS_VARIABLE
 
 __all__ = ["MetricsServer", "configure_metrics_server"]
 
@@ -36,28 +34,8 @@ class MetricsServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get(self.path, self._scrape)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        host, _, port = self.listen.rpartition(":")
-        host = host.strip("[]")
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if os.environ.get(MULTIPROCESS_VARIABLE):
-            # `--workers N`: every worker listens; any of them answers for all.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        try:
-            sock.bind((host, int(port)))
-        except (OSError, ValueError):
-            sock.close()
-            await runner.cleanup()
-            raise
-        site = web.SockSite(runner, sock)
-        await site.start()
-        self._runner = runner
-        bound_host, bound_port = sock.getsockname()[:2]
-        shown = "127.0.0.1" if bound_host in ("0.0.0.0", "::") else bound_host
-        self.address = f"http://{shown}:{bound_port}{self.path}"
+        self._runner, origin = await serve_aside(app, self.listen)
+        self.address = origin + self.path
         logger.info("Prometheus metrics served at %s", self.address)
 
     async def stop(self) -> None:
