@@ -18,6 +18,7 @@ on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from graphql import DirectiveNode, SelectionSetNode
@@ -266,6 +267,13 @@ class _Builder:
         self._defer: str | None = None
         self._query_path: tuple[str, ...] = ()
         self.defers: dict[str, DeferBlock] = {}
+        # How ``_visit`` walks each kind of step.
+        self._walk_step: dict[type, Callable[..., None]] = {
+            FieldStep: self._field,
+            FragmentStep: self._fragment,
+            KeyStep: self._key,
+            RootJumpStep: self._root_jump,
+        }
 
     def _new_group(
         self,
@@ -302,15 +310,9 @@ class _Builder:
         path: tuple[str, ...],
         conditions: Conditions,
     ) -> None:
+        walk = self._walk_step
         for step, child in node.children.items():
-            if isinstance(step, FieldStep):
-                self._field(step, child, group, selection, path, conditions)
-            elif isinstance(step, FragmentStep):
-                self._fragment(step, child, group, selection, path, conditions)
-            elif isinstance(step, KeyStep):
-                self._key(step, child, group, selection, path, conditions)
-            else:
-                self._root_jump(step, child, group, selection, path, conditions)
+            walk[type(step)](step, child, group, selection, path, conditions)
 
     def _field(
         self,
@@ -403,7 +405,9 @@ class _Builder:
                 group,
                 fragment_children,
                 path,
-                conditions + variable_conditions(directives),
+                conditions + variable_conditions(directives)
+                if directives
+                else conditions,
             )
         finally:
             self._branch, self._defer = outer_branch, outer_defer

@@ -52,11 +52,11 @@ def plan_cost(graph: FetchGraph) -> float:
 
 
 def _size(tree: SelectionTree) -> int:
-    size = 0
-    for item in tree:
-        size += 1
+    items = tree.items
+    size = len(items)
+    for item in items.values():
         children = item.children
-        if children is not None:
+        if children is not None and children.items:
             size += _size(children)
     return size
 

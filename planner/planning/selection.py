@@ -128,11 +128,13 @@ class _FieldEntry(NamedTuple):
     alias: str | None
     arguments: tuple[ArgumentNode, ...]
     children: SelectionSetNode | None
+    key: str  # in a SelectionTree
 
 
 class _FragmentEntry(NamedTuple):
     type_condition: str | None
     children: SelectionSetNode
+    key: str  # in a SelectionTree
 
 
 _Entry = _FieldEntry | _FragmentEntry
@@ -149,17 +151,15 @@ def _entries(selection_set: SelectionSetNode) -> tuple[_Entry, ...]:
     entries: list[_Entry] = []
     for node in selection_set.selections:
         if isinstance(node, FieldNode):
-            entries.append(
-                _FieldEntry(
-                    node.name.value,
-                    node.alias.value if node.alias else None,
-                    tuple(node.arguments or ()),
-                    node.selection_set,
-                )
-            )
+            name = node.name.value
+            alias = node.alias.value if node.alias else None
+            arguments = tuple(node.arguments or ())
+            key = _field_key(name, alias, arguments, ())
+            entries.append(_FieldEntry(name, alias, arguments, node.selection_set, key))
         elif isinstance(node, InlineFragmentNode):
             condition = node.type_condition.name.value if node.type_condition else None
-            entries.append(_FragmentEntry(condition, node.selection_set))
+            key = _fragment_key(condition, ())
+            entries.append(_FragmentEntry(condition, node.selection_set, key))
     if len(_ENTRIES) > 50_000:
         _ENTRIES.clear()
     result = tuple(entries)
@@ -219,7 +219,11 @@ class SelectionTree:
         first: bool = False,
     ) -> FieldSelection:
         """The field (created if new); ``first`` puts a new field before the others."""
-        key = _field_key(name, alias, arguments, directives)
+        key = (
+            f"{alias or name}()"
+            if not arguments and not directives
+            else _field_key(name, alias, arguments, directives)
+        )
         existing = self.items.get(key)
         if isinstance(existing, FieldSelection):
             return existing
@@ -261,18 +265,26 @@ class SelectionTree:
         ``optional``: new fields may be missing from a representation unless one of
         ``needed_when`` holds; a field also added without it may not."""
         added: list[str] = []
+        items = self.items
         for entry in _entries(selection_set):
+            key = entry.key
+            known = items.get(key)
             if isinstance(entry, _FieldEntry):
-                name, alias, arguments, children = entry
-                key = _field_key(name, alias, arguments, ())
-                known = self.items.get(key)
-                field = self.add_field(name, alias, arguments, (), children is not None)
+                name, alias, arguments, children, _ = entry
+                if isinstance(known, FieldSelection):
+                    field = known
+                else:
+                    field = items[key] = FieldSelection(
+                        name, alias, arguments, (), children is not None
+                    )
                 field.join_optional(known is not None, optional, needed_when)
                 if children is not None and field.children is not None:
                     field.children.add_node_selection(children)
             else:
-                key = _fragment_key(entry.type_condition, ())
-                fragment = self.add_fragment(entry.type_condition)
+                if isinstance(known, FragmentSelection):
+                    fragment = known
+                else:
+                    fragment = items[key] = FragmentSelection(entry.type_condition, ())
                 fragment.children.add_node_selection(
                     entry.children, optional=optional, needed_when=needed_when
                 )
@@ -281,7 +293,6 @@ class SelectionTree:
         if first:
             # A key added again where it was added before is in front already.
             front = list(dict.fromkeys(added))
-            items = self.items
             if list(itertools.islice(items, len(front))) != front:
                 self.items = {**{key: items[key] for key in front}, **items}
 
@@ -308,7 +319,7 @@ class SelectionTree:
 
     def has_fields(self) -> bool:
         """Whether any field is selected, at any depth."""
-        for item in self:
+        for item in self.items.values():
             if isinstance(item, FieldSelection):
                 return True
             if item.children.has_fields():
