@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from graphql import DirectiveNode, SelectionSetNode
 
 from planner.planning.errors import QueryPlanningError
-from planner.planning.federation import Federation
+from planner.planning.federation import Federation, KeyEntry
 from planner.planning.operation import (
     DeferInfo,
     OpFragment,
@@ -57,6 +57,7 @@ __all__ = [
     "FetchGraph",
     "FetchGroup",
     "PathTree",
+    "RequirementPlans",
     "SharedSubtrees",
     "build_fetch_graph",
 ]
@@ -219,14 +220,31 @@ class FetchGraph:
 _TYPENAME_SELECTION = parse_field_set("__typename")
 
 
+# How a @requires condition is planned from where the entity is, by (that vertex,
+# requiring subgraph, type, field set): the key back into the requiring subgraph and
+# the tree of paths that fetch the required fields. The same for every choice one
+# operation's search evaluates, so kept between them (``build_fetch_graph``).
+RequirementPlan = tuple[KeyEntry | None, PathTree]
+RequirementPlans = dict[tuple[Vertex, str, str, str], RequirementPlan]
+
+
 def build_fetch_graph(
     federation: Federation,
     advancer: PathAdvancer,
     tree: PathTree,
     root_type: str,
     serial_roots: bool,
+    requirements: RequirementPlans | None = None,
 ) -> FetchGraph:
-    builder = _Builder(federation, advancer, root_type, serial_roots)
+    """The fetch graph of ``tree``. ``requirements``: @requires conditions already
+    planned with this ``advancer`` (filled in as they are planned)."""
+    builder = _Builder(
+        federation,
+        advancer,
+        root_type,
+        serial_roots,
+        {} if requirements is None else requirements,
+    )
     builder.build(tree)
     graph = FetchGraph(builder.groups, builder.root_order, builder.defers)
     optimize(graph)
@@ -240,8 +258,10 @@ class _Builder:
         advancer: PathAdvancer,
         root_type: str,
         serial_roots: bool,
+        requirements: RequirementPlans,
     ) -> None:
         self.fed = federation
+        self.requirements = requirements
         self.advancer = advancer
         self.root_type = root_type
         self.serial_roots = serial_roots
@@ -609,34 +629,19 @@ class _Builder:
             group.need(input_type, required)
             _add_renamers(group, renamers)
             return group, selection
-        # The key back into the requiring subgraph: one the entity's subgraph has,
-        # or else one whose fields are planned like the required ones.
-        keys = self.fed.keys_into(type_name, step.graph)
-        key = next((k for k in keys if self.advancer.covers(anchor, k.selection)), None)
-        wanted = field_set_selections(required)
-        if key is None and keys:
-            key = keys[0]
-            wanted = merge_selections([*wanted, *field_set_selections(key.selection)])
-        # Plan the required fields from the entity where it already is; the groups
-        # that fetch them are what the post-requires group waits for.
-        branches = collect_branches_from(self.advancer, anchor, wanted)
-        if not branches:
-            raise QueryPlanningError(
-                "QUERY_PLANNING_FAILED",
-                f"The fields {type_name}.{step.field.name} requires cannot be fetched "
-                f"from subgraph '{anchor_group.graph}'.",
+        # The groups that fetch the required fields are what the post-requires group
+        # waits for.
+        memo_key = (anchor, step.graph, type_name, step.requires)
+        planned = self.requirements.get(memo_key)
+        if planned is None:
+            planned = self.requirements[memo_key] = self._plan_requirement(
+                step, anchor, required
             )
-        paths = [
-            path
-            for branch in branches
-            for path in min(branch.options, key=lambda o: sum(p.cost for p in o))
-        ]
+        key, tree = planned
         outer_touched = self._touched
         self._touched = set()
         self._requirement_depth += 1
-        self._visit(
-            PathTree.from_paths(paths), anchor_group, anchor_selection, path, conditions
-        )
+        self._visit(tree, anchor_group, anchor_selection, path, conditions)
         self._requirement_depth -= 1
         suppliers = [g for g in self.groups if g.id in self._touched]
         self._touched = outer_touched | self._touched
@@ -667,6 +672,33 @@ class _Builder:
                 post.input_rewrites.append(setter)
             post.into_interface_object = True
         return post, _entity_selection(post, type_name, conditions)
+
+    def _plan_requirement(
+        self, step: FieldStep, anchor: Vertex, required: SelectionSetNode
+    ) -> RequirementPlan:
+        """The key back into the requiring subgraph (one the entity's subgraph has,
+        or else one whose fields are planned like the required ones), and the paths
+        that fetch the required fields from the entity where it already is."""
+        type_name = step.parent_type
+        keys = self.fed.keys_into(type_name, step.graph)
+        key = next((k for k in keys if self.advancer.covers(anchor, k.selection)), None)
+        wanted = field_set_selections(required)
+        if key is None and keys:
+            key = keys[0]
+            wanted = merge_selections([*wanted, *field_set_selections(key.selection)])
+        branches = collect_branches_from(self.advancer, anchor, wanted)
+        if not branches:
+            raise QueryPlanningError(
+                "QUERY_PLANNING_FAILED",
+                f"The fields {type_name}.{step.field.name} requires cannot be fetched "
+                f"from subgraph '{anchor.graph}'.",
+            )
+        paths = [
+            path
+            for branch in branches
+            for path in min(branch.options, key=lambda o: sum(p.cost for p in o))
+        ]
+        return key, PathTree.from_paths(paths)
 
 
 def _field_signature(

@@ -21,7 +21,12 @@ from graphql import DocumentNode, OperationType
 
 from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation
-from planner.planning.fetch_graph import PathTree, SharedSubtrees, build_fetch_graph
+from planner.planning.fetch_graph import (
+    PathTree,
+    RequirementPlans,
+    SharedSubtrees,
+    build_fetch_graph,
+)
 from planner.planning.operation import normalize_operation
 from planner.planning.paths import GraphPath, PathAdvancer
 from planner.planning.plan_builder import build_plan
@@ -133,6 +138,7 @@ class QueryPlanner:
         # entry keeps its paths alive, so their ids keep naming the same choice.
         costs: dict[tuple[int, ...], tuple[list[GraphPath], float]] = {}
         subtrees: SharedSubtrees = {}
+        requirements: RequirementPlans = {}
 
         def evaluate(paths: list[GraphPath]) -> float:
             key = tuple(map(id, paths))
@@ -145,6 +151,7 @@ class QueryPlanner:
                 PathTree.from_paths(paths, subtrees),
                 operation.root_type,
                 serial,
+                requirements,
             )
             cost = plan_cost(graph)
             costs[key] = (paths, cost)
