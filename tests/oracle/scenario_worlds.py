@@ -55,6 +55,7 @@ __all__ = [
     "corpus_graphs",
     "exclusion",
     "gateway_excused_graph",
+    "gateway_excused_names",
     "known_disagreements",
     "scenario_graphs",
     "variable_runs",
@@ -175,18 +176,23 @@ def corpus_graphs() -> list[OracleGraph]:
     return graphs
 
 
+def gateway_excused_names() -> set[str]:
+    """The operations ``tests/gateway/known_differences.yaml`` excuses."""
+    known = Path(__file__).parents[1] / "gateway" / "known_differences.yaml"
+    return {
+        name
+        for entry in yaml.safe_load(known.read_text(encoding="utf-8")) or []
+        for name in entry["operations"]
+    }
+
+
 def gateway_excused_graph() -> OracleGraph:
     """The example supergraph with the operations the gateway differential excuses
     (``tests/gateway/known_differences.yaml``): where Apollo Gateway is not the
     reference, the monolith is."""
     from support.gateway_corpus import query_operations
 
-    known = Path(__file__).parents[1] / "gateway" / "known_differences.yaml"
-    excused = {
-        name
-        for entry in yaml.safe_load(known.read_text(encoding="utf-8")) or []
-        for name in entry["operations"]
-    }
+    excused = gateway_excused_names()
     from bench.plan.corpus import EXAMPLE_SUPERGRAPH
 
     return OracleGraph(
