@@ -30,7 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from router.cache.cache_control import ClientCacheControl, parse_cache_control
+from router.cache.cache_control import (
+    CacheControl,
+    ClientCacheControl,
+    parse_cache_control,
+)
 from router.cache.entity_keys import FORMAT, ROOT, EntityKeys, digest, subgraph_part
 from router.config.entity_cache import EntityCacheConfig, ResolvedSubgraphCache
 from router.execution.fetch_cache import CachedEntities, CachedRoot
@@ -356,11 +360,10 @@ class EntityCacheScope:
         body: Mapping[str, Any],
     ) -> None:
         subgraph = fetch.service_name
-        settings = self._cache.settings(subgraph)
-        control = parse_cache_control(headers)
-        if settings is None or control.no_store:
-            self.client.no_store()
+        storable = self._storable(subgraph, headers)
+        if storable is None:
             return
+        settings, control = storable
         pending: _Pending = lookup.state
         data = body.get("data")
         entities = data.get("_entities") if type(data) is dict else None
@@ -375,11 +378,7 @@ class EntityCacheScope:
         entries: list[tuple[str, str, float]] = []
         for sent, index in enumerate(lookup.missing):
             typename = pending.types[index]
-            ttl = (
-                control.max_age
-                if control.max_age is not None
-                else settings.type_ttls.get(typename, settings.ttl)
-            )
+            ttl = _ttl(control, settings, typename)
             if ttl is None:
                 continue
             shortest = ttl if shortest is None else min(shortest, ttl)
@@ -428,18 +427,13 @@ class EntityCacheScope:
         body: Mapping[str, Any],
     ) -> None:
         subgraph = fetch.service_name
-        settings = self._cache.settings(subgraph)
-        control = parse_cache_control(headers)
-        if settings is None or control.no_store:
-            self.client.no_store()
+        storable = self._storable(subgraph, headers)
+        if storable is None:
             return
+        settings, control = storable
         fetch_hash: str = lookup.state
         root_type = self._cache.root_type
-        ttl = (
-            control.max_age
-            if control.max_age is not None
-            else settings.type_ttls.get(root_type, settings.ttl)
-        )
+        ttl = _ttl(control, settings, root_type)
         self.client.add(None if ttl is None else int(ttl), control.private)
         data = body.get("data")
         if ttl is None or type(data) is not dict or body.get("errors"):
@@ -454,12 +448,33 @@ class EntityCacheScope:
         value = {"x": time.time() + ttl, "p": control.private, "d": data}
         await self._cache.write([(key, orjson.dumps(value).decode(), ttl)])
 
+    def _storable(
+        self, subgraph: str, headers: Mapping[str, str]
+    ) -> tuple[ResolvedSubgraphCache, CacheControl] | None:
+        """The subgraph's settings and its answer's `Cache-Control`, or None (and the
+        client's answer marked `no-store`) when nothing of it may be kept."""
+        settings = self._cache.settings(subgraph)
+        control = parse_cache_control(headers)
+        if settings is None or control.no_store:
+            self.client.no_store()
+            return None
+        return settings, control
+
     def answered(self, subgraph: str, headers: Mapping[str, str]) -> None:
         control = parse_cache_control(headers)
         if control.no_store:
             self.client.no_store()
         else:
             self.client.add(control.max_age, control.private)
+
+
+def _ttl(
+    control: CacheControl, settings: ResolvedSubgraphCache, typename: str
+) -> float | None:
+    """The subgraph's `max-age`, else the type's configured TTL, else the subgraph's."""
+    if control.max_age is not None:
+        return control.max_age
+    return settings.type_ttls.get(typename, settings.ttl)
 
 
 def _unnamed(operation: str, name: str | None) -> str:
