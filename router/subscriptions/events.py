@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from planner.query_plan import QueryPlan
 from router.execution.executor import Post, execute_plan
 from router.execution.rewrites import apply_rewrites
@@ -116,7 +118,10 @@ async def _completed(
             if item.errors:
                 yield {"errors": list(item.errors)}
             return
-        data = item.get("data")
+        # The upstream hands every listener the same event: completing merges into
+        # it, so each completion works on its own copy, or one client's answer (a
+        # field another may not see) would leak into the next one's.
+        data = orjson.loads(orjson.dumps(item.get("data")))
         errors = root_errors(item.get("errors"), primary.service_name, [])
         if not isinstance(data, dict):
             yield shaper.shape(None, errors, variables)
