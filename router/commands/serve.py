@@ -93,6 +93,14 @@ def run(args: argparse.Namespace) -> int:
         if not exc.retry:
             raise CommandError(str(exc)) from None
         logging.getLogger("router.serve").warning("%s; retrying until it answers", exc)
+    subscription = config.subscription
+    if args.workers > 1 and subscription.enabled and subscription.mode.callback:
+        # Each process holds its own callback subscriptions (and verifier key); a
+        # callback would reach whichever process the kernel picks.
+        raise CommandError(
+            "subscription.mode.callback: needs a single process; "
+            f"--workers {args.workers} is refused"
+        )
     listen = args.listen or config.supergraph.listen
     sockets = [_bind(listen, "--listen" if args.listen else "supergraph.listen")]
     health = config.health_check

@@ -55,6 +55,7 @@ from router.server.request import (
 from router.server.settings import ServeSettings
 from router.server.source import SourceError, read_config
 from router.server.state import Generation, StateHolder
+from router.subscriptions.callback_server import callback_id
 from router.subscriptions.http_stream import (
     SUBSCRIPTION_STREAM,
     StreamKind,
@@ -163,6 +164,8 @@ class RouterApp:
             await self._graphql(scope, receive, send, config)  # the hot path first
         elif _serves_invalidation(config, path):
             await self._invalidation(scope, receive, send, config)
+        elif (callback := callback_id(config, path, own_listener=True)) is not None:
+            await self._callback(callback, scope, receive, send, config)
         elif (explorer := self._explorer(scope, path, config)) is not None:
             await _send_bytes(
                 send, explorer.status, explorer.body, None, explorer.headers
@@ -227,6 +230,39 @@ class RouterApp:
         )
         extra = (("allow", "POST"),) if status == 405 else ()
         await _send_bytes(send, status, answer, b"application/json", extra)
+
+    async def _callback(
+        self,
+        identifier: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        config: RouterConfig,
+    ) -> None:
+        """A subgraph's subscription callback, when it shares this listener."""
+        from router.subscriptions.callback_server import answer_callback
+
+        headers: dict[str, str] = {}
+        for name, value in scope.get("headers", ()):
+            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        method = scope["method"]
+        try:
+            body = (
+                await _read_body(headers, receive, config.limits.http_max_request_bytes)
+                if method == "POST"
+                else b""
+            )
+        except RequestFailure as failure:
+            await _send_failure(send, failure, MediaType.JSON)
+            return
+        answer = answer_callback(method, identifier, body)
+        await _send_bytes(
+            send,
+            answer.status,
+            answer.body,
+            b"application/json" if answer.body else None,
+            answer.headers,
+        )
 
     def _on_health_listener(self, scope: Scope) -> bool:
         server = scope.get("server")

@@ -23,6 +23,7 @@ from router.server.state import StateHolder, build_generation
 
 if TYPE_CHECKING:
     from router.cache.entity_cache import EntityCache
+    from router.config.model import RouterConfig
 
 __all__ = ["Reloader"]
 
@@ -89,6 +90,12 @@ class Reloader:
             "/invalidation" if endpoint is None else endpoint.path,
             cache,
         )
+
+    async def _serve_callbacks(self, config: RouterConfig) -> None:
+        """Subscription callbacks' own listener, when the config names one."""
+        from router.subscriptions.callback_server import configure_callback_server
+
+        await configure_callback_server(config)
 
     async def _load(self) -> float | None:
         """Tries to build and swap in a new generation; returns when to retry, if ever."""
@@ -160,6 +167,7 @@ class Reloader:
         self._holder.swap(generation)
         self._seen = source.fingerprint
         await self._serve_invalidation()
+        await self._serve_callbacks(generation.config)
         logger.info(
             "%s supergraph from %s (%d subgraph(s), schema %s)",
             "serving" if first else "reloaded:",

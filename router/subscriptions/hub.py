@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
+from router.subscriptions.callback_upstream import CallbackTarget, CallbackUpstream
 from router.subscriptions.codes import (
     SUBSCRIPTION_CLIENT_LIMIT,
     SUBSCRIPTION_CONFIG_RELOAD,
@@ -118,6 +119,8 @@ class OpenCounts:
 
 OPEN = OpenCounts()
 
+_Upstream = Upstream | CallbackUpstream
+
 
 class SubscriptionHub:
     """Subgraph subscriptions of one loaded config (its subgraph URLs and settings)."""
@@ -138,8 +141,8 @@ class SubscriptionHub:
         self._timeouts = timeouts
         self._session = session
         self._counts = counts
-        self._upstreams: dict[UpstreamKey, Upstream] = {}
-        self._owners: dict[Listener, tuple[Upstream, str, RouterMetrics | None]] = {}
+        self._upstreams: dict[UpstreamKey, _Upstream] = {}
+        self._owners: dict[Listener, tuple[_Upstream, str, RouterMetrics | None]] = {}
         self._expiries: dict[Listener, asyncio.TimerHandle] = {}
 
     @property
@@ -169,9 +172,7 @@ class SubscriptionHub:
         metrics = subscription_metrics()
         upstream = self._upstreams.get(key) if config.deduplicate else None
         if upstream is None or upstream.over:
-            upstream = Upstream(
-                key, self._target(key.subgraph), self._session(), self._done
-            )
+            upstream = self._new_upstream(key)
             if config.deduplicate:
                 self._upstreams[key] = upstream
             upstream.metrics = metrics
@@ -223,11 +224,26 @@ class SubscriptionHub:
         for listener in list(self._owners):
             listener.end((error,))
 
-    def _done(self, upstream: Upstream) -> None:
+    def _done(self, upstream: _Upstream) -> None:
         if self._upstreams.get(upstream.key) is upstream:
             del self._upstreams[upstream.key]
         if upstream.metrics is not None:
             upstream.metrics.subscription_upstreams.labels(upstream.key.subgraph).dec()
+
+    def _new_upstream(self, key: UpstreamKey) -> _Upstream:
+        """A WebSocket or, in callback mode, an HTTP callback subscription."""
+        subgraph = key.subgraph
+        callback = self._config.callback_for(subgraph)
+        url = self._urls(subgraph)
+        if callback is not None and url is not None:
+            target = CallbackTarget(
+                url=url,
+                public_url=callback.public_url,
+                heartbeat=callback.heartbeat_seconds,
+                timeout=self._timeouts(subgraph),
+            )
+            return CallbackUpstream(key, target, self._session(), self._done)
+        return Upstream(key, self._target(subgraph), self._session(), self._done)
 
     def _target(self, subgraph: str) -> UpstreamTarget:
         passthrough = self._config.passthrough_for(subgraph)
@@ -236,7 +252,7 @@ class SubscriptionHub:
             raise SubscriptionRefused(
                 SUBSCRIPTION_NOT_CONFIGURED,
                 f"Subgraph '{subgraph}' is not configured for subscriptions "
-                "(subscription.mode.passthrough).",
+                "(subscription.mode.passthrough or subscription.mode.callback).",
             )
         return UpstreamTarget(
             url=websocket_url(url, passthrough.path),

@@ -1,0 +1,158 @@
+"""Subscriptions in Apollo's HTTP callback mode, end to end: `router serve` with
+`subscription.mode.callback`, the reviews subgraph speaking the callback protocol
+(`fakes/callback_subgraph.py`, a real aiohttp server) and the shared users and products
+subgraphs, so each event is joined across three subgraphs as a WebSocket event is.
+
+The callback endpoint listens on a port of its own (`callback.listen`), which the
+router's `public_url` names; heartbeats every 500 ms, so a missed one shows within a
+second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.processes import (
+    Service,
+    post_json,
+    start_fakes,
+    start_router,
+    write_router_yaml,
+)
+from support.subscription_clients import (
+    WAIT,
+    WsClient,
+    http_stream,
+    reviews_stats,
+    wait_for_stats,
+)
+
+FAKE = Path(__file__).parent / "fakes" / "callback_subgraph.py"
+SUBSCRIBE = """
+subscription OnReview($upc: String) {
+  reviewAdded(productUpc: $upc) { body product { upc name } author { id name } }
+}
+"""
+ADD = """
+mutation($upc: String!, $author: ID!, $body: String!) {
+  addReview(productUpc: $upc, authorId: $author, body: $body, rating: 4) { id }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def reviews() -> Iterator[Service]:
+    (service,) = start_fakes(FAKE, [])
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def router(
+    example_urls: dict[str, str],
+    reviews: Service,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Service]:
+    port = _free_port()
+    config = write_router_yaml(
+        tmp_path_factory.mktemp("router"),
+        {**example_urls, "reviews": reviews.url},
+        f"""
+include_subgraph_errors:
+  all: true
+subscription:
+  enabled: true
+  mode:
+    callback:
+      public_url: http://127.0.0.1:{port}/callback
+      listen: 127.0.0.1:{port}
+      heartbeat_interval: 500ms
+      subgraphs: [reviews]
+""",
+    )
+    service = start_router(config)
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def _add_review(reviews: Service, upc: str, body: str) -> None:
+    reply = post_json(
+        reviews.url,
+        {"query": ADD, "variables": {"upc": upc, "author": "7", "body": body}},
+    )
+    assert "errors" not in reply.json(), reply.json()
+
+
+def _control(reviews: Service, **knobs: Any) -> None:
+    assert post_json(reviews.base + "/control", knobs).json() == {"ok": True}
+
+
+async def _answered(reviews: Service, what: Callable[[dict[str, int]], bool]) -> None:
+    """Waits until the router's answers to the subgraph's callbacks satisfy `what`."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        answers = (await asyncio.to_thread(reviews_stats, reviews.base))["answers"]
+        if what(answers):  # type: ignore[arg-type]
+            return
+        assert time.monotonic() < deadline, answers
+        await asyncio.sleep(0.05)
+
+
+async def _sse_event(chunks: AsyncIterator[bytes]) -> dict[str, Any]:
+    received = b""
+    async for chunk in chunks:
+        received += chunk
+        if received.endswith(b"\n\n") and b"event: next" in received:
+            break
+    data = received.decode().split("event: next\ndata: ", 1)[1].strip()
+    event: dict[str, Any] = json.loads(data)
+    return event
+
+
+def test_callback_event_joins_three_subgraphs_for_websocket_and_sse_clients(
+    router: Service, reviews: Service
+) -> None:
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        client = await WsClient.connect(router.url)
+        await client.subscribe("s1", SUBSCRIBE, {"upc": "UPC-0002"})
+        status, _, chunks, writer = await http_stream(
+            router.url,
+            {"query": SUBSCRIBE, "variables": {"upc": "UPC-0002"}},
+            "text/event-stream",
+        )
+        assert status == 200
+        # Deduplication: the two clients share one callback subscription.
+        await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        await asyncio.to_thread(_add_review, reviews, "UPC-0002", "Over callbacks.")
+        event = await client.receive()
+        assert event["type"] == "next" and event["id"] == "s1", event
+        review = event["payload"]["data"]["reviewAdded"]
+        assert review["body"] == "Over callbacks."
+        assert review["product"]["upc"] == "UPC-0002" and review["product"]["name"]
+        assert review["author"]["id"] == "7" and review["author"]["name"]
+        assert "errors" not in event["payload"]
+        assert await _sse_event(chunks) == event["payload"]
+        await client.close()
+        writer.close()
+        await wait_for_stats(reviews.base, active=0)
+
+    asyncio.run(scenario())
