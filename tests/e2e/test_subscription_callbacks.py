@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -156,3 +157,155 @@ def test_callback_event_joins_three_subgraphs_for_websocket_and_sse_clients(
         await wait_for_stats(reviews.base, active=0)
 
     asyncio.run(scenario())
+
+
+def test_forged_verifier_is_refused_and_its_event_never_reaches_the_client(
+    router: Service, reviews: Service
+) -> None:
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        client = await WsClient.connect(router.url)
+        await client.subscribe("forged", SUBSCRIBE, {"upc": "UPC-0003"})
+        await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        await asyncio.to_thread(_control, reviews, verifier="forged")
+        try:
+            await asyncio.to_thread(_add_review, reviews, "UPC-0003", "Forged.")
+            await _answered(reviews, lambda answers: answers.get("next 401", 0) >= 1)
+        finally:
+            await asyncio.to_thread(_control, reviews, verifier="own")
+        # The refused subgraph stops; its silence ends the subscription, and the
+        # forged event is not among what the client got.
+        last = await client.receive()
+        assert last["type"] == "next" and "data" not in last["payload"], last
+        (error,) = last["payload"]["errors"]
+        assert error["extensions"]["code"] == "SUBSCRIPTION_HEARTBEAT_MISSED"
+        assert await client.receive() == {"id": "forged", "type": "complete"}
+        await client.close()
+
+    asyncio.run(scenario())
+
+
+def test_missed_heartbeat_ends_the_client_subscription_with_its_code(
+    router: Service, reviews: Service
+) -> None:
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        await asyncio.to_thread(_control, reviews, heartbeats=False)
+        try:
+            client = await WsClient.connect(router.url)
+            await client.subscribe("quiet", SUBSCRIBE, {"upc": "UPC-0004"})
+            await wait_for_stats(reviews.base, started=before["started"] + 1)
+            last = await client.receive()
+        finally:
+            await asyncio.to_thread(_control, reviews, heartbeats=True)
+        assert last["type"] == "next" and "data" not in last["payload"], last
+        (error,) = last["payload"]["errors"]
+        assert error["extensions"] == {
+            "code": "SUBSCRIPTION_HEARTBEAT_MISSED",
+            "serviceName": "reviews",
+        }
+        assert await client.receive() == {"id": "quiet", "type": "complete"}
+        await client.close()
+        # Its heartbeats back, the subgraph hears 404 and stops.
+        await wait_for_stats(reviews.base, active=0)
+
+    asyncio.run(scenario())
+
+
+def test_client_leaving_gets_the_subgraphs_next_message_a_404_and_it_stops(
+    router: Service, reviews: Service
+) -> None:
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        refused = (await asyncio.to_thread(reviews_stats, reviews.base))["answers"]
+        status, _, _, writer = await http_stream(
+            router.url,
+            {"query": SUBSCRIBE, "variables": {"upc": "UPC-0005"}},
+            'multipart/mixed;subscriptionSpec="1.0", application/json',
+        )
+        assert status == 200
+        await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        writer.close()
+        await asyncio.to_thread(_add_review, reviews, "UPC-0005", "Nobody reads this.")
+        await wait_for_stats(reviews.base, active=0)
+        await _answered(
+            reviews,
+            lambda answers: (
+                answers.get("next 404", 0) + answers.get("check 404", 0)
+                > refused.get("next 404", 0) + refused.get("check 404", 0)
+            ),  # type: ignore[union-attr]
+        )
+
+    asyncio.run(scenario())
+
+
+def test_subgraph_complete_completes_every_client(
+    router: Service, reviews: Service
+) -> None:
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        client = await WsClient.connect(router.url)
+        await client.subscribe("done", SUBSCRIBE, {"upc": "UPC-0006"})
+        status, _, chunks, writer = await http_stream(
+            router.url,
+            {"query": SUBSCRIBE, "variables": {"upc": "UPC-0006"}},
+            "text/event-stream",
+        )
+        assert status == 200
+        await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        await asyncio.to_thread(_control, reviews, complete=True)
+        assert await client.receive() == {"id": "done", "type": "complete"}
+        rest = b"".join([chunk async for chunk in chunks]).decode()
+        assert rest.strip().endswith("event: complete\ndata:"), rest
+        await _answered(reviews, lambda answers: answers.get("complete 202", 0) >= 1)
+        writer.close()
+        await client.close()
+
+    asyncio.run(scenario())
+
+
+def test_callbacks_are_served_on_the_routers_own_listener_by_default(
+    example_urls: dict[str, str],
+    reviews: Service,
+    tmp_path: Path,
+) -> None:
+    port = _free_port()
+    config = write_router_yaml(
+        tmp_path,
+        {**example_urls, "reviews": reviews.url},
+        f"""
+subscription:
+  enabled: true
+  mode:
+    callback:
+      public_url: http://127.0.0.1:{port}/hooks
+      path: /hooks
+      heartbeat_interval: 1s
+""",
+    )
+    own = Service(
+        [
+            *(sys.executable, "-m", "router.cli", "serve"),
+            *("--config", str(config), "--listen", f"127.0.0.1:{port}"),
+        ],
+        r"router serving (http://\S+)",
+        cwd=tmp_path,
+    ).started()
+
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        client = await WsClient.connect(own.url)
+        await client.subscribe("own", SUBSCRIBE, {"upc": "UPC-0007"})
+        await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        await asyncio.to_thread(_add_review, reviews, "UPC-0007", "Same port.")
+        event = await client.receive()
+        review = event["payload"]["data"]["reviewAdded"]
+        assert review["body"] == "Same port." and review["product"]["name"]
+        await client.close()
+        await wait_for_stats(reviews.base, active=0)
+
+    try:
+        own.wait_healthy("/health?ready")
+        asyncio.run(scenario())
+    finally:
+        own.stop()
