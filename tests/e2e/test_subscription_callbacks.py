@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.oracle import require_oracle
 from support.processes import (
+    REPO,
     Service,
     post_json,
     start_fakes,
@@ -309,3 +311,60 @@ subscription:
         asyncio.run(scenario())
     finally:
         own.stop()
+
+
+def test_apollo_servers_callback_plugin_streams_joined_events_to_the_client(
+    example_urls: dict[str, str], tmp_path: Path
+) -> None:
+    """Apollo Server's subscription callback plugin, the subgraph side Apollo Router's
+    callback mode is made for: its check, heartbeats, events and complete all pass."""
+    node = require_oracle()
+    subgraph = Service(
+        [node, str(REPO / "oracle" / "apollo_server_callback_subgraph.mjs")],
+        r"apollo server subgraph on (http://\S+)",
+    ).started()
+    port = _free_port()
+    config = tmp_path / "router.yaml"
+    config.write_text(
+        f"""
+subgraphs:
+  products:
+    routing_url: {example_urls["products"]}
+    schema: {{ file: {json.dumps(str(REPO / "subgraphs/products/schema.graphql"))} }}
+  ticker:
+    routing_url: {subgraph.url}
+    schema: {{ file: {json.dumps(str(FAKE.parent / "apollo_ticker.graphql"))} }}
+subscription:
+  enabled: true
+  mode:
+    callback:
+      public_url: http://127.0.0.1:{port}/callback
+      listen: 127.0.0.1:{port}
+      heartbeat_interval: 200ms
+"""
+    )
+
+    async def scenario(router: Service) -> None:
+        client = await WsClient.connect(router.url)
+        await client.subscribe(
+            "ticks",
+            'subscription { productTicks(upcs: ["UPC-0001", "UPC-0002"]) '
+            "{ upc name } }",
+        )
+        for upc in ("UPC-0001", "UPC-0002"):
+            event = await client.receive()
+            assert event["type"] == "next", event
+            assert "errors" not in event["payload"], event
+            tick = event["payload"]["data"]["productTicks"]
+            assert tick["upc"] == upc and tick["name"]
+        assert await client.receive() == {"id": "ticks", "type": "complete"}
+        await client.close()
+
+    try:
+        router = start_router(config)
+        try:
+            asyncio.run(scenario(router))
+        finally:
+            router.stop()
+    finally:
+        subgraph.stop()
