@@ -26,6 +26,7 @@ from planner.supergraph.error import SupergraphError
 from planner.supergraph.links import check_links, read_links
 from planner.supergraph.model import Supergraph
 from planner.supergraph.read_join import read_join_model
+from planner.supergraph.sdl_check import certainly_valid_sdl
 
 __all__ = ["load_supergraph"]
 
@@ -45,8 +46,11 @@ def load_supergraph(sdl: str, *, trusted: bool = False) -> Supergraph:
         ) from error
     links = read_links(document)
     join = check_links(links)
+    # graphql-core's SDL validation only runs when the fast check is not sure, so a
+    # malformed supergraph gets graphql-core's messages and a valid one skips its cost.
+    valid_sdl = trusted or certainly_valid_sdl(document)
     try:
-        schema = build_ast_schema(document, assume_valid_sdl=trusted)
+        schema = build_ast_schema(document, assume_valid_sdl=valid_sdl)
     except (GraphQLError, TypeError) as error:
         raise SupergraphError(
             "INVALID_SUPERGRAPH", f"the supergraph schema does not build: {error}"
