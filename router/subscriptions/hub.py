@@ -2,8 +2,9 @@
 
 `open(key, client)` gives the client a `Listener` on the upstream subscription of `key`,
 starting one when none runs (or always, with deduplication off): a thousand clients of
-one subscription are one WebSocket to the subgraph. `close(listener)` takes it off; the
-last listener's leaving ends the upstream.
+one subscription are one WebSocket to the subgraph (`upstream`), or one HTTP callback
+subscription in callback mode (`callback_upstream`). `close(listener)` takes it off;
+the last listener's leaving ends the upstream.
 
 Limits, checked before anything opens: `subscription.max_opened_subscriptions` client
 subscriptions per router process (Apollo's; SUBSCRIPTION_MAX_LIMIT) and ours,

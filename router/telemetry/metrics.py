@@ -177,8 +177,8 @@ class RouterMetrics:
         )
         self.subscription_upstreams = Gauge(
             "api_subscription_upstreams",
-            "Subscriptions open to each subgraph now (one WebSocket each, shared by "
-            "the clients of identical subscriptions).",
+            "Subscriptions open to each subgraph now (one WebSocket or callback "
+            "subscription each, shared by the clients of identical subscriptions).",
             ("subgraph",),
             registry=self.registry,
             multiprocess_mode="livesum",
