@@ -88,6 +88,12 @@ SubgraphPost = Callable[
 ]
 
 
+# Built-in subgraph hooks that send every client's request the same way, whatever
+# the client: the request id and fetch spans (telemetry), subgraph rate limits, the
+# explorer's fetch timings. `PluginChain.sent_headers` sees through them.
+_SAME_FOR_EVERY_CLIENT = frozenset({"telemetry", "ratelimit", "fetch_timings"})
+
+
 def _overrides(plugin: Plugin, hook: str) -> bool:
     return getattr(type(plugin), hook) is not getattr(Plugin, hook)
 
@@ -241,6 +247,37 @@ class PluginChain:
         for hook in reversed(self._subgraph):
             handler = partial(hook, call_next=handler)
         await handler(context, SubgraphRequest(subgraph, payload, {}))
+        return sent
+
+    async def sent_headers(
+        self, context: RequestContext, subgraph: str
+    ) -> dict[str, str] | None:
+        """The headers the header rules give `context`'s requests to `subgraph`,
+        without sending or counting anything; None when a custom plugin's subgraph
+        hook might treat this client's requests otherwise (it sees the whole
+        request). Subscriptions share one completion of an event between clients
+        whose answers from every subgraph would be the same
+        (router.subscriptions.completion)."""
+        from router.execution.subgraph_client import SubgraphResponse as Answer
+
+        hooks = []
+        for entry in self.entries:
+            hook = entry.hook("subgraph")
+            if hook is None or entry.name in _SAME_FOR_EVERY_CLIENT:
+                continue
+            if entry.custom or entry.name != "headers":
+                return None
+            hooks.append(hook)
+        sent: dict[str, str] = {}
+
+        async def core(ctx: RequestContext, request: SubgraphRequest) -> Any:
+            sent.update(request.headers)
+            return Answer(200, {}, {"data": None})
+
+        handler: SubgraphNext = core
+        for hook in reversed(hooks):
+            handler = partial(hook, call_next=handler)
+        await handler(context, SubgraphRequest(subgraph, {}, {}))
         return sent
 
 

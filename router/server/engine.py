@@ -14,14 +14,15 @@ import asyncio
 import contextvars
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from graphql import DocumentNode, GraphQLSchema, validate
 
 from planner.plan_cache import PlanCache, PlanCacheKey, PlannedOperation
 from planner.planning import QueryPlanner, QueryPlanningError
-from planner.query_plan import QueryPlan, Subscription
+from planner.query_plan import QueryPlan, Subscription, fetches_in
 from planner.supergraph import Supergraph
 from planner.supergraph.override_labels import percent_labels
 from router.execution.executor import execute_plan
@@ -463,7 +464,8 @@ class FederatedEngine(Engine):
         (router.subscriptions.events). Planned as `run` plans; the subgraph
         subscription is opened, or joined (deduplication), before this returns, so a
         refusal (limits, subgraph not configured) raises `RequestFailure` here."""
-        from router.subscriptions.events import completed_events
+        from router.subscriptions.completion import Completion
+        from router.subscriptions.events import completed_events, event_completer
         from router.subscriptions.hub import SubscriptionRefused, upstream_key
 
         hub = self.subscriptions
@@ -474,11 +476,12 @@ class FederatedEngine(Engine):
                 "subscription support is not enabled",
                 well_formed=True,
             )
+        labels = self._override_rolls.active()
         plan = await self._plan_off_loop(
             plan_key or prepared.document_hash,
             plan_document or document,
             operation_name,
-            self._override_rolls.active(),
+            labels,
             self._planning_client(context),
         )
         node = plan.node
@@ -499,10 +502,23 @@ class FederatedEngine(Engine):
             )
             claims = context.jwt_claims or {}
             expiry = claims.get("exp")
+            complete = event_completer(
+                node,
+                variables=variables,
+                client=self._traffic.client,
+                schema=self._supergraph.schema,
+                shaper=self._shaper(prepared, document, operation_name),
+                post=self._plugins.subgraph_post(context, self._traffic),
+                unbatched=self._unbatched,
+            )
+            shared = await self._completion_key(
+                node, prepared, plan_key, operation_name, labels, variables, context
+            )
             listener = hub.open(
                 upstream_key(primary, used, headers),
                 self._planning_client(context),
                 expiry if isinstance(expiry, int | float) else None,
+                Completion(shared, complete),
             )
         except SubgraphRequestError as error:
             raise RequestFailure.of(
@@ -510,14 +526,38 @@ class FederatedEngine(Engine):
             ) from None
         except SubscriptionRefused as refused:
             raise RequestFailure([refused.error], well_formed=True) from None
-        return completed_events(
-            listener,
-            node,
-            variables=variables,
-            client=self._traffic.client,
-            schema=self._supergraph.schema,
-            shaper=self._shaper(prepared, document, operation_name),
-            post=self._plugins.subgraph_post(context, self._traffic),
-            unbatched=self._unbatched,
-            on_close=lambda: hub.close(listener),
+        return completed_events(listener, on_close=lambda: hub.close(listener))
+
+    async def _completion_key(
+        self,
+        node: Subscription,
+        prepared: PreparedDocument,
+        plan_key: str | None,
+        operation_name: str | None,
+        labels: frozenset[str],
+        variables: dict[str, Any],
+        context: RequestContext,
+    ) -> Hashable | None:
+        """What makes two clients' completions of one upstream's events identical:
+        the operation they shape (document, name), the plan (its key says which
+        authorization outcome filtered it; override labels), the variables, and for
+        each subgraph the plan's rest asks, the headers sent and the instance pool
+        chosen. None: this client shares with nobody (a custom plugin's subgraph
+        hook might tell it apart)."""
+        from router.subscriptions.hub import shared_headers
+
+        sent = []
+        for subgraph in sorted({f.service_name for f in fetches_in(node.rest)}):
+            headers = await self._plugins.sent_headers(context, subgraph)
+            if headers is None:
+                return None
+            pool = self._traffic.pool_number(subgraph, context.headers)
+            sent.append((subgraph, shared_headers(headers), pool))
+        return (
+            prepared.document_hash,
+            plan_key,
+            operation_name,
+            labels,
+            orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
+            tuple(sent),
         )

@@ -3,7 +3,9 @@
 QUERY_PLANNING.md §2.10: a `Subscription` plan's `primary` fetch is the subscription
 sent to the subgraph; each event it yields is the data that fetch would have merged,
 and the `rest` (entity fetches to other subgraphs) runs on it before the event is
-shaped for the client. Events are completed one at a time, in order.
+shaped for the client (`event_completer`). Events are completed one at a time, in
+order, once per group of clients that would get the same answer
+(`router.subscriptions.completion`); `completed_events` is one client's stream of them.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from router.execution.shaping import ResponseShaper
     from router.execution.subgraph_client import SubgraphClient
 
-__all__ = ["ClosingStream", "completed_events"]
+__all__ = ["ClosingStream", "completed_events", "event_completer"]
 
 
 class ClosingStream(AsyncGenerator[dict[str, Any], None]):
@@ -71,61 +73,53 @@ class ClosingStream(AsyncGenerator[dict[str, Any], None]):
                 await done
 
 
-def completed_events(
-    listener: Listener,
-    node: Subscription,
-    *,
-    variables: Mapping[str, Any],
-    client: SubgraphClient,
-    schema: GraphQLSchema,
-    shaper: ResponseShaper,
-    post: Post,
-    unbatched: frozenset[str],
-    on_close: Callable[[], None],
-) -> ClosingStream:
-    """Each event of `listener` as the client's response body; an ending with errors
-    is one last body with only `errors`. `on_close` runs once when the stream ends or
-    its consumer closes it (`aclose()`), started or not."""
-    events = _completed(
-        listener,
-        node,
-        variables=variables,
-        client=client,
-        schema=schema,
-        shaper=shaper,
-        post=post,
-        unbatched=unbatched,
-    )
-    return ClosingStream(events, on_close)
+def completed_events(listener: Listener, on_close: Callable[[], None]) -> ClosingStream:
+    """Each completed event of `listener` as the client's response body (a copy of
+    its own: the transport's stage may edit it); an ending with errors is one last
+    body with only `errors`. `on_close` runs once when the stream ends or its
+    consumer closes it (`aclose()`), started or not."""
+    return ClosingStream(_bodies(listener), on_close)
 
 
-async def _completed(
-    listener: Listener,
-    node: Subscription,
-    *,
-    variables: Mapping[str, Any],
-    client: SubgraphClient,
-    schema: GraphQLSchema,
-    shaper: ResponseShaper,
-    post: Post,
-    unbatched: frozenset[str],
-) -> AsyncGenerator[dict[str, Any], None]:
-    primary = node.primary
-    types = type_conditions_for(schema)
-    rest = QueryPlan(node.rest) if node.rest is not None else None
+async def _bodies(listener: Listener) -> AsyncGenerator[dict[str, Any], None]:
     async for item in listener.events():
         if isinstance(item, End):
             if item.errors:
                 yield {"errors": list(item.errors)}
             return
-        # The upstream hands every listener the same event: completing merges into
-        # it, so each completion works on its own copy, or one client's answer (a
+        # Shared with the group's other clients: top-level keys and `extensions`
+        # are what the pipeline edits per client (authorization, redaction).
+        body = dict(item)
+        extensions = body.get("extensions")
+        if isinstance(extensions, dict):
+            body["extensions"] = dict(extensions)
+        yield body
+
+
+def event_completer(
+    node: Subscription,
+    *,
+    variables: Mapping[str, Any],
+    client: SubgraphClient,
+    schema: GraphQLSchema,
+    shaper: ResponseShaper,
+    post: Post,
+    unbatched: frozenset[str],
+) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]:
+    """What completes one subgraph event of `node` into a response body: the rest
+    of the plan on the event's data, then shaping for the client's operation."""
+    primary = node.primary
+    types = type_conditions_for(schema)
+    rest = QueryPlan(node.rest) if node.rest is not None else None
+
+    async def complete(event: dict[str, Any]) -> dict[str, Any]:
+        # Every group of the upstream gets the same event: completing merges into
+        # it, so each completion works on its own copy, or one group's answer (a
         # field another may not see) would leak into the next one's.
-        data = orjson.loads(orjson.dumps(item.get("data")))
-        errors = root_errors(item.get("errors"), primary.service_name, [])
+        data = orjson.loads(orjson.dumps(event.get("data")))
+        errors = root_errors(event.get("errors"), primary.service_name, [])
         if not isinstance(data, dict):
-            yield shaper.shape(None, errors, variables)
-            continue
+            return shaper.shape(None, errors, variables)
         if primary.output_rewrites:
             apply_rewrites(primary.output_rewrites, data, types)
         if rest is not None:
@@ -139,4 +133,6 @@ async def _completed(
                 data=data,
             )
             errors.extend(result.errors)
-        yield shaper.shape(data, errors, variables)
+        return shaper.shape(data, errors, variables)
+
+    return complete

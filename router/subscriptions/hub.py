@@ -1,10 +1,12 @@
 """The router's subscriptions to subgraphs: deduplication and the limits on opening one.
 
-`open(key, client)` gives the client a `Listener` on the upstream subscription of `key`,
-starting one when none runs (or always, with deduplication off): a thousand clients of
-one subscription are one WebSocket to the subgraph (`upstream`), or one HTTP callback
-subscription in callback mode (`callback_upstream`). `close(listener)` takes it off;
-the last listener's leaving ends the upstream.
+`open(key, client, completion=...)` gives the client a `Listener` on the upstream
+subscription of `key`, starting one when none runs (or always, with deduplication off):
+a thousand clients of one subscription are one WebSocket to the subgraph (`upstream`),
+or one HTTP callback subscription in callback mode (`callback_upstream`). Within an
+upstream, clients whose `Completion` keys are equal share one completion of each event
+(`router.subscriptions.completion`). `close(listener)` takes it off; the last
+listener's leaving ends its group, and the last group's the upstream.
 
 Limits, checked before anything opens: `subscription.max_opened_subscriptions` client
 subscriptions per router process (Apollo's; SUBSCRIPTION_MAX_LIMIT) and ours,
@@ -18,7 +20,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,6 +35,7 @@ from router.subscriptions.codes import (
     SUBSCRIPTION_NOT_CONFIGURED,
     SUBSCRIPTION_SCHEMA_RELOAD,
 )
+from router.subscriptions.completion import Completion, CompletionGroup, pass_through
 from router.subscriptions.listener import Listener
 from router.subscriptions.upstream import Upstream, UpstreamKey, UpstreamTarget
 from router.telemetry.active import subscription_metrics
@@ -49,6 +52,7 @@ __all__ = [
     "OpenCounts",
     "SubscriptionHub",
     "SubscriptionRefused",
+    "shared_headers",
     "upstream_key",
     "websocket_url",
 ]
@@ -63,25 +67,30 @@ _PER_REQUEST_HEADERS = frozenset(
 )
 
 
-def upstream_key(
-    primary: Fetch, variables: Mapping[str, Any], headers: Mapping[str, str]
-) -> UpstreamKey:
-    """The deduplication key of the subgraph subscription `primary` opens with the
-    `variables` it uses and the `headers` the subgraph stage gave it."""
-    kept = tuple(
+def shared_headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """`headers` as a key two clients can share: sorted, names lower-case, without
+    the ones that differ on every request."""
+    return tuple(
         sorted(
-            (name, value)
+            (name.lower(), value)
             for name, value in headers.items()
             if name.lower() not in _PER_REQUEST_HEADERS
             and not name.lower().startswith("x-b3-")
         )
     )
+
+
+def upstream_key(
+    primary: Fetch, variables: Mapping[str, Any], headers: Mapping[str, str]
+) -> UpstreamKey:
+    """The deduplication key of the subgraph subscription `primary` opens with the
+    `variables` it uses and the `headers` the subgraph stage gave it."""
     return UpstreamKey(
         primary.service_name,
         primary.operation,
         primary.operation_name,
         orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
-        kept,
+        shared_headers(headers),
         dict(headers),
     )
 
@@ -143,7 +152,10 @@ class SubscriptionHub:
         self._session = session
         self._counts = counts
         self._upstreams: dict[UpstreamKey, _Upstream] = {}
-        self._owners: dict[Listener, tuple[_Upstream, str, RouterMetrics | None]] = {}
+        self._groups: dict[Hashable, CompletionGroup] = {}  # (upstream, key)
+        self._owners: dict[
+            Listener, tuple[_Upstream, CompletionGroup, str, RouterMetrics | None]
+        ] = {}
         self._expiries: dict[Listener, asyncio.TimerHandle] = {}
 
     @property
@@ -152,9 +164,14 @@ class SubscriptionHub:
         return len({id(owned[0]) for owned in self._owners.values()})
 
     def open(
-        self, key: UpstreamKey, client: str, expires_at: float | None = None
+        self,
+        key: UpstreamKey,
+        client: str,
+        expires_at: float | None = None,
+        completion: Completion | None = None,
     ) -> Listener:
-        """A listener on `key`'s subscription; raises `SubscriptionRefused`.
+        """A listener on `key`'s subscription, its events completed by `completion`
+        (default: as the subgraph sent them); raises `SubscriptionRefused`.
         `expires_at` (Unix time: the client's JWT `exp`) ends it then, with Apollo's
         SUBSCRIPTION_JWT_EXPIRED, so it never outlives the token it was opened with."""
         config = self._config
@@ -183,8 +200,9 @@ class SubscriptionHub:
         listener = Listener(
             config.queue_capacity, config.queue_full, config.idle_timeout
         )
-        upstream.add(listener)
-        self._owners[listener] = (upstream, client, metrics)
+        group = self._group(upstream, completion or pass_through())
+        group.add(listener)
+        self._owners[listener] = (upstream, group, client, metrics)
         self._counts.add(client)
         if metrics is not None:
             metrics.subscriptions_open.inc()
@@ -199,14 +217,32 @@ class SubscriptionHub:
         owned = self._owners.pop(listener, None)
         if owned is None:
             return
-        upstream, client, metrics = owned
+        upstream, group, client, metrics = owned
         expiry = self._expiries.pop(listener, None)
         if expiry is not None:
             expiry.cancel()
         self._counts.remove(client)
         if metrics is not None:
             metrics.subscriptions_open.dec()
-        upstream.remove(listener)
+        if group.remove(listener):
+            if group.key is not None and self._groups.get(group.key) is group:
+                del self._groups[group.key]
+            upstream.remove(group.source)
+
+    def _group(self, upstream: _Upstream, completion: Completion) -> CompletionGroup:
+        """The group of `upstream` completing as `completion` does, started (with its
+        own listener on the upstream) when there is none yet."""
+        shared = None if completion.key is None else (upstream, completion.key)
+        group = None if shared is None else self._groups.get(shared)
+        if group is None or group.over:
+            config = self._config
+            source = Listener(config.queue_capacity, config.queue_full)
+            group = CompletionGroup(source, completion.run, shared)
+            upstream.add(source)
+            group.start()
+            if shared is not None:
+                self._groups[shared] = group
+        return group
 
     def end_all(self, schema_changed: bool) -> None:
         """A reload replaces this config: every subscription ends with Apollo's

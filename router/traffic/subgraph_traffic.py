@@ -150,6 +150,16 @@ class SubgraphTraffic:
             task.cancel()
         self._monitors.clear()
 
+    def pool_number(
+        self, subgraph: str, client_headers: Mapping[str, str] | None
+    ) -> int | None:
+        """Which of `subgraph`'s pools a request with these client headers goes to
+        (its header routes), None for an unknown subgraph."""
+        upstream = self._upstreams.get(subgraph)
+        if upstream is None:
+            return None
+        return upstream.pool_for(client_headers).number
+
     async def post(
         self,
         subgraph: str,

@@ -6,7 +6,9 @@ authorization directives (`_protected_supergraph`): `Subscription.reviewAdded` i
 `@authenticated`, and `Product.shippingEstimate` (inventory, nullable) needs the
 `read:shipping` scope. Clients carry a JWT signed by a key the test made (a JWKS file):
 in connection_init over graphql-transport-ws, as an Authorization header over SSE and
-multipart. A private reviews subgraph shows which subscriptions reached it.
+multipart. A private reviews subgraph shows which subscriptions reached it; a recording
+proxy in front of products counts the entity fetches that complete events (with
+`deduplicate_query` off, so that only sharing a completion can save one).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from support.processes import (
 )
 from support.subscription_clients import WsClient, http_stream, wait_for_stats
 
-from tests.policies.policy_harness import KeyPair
+from tests.policies.policy_harness import KeyPair, RecordingProxy
 
 SUBSCRIBE = """
 subscription Shipping($upc: String) {
@@ -101,19 +103,38 @@ def reviews() -> Iterator[Service]:
 
 
 @pytest.fixture(scope="module")
+def products() -> Iterator[RecordingProxy]:
+    """Records the requests the router sends products (set up in `router`)."""
+    proxy = RecordingProxy("", [])
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+@pytest.fixture(scope="module")
 def router(
     example_urls: dict[str, str],
     reviews: Service,
+    products: RecordingProxy,
     key: KeyPair,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
+    products.target = example_urls["products"]
     folder = tmp_path_factory.mktemp("router")
     jwks = folder / "jwks.json"
     jwks.write_text(json.dumps({"keys": [key.jwk]}), encoding="utf-8")
     config = write_router_yaml(
         folder,
-        {**example_urls, "reviews": reviews.url},
+        {**example_urls, "reviews": reviews.url, "products": products.url},
         f"""
+traffic_shaping:
+  all: {{ deduplicate_query: false }}
+headers:
+  subgraphs:
+    products:
+      request:
+        - propagate: {{ named: x-tenant }}
 authentication:
   router:
     jwt:
@@ -374,5 +395,115 @@ def test_rate_limit_refuses_an_sse_subscribe_past_it_with_429(
         )
         for open_writer in writers:
             open_writer.close()
+
+    asyncio.run(scenario())
+
+
+def _entity_fetches(products: RecordingProxy, tenant: str | None = None) -> int:
+    """Requests products got so far (from `tenant`'s clients, when given)."""
+    return sum(
+        1
+        for headers in list(products.recorded.headers)
+        if tenant is None or ("x-tenant", tenant) in headers
+    )
+
+
+async def _receive_events(client: WsClient, count: int) -> list[dict[str, Any]]:
+    payloads = []
+    while len(payloads) < count:
+        message = await client.receive()
+        assert message["type"] == "next", message
+        payloads.append(message["payload"])
+    return payloads
+
+
+def test_each_event_is_completed_once_for_clients_that_get_the_same_answer(
+    router: Service, reviews: Service, products: RecordingProxy, key: KeyPair
+) -> None:
+    subscribers, events = 20, 3
+
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        clients = await asyncio.gather(
+            *(
+                WsClient.connect(
+                    router.url,
+                    {"headers": {**_headers(key, f"same-{n}", SCOPE), "x-tenant": "a"}},
+                )
+                for n in range(subscribers)
+            )
+        )
+        for client in clients:
+            await client.subscribe("same", SUBSCRIBE, {"upc": "UPC-0005"})
+        await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        fetched = _entity_fetches(products)
+        receiving = asyncio.gather(*(_receive_events(c, events) for c in clients))
+        for n in range(events):
+            await asyncio.to_thread(_add_review, reviews, "UPC-0005", f"same {n}")
+        received = await asyncio.wait_for(receiving, 60)
+        for payloads in received:
+            assert [p["data"]["reviewAdded"]["body"] for p in payloads] == [
+                f"same {n}" for n in range(events)
+            ]
+            assert all(
+                isinstance(_shipping(p)["shippingEstimate"], int) for p in payloads
+            )
+            assert all("errors" not in p for p in payloads)
+        # One products fetch per event for all twenty, not twenty.
+        assert _entity_fetches(products) - fetched == events
+        await asyncio.gather(*(client.close() for client in clients))
+        await wait_for_stats(reviews.base, active=0)
+
+    asyncio.run(scenario())
+
+
+def test_clients_with_other_scopes_or_headers_get_their_own_completion(
+    router: Service, reviews: Service, products: RecordingProxy, key: KeyPair
+) -> None:
+    """Three kinds of client on one subgraph subscription: with the scope in tenant
+    a, without it in tenant a, with it in tenant b (x-tenant goes to products)."""
+    kinds = {"scoped-a": (SCOPE, "a"), "plain-a": (None, "a"), "scoped-b": (SCOPE, "b")}
+    each = 3
+
+    async def scenario() -> None:
+        before = await wait_for_stats(reviews.base, active=0)
+        clients: dict[str, list[WsClient]] = {}
+        for kind, (scope, tenant) in kinds.items():
+            clients[kind] = [
+                await WsClient.connect(
+                    router.url,
+                    {
+                        "headers": {
+                            **_headers(key, f"{kind}-{n}", scope),
+                            "x-tenant": tenant,
+                        }
+                    },
+                )
+                for n in range(each)
+            ]
+            for client in clients[kind]:
+                await client.subscribe("mixed", SUBSCRIBE, {"upc": "UPC-0006"})
+        await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        fetched = {tenant: _entity_fetches(products, tenant) for tenant in ("a", "b")}
+        await asyncio.to_thread(_add_review, reviews, "UPC-0006", "Mixed.")
+        for kind, (scope, _) in kinds.items():
+            for client in clients[kind]:
+                (payload,) = await _receive_events(client, 1)
+                estimate = _shipping(payload)["shippingEstimate"]
+                assert _shipping(payload)["name"]
+                if scope is None:
+                    assert estimate is None
+                    assert _codes_and_paths(payload) == [
+                        (UNAUTHORIZED, ["reviewAdded", "product", "shippingEstimate"])
+                    ]
+                else:
+                    assert isinstance(estimate, int) and "errors" not in payload
+        # One completion per kind: tenant a's two (scoped, plain), tenant b's one.
+        assert _entity_fetches(products, "a") - fetched["a"] == 2
+        assert _entity_fetches(products, "b") - fetched["b"] == 1
+        for group in clients.values():
+            for client in group:
+                await client.close()
+        await wait_for_stats(reviews.base, active=0)
 
     asyncio.run(scenario())

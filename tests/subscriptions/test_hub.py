@@ -143,11 +143,9 @@ def test_subscription_ends_when_the_jwt_it_was_opened_with_expires() -> None:
 
 def test_events_closed_before_they_start_still_leave_the_hub() -> None:
     """A stream handed to a transport that never reads it (a plugin answered first)."""
-    from planner.query_plan import Fetch, Subscription
     from router.subscriptions.events import completed_events
 
     config = parse_config(PASSTHROUGH + ", max_opened_subscriptions: 1}").subscription
-    node = Subscription(Fetch("reviews", KEY.operation, None, "subscription"))
 
     async def run() -> None:
         async with aiohttp.ClientSession() as session:
@@ -159,17 +157,7 @@ def test_events_closed_before_they_start_still_leave_the_hub() -> None:
                 OpenCounts(),
             )
             listener = hub.open(KEY, "a")
-            events = completed_events(
-                listener,
-                node,
-                variables={},
-                client=None,  # type: ignore[arg-type]
-                schema=None,  # type: ignore[arg-type]
-                shaper=None,  # type: ignore[arg-type]
-                post=None,  # type: ignore[arg-type]
-                unbatched=frozenset(),
-                on_close=lambda: hub.close(listener),
-            )
+            events = completed_events(listener, on_close=lambda: hub.close(listener))
             await events.aclose()
             hub.open(KEY, "b")  # the one subscription allowed is free again
 
