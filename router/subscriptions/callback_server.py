@@ -40,7 +40,7 @@ def callback_id(config: RouterConfig, path: str, *, own_listener: bool) -> str |
     if own_listener and side_callback_listen(config) is not None:
         return None
     prefix = callback.path.rstrip("/") + "/"
-    if not path.startswith(prefix):
+    if not path.startswith(prefix) or path == config.supergraph.path:
         return None
     identifier = path[len(prefix) :]
     return identifier if identifier and "/" not in identifier else None

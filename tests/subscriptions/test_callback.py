@@ -8,7 +8,9 @@ from typing import Any
 import orjson
 import pytest
 
+from router.config import parse_config
 from router.subscriptions.callback import CallbackRegistry
+from router.subscriptions.callback_server import callback_id
 
 
 class Recorder:
@@ -129,3 +131,20 @@ def test_only_post_is_answered(
     answer = registry.answer("GET", identifier, b"")
     assert answer.status == 405
     assert ("allow", "POST") in answer.headers
+
+
+def test_the_endpoint_takes_only_its_own_paths() -> None:
+    config = parse_config(
+        "subscription: {enabled: true, mode: {callback: "
+        "{public_url: 'http://127.0.0.1:4000/', path: /}}}"
+    )
+    assert callback_id(config, "/3f2a", own_listener=True) == "3f2a"
+    # The GraphQL path, and deeper paths, stay the router's.
+    assert callback_id(config, "/graphql", own_listener=True) is None
+    assert callback_id(config, "/a/b", own_listener=True) is None
+    side = parse_config(
+        "subscription: {enabled: true, mode: {callback: "
+        "{public_url: 'http://10.0.0.1:4001/callback', listen: '0.0.0.0:4001'}}}"
+    )
+    assert callback_id(side, "/callback/3f2a", own_listener=True) is None
+    assert callback_id(side, "/callback/3f2a", own_listener=False) == "3f2a"
