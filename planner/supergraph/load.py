@@ -25,21 +25,26 @@ from planner.supergraph.api_schema import build_api_schema
 from planner.supergraph.error import SupergraphError
 from planner.supergraph.links import check_links, read_links
 from planner.supergraph.model import Supergraph
+from planner.supergraph.parse_definitions import parse_definitions
 from planner.supergraph.read_join import read_join_model
 from planner.supergraph.sdl_check import certainly_valid_sdl
 
 __all__ = ["load_supergraph"]
 
 
-def load_supergraph(sdl: str, *, trusted: bool = False) -> Supergraph:
+def load_supergraph(
+    sdl: str, *, trusted: bool = False, previous: Supergraph | None = None
+) -> Supergraph:
     """Parse, check and index a supergraph SDL (raises ``SupergraphError``).
 
     ``trusted``: the SDL was just printed by our composer, so the (costly) SDL and
-    schema validation and source locations are skipped; the links and join model are
-    still checked."""
+    schema validation are skipped; the links and join model are still checked.
+    ``previous``: the supergraph this one replaces (a hot reload): the definitions
+    whose text did not change are not parsed again."""
     try:
-        # Locations only serve error messages about a file a person wrote.
-        document = parse(sdl, no_location=trusted)
+        document, pieces = parse_definitions(
+            sdl, None if previous is None else previous.pieces
+        )
     except GraphQLSyntaxError as error:
         raise SupergraphError(
             "INVALID_SUPERGRAPH", f"the supergraph does not parse: {error}"
@@ -49,6 +54,9 @@ def load_supergraph(sdl: str, *, trusted: bool = False) -> Supergraph:
     # graphql-core's SDL validation only runs when the fast check is not sure, so a
     # malformed supergraph gets graphql-core's messages and a valid one skips its cost.
     valid_sdl = trusted or certainly_valid_sdl(document)
+    if not valid_sdl:
+        # With source locations, for the messages about a file a person wrote.
+        document = parse(sdl)
     try:
         schema = build_ast_schema(document, assume_valid_sdl=valid_sdl)
     except (GraphQLError, TypeError) as error:
@@ -73,4 +81,5 @@ def load_supergraph(sdl: str, *, trusted: bool = False) -> Supergraph:
         links=links,
         graphs=graphs,
         types=types,
+        pieces=pieces,
     )

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from graphql import DocumentNode, GraphQLSchema
+    from graphql import DefinitionNode, DocumentNode, GraphQLSchema
 
     from planner.supergraph.links import LinkedFeature
 
@@ -226,6 +226,11 @@ class Supergraph:
     links: tuple[LinkedFeature, ...]
     graphs: Mapping[str, Graph]
     types: Mapping[str, TypeJoin]
+    # The text's top-level pieces and their definitions, which a reload reuses
+    # (planner.supergraph.parse_definitions).
+    pieces: Mapping[str, tuple[DefinitionNode, ...]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def subgraph_names(self) -> tuple[str, ...]:

@@ -1,0 +1,105 @@
+"""Parsing a supergraph piece by piece gives graphql-core's document, and a reload
+reuses the pieces whose text did not change without changing what is served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graphql import GraphQLSyntaxError, parse, print_ast
+
+from planner.supergraph import SupergraphError, load_supergraph
+from planner.supergraph.api_schema import build_api_schema
+from planner.supergraph.links import read_links
+from planner.supergraph.parse_definitions import parse_definitions, split_definitions
+from planner.supergraph.printing import print_sorted_schema
+
+from .test_sdl_check import REPO, SUPERGRAPH_FILES
+
+BASE = (REPO / "supergraph.graphql").read_text(encoding="utf-8")
+
+# Texts where a naive cut at definition keywords goes wrong.
+AWKWARD = {
+    "description lines reading like definitions": (
+        '"""\ntype Nope {\n"""\ntype A { f: Int }\n'
+        '"""\nschema\nextend type B\n"""\nscalar S\n'
+    ),
+    "escaped triple quotes in a block string": (
+        '"""\nsays \\"""\ntype X\n"""\ntype A { f: Int }\n'
+    ),
+    "single-line descriptions": '"one"\ntype A { f: Int }\n"two"\nenum E { V }\n',
+    "one-line block descriptions": '"""one"""\ntype A { f: Int }\n',
+    "comments and blank lines": "# head\n\n# type Z\ntype A { f: Int }\n\n# tail\n",
+    "keyword-like field names at the start of a line": "type A {\ntype: Int\n}\n",
+    "strings in directive arguments": (
+        'scalar S @specifiedBy(url: "u")\n"d"\ntype A { f: Int }\n'
+    ),
+    "a union split over lines": "union U =\n| A\n| B\ntype A { f: Int }\ntype B { f: Int }\n",
+}
+
+
+@pytest.mark.parametrize(
+    "path", SUPERGRAPH_FILES, ids=[str(p.relative_to(REPO)) for p in SUPERGRAPH_FILES]
+)
+def test_piecewise_parse_equals_graphql_core_parse(path: Path) -> None:
+    sdl = path.read_text(encoding="utf-8")
+    assert "".join(split_definitions(sdl)) == sdl
+    try:
+        expected = print_ast(parse(sdl))
+    except GraphQLSyntaxError:
+        with pytest.raises(GraphQLSyntaxError):
+            parse_definitions(sdl)
+        return
+    document, pieces = parse_definitions(sdl)
+    assert print_ast(document) == expected
+    # Each definition was parsed on its own (the cut went right).
+    assert len(pieces) == len(split_definitions(sdl)) > 1
+
+
+@pytest.mark.parametrize("name", sorted(AWKWARD))
+def test_awkward_text_parses_as_graphql_core_parses_it(name: str) -> None:
+    sdl = AWKWARD[name]
+    document, _ = parse_definitions(sdl)
+    assert print_ast(document) == print_ast(parse(sdl))
+
+
+@pytest.mark.parametrize(
+    "path", SUPERGRAPH_FILES, ids=[str(p.relative_to(REPO)) for p in SUPERGRAPH_FILES]
+)
+def test_api_schema_is_the_one_built_from_graphql_cores_document(path: Path) -> None:
+    sdl = path.read_text(encoding="utf-8")
+    try:
+        supergraph = load_supergraph(sdl)
+    except SupergraphError:
+        return
+    document = parse(sdl)
+    expected = build_api_schema(document, read_links(document))
+    assert print_sorted_schema(supergraph.api_schema) == print_sorted_schema(expected)
+
+
+def test_reload_reuses_unchanged_definitions_and_serves_what_a_fresh_load_serves() -> (
+    None
+):
+    old = load_supergraph(BASE)
+    changed = BASE.replace("type Review\n", '"Changed."\ntype Review\n', 1)
+    assert changed != BASE
+    new = load_supergraph(changed, previous=old)
+    fresh = load_supergraph(changed)
+    assert print_sorted_schema(new.api_schema) == print_sorted_schema(fresh.api_schema)
+    assert print_ast(new.document) == print_ast(fresh.document)
+    assert repr(new.types) == repr(fresh.types)
+    reused = set(map(id, old.document.definitions)) & set(
+        map(id, new.document.definitions)
+    )
+    assert len(reused) == len(new.document.definitions) - 1
+
+
+def test_reload_of_text_that_does_not_parse_is_refused_with_its_location() -> None:
+    old = load_supergraph(BASE)
+    broken = BASE.replace("type Review\n", "type Review {{\n", 1)
+    with pytest.raises(SupergraphError) as raised:
+        load_supergraph(broken, previous=old)
+    assert raised.value.code == "INVALID_SUPERGRAPH"
+    with pytest.raises(GraphQLSyntaxError) as parsed:
+        parse(broken)
+    assert str(parsed.value) in raised.value.message
