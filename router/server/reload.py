@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from router.plugins.custom import PluginLoadError
+from router.server.heap import collections_paused
 from router.server.settings import ServeSettings
 from router.server.source import Fingerprint, SourceError, fingerprint, read_source
 from router.server.state import StateHolder, build_generation
@@ -30,6 +32,15 @@ __all__ = ["Reloader"]
 logger = logging.getLogger(__name__)
 
 RETRY_INTERVAL = 2.0
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+
+def _paused(function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """`function` run without cyclic garbage collections (router.server.heap)."""
+    with collections_paused():
+        return function(*args, **kwargs)
 
 
 class Reloader:
@@ -101,7 +112,13 @@ class Reloader:
         """Tries to build and swap in a new generation; returns when to retry, if ever."""
         first = self._holder.current is None
         try:
-            source = await asyncio.to_thread(read_source, self._settings)
+            serving = self._holder.current
+            source = await asyncio.to_thread(
+                _paused,
+                read_source,
+                self._settings,
+                None if serving is None else serving.source.supergraph,
+            )
         except SourceError as exc:
             if first:
                 logger.error("cannot load the supergraph: %s", exc)
@@ -131,7 +148,7 @@ class Reloader:
         self._generations += 1
         try:
             generation = await asyncio.to_thread(
-                build_generation, source, self._generations
+                _paused, build_generation, source, self._generations
             )
         except PluginLoadError as exc:  # a custom plugin's __init__ raised
             logger.error(

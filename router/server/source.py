@@ -82,7 +82,9 @@ def read_config(settings: ServeSettings) -> tuple[RouterConfig, Fingerprint]:
     return with_mode_defaults(config, dev=settings.dev), ((str(path), digest),)
 
 
-def read_source(settings: ServeSettings) -> Source:
+def read_source(settings: ServeSettings, previous: Supergraph | None = None) -> Source:
+    """The config and supergraph `settings` name; `previous`, the supergraph being
+    served, lends the parsed definitions whose text did not change."""
     config, prints = read_config(settings)
     try:
         plugins = resolve_plugins(
@@ -117,7 +119,7 @@ def read_source(settings: ServeSettings) -> Source:
             "or a subgraphs registry in router.yaml"
         )
     try:
-        supergraph = load_supergraph(sdl)
+        supergraph = load_supergraph(sdl, previous=previous)
     except SupergraphError as exc:
         raise SourceError(
             f"supergraph {described_as}: [{exc.code}] {exc.message}"
