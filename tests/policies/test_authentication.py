@@ -279,3 +279,28 @@ def test_api_keys_in_redis_managed_by_the_cli(
     unauthenticated(post(router, ME, {"x-api-key": key}), "revoked")
     listing = _keys_cli(*cli, "list")
     assert "acme\tpro\trevoked" in listing and key not in listing
+
+
+def test_api_key_lookups_made_while_the_key_file_is_first_read_find_the_key(
+    tmp_path: Path,
+) -> None:
+    """A burst of clients on a router that has not read its key file yet (1,000
+    WebSocket clients connecting at once) must not be refused as unknown."""
+    import asyncio
+
+    from router.plugins.authentication.api_keys import (
+        ApiKeyRecord,
+        FileKeyStore,
+        hash_key,
+    )
+
+    path = tmp_path / "keys.json"
+    raw = "rk_burst"
+    FileKeyStore(path).save([ApiKeyRecord("k1", hash_key(raw), "burst")])
+
+    async def burst() -> list[ApiKeyRecord | None]:
+        store = FileKeyStore(path)
+        return await asyncio.gather(*(store.find(hash_key(raw)) for _ in range(50)))
+
+    found = asyncio.run(burst())
+    assert all(record is not None and record.consumer == "burst" for record in found)

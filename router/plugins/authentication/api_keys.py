@@ -88,6 +88,7 @@ class FileKeyStore:
         self._by_hash: dict[str, ApiKeyRecord] = {}
         self._stamp: float | None = None
         self._checked = 0.0
+        self._reading: asyncio.Future[None] | None = None
 
     def load(self) -> list[ApiKeyRecord]:
         try:
@@ -110,7 +111,14 @@ class FileKeyStore:
         now = time.monotonic()
         if now - self._checked >= FILE_CHECK:
             self._checked = now
-            await asyncio.to_thread(self._reload_if_changed)
+            self._reading = asyncio.ensure_future(
+                asyncio.to_thread(self._reload_if_changed)
+            )
+        reading = self._reading
+        if reading is not None and not reading.done():
+            # Every lookup made while the file is being read waits for it: the
+            # first read of a store starts from no keys at all.
+            await asyncio.shield(reading)
         return self._by_hash.get(key_hash)
 
     def _reload_if_changed(self) -> None:
