@@ -152,40 +152,58 @@ def test_websocket_event_joins_three_subgraphs(
     asyncio.run(scenario())
 
 
-def test_many_subscribers_share_one_subgraph_subscription_and_get_every_event(
+def test_a_thousand_subscribers_share_one_subgraph_subscription_and_get_every_event(
     router: Service, reviews: Service, api_key: tuple[Path, str]
 ) -> None:
-    subscribers, events = 200, 3
+    """1,000 WebSocket clients on one router process, each event joined from reviews,
+    products and users: every client gets every event, over one subgraph
+    subscription. Deadlines are generous; nothing is timed."""
+    subscribers, events = 1000, 3
+    bodies = [f"n{n}" for n in range(events)]
 
     async def one(client: WsClient) -> list[str]:
-        bodies = []
-        while len(bodies) < events:
+        received = []
+        while len(received) < events:
             message = await client.receive()
             assert message["type"] == "next", message
-            bodies.append(message["payload"]["data"]["reviewAdded"]["body"])
-        return bodies
+            review = message["payload"]["data"]["reviewAdded"]
+            assert "errors" not in message["payload"], message
+            assert review["product"]["name"] and review["author"]["name"], review
+            received.append(review["body"])
+        return received
 
     async def scenario() -> None:
         before = await wait_for_stats(reviews.base, active=0)
-        clients = await asyncio.gather(
-            *(_connect(router, api_key[1]) for _ in range(subscribers))
-        )
+        clients = []
+        for start in range(0, subscribers, 100):  # a burst at a time, not all at once
+            clients += await asyncio.gather(
+                *(_connect(router, api_key[1]) for _ in range(start, start + 100))
+            )
         for client in clients:
             await client.subscribe("many", SUBSCRIBE, {"upc": "UPC-0003"})
         # One subgraph subscription for all of them: it opens once...
         await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        # ... and every client is subscribed before the first event.
+        await _wait_for_gauge(router, "api_subscriptions_open", subscribers)
         receiving = asyncio.gather(*(one(client) for client in clients))
-        for n in range(events):
-            await asyncio.to_thread(_add_review, reviews, "UPC-0003", "9", f"n{n}")
-        received = await asyncio.wait_for(receiving, 60)
-        assert all(bodies == ["n0", "n1", "n2"] for bodies in received)
-        # ... and no client opened another one meanwhile.
+        for body in bodies:
+            await asyncio.to_thread(_add_review, reviews, "UPC-0003", "9", body)
+        received = await asyncio.wait_for(receiving, 120)
+        assert all(got == bodies for got in received)
+        # No client opened another subgraph subscription meanwhile.
         stats = await wait_for_stats(reviews.base, active=1)
         assert stats["started"] == before["started"] + 1
         await asyncio.gather(*(client.close() for client in clients))
         await wait_for_stats(reviews.base, active=0)
 
     asyncio.run(scenario())
+
+
+async def _wait_for_gauge(router: Service, name: str, value: float) -> None:
+    deadline = time.monotonic() + 60
+    while (got := (await asyncio.to_thread(_gauges, router)).get(name)) != value:
+        assert time.monotonic() < deadline, f"{name} is {got}, expected {value}"
+        await asyncio.sleep(0.1)
 
 
 def test_client_that_disconnects_frees_the_subgraph_subscription(
