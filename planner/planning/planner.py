@@ -27,6 +27,7 @@ from planner.planning.fetch_graph import (
     SharedSubtrees,
     build_fetch_graph,
 )
+from planner.planning.fetch_levels import merge_same_level_fetches
 from planner.planning.operation import normalize_operation
 from planner.planning.paths import GraphPath, PathAdvancer
 from planner.planning.plan_builder import build_plan
@@ -48,6 +49,9 @@ class PlannerConfig:
     # Plan @defer into Defer nodes (Apollo's incrementalDelivery.enableDefer); off,
     # @defer is stripped and the operation planned as one part.
     defer_support: bool = True
+    # Lay a plan out in stages by level when that sends fewer subgraph requests
+    # (``fetch_levels``); off, the plan keeps Apollo's shape.
+    merge_same_level_fetches: bool = True
 
 
 class QueryPlanner:
@@ -74,11 +78,14 @@ class QueryPlanner:
         """The plan for ``operation_name`` in ``document`` (validated against the API
         schema). Raises ``QueryPlanningError``."""
         try:
-            return self._plan(document, operation_name, override_labels)
+            plan = self._plan(document, operation_name, override_labels)
         except RecursionError as error:
             raise QueryPlanningError(
                 "QUERY_PLANNING_FAILED", "The operation is too deeply nested to plan."
             ) from error
+        if self.config.merge_same_level_fetches:
+            return merge_same_level_fetches(plan)
+        return plan
 
     def _plan(
         self,
