@@ -10,7 +10,8 @@ planned. A plan is kept as `planner.plan_json` text under
     [<config namespace>:]plan:v<FORMAT>:<schema hash>:<sha256 of the rest of the key>
 
 where the rest is the document hash, the operation name, the override labels and the
-planner options that change a plan (`defer_support`, the plans limit). Planning errors
+planner options that change a plan (`defer_support`, the plans limit, same-level
+stages). Planning errors
 are never shared: they stay in the process that met them (the in-memory LRU).
 
 Redis failing or slow (past the config's `timeout`) is a miss, logged at most once a
@@ -41,9 +42,12 @@ logger = logging.getLogger(__name__)
 FORMAT = 1
 
 
-def planner_options(defer_support: bool, plans_limit: int) -> str:
-    """The planner options a plan depends on, as they go into its Redis key."""
-    return f"defer={int(defer_support)};plans={plans_limit}"
+def planner_options(defer_support: bool, plans_limit: int, stages: bool = True) -> str:
+    """The planner options a plan depends on, as they go into its Redis key. Plans
+    laid out in same-level stages (``merge_same_level_fetches``) get keys of their own,
+    so they never meet plans of Apollo's shape written before or with it off."""
+    options = f"defer={int(defer_support)};plans={plans_limit}"
+    return options + ";stages=1" if stages else options
 
 
 class SharedPlans:

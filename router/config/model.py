@@ -90,8 +90,9 @@ class _PlanningConcurrency(_Strict):
 class QueryPlanningConfig(_Strict):
     """`supergraph.query_planning`: the plan cache, the operations re-planned before a
     new schema serves (`warmed_up_queries`; unset: 30% of the in-memory cache's
-    `limit`, Apollo's default), the plans evaluated per operation and how many cold
-    plans run at once (the other keys are accepted, inactive)."""
+    `limit`, Apollo's default), the plans evaluated per operation, how many cold
+    plans run at once and whether same-level fetches share a stage (the other keys
+    are accepted, inactive)."""
 
     cache: _PlanCache = _PlanCache()
     concurrency: _PlanningConcurrency = _PlanningConcurrency()
@@ -99,6 +100,9 @@ class QueryPlanningConfig(_Strict):
     experimental_plans_limit: int | None = Field(default=None, ge=1)
     experimental_paths_limit: int | None = None
     experimental_reuse_query_plans: bool = False
+    # Ours: entity fetches to one subgraph at the same level in one stage of the plan
+    # (planner.planning.fetch_levels); off, plans keep Apollo's shape.
+    merge_same_level_fetches: bool = True
 
 
 class SupergraphConfig(_Strict):

@@ -192,10 +192,13 @@ def build_generation(source: Source, number: int) -> Generation:
     concurrency = planning.concurrency
     plans_limit = config.plans_limit()
     defer_support = config.supergraph.defer_support
+    stages = planning.merge_same_level_fetches
     planner_config = (
-        PlannerConfig(defer_support=defer_support)
+        PlannerConfig(defer_support=defer_support, merge_same_level_fetches=stages)
         if plans_limit is None
-        else PlannerConfig(plans_limit, defer_support=defer_support)
+        else PlannerConfig(
+            plans_limit, defer_support=defer_support, merge_same_level_fetches=stages
+        )
     )
     # What clients validate against and introspect: `@defer` only with defer support,
     # as Apollo Router's API schema (`ApiSchemaOptions.include_defer`).
@@ -211,7 +214,7 @@ def build_generation(source: Source, number: int) -> Generation:
         if planning.cache.redis is None
         else SharedPlans(
             planning.cache.redis,
-            planner_options(defer_support, planner_config.max_evaluated_plans),
+            planner_options(defer_support, planner_config.max_evaluated_plans, stages),
         )
     )
     entity_cache = None
