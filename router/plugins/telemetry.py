@@ -122,6 +122,7 @@ class TelemetryPlugin(Plugin):
 
     async def startup(self) -> None:
         if self._tracing is not None:
+            self._tracing.start()
             logger.info(
                 "tracing: exporting spans to %s over OTLP/%s (sampler %s)",
                 self._otlp.traces_endpoint,
@@ -255,7 +256,6 @@ class TelemetryPlugin(Plugin):
                 kind=SpanKind.CLIENT,
                 attributes=attributes,
                 record_exception=False,
-                set_status_on_exception=False,
             )
         started = time.perf_counter()
         codes: list[str] = []

@@ -10,16 +10,17 @@ helper here costs one lookup.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from opentelemetry import trace
-from opentelemetry.trace import Span, Tracer
+from opentelemetry.trace import Span
 
 if TYPE_CHECKING:
     from router.telemetry.metrics import RouterMetrics
+    from router.telemetry.spans import Tracer
     from router.traffic.breaker import CircuitBreaker
 
 __all__ = [
@@ -81,15 +82,7 @@ def stage_span(
         or not trace.get_current_span().is_recording()
     ):
         return _NO_SPAN
-    return _span(active.tracer, name, attributes)
-
-
-@contextlib.contextmanager
-def _span(
-    tracer: Tracer, name: str, attributes: dict[str, str | bool | int] | None
-) -> Iterator[Span]:
-    with tracer.start_as_current_span(name, attributes=attributes) as span:
-        yield span
+    return active.tracer.start_as_current_span(name, attributes=attributes)
 
 
 def observe_planning(hit: bool, seconds: float) -> None:

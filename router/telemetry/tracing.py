@@ -1,27 +1,24 @@
 """The tracer of one loaded config: sampler, resource, OTLP export, propagators.
 
 https://www.apollographql.com/docs/graphos/routing/observability/telemetry/trace-exporters/otlp.
-Spans go to the collector through a `BatchSpanProcessor`: a request only appends to a
-queue, a background thread exports. A collector that is down costs log lines (the
-exporter's own, with retries), never a failed or slower request.
+Spans are ours (`spans`): each encodes itself to OTLP protobuf when it ends and joins a
+batch that a task on the event loop sends to the collector (`otlp_export`). A collector
+that is down costs log lines, never a failed or slower request.
 
-The provider is ours, not OpenTelemetry's global one, so that a reloaded config gets a
-new sampler and exporter and the old provider is flushed and shut down.
+A Tracing per config, not OpenTelemetry's global provider, so that a reloaded config gets
+a new sampler and exporter and the old one is flushed and closed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Mapping, MutableMapping
 
 from opentelemetry.context import Context
 from opentelemetry.propagators import textmap
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.sdk.trace.sampling import (
     ALWAYS_OFF,
     ALWAYS_ON,
@@ -29,11 +26,13 @@ from opentelemetry.sdk.trace.sampling import (
     Sampler,
     TraceIdRatioBased,
 )
-from opentelemetry.trace import Tracer
 
-from router.config.telemetry import OtlpConfig, PropagationConfig, TelemetryConfig
+from router.config.telemetry import PropagationConfig, TelemetryConfig
+from router.telemetry.otlp_encoding import encode_resource_and_scope
+from router.telemetry.otlp_export import OtlpBatchExporter
+from router.telemetry.spans import Tracer
 
-__all__ = ["Tracing", "build_exporter", "build_propagator", "build_sampler"]
+__all__ = ["Tracing", "build_propagator", "build_sampler"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,27 +50,20 @@ class Tracing:
         attributes["service.name"] = common.service_name
         if common.service_namespace:
             attributes["service.namespace"] = common.service_namespace
-        self.provider = TracerProvider(
-            sampler=build_sampler(common.ratio, common.parent_based_sampler),
-            resource=Resource.create(attributes),
-            # Flushed by `shutdown`, with a deadline; an exit hook would have none.
-            shutdown_on_exit=False,
+        # The SDK's resource: its telemetry.sdk.* attributes and OTEL_RESOURCE_ATTRIBUTES.
+        resource = Resource.create(attributes).attributes
+        self.exporter = OtlpBatchExporter(
+            tracing.otlp,
+            *encode_resource_and_scope(resource, INSTRUMENTATION_NAME, ""),
         )
-        self.exporter = build_exporter(tracing.otlp)
-        batch = tracing.otlp.batch_processor
-        self.provider.add_span_processor(
-            BatchSpanProcessor(
-                self.exporter,
-                max_queue_size=batch.max_queue_size,
-                schedule_delay_millis=batch.scheduled_delay * 1000,
-                max_export_batch_size=min(
-                    batch.max_export_batch_size, batch.max_queue_size
-                ),
-                export_timeout_millis=batch.max_export_timeout * 1000,
-            )
+        self.tracer = Tracer(
+            build_sampler(common.ratio, common.parent_based_sampler), self.exporter.add
         )
-        self.tracer: Tracer = self.provider.get_tracer(INSTRUMENTATION_NAME)
         self.propagator = build_propagator(tracing.propagation)
+
+    def start(self) -> None:
+        """Starts exporting (on the running loop)."""
+        self.exporter.start()
 
     def extract(self, headers: Mapping[str, str]) -> Context:
         """The parent context the client's trace headers name (empty when none)."""
@@ -82,28 +74,10 @@ class Tracing:
         self.propagator.inject(headers)
 
     async def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
-        """Flushes queued spans and stops the export thread, waiting `timeout` seconds
-        at most: a collector that is down must not hold up a reload or an exit.
-
-        A daemon thread of our own, not `asyncio.to_thread`: the loop's executor is
-        joined when the process exits, which would wait for the export after all.
-        """
-        loop = asyncio.get_running_loop()
-        done = loop.create_future()
-
-        def finished() -> None:
-            if not done.done():
-                done.set_result(None)
-
-        def shut() -> None:
-            try:
-                self.provider.shutdown()
-            finally:
-                loop.call_soon_threadsafe(finished)
-
-        threading.Thread(target=shut, name="otel-shutdown", daemon=True).start()
+        """Exports queued spans and closes the exporter, waiting `timeout` seconds at
+        most: a collector that is down must not hold up a reload or an exit."""
         try:
-            await asyncio.wait_for(done, timeout)
+            await asyncio.wait_for(self.exporter.shutdown(), timeout)
         except TimeoutError:
             logger.warning(
                 "telemetry: the trace exporter did not flush within %g s; "
@@ -120,30 +94,6 @@ def build_sampler(ratio: float, parent_based: bool) -> Sampler:
     else:
         root = TraceIdRatioBased(ratio)
     return ParentBased(root) if parent_based else root
-
-
-def build_exporter(otlp: OtlpConfig) -> SpanExporter:
-    """The OTLP span exporter for `otlp.protocol` (imported on demand: grpc is heavy)."""
-    endpoint = otlp.traces_endpoint
-    headers = otlp.headers or None
-    # One export (retries included) never outlives the batch processor's deadline.
-    timeout = otlp.batch_processor.max_export_timeout
-    if otlp.protocol == "grpc":
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
-            OTLPSpanExporter as GrpcExporter,
-        )
-
-        return GrpcExporter(
-            endpoint=endpoint,
-            insecure=endpoint.startswith("http://"),
-            headers=headers,
-            timeout=timeout,
-        )
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-        OTLPSpanExporter as HttpExporter,
-    )
-
-    return HttpExporter(endpoint=endpoint, headers=headers, timeout=timeout)
 
 
 def build_propagator(config: PropagationConfig) -> textmap.TextMapPropagator:

@@ -1,0 +1,211 @@
+"""OTLP's protobuf wire format for our spans, written directly as bytes.
+
+https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/trace/v1/trace.proto
+The OpenTelemetry SDK builds `opentelemetry-proto` message objects span by span and
+serialises them in its export thread, which took more of a traced request's time than
+the request itself. A span here is encoded once, when it ends, into the bytes of one
+`ScopeSpans.spans` entry; an export joins those bytes under the resource and scope
+encoded once at start-up. Attribute keys repeat on every span and are encoded once.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Mapping
+
+from opentelemetry.util.types import AnyValue
+
+__all__ = [
+    "AttributeValue",
+    "encode_attributes",
+    "encode_export_request",
+    "encode_resource_and_scope",
+    "encode_span",
+    "length_delimited",
+]
+
+AttributeValue = AnyValue
+
+_FIXED64 = struct.Struct("<Q")
+_DOUBLE = struct.Struct("<d")
+_KEYS: dict[str, bytes] = {}
+_MAX_KEYS = 4096  # attribute names are a small fixed set; bounded all the same
+
+
+_SMALL = [bytes((i,)) for i in range(0x80)]
+# Span attributes repeat from span to span (`subgraph.name: products`, a status 200):
+# each (key, value) seen is kept encoded, up to a bound past which the lot is dropped
+# (the values that change every request, such as request ids, refill it slowly).
+_PAIRS: dict[tuple[str, object, type], bytes] = {}
+_MAX_PAIRS = 4096
+_SCALARS = frozenset((str, bool, int, float))
+
+
+def _varint(value: int) -> bytes:
+    if value < 0x80:
+        return _SMALL[value]
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def length_delimited(tag: bytes, payload: bytes) -> bytes:
+    """Field `tag` (its key byte(s)) holding `payload` (a message, string or bytes)."""
+    return tag + _varint(len(payload)) + payload
+
+
+def _text(tag: bytes, text: str) -> bytes:
+    return length_delimited(tag, text.encode())
+
+
+def _any_value(value: AttributeValue) -> bytes:
+    """An `AnyValue` message."""
+    # bool before int: True is an int too.
+    if isinstance(value, str):
+        return _text(b"\x0a", value)
+    if isinstance(value, bool):
+        return b"\x10\x01" if value else b"\x10\x00"
+    if isinstance(value, int):
+        return b"\x18" + _varint(value & 0xFFFFFFFFFFFFFFFF)  # int64, two's complement
+    if isinstance(value, float):
+        return b"\x21" + _DOUBLE.pack(value)
+    if value is None:
+        return b""
+    if isinstance(value, bytes):
+        return length_delimited(b"\x3a", value)
+    if isinstance(value, Mapping):
+        return length_delimited(b"\x32", encode_attributes(b"\x0a", value))
+    values = b"".join(length_delimited(b"\x0a", _any_value(v)) for v in value)
+    return length_delimited(b"\x2a", values)  # ArrayValue
+
+
+def _key(key: str) -> bytes:
+    """`KeyValue.key`, encoded once per attribute name."""
+    encoded = _KEYS.get(key)
+    if encoded is None:
+        encoded = _text(b"\x0a", key)
+        if len(_KEYS) < _MAX_KEYS:
+            _KEYS[key] = encoded
+    return encoded
+
+
+def encode_attributes(tag: bytes, attributes: Mapping[str, AttributeValue]) -> bytes:
+    """Repeated `KeyValue` field `tag` for each attribute."""
+    return b"".join(
+        length_delimited(tag, _key(k) + length_delimited(b"\x12", _any_value(v)))
+        for k, v in attributes.items()
+    )
+
+
+def _span_attributes(attributes: Mapping[str, AttributeValue]) -> bytes:
+    """`Span.attributes` (field 9), from `_PAIRS` where it can."""
+    pairs = _PAIRS
+    parts = []
+    for key, value in attributes.items():
+        kind = type(value)
+        if kind in _SCALARS:
+            cache_key = (key, value, kind)
+            encoded = pairs.get(cache_key)
+            if encoded is None:
+                encoded = length_delimited(
+                    b"\x4a", _key(key) + length_delimited(b"\x12", _any_value(value))
+                )
+                if len(pairs) >= _MAX_PAIRS:
+                    pairs.clear()
+                pairs[cache_key] = encoded
+        else:
+            encoded = length_delimited(
+                b"\x4a", _key(key) + length_delimited(b"\x12", _any_value(value))
+            )
+        parts.append(encoded)
+    return b"".join(parts)
+
+
+# Protobuf fields may come in any order: the fixed-width ones are packed together.
+_IDS = struct.Struct(">2s16s2sQ")  # trace_id (1), span_id (2)
+_IDS_PARENT = struct.Struct(">2s16s2sQ2sQ")  # and parent_span_id (4)
+# start (7) and end (8) time, fixed64; flags (16, key 0x85 0x01), fixed32.
+_TIMES_FLAGS = struct.Struct("<BQBQHI")
+_NAMES: dict[tuple[str, int], bytes] = {}
+_STATUSES: dict[tuple[int, str], bytes] = {}
+_MAX_NAMES = 1024
+
+
+def encode_span(
+    trace_id: bytes,
+    span_id: int,
+    parent_span_id: int | None,
+    trace_state: str,
+    name: str,
+    kind: int,
+    start_ns: int,
+    end_ns: int,
+    attributes: Mapping[str, AttributeValue],
+    events: Iterable[tuple[str, int, Mapping[str, AttributeValue]]],
+    status_code: int,
+    status_message: str,
+    flags: int,
+) -> bytes:
+    """One `Span` as a `ScopeSpans.spans` field (key and length included).
+
+    `kind` and `status_code` are OTLP's enum numbers (SpanKind: 1 internal, 2 server,
+    3 client; StatusCode: 0 unset, 2 error); `flags` is `Span.flags` (the W3C trace
+    flags and whether the parent is remote).
+    """
+    if parent_span_id is None:
+        ids = _IDS.pack(b"\x0a\x10", trace_id, b"\x12\x08", span_id)
+    else:
+        ids = _IDS_PARENT.pack(
+            b"\x0a\x10", trace_id, b"\x12\x08", span_id, b"\x22\x08", parent_span_id
+        )
+    named = _NAMES.get((name, kind))
+    if named is None:
+        named = _text(b"\x2a", name) + b"\x30" + _varint(kind)
+        if len(_NAMES) < _MAX_NAMES:
+            _NAMES[(name, kind)] = named
+    parts = [
+        ids,
+        named,
+        _TIMES_FLAGS.pack(0x39, start_ns, 0x41, end_ns, 0x0185, flags),
+    ]
+    if attributes:
+        parts.append(_span_attributes(attributes))
+    if trace_state:
+        parts.append(_text(b"\x1a", trace_state))
+    for event_name, time_ns, event_attributes in events:
+        event = b"\x09" + _FIXED64.pack(time_ns) + _text(b"\x12", event_name)
+        if event_attributes:
+            event += encode_attributes(b"\x1a", event_attributes)
+        parts.append(length_delimited(b"\x5a", event))
+    if status_code:
+        status = _STATUSES.get((status_code, status_message))
+        if status is None:
+            message = _text(b"\x12", status_message) if status_message else b""
+            status = length_delimited(b"\x7a", message + b"\x18" + _varint(status_code))
+            if len(_STATUSES) < _MAX_NAMES:
+                _STATUSES[(status_code, status_message)] = status
+        parts.append(status)
+    body = b"".join(parts)
+    return b"\x12" + _varint(len(body)) + body
+
+
+def encode_resource_and_scope(
+    resource: Mapping[str, AttributeValue], scope_name: str, scope_version: str
+) -> tuple[bytes, bytes]:
+    """`ResourceSpans.resource` and `ScopeSpans.scope`, as fields, encoded once."""
+    resource_field = length_delimited(b"\x0a", encode_attributes(b"\x0a", resource))
+    scope = _text(b"\x0a", scope_name)
+    if scope_version:
+        scope += _text(b"\x12", scope_version)
+    return resource_field, length_delimited(b"\x0a", scope)
+
+
+def encode_export_request(
+    resource_field: bytes, scope_field: bytes, spans: Iterable[bytes]
+) -> bytes:
+    """An `ExportTraceServiceRequest` holding `spans` (each from `encode_span`)."""
+    scope_spans = length_delimited(b"\x12", scope_field + b"".join(spans))
+    return length_delimited(b"\x0a", resource_field + scope_spans)

@@ -1,0 +1,171 @@
+"""Batches encoded spans and sends them to the collector from the event loop.
+
+https://www.apollographql.com/docs/graphos/routing/observability/telemetry/trace-exporters/otlp
+(`batch_processor`). Ended spans arrive already encoded (`otlp_encoding`), so an export
+is a join of bytes and one request: over OTLP/HTTP an aiohttp POST, over gRPC a
+`grpc.aio` call with the bytes as the message. Both wait on the loop without a thread,
+so nothing competes with request handling for the GIL. A span that finds
+`max_queue_size` spans waiting is dropped (and counted in the log); a failed export is
+logged and its spans dropped, never retried into a growing backlog, and never seen by
+a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from router.telemetry.otlp_encoding import encode_export_request
+
+if TYPE_CHECKING:
+    from router.config.telemetry import OtlpConfig
+
+__all__ = ["OtlpBatchExporter"]
+
+logger = logging.getLogger(__name__)
+
+_GRPC_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+_LOG_EVERY = 60.0  # seconds between two logged failures or drops
+
+
+class OtlpBatchExporter:
+    """The span sink of one `Tracing`: `add` from the hot path, `run` as a task."""
+
+    def __init__(
+        self, otlp: OtlpConfig, resource_field: bytes, scope_field: bytes
+    ) -> None:
+        batch = otlp.batch_processor
+        self._protocol = otlp.protocol
+        self._endpoint = otlp.traces_endpoint
+        self._headers = otlp.headers
+        self._delay = batch.scheduled_delay
+        self._timeout = batch.max_export_timeout
+        self._max_queue = batch.max_queue_size
+        self._batch_size = min(batch.max_export_batch_size, batch.max_queue_size)
+        self._resource_field = resource_field
+        self._scope_field = scope_field
+        self._pending: list[bytes] = []
+        self._dropped = 0
+        self._wake = asyncio.Event()
+        self._woken = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._send: Any = None
+        self._close: Any = None
+        self._last_logged = -_LOG_EVERY
+
+    def add(self, span: bytes) -> None:
+        """Queues one encoded span (any thread; `list.append` is atomic)."""
+        pending = self._pending
+        if len(pending) >= self._max_queue:
+            self._dropped += 1
+            return
+        pending.append(span)
+        if len(pending) >= self._batch_size and not self._woken:
+            self._woken = True
+            if self._loop is not None:
+                self._loop.call_soon_threadsafe(self._wake.set)
+
+    def start(self) -> None:
+        """Starts the export task on the running loop."""
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._run(), name="otlp-export")
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._delay)
+            self._wake.clear()
+            self._woken = False
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Exports everything queued now, a batch at a time."""
+        while self._pending:
+            batch = self._pending[: self._batch_size]
+            del self._pending[: self._batch_size]
+            await self._export(batch)
+        if self._dropped:
+            self._log(
+                "telemetry: %d spans dropped: more than %d were waiting for export "
+                "(batch_processor.max_queue_size)",
+                self._dropped,
+                self._max_queue,
+            )
+            self._dropped = 0
+
+    async def _export(self, batch: list[bytes]) -> None:
+        body = encode_export_request(self._resource_field, self._scope_field, batch)
+        try:
+            if self._send is None:
+                self._send, self._close = self._connect()
+            await asyncio.wait_for(self._send(body), self._timeout)
+        except Exception as error:
+            self._log(
+                "telemetry: failed exporting spans to %s (%d spans dropped): %s",
+                self._endpoint,
+                len(batch),
+                f"{type(error).__name__}: {error}".rstrip(": "),
+            )
+
+    def _connect(self) -> tuple[Any, Any]:
+        if self._protocol == "grpc":
+            return self._connect_grpc()
+        return self._connect_http()
+
+    def _connect_http(self) -> tuple[Any, Any]:
+        import aiohttp
+
+        session = aiohttp.ClientSession()
+        headers = {**self._headers, "Content-Type": "application/x-protobuf"}
+
+        async def send(body: bytes) -> None:
+            async with session.post(
+                self._endpoint, data=body, headers=headers
+            ) as response:
+                await response.read()
+                if not 200 <= response.status < 300:
+                    raise RuntimeError(f"HTTP {response.status}")
+
+        return send, session.close
+
+    def _connect_grpc(self) -> tuple[Any, Any]:
+        import grpc  # type: ignore[import-untyped]
+
+        scheme, _, target = self._endpoint.partition("://")
+        target = target.rstrip("/")
+        channel = (
+            grpc.aio.insecure_channel(target)
+            if scheme == "http"
+            else grpc.aio.secure_channel(target, grpc.ssl_channel_credentials())
+        )
+        call = channel.unary_unary(_GRPC_METHOD)
+        metadata = tuple((k.lower(), v) for k, v in self._headers.items()) or None
+
+        async def send(body: bytes) -> None:
+            await call(body, timeout=self._timeout, metadata=metadata)
+
+        return send, channel.close
+
+    async def shutdown(self) -> None:
+        """Stops the task, exports what is queued, closes the connection."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        try:
+            await self.flush()
+        finally:
+            if self._close is not None:
+                await self._close()
+                self._send = self._close = None
+
+    def _log(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._last_logged >= _LOG_EVERY:
+            self._last_logged = now
+            logger.warning(message, *args)

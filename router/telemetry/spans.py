@@ -1,0 +1,323 @@
+"""The router's own spans: OpenTelemetry API spans that encode themselves when they end.
+
+The SDK's span validates and copies attributes into locked bounded mappings, runs span
+processors, and is turned into protobuf objects later in an export thread whose Python
+work holds the GIL against the event loop. Ours is a `opentelemetry.trace.Span` (so the
+API's context, `get_current_span` and the propagators work unchanged) holding plain
+fields; `end()` writes its OTLP bytes (`otlp_encoding`) and hands them to a sink (the
+batch exporter). The sampler is still the SDK's, asked once per request (root span);
+children of a recording span record, as under Apollo's parent-based sampling.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from types import TracebackType
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace.sampling import Decision, Sampler
+from opentelemetry.trace import (
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+    TraceState,
+)
+from opentelemetry.util import types
+
+from router.telemetry.otlp_encoding import AttributeValue, encode_span
+
+__all__ = ["RecordingSpan", "SpanSink", "Tracer"]
+
+SpanSink = Callable[[bytes], None]
+
+_KINDS = {
+    SpanKind.INTERNAL: 1,
+    SpanKind.SERVER: 2,
+    SpanKind.CLIENT: 3,
+    SpanKind.PRODUCER: 4,
+    SpanKind.CONSUMER: 5,
+}
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_EMPTY_STATE = TraceState()
+# Span.flags: bits 0-7 the W3C trace flags; bit 8 "bit 9 is known"; bit 9 remote parent.
+_FLAGS_LOCAL_PARENT = 0x100 | TraceFlags.SAMPLED
+_FLAGS_REMOTE_PARENT = 0x300 | TraceFlags.SAMPLED
+_STATUS_CODES = {StatusCode.UNSET: 0, StatusCode.OK: 1, StatusCode.ERROR: 2}
+_getrandbits = random.getrandbits
+_time_ns = time.time_ns
+
+
+def _new_id(bits: int) -> int:
+    value = _getrandbits(bits)
+    while not value:  # all-zero ids are invalid
+        value = _getrandbits(bits)
+    return value
+
+
+class RecordingSpan(trace.Span):
+    """A sampled span of ours; see the module docstring."""
+
+    __slots__ = (
+        "_attributes",
+        "_context",
+        "_ended",
+        "_events",
+        "_flags",
+        "_kind",
+        "_name",
+        "_parent_span_id",
+        "_sink",
+        "_span_id",
+        "_start_ns",
+        "_status_code",
+        "_status_message",
+        "_trace_bytes",
+        "_trace_id",
+        "_trace_state",
+    )
+
+    def __init__(
+        self,
+        sink: SpanSink,
+        name: str,
+        kind: SpanKind,
+        trace_id: int,
+        trace_bytes: bytes,
+        trace_state: TraceState,
+        parent_span_id: int | None,
+        flags: int,
+        attributes: Mapping[str, AttributeValue] | None,
+    ) -> None:
+        self._sink = sink
+        self._name = name
+        self._kind = kind
+        self._trace_id = trace_id
+        self._trace_bytes = trace_bytes
+        self._trace_state = trace_state
+        self._span_id = _new_id(64)
+        self._parent_span_id = parent_span_id
+        self._flags = flags
+        self._attributes: dict[str, AttributeValue] = (
+            dict(attributes) if attributes else {}
+        )
+        self._events: list[tuple[str, int, Mapping[str, AttributeValue]]] = []
+        self._status_code = 0
+        self._status_message = ""
+        self._context: SpanContext | None = None
+        self._ended = False
+        self._start_ns = _time_ns()
+
+    def get_span_context(self) -> SpanContext:
+        if self._context is None:
+            self._context = SpanContext(
+                self._trace_id,
+                self._span_id,
+                is_remote=False,
+                trace_flags=_SAMPLED,
+                trace_state=self._trace_state,
+            )
+        return self._context
+
+    @property
+    def trace_bytes(self) -> bytes:
+        return self._trace_bytes
+
+    def is_recording(self) -> bool:
+        return not self._ended
+
+    def set_attribute(self, key: str, value: types.AttributeValue) -> None:
+        if not self._ended:
+            self._attributes[key] = value
+
+    def set_attributes(self, attributes: Mapping[str, types.AttributeValue]) -> None:
+        if not self._ended:
+            self._attributes.update(attributes)
+
+    def add_event(
+        self,
+        name: str,
+        attributes: types.Attributes = None,
+        timestamp: int | None = None,
+    ) -> None:
+        if not self._ended:
+            self._events.append((name, timestamp or _time_ns(), dict(attributes or {})))
+
+    def update_name(self, name: str) -> None:
+        if not self._ended:
+            self._name = name
+
+    def set_status(
+        self, status: Status | StatusCode, description: str | None = None
+    ) -> None:
+        if self._ended:
+            return
+        if isinstance(status, Status):
+            code, description = status.status_code, status.description
+        else:
+            code = status
+        # As the SDK: OK is final, and only an error keeps a description.
+        if self._status_code == 1:
+            return
+        self._status_code = _STATUS_CODES[code]
+        self._status_message = (description or "") if code is StatusCode.ERROR else ""
+
+    def record_exception(
+        self,
+        exception: BaseException,
+        attributes: types.Attributes = None,
+        timestamp: int | None = None,
+        escaped: bool = False,
+    ) -> None:
+        recorded: dict[str, AttributeValue] = {
+            "exception.type": type(exception).__qualname__,
+            "exception.message": str(exception),
+            "exception.stacktrace": "".join(traceback.format_exception(exception)),
+            "exception.escaped": str(escaped),
+        }
+        recorded.update(attributes or {})
+        self.add_event("exception", recorded, timestamp)
+
+    def end(self, end_time: int | None = None) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        self._sink(
+            encode_span(
+                self._trace_bytes,
+                self._span_id,
+                self._parent_span_id,
+                self._trace_state.to_header() if self._trace_state else "",
+                self._name,
+                _KINDS[self._kind],
+                self._start_ns,
+                end_time or _time_ns(),
+                self._attributes,
+                self._events,
+                self._status_code,
+                self._status_message,
+                self._flags,
+            )
+        )
+
+
+class _CurrentSpan:
+    """`Tracer.start_as_current_span`'s context manager: a class, not a generator."""
+
+    __slots__ = ("_record", "_span", "_token")
+
+    def __init__(self, span: trace.Span, record: bool) -> None:
+        self._span = span
+        self._record = record
+        self._token: object = None
+
+    def __enter__(self) -> trace.Span:
+        self._token = otel_context.attach(trace.set_span_in_context(self._span))
+        return self._span
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        otel_context.detach(self._token)  # type: ignore[arg-type]
+        span = self._span
+        if exc is not None and self._record and span.is_recording():
+            span.record_exception(exc, escaped=True)
+            span.set_status(Status(StatusCode.ERROR, f"{exc_type.__name__}: {exc}"))  # type: ignore[union-attr]
+        span.end()
+
+
+class Tracer:
+    """Starts the router's spans: the root from a sampling decision, children from
+    their parent (the current span unless a context is given)."""
+
+    def __init__(self, sampler: Sampler, sink: SpanSink) -> None:
+        self._sampler = sampler
+        self._sink = sink
+
+    def start_span(
+        self,
+        name: str,
+        context: Context | None = None,
+        kind: SpanKind = SpanKind.INTERNAL,
+        attributes: Mapping[str, AttributeValue] | None = None,
+    ) -> trace.Span:
+        parent = trace.get_current_span(context)
+        if isinstance(parent, RecordingSpan):
+            if not parent.is_recording():
+                return NonRecordingSpan(parent.get_span_context())
+            return RecordingSpan(
+                self._sink,
+                name,
+                kind,
+                parent._trace_id,
+                parent._trace_bytes,
+                parent._trace_state,
+                parent._span_id,
+                _FLAGS_LOCAL_PARENT,
+                attributes,
+            )
+        return self._start_root(name, context, kind, attributes, parent)
+
+    def _start_root(
+        self,
+        name: str,
+        context: Context | None,
+        kind: SpanKind,
+        attributes: Mapping[str, AttributeValue] | None,
+        parent: trace.Span,
+    ) -> trace.Span:
+        parent_context = parent.get_span_context()
+        if parent_context.is_valid:
+            trace_id = parent_context.trace_id
+            parent_span_id: int | None = parent_context.span_id
+            remote = parent_context.is_remote
+        else:
+            trace_id = _new_id(128)
+            parent_span_id = None
+            remote = False
+        sampled = self._sampler.should_sample(context, trace_id, name, kind, attributes)
+        trace_state = sampled.trace_state or _EMPTY_STATE
+        if sampled.decision is not Decision.RECORD_AND_SAMPLE:
+            return NonRecordingSpan(
+                SpanContext(
+                    trace_id,
+                    _new_id(64),
+                    is_remote=False,
+                    trace_flags=TraceFlags(TraceFlags.DEFAULT),
+                    trace_state=trace_state,
+                )
+            )
+        return RecordingSpan(
+            self._sink,
+            name,
+            kind,
+            trace_id,
+            trace_id.to_bytes(16, "big"),
+            trace_state,
+            parent_span_id,
+            _FLAGS_REMOTE_PARENT if remote else _FLAGS_LOCAL_PARENT,
+            attributes,
+        )
+
+    def start_as_current_span(
+        self,
+        name: str,
+        kind: SpanKind = SpanKind.INTERNAL,
+        attributes: Mapping[str, AttributeValue] | None = None,
+        record_exception: bool = True,
+    ) -> _CurrentSpan:
+        """A child of the current span, current while the block runs, ended after it
+        (an exception escaping the block is recorded on it unless told otherwise)."""
+        return _CurrentSpan(
+            self.start_span(name, kind=kind, attributes=attributes), record_exception
+        )
