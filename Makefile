@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install oracle demo test fuzz lint compose check bench-compose bench-plan bench clean
+.PHONY: install oracle demo test fuzz lint compose check bench-compose bench-plan bench-reload bench clean
 
 $(BIN)/router: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
@@ -55,6 +55,9 @@ bench-compose: install oracle
 
 bench-plan: install oracle
 	$(BIN)/python -m bench.plan
+
+bench-reload: install oracle
+	$(BIN)/python -m bench.reload
 
 # Our router against Apollo Gateway on the federation benchmark, one core each (needs wrk).
 bench: install oracle
