@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         "--scenario",
         action="append",
         choices=[s.name for s in SCENARIOS],
-        help="run only these scenarios (repeatable; default: all but entity-cache)",
+        help="run only these scenarios (repeatable; default: all but entity-cache and stages)",
     )
     args = parser.parse_args(argv)
     missing = wrk_missing_reason()

@@ -75,6 +75,12 @@ TARGETS = {
         "router",
         "supergraph:\n  query_planning:\n    concurrency:\n      per_client: 64\n",
     ),
+    # Plans in Apollo's shape: same-level entity fetches not put in one stage.
+    "ours-apollo-shape": Target(
+        "pyfed-router, plans in Apollo's shape",
+        "router",
+        "supergraph:\n  query_planning:\n    merge_same_level_fetches: false\n",
+    ),
     "apollo": Target("Apollo Gateway 2.14", "apollo"),
     "hive": Target("Hive Gateway 2.12 (runtime)", "hive"),
     "hive-inbound-dedup": Target(
@@ -172,6 +178,14 @@ SCENARIOS = (
         BENCH_QUERY,
         "TestQuery",
         ("ours-inbound-dedup", "hive-inbound-dedup"),
+    ),
+    Scenario(
+        "stages",
+        "benchmark query, same-level stages against Apollo's plan shape",
+        BENCH_QUERY,
+        "TestQuery",
+        ("ours", "ours-apollo-shape", "apollo"),
+        optional=True,
     ),
     Scenario(
         "entity-cache",
