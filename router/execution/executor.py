@@ -48,6 +48,7 @@ from router.execution.merge import deep_merge_each
 from router.execution.paths import CursorEntry, Cursors, descend, to_list
 from router.execution.representations import collect_representations
 from router.execution.rewrites import apply_rewrites
+from router.execution.spread_nulls import mend_entities, mend_root
 from router.execution.subgraph_client import (
     SubgraphClient,
     SubgraphRequestError,
@@ -336,6 +337,10 @@ class _Run:
             if body is None:
                 return
             assert not isinstance(outcome, SubgraphRequestError)
+            if "errors" in body and 200 <= outcome.status < 300:
+                body = await mend_root(
+                    fetch, variables, body, self.types.schema, self._resend
+                )
             if lookup is not None and cache is not None and 200 <= outcome.status < 300:
                 await cache.keep_root(fetch, lookup, outcome.headers, body)
             elif self.cache is not None:
@@ -409,6 +414,10 @@ class _Run:
             if body is None:
                 return
             assert not isinstance(outcome, SubgraphRequestError)
+            if "errors" in body and 200 <= outcome.status < 300:
+                body = await mend_entities(
+                    fetch, variables, items, body, self.types.schema, self._resend
+                )
             if self.cache is not None:
                 if lookup is not None and 200 <= outcome.status < 300:
                     await self.cache.keep_entities(fetch, lookup, outcome.headers, body)
@@ -501,6 +510,16 @@ class _Run:
         if fetch.operation_name:
             payload["operationName"] = fetch.operation_name
         return await self._request(fetch.service_name, payload)
+
+    async def _resend(
+        self, fetch: Fetch, variables: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """A fetch sent again to take back what a spread null lost (``spread_nulls``):
+        its body, or None when it failed (the first answer then stands)."""
+        outcome = await self._post(fetch, variables)
+        if isinstance(outcome, SubgraphRequestError) or not 200 <= outcome.status < 300:
+            return None
+        return outcome.body
 
     async def _request(self, service: str, payload: dict[str, Any]) -> _Outcome:
         headers = self.headers_for(service) if self.headers_for else None

@@ -41,6 +41,10 @@ class TypeConditions:
             known = self._cache[key] = self._is_subtype(typename, condition)
         return known
 
+    @property
+    def schema(self) -> GraphQLSchema:
+        return self._schema
+
     def is_object(self, typename: str) -> bool:
         """True when ``typename`` names an object type (a runtime type)."""
         return isinstance(self._schema.get_type(typename), GraphQLObjectType)
