@@ -59,6 +59,7 @@ from router.server.operation import (
 from router.server.request import GraphQLRequest
 from router.server.subgraph_errors import redact_subgraph_errors
 from router.subscriptions.events import ClosingStream
+from router.telemetry.plan_exposure import DRY_RUN, EXPOSE_QUERY_PLAN
 
 if TYPE_CHECKING:
     from router.cache.persisted_queries import PersistedQueryLayer
@@ -290,7 +291,11 @@ class Pipeline:
         context: RequestContext | None,
     ) -> Outcome:
         """Introspection locally, the rest through the engine (the supergraph core)."""
-        if operation.operation is OperationType.SUBSCRIPTION and context is not None:
+        if (
+            operation.operation is OperationType.SUBSCRIPTION
+            and context is not None
+            and not _dry_run(context)
+        ):
             return await self._serve_subscription(
                 prepared, operation, variables, context
             )
@@ -421,7 +426,10 @@ class Pipeline:
                     "subscription support is not enabled",
                     well_formed=True,
                 )
-            if context is None or not context.values.get(_STREAMING):
+            streaming = context is not None and (
+                context.values.get(_STREAMING) or _dry_run(context)
+            )
+            if not streaming:
                 raise RequestFailure.of(
                     INVALID_ACCEPT_HEADER,
                     "A subscription needs a streaming transport: WebSocket "
@@ -496,3 +504,9 @@ class Pipeline:
 
 def _name(operation: OperationDefinitionNode) -> str | None:
     return operation.name.value if operation.name else None
+
+
+def _dry_run(context: RequestContext) -> bool:
+    """`Apollo-Expose-Query-Plan: dry-run`: the plan only, nothing opened or fetched
+    (a subscription's too: the explorer shows its plan over plain JSON)."""
+    return context.values.get(EXPOSE_QUERY_PLAN) == DRY_RUN

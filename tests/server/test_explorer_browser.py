@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -100,4 +101,95 @@ def test_the_explorer_runs_a_joined_operation_and_shows_its_plan(
     assert '"hasNext"' not in deferred_result, deferred_result
     assert problems == []
     assert requested, "the page made no request"
+    assert {urlsplit(url).hostname for url in requested} == {"127.0.0.1"}, requested
+
+
+# reviewAdded comes from reviews, the product's name from products, the author's from
+# users: each event is joined on the router before the page gets it.
+SUBSCRIPTION = (
+    'subscription Live { reviewAdded(productUpc: "UPC-0009") '
+    "{ body product { name } author { name } } }"
+)
+SUBSCRIPTIONS_ON = """
+subscription:
+  enabled: true
+  mode:
+    passthrough:
+      all: { protocol: graphql_transport_ws }
+"""
+
+
+def test_the_explorer_shows_subscription_events_as_they_arrive(
+    start_router: Callable[..., Router],
+    subgraph_urls: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    chromium = require_chromium()
+    from playwright.sync_api import sync_playwright
+    from support.processes import post_json
+    from support.subscription_clients import WAIT, reviews_stats
+
+    def wait_for_active(count: int) -> None:
+        """Polls reviews' open subscriptions (Playwright's loop owns this thread)."""
+        deadline = time.monotonic() + WAIT
+        while (active := reviews_stats(reviews)["active"]) != count:
+            assert time.monotonic() < deadline, f"{active} subscriptions, not {count}"
+            time.sleep(0.05)
+
+    reviews = subgraph_urls["reviews"].rsplit("/", 1)[0]
+    config = write_config(tmp_path, subgraph_urls, SUBSCRIPTIONS_ON)
+    config.write_text(config.read_text().replace("  introspection: false\n", ""))
+    router = start_router("--config", str(config), "--dev")
+    requested: list[str] = []
+    problems: list[str] = []
+    idle = reviews_stats(reviews)["active"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.on("request", lambda request: requested.append(request.url))
+            page = context.new_page()
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.goto(router.url)
+            editor = page.locator(".graphiql-query-editor .CodeMirror").first
+            editor.wait_for(timeout=TIMEOUT_MS)
+            editor.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")
+            page.keyboard.type(SUBSCRIPTION)
+            page.keyboard.press("Escape")
+            plan = page.locator("[data-testid=plan-text]")
+            plan.filter(has_text="Subscription").wait_for(timeout=TIMEOUT_MS)
+            plan_text = plan.inner_text()
+            page.locator(".graphiql-execute-button").click()
+            # The router's subscription to reviews is open: now an event can come.
+            wait_for_active(idle + 1)
+            added = post_json(
+                router.url,
+                {
+                    "query": 'mutation { addReview(productUpc: "UPC-0009", '
+                    'authorId: "4", body: "Seen live.", rating: 5) { id } }'
+                },
+            )
+            assert "errors" not in added.json(), added.body
+            result = page.locator(".result-window")
+            try:
+                result.filter(has_text="Seen live.").wait_for(timeout=TIMEOUT_MS)
+                summary = page.locator("[data-testid=run-summary]")
+                summary.filter(has_text="1 event").wait_for(timeout=TIMEOUT_MS)
+            finally:
+                page.screenshot(path=str(tmp_path / "subscription.png"))
+            shown = result.inner_text()
+            # Stopping the run closes the stream, and the router the subscription.
+            page.locator(".graphiql-execute-button").click()
+            wait_for_active(idle)
+        finally:
+            browser.close()
+    assert '"reviewAdded"' in shown and '"errors"' not in shown, shown
+    assert shown.count('"name"') == 2, shown  # the product's and the author's
+    for service in ("reviews", "products", "users"):
+        assert f'Fetch(service: "{service}")' in plan_text, plan_text
+    assert problems == []
     assert {urlsplit(url).hostname for url in requested} == {"127.0.0.1"}, requested

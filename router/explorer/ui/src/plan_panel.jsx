@@ -72,6 +72,16 @@ function Fetches({ run }) {
   if (!run) return <p className="plan-muted">Run the operation to see its fetches.</p>;
   const fetches = run.fetches;
   const end = Math.max(run.totalMs, ...fetches.map((f) => f.startMs + f.durationMs));
+  if (run.events !== undefined) {
+    // A subscription: its events' fetches run on the router, one set per event.
+    return (
+      <p className="plan-summary" data-testid="run-summary">
+        Subscription over SSE: HTTP {run.status}, {run.events} event
+        {run.events === 1 ? '' : 's'} received
+        {run.events ? `, the last ${ms(run.totalMs)} after the run started` : ''}
+      </p>
+    );
+  }
   return (
     <div>
       <p className="plan-summary" data-testid="run-summary">

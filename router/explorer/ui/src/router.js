@@ -46,6 +46,119 @@ async function* multipartPayloads(response, onBytes) {
   }
 }
 
+// The events of a subscription answered as Server-Sent Events (graphql-sse's
+// distinct-connections mode): each `event: next` block's data as it arrives, until
+// `event: complete`. Comment lines (`:`, the router's idle heartbeat) are skipped.
+async function* serverSentEvents(response, signal, onEvent) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const lines = block.split('\n');
+        const kind = lines.find((l) => l.startsWith('event:'));
+        if (kind && kind.slice(6).trim() === 'complete') return;
+        const data = lines
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).replace(/^ /, ''))
+          .join('\n');
+        if (!data) continue;
+        onEvent();
+        yield JSON.parse(data);
+      }
+      let read;
+      try {
+        read = await reader.read();
+      } catch (error) {
+        if (signal.aborted) return; // stopped by the user: an end, not an error
+        throw error;
+      }
+      if (read.done) return;
+      buffer += decoder.decode(read.value, { stream: true });
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+// Whether the operation a run sends is a subscription.
+export function isSubscription(query, operationName) {
+  try {
+    const operations = parse(query).definitions.filter(
+      (d) => d.kind === 'OperationDefinition',
+    );
+    const chosen = operationName
+      ? operations.find((d) => d.name && d.name.value === operationName)
+      : operations.length === 1 && operations[0];
+    return Boolean(chosen) && chosen.operation === 'subscription';
+  } catch {
+    return false;
+  }
+}
+
+// A subscription: opened over SSE (a POST with content-type application/json, so CSRF
+// prevention lets it through); GraphiQL shows each event as it arrives. Its stop button
+// calls `return()`, which on a generator waits for the pending read (until the next
+// event): ours aborts the request at once, which ends the subscription on the router.
+function subscription(endpoint, params, headers, started) {
+  const controller = new AbortController();
+  const events = subscriptionEvents(endpoint, params, headers, started, controller.signal);
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => events.next(),
+    return: (value) => {
+      controller.abort();
+      return events.return(value);
+    },
+    throw: (error) => {
+      controller.abort();
+      return events.throw(error);
+    },
+  };
+}
+
+async function* subscriptionEvents(endpoint, params, headers, started, signal) {
+  let response;
+  try {
+    response = await fetch(endpoint, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: jsonHeaders({ ...headers, accept: 'text/event-stream, application/json' }),
+      body: JSON.stringify(params),
+      signal,
+    });
+  } catch (error) {
+    if (signal.aborted) return;
+    throw error;
+  }
+  const type = response.headers.get('content-type') || '';
+  if (!type.startsWith('text/event-stream')) {
+    // Refused before it opened (authentication, validation...): one JSON answer.
+    const text = await response.text();
+    store.set({
+      run: { status: response.status, totalMs: performance.now() - started, bytes: text.length, fetches: [], plan: null },
+    });
+    try {
+      yield JSON.parse(text);
+    } catch {
+      yield { errors: [{ message: `HTTP ${response.status}: ${text.slice(0, 500)}` }] };
+    }
+    return;
+  }
+  let events = 0;
+  store.set({ run: { status: response.status, totalMs: 0, bytes: 0, fetches: [], plan: null, events } });
+  for await (const body of serverSentEvents(response, signal, () => (events += 1))) {
+    store.set({ run: { ...store.get().run, totalMs: performance.now() - started, events } });
+    yield body;
+  }
+}
+
 // The router's additions to a response, taken out so the result pane shows what any
 // client would get.
 function takeExtensions(body) {
@@ -82,6 +195,9 @@ export function makeFetcher(endpoint) {
       operationName: settledOperationName(graphiqlParams.query, graphiqlParams.operationName),
     };
     const started = performance.now();
+    if (isSubscription(params.query, params.operationName)) {
+      return subscription(endpoint, params, (options && options.headers) || {}, started);
+    }
     const response = await fetch(endpoint, {
       method: 'POST',
       credentials: 'same-origin',
