@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from router.config import RouterConfig
     from router.execution.subgraph_client import SubgraphResponse
     from router.plugins.context import RequestContext
+    from router.telemetry.otlp_encoding import AttributeValue
 
 __all__ = ["TelemetryPlugin", "build", "propagation_headers"]
 
@@ -195,11 +196,14 @@ class TelemetryPlugin(Plugin):
                     seconds,
                     codes,
                 )
-            trace_id = None
             if span is not None:
                 _finish_router_span(span, context, status, codes)
-                trace_id = trace.format_trace_id(span.get_span_context().trace_id)
             if self._log is not None:
+                trace_id = (
+                    None
+                    if span is None
+                    else trace.format_trace_id(span.get_span_context().trace_id)
+                )
                 self._log.write(
                     {
                         "method": context.method,
@@ -246,7 +250,7 @@ class TelemetryPlugin(Plugin):
         span_scope: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
         # Unsampled requests pass their context on without a fetch span of their own.
         if self._tracing is not None and trace.get_current_span().is_recording():
-            attributes = {
+            attributes: dict[str, AttributeValue] = {
                 "subgraph.name": request.subgraph,
                 "graphql.operation.name": str(request.payload.get("operationName", "")),
                 "request.id": context.request_id,

@@ -20,6 +20,7 @@ from opentelemetry.trace import Span
 
 if TYPE_CHECKING:
     from router.telemetry.metrics import RouterMetrics
+    from router.telemetry.otlp_encoding import AttributeValue
     from router.telemetry.spans import Tracer
     from router.traffic.breaker import CircuitBreaker
 
@@ -66,7 +67,7 @@ _NO_SPAN = _NoSpan()
 
 
 def stage_span(
-    name: str, attributes: dict[str, str | bool | int] | None = None
+    name: str, attributes: dict[str, AttributeValue] | None = None
 ) -> contextlib.AbstractContextManager[Span | None]:
     """A child span of the current one named `name` (None when tracing is off).
 

@@ -5,8 +5,9 @@ processors, and is turned into protobuf objects later in an export thread whose 
 work holds the GIL against the event loop. Ours is a `opentelemetry.trace.Span` (so the
 API's context, `get_current_span` and the propagators work unchanged) holding plain
 fields; `end()` writes its OTLP bytes (`otlp_encoding`) and hands them to a sink (the
-batch exporter). The sampler is still the SDK's, asked once per request (root span);
-children of a recording span record, as under Apollo's parent-based sampling.
+batch exporter). Sampling is decided once per request, at the root span, as the SDK's
+`ParentBased(TraceIdRatioBased(ratio))` (or the bare ratio sampler) decides; children of
+a recording span record.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from types import TracebackType
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace.sampling import Decision, Sampler
 from opentelemetry.trace import (
     NonRecordingSpan,
     SpanContext,
@@ -38,7 +38,7 @@ __all__ = ["RecordingSpan", "SpanSink", "Tracer"]
 
 SpanSink = Callable[[bytes], None]
 
-_KINDS = {
+_KINDS = {  # OTLP's numbers
     SpanKind.INTERNAL: 1,
     SpanKind.SERVER: 2,
     SpanKind.CLIENT: 3,
@@ -51,6 +51,8 @@ _EMPTY_STATE = TraceState()
 _FLAGS_LOCAL_PARENT = 0x100 | TraceFlags.SAMPLED
 _FLAGS_REMOTE_PARENT = 0x300 | TraceFlags.SAMPLED
 _STATUS_CODES = {StatusCode.UNSET: 0, StatusCode.OK: 1, StatusCode.ERROR: 2}
+_UNSAMPLED = TraceFlags(TraceFlags.DEFAULT)
+_TRACE_ID_LIMIT = (1 << 64) - 1  # TraceIdRatioBased compares the low 64 bits
 _getrandbits = random.getrandbits
 _time_ns = time.time_ns
 
@@ -77,41 +79,45 @@ class RecordingSpan(trace.Span):
         "_sink",
         "_span_id",
         "_start_ns",
+        "_state_header",
         "_status_code",
         "_status_message",
         "_trace_bytes",
         "_trace_id",
         "_trace_state",
+        "_traceparent",
     )
 
     def __init__(
         self,
         sink: SpanSink,
         name: str,
-        kind: SpanKind,
+        kind: int,
         trace_id: int,
         trace_bytes: bytes,
         trace_state: TraceState,
+        state_header: str,
         parent_span_id: int | None,
         flags: int,
-        attributes: Mapping[str, AttributeValue] | None,
+        attributes: dict[str, AttributeValue] | None,
     ) -> None:
+        """`kind` is OTLP's number; `attributes` becomes the span's (not copied)."""
         self._sink = sink
         self._name = name
         self._kind = kind
         self._trace_id = trace_id
         self._trace_bytes = trace_bytes
         self._trace_state = trace_state
+        self._state_header = state_header
         self._span_id = _new_id(64)
         self._parent_span_id = parent_span_id
         self._flags = flags
-        self._attributes: dict[str, AttributeValue] = (
-            dict(attributes) if attributes else {}
-        )
+        self._attributes = {} if attributes is None else attributes
         self._events: list[tuple[str, int, Mapping[str, AttributeValue]]] = []
         self._status_code = 0
         self._status_message = ""
         self._context: SpanContext | None = None
+        self._traceparent = ""
         self._ended = False
         self._start_ns = _time_ns()
 
@@ -126,9 +132,15 @@ class RecordingSpan(trace.Span):
             )
         return self._context
 
+    def traceparent(self) -> str:
+        """Its W3C `traceparent` header value (and `state_header` is its tracestate)."""
+        if not self._traceparent:
+            self._traceparent = f"00-{self._trace_id:032x}-{self._span_id:016x}-01"
+        return self._traceparent
+
     @property
-    def trace_bytes(self) -> bytes:
-        return self._trace_bytes
+    def state_header(self) -> str:
+        return self._state_header
 
     def is_recording(self) -> bool:
         return not self._ended
@@ -194,9 +206,9 @@ class RecordingSpan(trace.Span):
                 self._trace_bytes,
                 self._span_id,
                 self._parent_span_id,
-                self._trace_state.to_header() if self._trace_state else "",
+                self._state_header,
                 self._name,
-                _KINDS[self._kind],
+                self._kind,
                 self._start_ns,
                 end_time or _time_ns(),
                 self._attributes,
@@ -240,8 +252,10 @@ class Tracer:
     """Starts the router's spans: the root from a sampling decision, children from
     their parent (the current span unless a context is given)."""
 
-    def __init__(self, sampler: Sampler, sink: SpanSink) -> None:
-        self._sampler = sampler
+    def __init__(self, ratio: float, parent_based: bool, sink: SpanSink) -> None:
+        self._ratio = ratio
+        self._bound = round(ratio * (_TRACE_ID_LIMIT + 1))
+        self._parent_based = parent_based
         self._sink = sink
 
     def start_span(
@@ -249,63 +263,69 @@ class Tracer:
         name: str,
         context: Context | None = None,
         kind: SpanKind = SpanKind.INTERNAL,
-        attributes: Mapping[str, AttributeValue] | None = None,
+        attributes: dict[str, AttributeValue] | None = None,
     ) -> trace.Span:
         parent = trace.get_current_span(context)
-        if isinstance(parent, RecordingSpan):
-            if not parent.is_recording():
+        if type(parent) is RecordingSpan:
+            if parent._ended:
                 return NonRecordingSpan(parent.get_span_context())
             return RecordingSpan(
                 self._sink,
                 name,
-                kind,
+                1 if kind is SpanKind.INTERNAL else _KINDS[kind],
                 parent._trace_id,
                 parent._trace_bytes,
                 parent._trace_state,
+                parent._state_header,
                 parent._span_id,
                 _FLAGS_LOCAL_PARENT,
                 attributes,
             )
-        return self._start_root(name, context, kind, attributes, parent)
+        return self._start_root(name, kind, attributes, parent.get_span_context())
+
+    def _sampled(self, trace_id: int, parent: SpanContext) -> bool:
+        """`ParentBased(TraceIdRatioBased(ratio))`'s decision, or the ratio's alone."""
+        if self._parent_based and parent.is_valid:
+            return parent.trace_flags.sampled
+        if self._ratio >= 1.0:
+            return True
+        return trace_id & _TRACE_ID_LIMIT < self._bound
 
     def _start_root(
         self,
         name: str,
-        context: Context | None,
         kind: SpanKind,
-        attributes: Mapping[str, AttributeValue] | None,
-        parent: trace.Span,
+        attributes: dict[str, AttributeValue] | None,
+        parent: SpanContext,
     ) -> trace.Span:
-        parent_context = parent.get_span_context()
-        if parent_context.is_valid:
-            trace_id = parent_context.trace_id
-            parent_span_id: int | None = parent_context.span_id
-            remote = parent_context.is_remote
+        if parent.is_valid:
+            trace_id = parent.trace_id
+            parent_span_id: int | None = parent.span_id
+            trace_state = parent.trace_state
         else:
             trace_id = _new_id(128)
             parent_span_id = None
-            remote = False
-        sampled = self._sampler.should_sample(context, trace_id, name, kind, attributes)
-        trace_state = sampled.trace_state or _EMPTY_STATE
-        if sampled.decision is not Decision.RECORD_AND_SAMPLE:
+            trace_state = _EMPTY_STATE
+        if not self._sampled(trace_id, parent):
             return NonRecordingSpan(
                 SpanContext(
                     trace_id,
                     _new_id(64),
                     is_remote=False,
-                    trace_flags=TraceFlags(TraceFlags.DEFAULT),
+                    trace_flags=_UNSAMPLED,
                     trace_state=trace_state,
                 )
             )
         return RecordingSpan(
             self._sink,
             name,
-            kind,
+            _KINDS[kind],
             trace_id,
             trace_id.to_bytes(16, "big"),
             trace_state,
+            trace_state.to_header() if trace_state else "",
             parent_span_id,
-            _FLAGS_REMOTE_PARENT if remote else _FLAGS_LOCAL_PARENT,
+            _FLAGS_REMOTE_PARENT if parent.is_remote else _FLAGS_LOCAL_PARENT,
             attributes,
         )
 
@@ -313,7 +333,7 @@ class Tracer:
         self,
         name: str,
         kind: SpanKind = SpanKind.INTERNAL,
-        attributes: Mapping[str, AttributeValue] | None = None,
+        attributes: dict[str, AttributeValue] | None = None,
         record_exception: bool = True,
     ) -> _CurrentSpan:
         """A child of the current span, current while the block runs, ended after it

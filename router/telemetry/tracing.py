@@ -15,24 +15,19 @@ import asyncio
 import logging
 from collections.abc import Mapping, MutableMapping
 
+from opentelemetry import trace
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.context import Context
 from opentelemetry.propagators import textmap
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace.sampling import (
-    ALWAYS_OFF,
-    ALWAYS_ON,
-    ParentBased,
-    Sampler,
-    TraceIdRatioBased,
-)
 
 from router.config.telemetry import PropagationConfig, TelemetryConfig
 from router.telemetry.otlp_encoding import encode_resource_and_scope
 from router.telemetry.otlp_export import OtlpBatchExporter
-from router.telemetry.spans import Tracer
+from router.telemetry.spans import RecordingSpan, Tracer
 
-__all__ = ["Tracing", "build_propagator", "build_sampler"]
+__all__ = ["Tracing", "build_propagator"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +52,16 @@ class Tracing:
             *encode_resource_and_scope(resource, INSTRUMENTATION_NAME, ""),
         )
         self.tracer = Tracer(
-            build_sampler(common.ratio, common.parent_based_sampler), self.exporter.add
+            common.ratio, common.parent_based_sampler, self.exporter.add
         )
-        self.propagator = build_propagator(tracing.propagation)
+        propagation = tracing.propagation
+        self.propagator = build_propagator(propagation)
+        # W3C trace context alone (and baggage): a recording span writes its own
+        # traceparent, kept as a string, instead of the propagator's generic path.
+        self._w3c_only = propagation.trace_context and not (
+            propagation.zipkin or propagation.jaeger
+        )
+        self._baggage = W3CBaggagePropagator() if propagation.baggage else None
 
     def start(self) -> None:
         """Starts exporting (on the running loop)."""
@@ -71,6 +73,14 @@ class Tracing:
 
     def inject(self, headers: MutableMapping[str, str]) -> None:
         """Writes the current span's context into `headers` (a subgraph request's)."""
+        span = trace.get_current_span()
+        if self._w3c_only and type(span) is RecordingSpan:
+            headers["traceparent"] = span.traceparent()
+            if span.state_header:
+                headers["tracestate"] = span.state_header
+            if self._baggage is not None:
+                self._baggage.inject(headers)
+            return
         self.propagator.inject(headers)
 
     async def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
@@ -84,16 +94,6 @@ class Tracing:
                 "dropping the spans still queued",
                 timeout,
             )
-
-
-def build_sampler(ratio: float, parent_based: bool) -> Sampler:
-    if ratio >= 1.0:
-        root: Sampler = ALWAYS_ON
-    elif ratio <= 0.0:
-        root = ALWAYS_OFF
-    else:
-        root = TraceIdRatioBased(ratio)
-    return ParentBased(root) if parent_based else root
 
 
 def build_propagator(config: PropagationConfig) -> textmap.TextMapPropagator:
