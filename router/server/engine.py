@@ -502,7 +502,7 @@ class FederatedEngine(Engine):
             )
             claims = context.jwt_claims or {}
             expiry = claims.get("exp")
-            complete = event_completer(
+            completer = event_completer(
                 node,
                 variables=variables,
                 client=self._traffic.client,
@@ -511,6 +511,15 @@ class FederatedEngine(Engine):
                 post=self._plugins.subgraph_post(context, self._traffic),
                 unbatched=self._unbatched,
             )
+
+            async def complete(event: dict[str, Any]) -> dict[str, Any]:
+                try:
+                    return await completer(event)
+                finally:
+                    # What each fetch answered is read when a response starts; a
+                    # subscription's started long ago, and would keep them forever.
+                    context.subgraph_responses.clear()
+
             shared = await self._completion_key(
                 node, prepared, plan_key, operation_name, labels, variables, context
             )
