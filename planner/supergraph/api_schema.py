@@ -6,12 +6,17 @@ the schema's ``@link``s) and minus every ``@inaccessible`` element. Descriptions
 ``@deprecated``, ``@specifiedBy``, default values and executable directives stay.
 
 Works on the AST so nothing else is lost on the way: filter the document, then build it.
+A reload lends the filtered definitions of the supergraph it replaces (``ApiDefinitions``):
+a definition node reused from that load (``parse_definitions``) is filtered again only
+when what filtering reads of the rest of the document changed (the links, the
+inaccessible directive's name, the removed types).
 https://www.apollographql.com/docs/graphos/reference/federation/directives#inaccessible
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from graphql import (
@@ -53,7 +58,13 @@ from planner.supergraph.ast_edit import named_type, replace_node
 from planner.supergraph.error import SupergraphError
 from planner.supergraph.links import INACCESSIBLE_IDENTITY, LinkedFeature
 
-__all__ = ["DEFER_DIRECTIVE", "api_document", "build_api_schema", "with_defer"]
+__all__ = [
+    "DEFER_DIRECTIVE",
+    "ApiDefinitions",
+    "api_document",
+    "build_api_schema",
+    "with_defer",
+]
 
 _N = TypeVar("_N", bound=Node)
 
@@ -71,11 +82,28 @@ DEFER_DIRECTIVE = GraphQLDirective(
 )
 
 
+@dataclass(slots=True)
+class ApiDefinitions:
+    """What one load's filter made of each definition node (by identity), and what it
+    read of the rest of the document (``context``); the next load reuses it."""
+
+    context: tuple[object, ...] = ()
+    # id(definition) -> (the definition, kept for the API schema or None)
+    kept: dict[int, tuple[DefinitionNode, DefinitionNode | None]] = field(
+        default_factory=dict
+    )
+
+
 def build_api_schema(
-    document: DocumentNode, links: tuple[LinkedFeature, ...]
+    document: DocumentNode,
+    links: tuple[LinkedFeature, ...],
+    previous: ApiDefinitions | None = None,
+    record: ApiDefinitions | None = None,
 ) -> GraphQLSchema:
-    """The API schema of a supergraph document (refusing dangling inaccessible references)."""
-    filtered = api_document(document, links)
+    """The API schema of a supergraph document (refusing dangling inaccessible
+    references); ``previous`` lends an earlier load's filtered definitions, ``record``
+    (empty) receives this one's."""
+    filtered = api_document(document, links, previous, record)
     try:
         # The full document passed SDL validation; this subset of it has no dangling
         # references (api_document refuses them), and validate_schema runs below.
@@ -95,10 +123,13 @@ def build_api_schema(
 
 
 def api_document(
-    document: DocumentNode, links: tuple[LinkedFeature, ...]
+    document: DocumentNode,
+    links: tuple[LinkedFeature, ...],
+    previous: ApiDefinitions | None = None,
+    record: ApiDefinitions | None = None,
 ) -> DocumentNode:
     """The supergraph document without feature machinery and ``@inaccessible`` elements."""
-    return _ApiFilter(document, links).document(document)
+    return _ApiFilter(document, links).document(document, previous, record)
 
 
 class _ApiFilter:
@@ -120,12 +151,37 @@ class _ApiFilter:
         }
         self.dangling: list[str] = []
 
-    def document(self, document: DocumentNode) -> DocumentNode:
-        definitions = [
-            kept
-            for definition in document.definitions
-            if (kept := self._definition(definition))
-        ]
+    def context(self) -> tuple[object, ...]:
+        """All that filtering one definition reads besides the definition itself."""
+        return (self.links, self.inaccessible, frozenset(self.removed_types))
+
+    def document(
+        self,
+        document: DocumentNode,
+        previous: ApiDefinitions | None = None,
+        record: ApiDefinitions | None = None,
+    ) -> DocumentNode:
+        context = self.context()
+        reusable = (
+            previous.kept
+            if previous is not None and previous.context == context
+            else {}
+        )
+        definitions: list[DefinitionNode] = []
+        for definition in document.definitions:
+            known = reusable.get(id(definition))
+            # The identity check: an id is only unique while its node lives, and
+            # `previous` keeps its nodes alive, so a match is that very node.
+            if known is not None and known[0] is definition:
+                kept = known[1]
+            else:
+                kept = self._definition(definition)
+            if record is not None:
+                record.kept[id(definition)] = (definition, kept)
+            if kept is not None:
+                definitions.append(kept)
+        if record is not None:
+            record.context = context
         if self.dangling:
             raise SupergraphError(
                 "REFERENCED_INACCESSIBLE",

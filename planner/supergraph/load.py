@@ -21,7 +21,7 @@ from graphql import (
     validate_schema,
 )
 
-from planner.supergraph.api_schema import build_api_schema
+from planner.supergraph.api_schema import ApiDefinitions, build_api_schema
 from planner.supergraph.error import SupergraphError
 from planner.supergraph.links import check_links, read_links
 from planner.supergraph.model import Supergraph
@@ -70,16 +70,24 @@ def load_supergraph(
             "the supergraph schema is invalid: " + "; ".join(e.message for e in errors),
         )
     graphs, types = read_join_model(document, links, join)
+    api_definitions = ApiDefinitions()
+    api_schema = build_api_schema(
+        document,
+        links,
+        None if previous is None else previous.api_definitions,
+        api_definitions,
+    )
     assert join.version is not None  # check_links accepted it
     return Supergraph(
         sdl=sdl,
         schema_hash=hashlib.sha256(sdl.encode()).hexdigest(),
         document=document,
         schema=schema,
-        api_schema=build_api_schema(document, links),
+        api_schema=api_schema,
         join_version=join.version,
         links=links,
         graphs=graphs,
         types=types,
         pieces=pieces,
+        api_definitions=api_definitions,
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from graphql import DefinitionNode, DocumentNode, GraphQLSchema
 
+    from planner.supergraph.api_schema import ApiDefinitions
     from planner.supergraph.links import LinkedFeature
 
 __all__ = [
@@ -231,6 +232,9 @@ class Supergraph:
     pieces: Mapping[str, tuple[DefinitionNode, ...]] = field(
         default_factory=dict, repr=False
     )
+    # What the API schema's filter made of each definition, for the same reason
+    # (planner.supergraph.api_schema).
+    api_definitions: ApiDefinitions | None = field(default=None, repr=False)
 
     @property
     def subgraph_names(self) -> tuple[str, ...]:

@@ -92,6 +92,38 @@ def test_reload_reuses_unchanged_definitions_and_serves_what_a_fresh_load_serves
         map(id, new.document.definitions)
     )
     assert len(reused) == len(new.document.definitions) - 1
+    # And their API schema definitions were not filtered again.
+    assert old.api_definitions is not None and new.api_definitions is not None
+    assert all(
+        new.api_definitions.kept[key][1] is old.api_definitions.kept[key][1]
+        for key in reused
+    )
+
+
+INACCESSIBLE = REPO / "tests/supergraph/fixtures/inaccessible/supergraph.graphql"
+
+
+def test_reload_that_changes_what_is_inaccessible_filters_every_definition_again() -> (
+    None
+):
+    hidden = INACCESSIBLE.read_text(encoding="utf-8")
+    shown = hidden.replace(
+        "type Ad\n  @join__type(graph: MAIN)\n  @inaccessible\n",
+        "type Ad\n  @join__type(graph: MAIN)\n",
+        1,
+    )
+    assert shown != hidden
+    first = load_supergraph(hidden)
+    second = load_supergraph(shown, previous=first)
+    third = load_supergraph(hidden, previous=second)
+    assert "type Ad" not in print_sorted_schema(first.api_schema)
+    assert print_sorted_schema(second.api_schema) == print_sorted_schema(
+        load_supergraph(shown).api_schema
+    )
+    assert "type Ad" in print_sorted_schema(second.api_schema)
+    assert print_sorted_schema(third.api_schema) == print_sorted_schema(
+        first.api_schema
+    )
 
 
 def test_reload_of_text_that_does_not_parse_is_refused_with_its_location() -> None:
