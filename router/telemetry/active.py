@@ -104,8 +104,9 @@ def observe_cache(
     active = ACTIVE.get()
     if active is None or active.metrics is None or count <= 0:
         return
-    counter = active.metrics.cache_hits if hit else active.metrics.cache_misses
-    counter.labels(cache, subgraph, type_).inc(count)
+    metrics = active.metrics
+    counter = metrics.cache_hits_of if hit else metrics.cache_misses_of
+    counter(cache, subgraph, type_).inc(count)
 
 
 # What router.traffic reports about each fetch. The fetch span is the current span
@@ -118,9 +119,9 @@ def observe_fetch(active: ActiveTelemetry, subgraph: str, tried: Sequence[str]) 
     last and how many retries it took (`url.full`, `http.request.resend_count`:
     OpenTelemetry's HTTP client attributes). The caller has `ACTIVE.get()` at hand."""
     if active.metrics is not None:
-        counter = active.metrics.upstream_requests
+        counter = active.metrics.upstream_requests_of
         for url in tried:
-            counter.labels(subgraph, url).inc()
+            counter(subgraph, url).inc()
     if active.tracer is not None:
         span = trace.get_current_span()
         if span.is_recording():
@@ -142,7 +143,7 @@ def observe_subgraph_deduplicated(subgraph: str) -> None:
     if active is None:
         return
     if active.metrics is not None:
-        active.metrics.upstream_deduplicated.labels(subgraph).inc()
+        active.metrics.upstream_deduplicated_of(subgraph).inc()
     if active.tracer is not None:
         span = trace.get_current_span()
         if span.is_recording():

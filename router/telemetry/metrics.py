@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from typing import Generic, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -38,6 +39,7 @@ __all__ = [
     "CONTENT_TYPE_LATEST",
     "OTHER_OPERATION",
     "UNKNOWN_OPERATION",
+    "LabelledChildren",
     "RouterMetrics",
     "process_metrics",
 ]
@@ -68,6 +70,32 @@ _ROUTER_CODES = (
 )
 
 disable_created_metrics()  # type: ignore[no-untyped-call]
+
+_Metric = TypeVar("_Metric", Counter, Histogram, Gauge)
+_MAX_CHILDREN = 4096
+
+
+class LabelledChildren(Generic[_Metric]):
+    """`metric.labels(*values)`, kept per label values: prometheus_client checks and
+    locks on every `labels` call, a few microseconds each, several times a request.
+    At most `_MAX_CHILDREN` are kept (label values come bounded, or from a bounded
+    label, all the same)."""
+
+    __slots__ = ("_children", "_metric")
+    _metric: _Metric
+    _children: dict[tuple[str, ...], _Metric]
+
+    def __init__(self, metric: _Metric) -> None:
+        self._metric = metric
+        self._children = {}
+
+    def __call__(self, *values: str) -> _Metric:
+        child = self._children.get(values)
+        if child is None:
+            child = self._metric.labels(*values)
+            if len(self._children) < _MAX_CHILDREN:
+                self._children[values] = child
+        return child
 
 
 class RouterMetrics:
@@ -219,6 +247,14 @@ class RouterMetrics:
         )
         self.operation_label = BoundedLabel(MAX_OPERATION_NAMES, OTHER_OPERATION)
         self.code_label = BoundedLabel(MAX_ERROR_CODES, "OTHER", _ROUTER_CODES)
+        # The children labelled on every request.
+        self.request_duration_of = LabelledChildren(self.request_duration)
+        self.requests_of = LabelledChildren(self.requests)
+        self.upstream_latency_of = LabelledChildren(self.upstream_latency)
+        self.upstream_requests_of = LabelledChildren(self.upstream_requests)
+        self.upstream_deduplicated_of = LabelledChildren(self.upstream_deduplicated)
+        self.cache_hits_of = LabelledChildren(self.cache_hits)
+        self.cache_misses_of = LabelledChildren(self.cache_misses)
 
     def operation(self, name: str | None, operation_type: str | None) -> str:
         """The operation-name label of a request."""
@@ -241,8 +277,8 @@ class RouterMetrics:
             operation_type or "",
             str(status),
         )
-        self.request_duration.labels(*labels).observe(seconds)
-        self.requests.labels(*labels).inc()
+        self.request_duration_of(*labels).observe(seconds)
+        self.requests_of(*labels).inc()
         for code in error_codes:
             self.errors.labels(self.code_label(code)).inc()
         if status == 429:
@@ -251,7 +287,7 @@ class RouterMetrics:
     def observe_upstream(
         self, subgraph: str, seconds: float, error_codes: Iterable[str]
     ) -> None:
-        self.upstream_latency.labels(subgraph).observe(seconds)
+        self.upstream_latency_of(subgraph).observe(seconds)
         for code in error_codes:
             self.upstream_errors.labels(subgraph, self.code_label(code)).inc()
 
