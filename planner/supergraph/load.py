@@ -26,7 +26,7 @@ from planner.supergraph.error import SupergraphError
 from planner.supergraph.links import check_links, read_links
 from planner.supergraph.model import Supergraph
 from planner.supergraph.parse_definitions import parse_definitions
-from planner.supergraph.read_join import read_join_model
+from planner.supergraph.read_join import JoinTypes, read_join_model
 from planner.supergraph.sdl_check import certainly_valid_sdl
 
 __all__ = ["load_supergraph"]
@@ -69,7 +69,14 @@ def load_supergraph(
             "INVALID_SUPERGRAPH",
             "the supergraph schema is invalid: " + "; ".join(e.message for e in errors),
         )
-    graphs, types = read_join_model(document, links, join)
+    join_types = JoinTypes()
+    graphs, types = read_join_model(
+        document,
+        links,
+        join,
+        None if previous is None else previous.join_types,
+        join_types,
+    )
     api_definitions = ApiDefinitions()
     api_schema = build_api_schema(
         document,
@@ -90,4 +97,5 @@ def load_supergraph(
         types=types,
         pieces=pieces,
         api_definitions=api_definitions,
+        join_types=join_types,
     )

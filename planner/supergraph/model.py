@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from planner.supergraph.api_schema import ApiDefinitions
     from planner.supergraph.links import LinkedFeature
+    from planner.supergraph.read_join import JoinTypes
 
 __all__ = [
     "ContextArgument",
@@ -235,6 +236,8 @@ class Supergraph:
     # What the API schema's filter made of each definition, for the same reason
     # (planner.supergraph.api_schema).
     api_definitions: ApiDefinitions | None = field(default=None, repr=False)
+    # The type joins read, for the same reason (planner.supergraph.read_join).
+    join_types: JoinTypes | None = field(default=None, repr=False)
 
     @property
     def subgraph_names(self) -> tuple[str, ...]:

@@ -4,13 +4,21 @@ Works on the parsed document (directive applications live in the AST, not in gra
 schema objects), in declaration order, under whatever names the join link gives them
 (``@link(url: ".../join/v0.3", as: "j")`` makes ``@j__type``).
 
+A reload lends the type joins of the supergraph it replaces (``JoinTypes``): a type
+whose definition nodes are the very nodes that load read (``parse_definitions`` reuses
+the unchanged ones) keeps its ``TypeJoin`` while the join link, the graphs and the context
+directive are unchanged. Unions are always read again (in join v0.2 their members
+depend on other types' joins).
+
 https://specs.apollo.dev/join/v0.5/
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from graphql import (
@@ -53,7 +61,7 @@ from planner.supergraph.model import (
     TypeKind,
 )
 
-__all__ = ["read_join_model", "type_nodes_by_name"]
+__all__ = ["JoinTypes", "read_join_model", "type_nodes_by_name"]
 
 TypeNode = TypeDefinitionNode | TypeExtensionNode
 
@@ -89,12 +97,30 @@ def type_nodes_by_name(
     return nodes
 
 
+@dataclass(slots=True)
+class JoinTypes:
+    """One load's type joins with the nodes each was read from, and what else the
+    reading depended on (``context``); the next load reuses them."""
+
+    context: tuple[object, ...] = ()
+    read: dict[str, tuple[tuple[TypeNode, ...], TypeJoin]] = dataclasses.field(
+        default_factory=dict
+    )
+
+
 def read_join_model(
-    document: DocumentNode, links: tuple[LinkedFeature, ...], join: LinkedFeature
+    document: DocumentNode,
+    links: tuple[LinkedFeature, ...],
+    join: LinkedFeature,
+    previous: JoinTypes | None = None,
+    record: JoinTypes | None = None,
 ) -> tuple[Mapping[str, Graph], Mapping[str, TypeJoin]]:
-    """The graphs (by enum value) and the join model of every type (by name)."""
+    """The graphs (by enum value) and the join model of every type (by name);
+    ``previous`` lends an earlier load's type joins, ``record`` (empty) receives
+    this one's."""
     reader = _JoinReader(document, links, join)
-    return MappingProxyType(reader.graphs), MappingProxyType(reader.read_types())
+    types = reader.read_types(previous, record)
+    return MappingProxyType(reader.graphs), MappingProxyType(types)
 
 
 class _JoinReader:
@@ -147,12 +173,34 @@ class _JoinReader:
             )
         return graphs
 
-    def read_types(self) -> dict[str, TypeJoin]:
+    def read_types(
+        self, previous: JoinTypes | None = None, record: JoinTypes | None = None
+    ) -> dict[str, TypeJoin]:
+        context = (self.join, tuple(self.graphs.items()), self.context_directive)
+        reusable = (
+            previous.read
+            if previous is not None and previous.context == context
+            else {}
+        )
+        kept: dict[str, TypeJoin] = {}
+        for name, nodes in self.nodes.items():
+            known = reusable.get(name)
+            if (
+                known is not None
+                and known[1].kind is not TypeKind.UNION
+                and len(known[0]) == len(nodes)
+                and all(old is new for old, new in zip(known[0], nodes, strict=True))
+            ):
+                kept[name] = known[1]
         joined = {
-            name: self._type_joins(name, nodes) for name, nodes in self.nodes.items()
+            name: kept[name].joins if name in kept else self._type_joins(name, nodes)
+            for name, nodes in self.nodes.items()
         }
         types: dict[str, TypeJoin] = {}
         for name, nodes in self.nodes.items():
+            if name in kept:
+                types[name] = kept[name]
+                continue
             kind = _KINDS[type(nodes[0])]
             joins = joined[name]
             graphs = tuple(dict.fromkeys(join.graph for join in joins))
@@ -173,6 +221,10 @@ class _JoinReader:
                 contexts=self._contexts(name, directives),
             )
             _check_graphs(types[name])
+        if record is not None:
+            record.context = context
+            for name, nodes in self.nodes.items():
+                record.read[name] = (tuple(nodes), types[name])
         return types
 
     def _type_joins(self, name: str, nodes: list[TypeNode]) -> tuple[JoinType, ...]:

@@ -92,6 +92,9 @@ def test_reload_reuses_unchanged_definitions_and_serves_what_a_fresh_load_serves
         map(id, new.document.definitions)
     )
     assert len(reused) == len(new.document.definitions) - 1
+    # Nor were their type joins read again (unions always are).
+    assert new.types["Product"] is old.types["Product"]
+    assert new.types["Review"] is not old.types["Review"]
     # And their API schema definitions were not filtered again.
     assert old.api_definitions is not None and new.api_definitions is not None
     assert all(
@@ -135,3 +138,18 @@ def test_reload_of_text_that_does_not_parse_is_refused_with_its_location() -> No
     with pytest.raises(GraphQLSyntaxError) as parsed:
         parse(broken)
     assert str(parsed.value) in raised.value.message
+
+
+def test_reload_that_changes_a_subgraph_url_reads_every_type_join_again() -> None:
+    old = load_supergraph(BASE)
+    moved = BASE.replace(
+        "http://127.0.0.1:4001/graphql", "http://10.0.0.9:4001/graphql"
+    )
+    assert moved != BASE
+    new = load_supergraph(moved, previous=old)
+    fresh = load_supergraph(moved)
+    assert [graph.url for graph in new.graphs.values()] == [
+        graph.url for graph in fresh.graphs.values()
+    ]
+    assert repr(new.types) == repr(fresh.types)
+    assert new.types["Product"] is not old.types["Product"]
