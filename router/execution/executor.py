@@ -32,6 +32,7 @@ from planner.query_plan import (
     Subscription,
     fetches_in,
 )
+from router.execution.batch_assembly import Batch
 from router.execution.codes import (
     INTERNAL_SERVER_ERROR,
     SUBREQUEST_HTTP_ERROR,
@@ -132,9 +133,6 @@ async def execute_plan(
 
 # What a subgraph request ended in: its response, or why there is none.
 _Outcome = SubgraphResponse | SubgraphRequestError
-# An entity fetch waiting in a batch: the fetch, what it would send alone, and (for all
-# but the member that sends the batch) the future its share of the answer arrives on.
-_Waiting = tuple[Fetch, dict[str, Any], "asyncio.Future[_Outcome] | None"]
 
 
 class _Run:
@@ -180,7 +178,7 @@ class _Run:
         self.errors: list[dict[str, Any]] = []
         # Subgraphs whose entity fetches may be batched, and the batch each is filling.
         self.batched = batched
-        self.filling: dict[str, list[_Waiting]] = {}
+        self.filling: dict[str, Batch] = {}
         # Incremental delivery: the parts, the part this run fills (None: the primary),
         # and, by fetch id, what a deferred block waits on (set once that fetch merged).
         self.incremental = incremental
@@ -391,13 +389,27 @@ class _Run:
         )
         if not found.items:
             return
-        lookup = (
-            None
-            if self.cache is None
-            else await self.cache.entities(fetch, found.items, variables)
+        # Joined before the cache lookup, which may await Redis: the fetches that
+        # start together share one request however long each one's lookup takes.
+        batch = (
+            self._join(service)
+            if service in self.batched and batchable(fetch)
+            else None
         )
+        try:
+            lookup = (
+                None
+                if self.cache is None
+                else await self.cache.entities(fetch, found.items, variables)
+            )
+        except BaseException:
+            if batch is not None:
+                batch.withdraw()
+            raise
         body: dict[str, Any] | None
         if lookup is not None and not lookup.missing:
+            if batch is not None:
+                batch.withdraw()
             body = {"data": {"_entities": lookup.hits}}
         else:
             items = (
@@ -406,8 +418,8 @@ class _Run:
                 else [found.items[i] for i in lookup.missing]
             )
             sent = {**variables, "representations": items}
-            if service in self.batched and batchable(fetch):
-                outcome = await self._batch(fetch, sent)
+            if batch is not None:
+                outcome = await batch.submit((fetch, sent), self._send_batch)
             else:
                 outcome = await self._post(fetch, sent)
             body = self._receive(fetch, outcome, pattern)
@@ -528,49 +540,38 @@ class _Run:
         except SubgraphRequestError as error:
             return error
 
-    async def _batch(self, fetch: Fetch, sent: dict[str, Any]) -> _Outcome:
-        """Sends ``fetch`` together with the other entity fetches to its subgraph that
-        become ready in the same event-loop step, and returns its share of the answer.
+    def _join(self, service: str) -> Batch:
+        """The batch of entity fetches to ``service`` starting in this event-loop
+        step, joined (``batch_assembly``): it closes when the step ends, so every
+        fetch ready in this step (the members of a plan stage, siblings of a Parallel,
+        or fetches that a batch's answer has just released) is in it. Members are
+        kept in the order they submit, which the plan's shape fixes for fetches that
+        do not wait on the entity cache, so the same readiness gives the same request
+        text."""
+        batch = self.filling.get(service)
+        if batch is None:
+            batch = self.filling[service] = Batch()
+            asyncio.get_running_loop().call_soon(self._close, service, batch)
+        batch.join()
+        return batch
 
-        The first fetch to arrive starts the batch and yields once, so that every fetch
-        ready in this step (siblings of a Parallel, or fetches that a batch's answer has
-        just released) can join; it then sends the batch and hands each member its part.
-        Members are kept in arrival order, which the plan's shape fixes, so the same
-        readiness always gives the same request text.
-        """
-        service = fetch.service_name
-        filling = self.filling.get(service)
-        if filling is not None:
-            future: asyncio.Future[_Outcome] = (
-                asyncio.get_running_loop().create_future()
-            )
-            filling.append((fetch, sent, future))
-            return await future
-        batch: list[_Waiting] = [(fetch, sent, None)]
-        self.filling[service] = batch
-        try:
-            try:
-                await asyncio.sleep(0)
-            finally:
-                if self.filling.get(service) is batch:
-                    del self.filling[service]
-            if len(batch) == 1:
-                return await self._post(fetch, sent)
-            outcomes = await self._post_batch(batch)
-        except BaseException as exc:
-            for _, _, waiting in batch[1:]:
-                if waiting is not None and not waiting.done():
-                    if isinstance(exc, Exception):
-                        waiting.set_exception(exc)
-                    else:
-                        waiting.cancel()
-            raise
-        for (_, _, waiting), outcome in zip(batch[1:], outcomes[1:], strict=True):
-            if waiting is not None and not waiting.done():
-                waiting.set_result(outcome)
-        return outcomes[0]
+    def _close(self, service: str, batch: Batch) -> None:
+        if self.filling.get(service) is batch:
+            del self.filling[service]
+        batch.close()
 
-    async def _post_batch(self, batch: list[_Waiting]) -> list[_Outcome]:
+    async def _send_batch(
+        self, members: list[tuple[Fetch, dict[str, Any]]]
+    ) -> list[_Outcome]:
+        """Each member's outcome: one member is sent alone, more as one request."""
+        if len(members) == 1:
+            fetch, sent = members[0]
+            return [await self._post(fetch, sent)]
+        return await self._post_batch(members)
+
+    async def _post_batch(
+        self, batch: list[tuple[Fetch, dict[str, Any]]]
+    ) -> list[_Outcome]:
         """Each member's outcome of one combined request.
 
         A failed request fails every member with the same error. A 2xx answer without
@@ -578,15 +579,15 @@ class _Run:
         member's failure nulls every member's data, where alone only it would fail (and
         a subgraph may refuse the combined operation, e.g. over a cost limit).
         """
-        operation = batch_operation([fetch for fetch, _, _ in batch])
+        operation = batch_operation([fetch for fetch, _ in batch])
         outcome = await self._request(
-            batch[0][0].service_name, operation.payload([sent for _, sent, _ in batch])
+            batch[0][0].service_name, operation.payload([sent for _, sent in batch])
         )
         if isinstance(outcome, SubgraphRequestError):
             return [outcome] * len(batch)
         if type(outcome.body.get("data")) is not dict and 200 <= outcome.status < 300:
             return list(
-                await asyncio.gather(*(self._post(f, sent) for f, sent, _ in batch))
+                await asyncio.gather(*(self._post(f, sent) for f, sent in batch))
             )
         return [
             SubgraphResponse(outcome.status, outcome.headers, body)

@@ -10,6 +10,7 @@ the planner corpus over the example graph whose plan the stages change.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -39,6 +40,7 @@ from router.execution import (
     SubgraphEndpoint,
     execute_plan,
 )
+from router.execution.fetch_cache import CachedEntities, CachedRoot, FetchCache
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "bench/gateway/inputs"
@@ -65,12 +67,17 @@ async def run_operation(
     plan: QueryPlan,
     variables: dict[str, Any],
     operation_name: str | None,
+    cache: FetchCache | None = None,
 ) -> dict[str, Any]:
     """The client's response: ``plan`` executed, then shaped."""
     document = parse(query)
     assert not validate(supergraph.api_schema, document)
     result = await execute_plan(
-        plan, variables=variables, client=client, schema=supergraph.schema
+        plan,
+        variables=variables,
+        client=client,
+        schema=supergraph.schema,
+        cache=cache,
     )
     shaper = ResponseShaper.compile(supergraph.api_schema, document, operation_name)
     shaped: dict[str, Any] = shaper.shape(result.data, result.errors, variables)
@@ -160,6 +167,66 @@ async def test_the_benchmark_query_answers_the_same_in_six_requests(
     assert json.dumps(staged) == json.dumps(apart)
     assert staged_requests == 6 <= 8
     assert apart_requests > staged_requests
+
+
+class SlowEmptyCache:
+    """An entity cache holding nothing, whose lookups take a different number of
+    event-loop steps each (one in three a real wait), as lookups in Redis do."""
+
+    def __init__(self) -> None:
+        self.lookups = 0
+
+    async def entities(
+        self,
+        fetch: Fetch,
+        representations: Any,
+        variables: Any,
+    ) -> CachedEntities:
+        self.lookups += 1
+        for _ in range(self.lookups % 5):
+            await asyncio.sleep(0)
+        if self.lookups % 3 == 0:
+            await asyncio.sleep(0.005)
+        count = len(representations)
+        return CachedEntities([None] * count, list(range(count)), None)
+
+    async def keep_entities(self, *_: Any) -> None:
+        return None
+
+    async def root(self, *_: Any) -> CachedRoot | None:
+        return None
+
+    async def keep_root(self, *_: Any) -> None:
+        return None
+
+    def answered(self, *_: Any) -> None:
+        return None
+
+
+async def test_a_stage_is_one_request_per_subgraph_however_long_cache_lookups_take(
+    bench_subgraphs: str, recording_proxy: Proxy
+) -> None:
+    supergraph = load_supergraph((BENCH / "supergraph.graphql").read_text())
+    query = (BENCH / "query.graphql").read_text()
+    _, merged = both_plans(supergraph, query, "TestQuery")
+    client, seen = await counting_client(
+        {name: f"{bench_subgraphs}/{name}" for name in BENCH_SUBGRAPHS},
+        recording_proxy,
+    )
+    cache = SlowEmptyCache()
+    try:
+        plain = await run_operation(supergraph, client, query, merged, {}, "TestQuery")
+        sent(seen)
+        looked_up = await run_operation(
+            supergraph, client, query, merged, {}, "TestQuery", cache
+        )
+        requests = sent(seen)
+    finally:
+        await client.close()
+
+    assert cache.lookups == 14  # every entity fetch asked the cache
+    assert requests == 6
+    assert json.dumps(looked_up) == json.dumps(plain)
 
 
 def _changed_example_operations() -> list[CorpusOperation]:
