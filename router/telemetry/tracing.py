@@ -74,14 +74,24 @@ class Tracing:
     def inject(self, headers: MutableMapping[str, str]) -> None:
         """Writes the current span's context into `headers` (a subgraph request's)."""
         span = trace.get_current_span()
-        if self._w3c_only and type(span) is RecordingSpan:
+        if not self._w3c_only:
+            self.propagator.inject(headers)
+            return
+        if type(span) is RecordingSpan:
             headers["traceparent"] = span.traceparent()
             if span.state_header:
                 headers["tracestate"] = span.state_header
-            if self._baggage is not None:
-                self._baggage.inject(headers)
-            return
-        self.propagator.inject(headers)
+        else:  # an unsampled request's: what TraceContextTextMapPropagator writes
+            context = span.get_span_context()
+            if context.is_valid:
+                headers["traceparent"] = (
+                    f"00-{context.trace_id:032x}-{context.span_id:016x}-"
+                    f"{context.trace_flags:02x}"
+                )
+                if context.trace_state:
+                    headers["tracestate"] = context.trace_state.to_header()
+        if self._baggage is not None:
+            self._baggage.inject(headers)
 
     async def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
         """Exports queued spans and closes the exporter, waiting `timeout` seconds at
