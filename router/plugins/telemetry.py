@@ -50,6 +50,7 @@ from router.telemetry.active import ACTIVE, ActiveTelemetry
 from router.telemetry.metrics import RouterMetrics, process_metrics
 from router.telemetry.metrics_server import configure_metrics_server
 from router.telemetry.plan_exposure import EXPOSE_QUERY_PLAN, expose_mode
+from router.telemetry.spans import RecordingSpan
 from router.telemetry.tracing import Tracing, build_propagator
 
 if TYPE_CHECKING:
@@ -249,24 +250,30 @@ class TelemetryPlugin(Plugin):
             called.append(request.subgraph)
         span_scope: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
         # Unsampled requests pass their context on without a fetch span of their own.
-        if self._tracing is not None and trace.get_current_span().is_recording():
-            attributes: dict[str, AttributeValue] = {
-                "subgraph.name": request.subgraph,
-                "graphql.operation.name": str(request.payload.get("operationName", "")),
-                "request.id": context.request_id,
-            }
-            span_scope = self._tracing.tracer.start_as_current_span(
-                "fetch",
-                kind=SpanKind.CLIENT,
-                attributes=attributes,
-                record_exception=False,
-            )
+        if self._tracing is not None:
+            parent = trace.get_current_span()
+            if type(parent) is RecordingSpan and parent.is_recording():
+                attributes: dict[str, AttributeValue] = {
+                    "subgraph.name": request.subgraph,
+                    "graphql.operation.name": str(
+                        request.payload.get("operationName", "")
+                    ),
+                    "request.id": context.request_id,
+                }
+                span_scope = self._tracing.tracer.start_child_as_current(
+                    parent,
+                    "fetch",
+                    kind=SpanKind.CLIENT,
+                    attributes=attributes,
+                    record_exception=False,
+                )
         started = time.perf_counter()
         codes: list[str] = []
         with span_scope as span:
             if self._tracing is not None:
                 carrier: dict[str, str] = {}
-                self._tracing.inject(carrier)
+                # Baggage only ever comes from the client's `baggage` header.
+                self._tracing.inject(carrier, baggage="baggage" in context.headers)
                 for name, value in carrier.items():
                     _set_header(request.headers, name, value)
             try:

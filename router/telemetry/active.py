@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from opentelemetry import trace
 from opentelemetry.trace import Span
 
+from router.telemetry.spans import RecordingSpan
+
 if TYPE_CHECKING:
     from router.telemetry.metrics import RouterMetrics
     from router.telemetry.otlp_encoding import AttributeValue
@@ -75,15 +77,13 @@ def stage_span(
     manager: no generator, no allocation.
     """
     active = ACTIVE.get()
-    # An unsampled request gets no child spans: nothing would export them, and each
-    # costs tens of microseconds in the SDK.
-    if (
-        active is None
-        or active.tracer is None
-        or not trace.get_current_span().is_recording()
-    ):
+    if active is None or active.tracer is None:
         return _NO_SPAN
-    return active.tracer.start_as_current_span(name, attributes=attributes)
+    # An unsampled request gets no child spans: nothing would export them.
+    parent = trace.get_current_span()
+    if type(parent) is not RecordingSpan or not parent.is_recording():
+        return _NO_SPAN
+    return active.tracer.start_child_as_current(parent, name, attributes=attributes)
 
 
 def observe_planning(hit: bool, seconds: float) -> None:

@@ -207,5 +207,18 @@ def encode_export_request(
     resource_field: bytes, scope_field: bytes, spans: Iterable[bytes]
 ) -> bytes:
     """An `ExportTraceServiceRequest` holding `spans` (each from `encode_span`)."""
-    scope_spans = length_delimited(b"\x12", scope_field + b"".join(spans))
-    return length_delimited(b"\x0a", resource_field + scope_spans)
+    spans = list(spans)
+    scope_length = len(scope_field) + sum(map(len, spans))
+    scope_key = b"\x12" + _varint(scope_length)
+    resource_length = len(resource_field) + len(scope_key) + scope_length
+    # One join: the batch's spans are copied once, not once per enclosing message.
+    return b"".join(
+        [
+            b"\x0a",
+            _varint(resource_length),
+            resource_field,
+            scope_key,
+            scope_field,
+            *spans,
+        ]
+    )

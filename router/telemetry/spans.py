@@ -57,6 +57,17 @@ _getrandbits = random.getrandbits
 _time_ns = time.time_ns
 
 
+def _kind_number(kind: SpanKind) -> int:
+    """OTLP's number for `kind` (identity checks: hashing an Enum runs Python code)."""
+    if kind is SpanKind.INTERNAL:
+        return 1
+    if kind is SpanKind.SERVER:
+        return 2
+    if kind is SpanKind.CLIENT:
+        return 3
+    return _KINDS[kind]
+
+
 def _new_id(bits: int) -> int:
     value = _getrandbits(bits)
     while not value:  # all-zero ids are invalid
@@ -83,6 +94,7 @@ class RecordingSpan(trace.Span):
         "_status_code",
         "_status_message",
         "_trace_bytes",
+        "_trace_hex",
         "_trace_id",
         "_trace_state",
         "_traceparent",
@@ -95,6 +107,7 @@ class RecordingSpan(trace.Span):
         kind: int,
         trace_id: int,
         trace_bytes: bytes,
+        trace_hex: str,
         trace_state: TraceState,
         state_header: str,
         parent_span_id: int | None,
@@ -107,6 +120,7 @@ class RecordingSpan(trace.Span):
         self._kind = kind
         self._trace_id = trace_id
         self._trace_bytes = trace_bytes
+        self._trace_hex = trace_hex
         self._trace_state = trace_state
         self._state_header = state_header
         self._span_id = _new_id(64)
@@ -135,7 +149,7 @@ class RecordingSpan(trace.Span):
     def traceparent(self) -> str:
         """Its W3C `traceparent` header value (and `state_header` is its tracestate)."""
         if not self._traceparent:
-            self._traceparent = f"00-{self._trace_id:032x}-{self._span_id:016x}-01"
+            self._traceparent = f"00-{self._trace_hex}-{self._span_id:016x}-01"
         return self._traceparent
 
     @property
@@ -272,9 +286,10 @@ class Tracer:
             return RecordingSpan(
                 self._sink,
                 name,
-                1 if kind is SpanKind.INTERNAL else _KINDS[kind],
+                _kind_number(kind),
                 parent._trace_id,
                 parent._trace_bytes,
+                parent._trace_hex,
                 parent._trace_state,
                 parent._state_header,
                 parent._span_id,
@@ -319,15 +334,41 @@ class Tracer:
         return RecordingSpan(
             self._sink,
             name,
-            _KINDS[kind],
+            _kind_number(kind),
             trace_id,
             trace_id.to_bytes(16, "big"),
+            f"{trace_id:032x}",
             trace_state,
             trace_state.to_header() if trace_state else "",
             parent_span_id,
             _FLAGS_REMOTE_PARENT if parent.is_remote else _FLAGS_LOCAL_PARENT,
             attributes,
         )
+
+    def start_child_as_current(
+        self,
+        parent: RecordingSpan,
+        name: str,
+        kind: SpanKind = SpanKind.INTERNAL,
+        attributes: dict[str, AttributeValue] | None = None,
+        record_exception: bool = True,
+    ) -> _CurrentSpan:
+        """`start_as_current_span` under `parent`, a recording span the caller holds
+        (the current one, already looked up)."""
+        span = RecordingSpan(
+            self._sink,
+            name,
+            _kind_number(kind),
+            parent._trace_id,
+            parent._trace_bytes,
+            parent._trace_hex,
+            parent._trace_state,
+            parent._state_header,
+            parent._span_id,
+            _FLAGS_LOCAL_PARENT,
+            attributes,
+        )
+        return _CurrentSpan(span, record_exception)
 
     def start_as_current_span(
         self,

@@ -71,8 +71,9 @@ class Tracing:
         """The parent context the client's trace headers name (empty when none)."""
         return self.propagator.extract(headers)
 
-    def inject(self, headers: MutableMapping[str, str]) -> None:
-        """Writes the current span's context into `headers` (a subgraph request's)."""
+    def inject(self, headers: MutableMapping[str, str], baggage: bool = True) -> None:
+        """Writes the current span's context into `headers` (a subgraph request's);
+        `baggage=False` when the context can hold none, to skip looking for it."""
         span = trace.get_current_span()
         if not self._w3c_only:
             self.propagator.inject(headers)
@@ -90,7 +91,7 @@ class Tracing:
                 )
                 if context.trace_state:
                     headers["tracestate"] = context.trace_state.to_header()
-        if self._baggage is not None:
+        if baggage and self._baggage is not None:
             self._baggage.inject(headers)
 
     async def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:

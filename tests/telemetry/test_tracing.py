@@ -223,3 +223,20 @@ def test_a_client_decision_not_to_sample_is_kept_and_passed_on(
     spans = session_receiver.wait_for(lambda s: bool(_of_trace(s, sampled, "router")))
     assert _of_trace(spans, sampled, "router")
     assert not _of_trace(spans, unsampled)
+
+
+def test_client_baggage_reaches_the_subgraphs_with_the_fetch_span_context(
+    proxies: dict[str, RecordingProxy], traced: Router
+) -> None:
+    query = {"query": "{ topProducts(first: 1) { name } }"}
+    reply = traced.post(query, headers={"baggage": "tenant=acme,plan=gold"})
+    assert reply.status == 200, reply.body
+    (received,) = proxies["products"].requests
+    assert sorted(received["baggage"].split(",")) == ["plan=gold", "tenant=acme"]
+    assert received["traceparent"].endswith("-01")
+    # Without the client's baggage the subgraph gets none.
+    proxies["products"].requests.clear()
+    assert traced.post(query).status == 200
+    (received,) = proxies["products"].requests
+    assert "baggage" not in received
+    assert received["traceparent"].endswith("-01")
