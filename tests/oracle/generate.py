@@ -14,6 +14,11 @@ with records. What the draws cover:
 - ``@requires`` on scalar fields, fields with arguments, nested value-type fields,
   other ``@requires`` fields (chains) and interface fields from an ``@interfaceObject``;
 - ``@provides`` on entity fields and lists of them;
+- mutations (read-only: a mutation answers like a root field, so what it tests is
+  that mutation root fields run one after another and their entities are completed);
+- lists of lists (of scalars, entities and abstract types) and input-object arguments
+  (``where: Filter``, with an enum field when the world has one), drawn aside
+  (``_aside``) so that the worlds they do not touch stay as they were;
 - value types; interfaces (value interfaces defined in several subgraphs with other
   implementations in each; entity interfaces with an ``@interfaceObject`` elsewhere);
   unions whose members differ between subgraphs;
@@ -90,6 +95,13 @@ class _Generator:
         self.model = Model(list(SUBGRAPHS[:count]))
         self.features: set[str] = set()
         self.records: dict[str, dict[str, Any]] = {}
+        self.asides = 0
+
+    def _aside(self, tag: str) -> random.Random:
+        """A draw of its own for a feature added after the main draws were fixed: the
+        main sequence (and every world the feature does not touch) stays as it was."""
+        self.asides += 1
+        return random.Random(f"{self.name}:{tag}:{self.asides}")
 
     # -- the schema ---------------------------------------------------------------
 
@@ -120,6 +132,7 @@ class _Generator:
             if gen.kind == "interface" and gen.interface_objects and rng.random() < 0.6:
                 self._interface_object_requires(gen)
         self._roots()
+        self._mutations()
         self._finish_keys()
         self._data()
         subgraphs = {
@@ -385,7 +398,25 @@ class _Generator:
             choices.append([GenArg("c", rng.choice(enums))])
             choices.append([GenArg("n", "Int", "1"), GenArg("c", rng.choice(enums))])
         self.features.add("arguments")
-        return rng.choice(choices)
+        chosen: list[GenArg] = rng.choice(choices)
+        if self._aside("input").random() < 0.3:
+            chosen = [*chosen, GenArg("where", self._filter_input())]
+            self.features.add("input-object arguments")
+        return chosen
+
+    def _filter_input(self) -> str:
+        """The world's one input type, made on first use."""
+        model = self.model
+        if "Filter" not in model.types:
+            gen = GenType("Filter", "input")
+            gen.fields["n"] = GenField("n", "Int")
+            gen.fields["lang"] = GenField("lang", "String")
+            enums = sorted(t.name for t in model.types.values() if t.kind == "enum")
+            if enums:
+                enum = self._aside("filter").choice(enums)
+                gen.fields["c"] = GenField("c", enum)
+            model.types["Filter"] = gen
+        return "Filter"
 
     def _entity_field(self, entity: GenType) -> None:
         rng = self.rng
@@ -427,6 +458,10 @@ class _Generator:
             many = rng.random() < 0.5
             name = self._fresh_name(entity, target.name.lower() + ("s" if many else ""))
             type_text = f"[{target.name}!]" if many else target.name
+        if type_text.startswith("[") and self._aside("nest").random() < 0.25:
+            bang = "!" if type_text.endswith("!") else ""
+            type_text = f"[{type_text.rstrip('!')}!]{bang}"
+            self.features.add("lists of lists")
         gen_field = GenField(
             name, type_text, args=self._maybe_args(type_text), resolvers=[owner]
         )
@@ -761,6 +796,37 @@ class _Generator:
                         name, f"[{gen.name}!]!", resolvers=[subgraph]
                     )
 
+    def _mutations(self) -> None:
+        """Sometimes a ``Mutation`` type: lists of an entity and lookups by ``id``, each
+        from one subgraph that knows the entity."""
+        rng = self._aside("mutation")
+        if rng.random() > 0.3:
+            return
+        mutation = GenType("Mutation", "root")
+        for entity in rng.sample(self.model.entities(), rng.randint(1, 2)):
+            holders = [
+                s
+                for s, keys in entity.presence.items()
+                if any("id" in k.split() for k, _ in keys)
+            ]
+            if holders and rng.random() < 0.5:
+                name = self._fresh_name(mutation, f"touch{entity.name}")
+                mutation.fields[name] = GenField(
+                    name,
+                    entity.name,
+                    args=[GenArg("id", "ID!")],
+                    resolvers=[rng.choice(holders)],
+                )
+            else:
+                name = self._fresh_name(mutation, f"pick{entity.name}s")
+                mutation.fields[name] = GenField(
+                    name,
+                    f"[{entity.name}!]!",
+                    resolvers=[rng.choice(sorted(entity.presence))],
+                )
+        self.model.types["Mutation"] = mutation
+        self.features.add("mutations")
+
     def _finish_keys(self) -> None:
         """Key fields resolve wherever a key names them. Implementations of an entity
         interface that an ``@interfaceObject`` extends carry its key (``id``) wherever
@@ -880,7 +946,10 @@ class _Generator:
     def _query_values(self) -> dict[str, Any]:
         rng = self.rng
         values: dict[str, Any] = {}
-        for gen_field in self.model.query.fields.values():
+        mutation = self.model.types.get("Mutation")
+        roots = [*self.model.query.fields.values()]
+        roots += [*mutation.fields.values()] if mutation is not None else []
+        for gen_field in roots:
             if gen_field.args:
                 continue  # a lookup
             allowed = self._allowed_types(gen_field)

@@ -75,7 +75,7 @@ class GenField:
 @dataclass
 class GenType:
     name: str
-    kind: str  # "entity" | "value" | "interface" | "union" | "enum" | "root"
+    kind: str  # "entity" | "value" | "input" | "interface" | "union" | "enum" | "root"
     fields: dict[str, GenField] = field(default_factory=dict)
     keys: list[str] = field(default_factory=list)
     home: str = ""
@@ -219,7 +219,7 @@ def print_subgraph(model: Model, subgraph: str) -> str:
                 if f.printed_in(subgraph)
             ]
             if lines:
-                blocks.append("type Query {\n" + "\n".join(lines) + "\n}")
+                blocks.append(f"type {gen.name} {{\n" + "\n".join(lines) + "\n}")
                 composite.append(gen)
         elif gen.kind == "entity" and subgraph in gen.presence:
             blocks.append(_print_entity(gen, subgraph))
@@ -259,6 +259,12 @@ def print_subgraph(model: Model, subgraph: str) -> str:
     for gen in values:
         lines = [_field_line(f, subgraph) for f in gen.fields.values()]
         blocks.append(f"type {gen.name} @shareable {{\n" + "\n".join(lines) + "\n}")
+    # Input types (arguments): the same fields in every subgraph that names them.
+    for gen in model.types.values():
+        if gen.kind == "input" and gen.name in referenced:
+            referenced |= {f.named for f in gen.fields.values()}
+            lines = [f"  {f.name}: {f.type}" for f in gen.fields.values()]
+            blocks.append(f"input {gen.name} {{\n" + "\n".join(lines) + "\n}")
     for gen in model.types.values():
         if gen.kind == "enum" and gen.name in referenced:
             blocks.append(f"enum {gen.name} {{ " + " ".join(gen.values) + " }")

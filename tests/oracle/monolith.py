@@ -96,7 +96,8 @@ class Monolith:
         field = parent.fields[name]
         named = get_named_type(field.type)
         try:
-            if parent is self.schema.query_type and self.data.is_lookup(name, args):
+            roots = (self.schema.query_type, self.schema.mutation_type)
+            if parent in roots and self.data.is_lookup(name, args):
                 return self.data.lookup(field, args, self._object_types(named.name))
             return self.evaluator.value(source.record, parent.name, name, args, named)
         except FieldFailure as failure:

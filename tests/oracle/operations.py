@@ -34,7 +34,7 @@ def operations_for(
     options = Options(
         max_depth=max_depth,
         max_fields=max_fields,
-        mutation_share=0.0,
+        mutation_share=0.15,  # drawn only where the world has a Mutation type
         argument_values=argument_values(world),
         name_prefix="Op",
     )

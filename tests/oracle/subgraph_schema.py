@@ -266,7 +266,8 @@ class SubgraphRuntime:
                 source.rep, meta.requires, self.schema, parent.name
             )
             return derive(compute(values, named), args, named)
-        if parent is self.schema.query_type and self.data.is_lookup(name, args):
+        roots = (self.schema.query_type, self.schema.mutation_type)
+        if parent in roots and self.data.is_lookup(name, args):
             return self.data.lookup(field_def, args, self._object_types(named.name))
         if meta.provides is not None:
             below: dict[str, Any] | None = meta.provides
