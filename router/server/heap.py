@@ -3,9 +3,10 @@
 A loaded supergraph (schemas, join model, planner, caches) is hundreds of thousands of
 objects that live until the next reload. Left in the collector's generations, every
 full collection rescans them: under load that cost about a fifth of the CPU per request
-on the federation benchmark. After a generation is swapped in, what is alive is frozen
-(moved to the permanent generation, which collections skip), and collections are made
-rarer, since request handling allocates many short-lived containers.
+on the federation benchmark. Once the first generation serves, and once each replaced
+generation is closed, what is alive is frozen (moved to the permanent generation, which
+collections skip), and collections are made rarer, since request handling allocates
+many short-lived containers.
 
 While a new generation is built (a reload: millions of fresh AST nodes and schema
 objects, all of which survive), collections would only rescan them, at a cost of a
@@ -33,7 +34,8 @@ _enabled_before = False
 @contextmanager
 def collections_paused() -> Iterator[None]:
     """No cyclic collection inside the block (nestable, from any thread): what it
-    builds outlives it, and `settle_heap` collects once the new generation serves."""
+    builds outlives it, and `settle_heap` collects once the generation it replaces
+    is closed."""
     global _pauses, _enabled_before
     with _pause_lock:
         if _pauses == 0:

@@ -330,11 +330,14 @@ class StateHolder:
                     != generation.source.supergraph.schema_hash
                 )
         generation.activate()
-        if previous is not None:
+        if previous is None:
+            settle_heap()
+        else:
+            # Settled once the replaced generation is closed (`_settle_after`): one
+            # collection then frees it, instead of freezing it until the next reload.
             previous.retired = True
             if previous.in_flight == 0:
                 self._close(previous)
-        settle_heap()
 
     async def shutdown(self) -> None:
         if self.current is not None:
@@ -353,3 +356,9 @@ class StateHolder:
         task = asyncio.get_running_loop().create_task(generation.close())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+        task.add_done_callback(self._settle_after)
+
+    def _settle_after(self, _closed: asyncio.Task[None]) -> None:
+        """A replaced generation is closed: collect it and freeze what serves now."""
+        if self.current is not None:
+            settle_heap()
