@@ -35,7 +35,10 @@ from planner.planning import PlannerConfig, QueryPlanner
 from planner.supergraph.model import Supergraph
 
 SEED = 7
-WORLDS = range(0, 24)
+# The CI campaign (test_oracle_campaign) already runs staged plans, the default, against
+# the monolith over 200 worlds; these 8 compare them with Apollo's shape request by
+# request (about 60 operations whose plans the stages change).
+WORLDS = range(0, 8)
 OPERATIONS = 40
 
 
