@@ -3,6 +3,8 @@ supergraph breaking any SDL rule still gets graphql-core's own message, coded.""
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,50 @@ def test_supergraph_breaking_an_sdl_rule_gets_graphql_cores_message(rule: str) -
     assert raised.value.message.startswith("the supergraph schema does not build: ")
     for message in expected:
         assert message in raised.value.message
+
+
+def _mutants(sdl: str, rng: random.Random, count: int) -> list[str]:
+    """Seeded line-level edits of a supergraph: a line dropped, repeated, or one of its
+    names replaced by another name of the document."""
+    lines = sdl.splitlines()
+    names = sorted(set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", sdl)))
+    mutants: list[str] = []
+    while len(mutants) < count:
+        edited = list(lines)
+        at = rng.randrange(len(edited))
+        kind = rng.randrange(3)
+        if kind == 0:
+            del edited[at]
+        elif kind == 1:
+            edited.insert(at, edited[at])
+        else:
+            words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", edited[at])
+            if not words:
+                continue
+            edited[at] = re.sub(
+                rf"\b{re.escape(rng.choice(words))}\b",
+                rng.choice(names),
+                edited[at],
+                count=1,
+            )
+        mutants.append("\n".join(edited))
+    return mutants
+
+
+def test_no_mutant_graphql_core_refuses_is_called_certainly_valid() -> None:
+    rng = random.Random(19)
+    checked = refused = 0
+    for path in SUPERGRAPH_FILES:
+        for sdl in _mutants(path.read_text(encoding="utf-8"), rng, 8):
+            try:
+                document = parse(sdl)
+            except GraphQLSyntaxError:
+                continue
+            errors = validate_sdl(document)
+            checked += 1
+            refused += bool(errors)
+            assert not (errors and certainly_valid_sdl(document)), (
+                f"{path.name}: called certainly valid, but {errors[0].message}\n{sdl}"
+            )
+    # The edits must reach both sides of the check, or it proves nothing.
+    assert checked > 200 and refused > 50, (checked, refused)
