@@ -18,6 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="load the off and on routers at the same time on the shared router core",
+    )
     args = parser.parse_args(argv)
     missing = wrk_missing_reason()
     if missing:
@@ -29,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
             seconds=1.0 if args.quick else args.seconds,
             warmup=1.0 if args.quick else args.warmup,
             connections=10 if args.quick else args.connections,
+            together=args.together,
         )
     )
 

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -55,6 +56,9 @@ class Options:
     seconds: float = 10.0
     warmup: float = 3.0
     connections: int = 50
+    # All variants loaded at once, sharing the router core: machine load from
+    # elsewhere then slows them alike, and the ratios are of CPU cost per request.
+    together: bool = False
 
 
 def _get(url: str) -> bytes:
@@ -124,12 +128,24 @@ def benchmark(options: Options, out: IO[str] = sys.stdout) -> int:
                 started.append(routers[name])
             _wait_ready(routers)
             rates: dict[tuple[str, str], list[LoadResult]] = {}
-            for run in range(options.runs):
+            for _ in range(options.runs):
                 for scenario in scenarios:
-                    for name in _VARIANTS:
-                        result = _measure(
-                            scenario, routers[name], options, load_cpu, f"r{run}{name}"
-                        )
+                    if options.together:
+                        with ThreadPoolExecutor(len(_VARIANTS)) as pool:
+                            results = list(
+                                pool.map(
+                                    lambda name, scenario=scenario: _measure(
+                                        scenario, routers[name], options, load_cpu
+                                    ),
+                                    _VARIANTS,
+                                )
+                            )
+                    else:
+                        results = [
+                            _measure(scenario, routers[name], options, load_cpu)
+                            for name in _VARIANTS
+                        ]
+                    for name, result in zip(_VARIANTS, results, strict=True):
                         rates.setdefault((scenario.name, name), []).append(result)
             if not _check_on(routers["on"], sink, rates, out):
                 return 1
@@ -145,7 +161,6 @@ def _measure(
     router: Process,
     options: Options,
     load_cpu: int | None,
-    tag: str,
 ) -> LoadResult:
     def load(seconds: float) -> LoadResult:
         return run_wrk(
@@ -203,8 +218,9 @@ def _print_table(
     median = statistics.median
     print(
         f"\n{options.runs} run(s) of {options.seconds:g} s after {options.warmup:g} s "
-        f"warm-up, {options.connections} connections, one core for the router; "
-        "medians over runs\n",
+        f"warm-up, {options.connections} connections, one core for the router"
+        f"{' shared by the three routers loaded at once' if options.together else ''}"
+        "; medians over runs\n",
         file=out,
     )
     print(

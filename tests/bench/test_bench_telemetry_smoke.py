@@ -15,13 +15,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_bench_telemetry_quick_compares_telemetry_on_and_off() -> None:
+@pytest.mark.parametrize("together", [False, True], ids=["in turn", "together"])
+def test_bench_telemetry_quick_compares_telemetry_on_and_off(together: bool) -> None:
     if shutil.which("wrk") is None:
         if os.environ.get("CI"):
             pytest.fail("wrk is required in CI: `wrk` is not on PATH")
         pytest.skip("`wrk` is not on PATH")
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.telemetry", "--quick"],
+        [
+            sys.executable,
+            "-m",
+            "bench.telemetry",
+            "--quick",
+            *(["--together"] if together else []),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -31,6 +38,7 @@ def test_bench_telemetry_quick_compares_telemetry_on_and_off() -> None:
     out = proc.stdout
     assert proc.returncode == 0, f"{out}\n{proc.stderr}"
     assert "OTLP exports" in out and "api_requests_total" in out
+    assert ("loaded at once" in out) == together
     rows = [
         line.split("|")[1:-1]
         for line in out.splitlines()
