@@ -68,7 +68,10 @@ class Tracing:
         self.exporter.start()
 
     def extract(self, headers: Mapping[str, str]) -> Context:
-        """The parent context the client's trace headers name (empty when none)."""
+        """The parent context the client's trace headers name (empty when none);
+        `headers` names are lower-case."""
+        if self._w3c_only and "traceparent" not in headers and "baggage" not in headers:
+            return Context()  # what the propagators would find: nothing
         return self.propagator.extract(headers)
 
     def inject(self, headers: MutableMapping[str, str], baggage: bool = True) -> None:
