@@ -59,6 +59,9 @@ def plan_to_json(plan: QueryPlan) -> JsonObject:
     out: JsonObject = {"kind": "QueryPlan"}
     if plan.node is not None:
         out["node"] = _node_to_json(plan.node)
+    if plan.client_aliases:
+        # PORT_NOTE: ours alone (Apollo fetches such an alias as the client wrote it).
+        out["clientAliases"] = list(plan.client_aliases)
     return out
 
 
@@ -183,10 +186,13 @@ def _deferred_to_json(block: DeferredBlock) -> JsonObject:
 
 def plan_from_json(data: object) -> QueryPlan:
     """Reads Apollo's JSON form of a plan; raises ``PlanJsonError`` on anything else."""
-    obj = _object(data, "$", {"kind", "node"})
+    obj = _object(data, "$", {"kind", "node", "clientAliases"})
     _kind(obj, "$", "QueryPlan")
     node = obj.get("node")
-    return QueryPlan(None if node is None else _node(node, "$.node"))
+    aliases = obj.get("clientAliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise PlanJsonError("$.clientAliases", "expected a list of strings")
+    return QueryPlan(None if node is None else _node(node, "$.node"), tuple(aliases))
 
 
 _FETCH_KEYS = {

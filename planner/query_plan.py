@@ -192,9 +192,14 @@ PlanNode = Sequence | Parallel | Fetch | Flatten | Condition | Defer | Subscript
 
 @dataclass(frozen=True, slots=True)
 class QueryPlan:
-    """A whole plan; ``node`` is None when nothing needs fetching (e.g. introspection)."""
+    """A whole plan; ``node`` is None when nothing needs fetching (e.g. introspection).
+
+    ``client_aliases``: the client's aliases the plan fetches under another response
+    name (``shadowing_aliases``); the executor gives them back once every fetch is
+    done."""
 
     node: PlanNode | None = None
+    client_aliases: tuple[str, ...] = ()
 
 
 def fetches_in(node: PlanNode | None) -> Iterator[Fetch]:

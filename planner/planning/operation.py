@@ -47,6 +47,7 @@ from graphql import (
 )
 from graphql.type import GraphQLCompositeType
 
+from planner.planning.client_aliases import internal_alias
 from planner.planning.errors import QueryPlanningError
 
 __all__ = [
@@ -121,6 +122,8 @@ class NormalizedOperation:
     selections: tuple[OpSelection, ...]
     # The ``if:`` variables of the operation's defers, in document order.
     defer_conditions: tuple[str, ...] = ()
+    # Client aliases renamed so as not to shadow planner fields (``client_aliases``).
+    client_aliases: tuple[str, ...] = ()
 
 
 def select_operation(
@@ -155,6 +158,7 @@ def normalize_operation(
     *,
     defer: bool = False,
     defer_off: frozenset[str] = frozenset(),
+    shadowed: frozenset[str] = frozenset(),
 ) -> NormalizedOperation:
     """Select and normalise the operation (the document must already be valid).
 
@@ -163,7 +167,8 @@ def normalize_operation(
     ``@defer`` fragments are kept as deferred (QUERY_PLANNING.md §2.10), except those
     whose ``if:`` variable is in ``defer_off``; without it every ``@defer`` is
     stripped (the whole answer in one response). Defer is a query feature: it is
-    stripped from mutations and subscriptions."""
+    stripped from mutations and subscriptions. A client alias that differs from its
+    field's name and is one of ``shadowed`` is renamed (``client_aliases``)."""
     definition = select_operation(document, operation_name)
     root = schema.get_root_type(definition.operation)
     if root is None:
@@ -182,6 +187,7 @@ def normalize_operation(
         keep_typename,
         defer and definition.operation == OperationType.QUERY,
         defer_off,
+        shadowed,
     )
     selections = tuple(
         selection
@@ -198,6 +204,7 @@ def normalize_operation(
         definition=definition,
         selections=selections,
         defer_conditions=tuple(normalizer.defer_conditions),
+        client_aliases=tuple(normalizer.client_aliases),
     )
 
 
@@ -268,8 +275,11 @@ class _Normalizer:
         keep_typename: frozenset[str],
         defer: bool = False,
         defer_off: frozenset[str] = frozenset(),
+        shadowed: frozenset[str] = frozenset(),
     ) -> None:
         self.schema = schema
+        self.shadowed = shadowed
+        self.client_aliases: list[str] = []
         self.fragments = fragments
         self.keep_typename = keep_typename
         self.defer = defer
@@ -429,6 +439,10 @@ class _Normalizer:
     ) -> OpField:
         name = node.name.value
         alias = node.alias.value if node.alias else None
+        if alias is not None and alias != name and alias in self.shadowed:
+            alias = internal_alias(alias)
+            if alias not in self.client_aliases:
+                self.client_aliases.append(alias)
         arguments = tuple(node.arguments or ())
         if arguments and name != "__typename":
             definitions = parent.fields[name].args  # type: ignore[union-attr]

@@ -15,10 +15,11 @@ A subscription plans like a query; ``plan_builder`` turns the plan into Apollo's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from graphql import DocumentNode, OperationType
 
+from planner.planning.client_aliases import planner_field_names, uses_defer
 from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation
 from planner.planning.fetch_graph import (
@@ -63,6 +64,7 @@ class QueryPlanner:
         self.supergraph = supergraph
         self.config = config or PlannerConfig()
         self.federation = Federation(supergraph)
+        self.shadowed = planner_field_names(supergraph)
         self.keep_typename = frozenset(
             name
             for name, join in supergraph.types.items()
@@ -84,7 +86,8 @@ class QueryPlanner:
                 "QUERY_PLANNING_FAILED", "The operation is too deeply nested to plan."
             ) from error
         if self.config.merge_same_level_fetches:
-            return merge_same_level_fetches(plan)
+            merged = merge_same_level_fetches(plan)
+            return replace(merged, client_aliases=plan.client_aliases)
         return plan
 
     def _plan(
@@ -96,6 +99,7 @@ class QueryPlanner:
         defer_off: frozenset[str] = frozenset(),
     ) -> QueryPlan:
         """``defer_on``/``defer_off``: the ``@defer(if:)`` variables decided so far."""
+        shadowed = frozenset() if uses_defer(document) else self.shadowed
         operation = normalize_operation(
             self.supergraph.schema,
             document,
@@ -103,10 +107,14 @@ class QueryPlanner:
             self.keep_typename,
             defer=self.config.defer_support,
             defer_off=defer_off,
+            shadowed=shadowed,
         )
-        if operation.kind == OperationType.SUBSCRIPTION and self.config.defer_support:
+        if operation.kind == OperationType.SUBSCRIPTION and (
+            self.config.defer_support or operation.client_aliases
+        ):
             # PORT_NOTE: each event is sent whole, so @defer in a subscription is
-            # ignored rather than planned into a Defer node.
+            # ignored rather than planned into a Defer node. Client aliases are kept
+            # as written: events are completed from the plan's Subscription node alone.
             operation = normalize_operation(
                 self.supergraph.schema,
                 document,
@@ -133,7 +141,10 @@ class QueryPlanner:
                 defer_on,
                 defer_off | {variable},
             )
-            return QueryPlan(Condition(variable, deferred.node, whole.node))
+            return QueryPlan(
+                Condition(variable, deferred.node, whole.node),
+                operation.client_aliases,
+            )
         advancer = PathAdvancer(self.federation, override_labels)
         fields = distribute_root_fragments(operation.selections)
         serial = operation.kind == OperationType.MUTATION
@@ -179,6 +190,9 @@ class QueryPlanner:
             operation.root_type,
             serial,
         )
-        return build_plan(
+        plan = build_plan(
             graph, operation.definition, self.federation, operation.selections
         )
+        if operation.client_aliases:
+            plan = replace(plan, client_aliases=operation.client_aliases)
+        return plan

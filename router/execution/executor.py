@@ -33,6 +33,7 @@ from planner.query_plan import (
     fetches_in,
 )
 from router.execution.batch_assembly import Batch
+from router.execution.client_aliases import restore_client_aliases
 from router.execution.codes import (
     INTERNAL_SERVER_ERROR,
     SUBREQUEST_HTTP_ERROR,
@@ -128,6 +129,8 @@ async def execute_plan(
     )
     if plan.node is not None:
         await run.node(plan.node, root, ())
+    if plan.client_aliases and incremental is None:
+        restore_client_aliases(data, run.errors, plan.client_aliases)
     return ExecutionResult(data, run.errors)
 
 

@@ -3,15 +3,27 @@
 ``support.opgen`` writes the operations (fragments on every abstract type, aliases of
 one field with other arguments, variables with defaults, ``@skip``/``@include`` with
 variables, ``__typename``); this module gives it the world's keys as argument values,
-and now and then repeats a field unaliased inside one selection (``a { x } a { y }``),
-which must merge.
+now and then repeats a field unaliased inside one selection (``a { x } a { y }``),
+which must merge, and now and then aliases a field with the name of another field of
+its type (``id: title``), which the router must not confuse with that field (a key or
+a ``@requires`` input it fetches on its own).
 """
 
 from __future__ import annotations
 
 import random
 
-from graphql import GraphQLSchema, Visitor, parse, print_ast, validate, visit
+from graphql import (
+    GraphQLSchema,
+    NameNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    parse,
+    print_ast,
+    validate,
+    visit,
+)
 from graphql.language import FieldNode, SelectionSetNode
 from support.opgen import Options, generate
 
@@ -39,11 +51,15 @@ def operations_for(
         name_prefix="Op",
     )
     rng = random.Random(f"oracle-ops:{seed}:{world.name}")
+    # Its own draws: the operations it leaves alone stay as they were before it.
+    alias_rng = random.Random(f"oracle-alias:{seed}:{world.name}")
     result = []
     for operation in generate(api_schema, seed, count, options):
         query = operation.document
         if rng.random() < 0.2:
             query = _repeat_a_field(api_schema, query, rng)
+        if alias_rng.random() < 0.1:
+            query = _alias_as_another_field(api_schema, query, alias_rng)
         result.append(
             CheckedOperation(
                 query, dict(operation.variables), operation.name, validated=True
@@ -100,6 +116,47 @@ def _repeat_a_field(schema: GraphQLSchema, query: str, rng: random.Random) -> st
     class _Replace(Visitor):
         def enter_selection_set(self, node: SelectionSetNode, *_: object) -> object:
             return replacement if node is parent else None
+
+    printed = print_ast(visit(document, _Replace()))
+    if validate(schema, parse(printed)):
+        return query
+    return printed
+
+
+def _alias_as_another_field(
+    schema: GraphQLSchema, query: str, rng: random.Random
+) -> str:
+    """The same document with one field aliased as another field of its parent type
+    (``id`` when there is one, half the time); unchanged when that would not be
+    valid."""
+    document = parse(query)
+    type_info = TypeInfo(schema)
+    candidates: list[tuple[FieldNode, list[str]]] = []
+
+    class _Collect(Visitor):
+        def enter_field(self, node: FieldNode, *_: object) -> None:
+            parent = type_info.get_parent_type()
+            fields = getattr(parent, "fields", None) or {}
+            names = sorted(n for n in fields if n != node.name.value)
+            if names and node.name.value != "__typename":
+                candidates.append((node, names))
+
+    visit(document, TypeInfoVisitor(type_info, _Collect()))
+    if not candidates:
+        return query
+    target, names = rng.choice(candidates)
+    alias = "id" if "id" in names and rng.random() < 0.5 else rng.choice(names)
+    renamed = FieldNode(
+        alias=NameNode(value=alias),
+        name=target.name,
+        arguments=target.arguments,
+        directives=target.directives,
+        selection_set=target.selection_set,
+    )
+
+    class _Replace(Visitor):
+        def enter_field(self, node: FieldNode, *_: object) -> object:
+            return renamed if node is target else None
 
     printed = print_ast(visit(document, _Replace()))
     if validate(schema, parse(printed)):

@@ -184,6 +184,14 @@ def test_empty_plan_has_no_node() -> None:
     assert plan_from_json({"kind": "QueryPlan"}) == QueryPlan()
 
 
+def test_client_aliases_round_trip_and_are_left_out_when_none() -> None:
+    plan = QueryPlan(_fetch("a"), ("id__client_alias",))
+    encoded = json.loads(json.dumps(plan_to_json(plan)))
+    assert encoded["clientAliases"] == ["id__client_alias"]
+    assert plan_from_json(encoded) == plan
+    assert "clientAliases" not in plan_to_json(QueryPlan(_fetch("a")))
+
+
 def _sequence_of(fetch: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "QueryPlan", "node": {"kind": "Sequence", "nodes": [fetch]}}
 
