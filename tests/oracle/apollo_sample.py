@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from support.derived_cache import cached_json, source_digest
 
 from oracle.campaign import CI_OPERATIONS, CI_SEED
 from oracle.generate import generate_world
@@ -106,7 +107,7 @@ async def run_sample(
                 ]
             )
         # The gateway calls the subgraph server, which runs in its own process.
-        answers = await asyncio.to_thread(_run_gateway, node, runs)
+        answers = await asyncio.to_thread(_gateway_answers, node, runs, server.url)
     disagreements: list[ApolloDisagreement] = []
     total = 0
     for run_expected, run_answers in zip(expected, answers, strict=True):
@@ -122,6 +123,26 @@ async def run_sample(
                     )
                 )
     return SampleResult(total, disagreements)
+
+
+def _gateway_answers(
+    node: str, runs: list[dict[str, Any]], server_url: str
+) -> list[list[dict[str, Any]]]:
+    """Apollo Gateway's answers, from the test cache when the same runs met the same
+    gateway script, packages and subgraph server (``tests/oracle``) before; the server's
+    port, which changes every run, is left out of the key."""
+    key = [
+        json.dumps(runs).replace(server_url, "{oracle-server}"),
+        source_digest(
+            "tests/execution/apollo_gateway.mjs",
+            "oracle/package-lock.json",
+            "tests/oracle",
+        ),
+    ]
+    answers: list[list[dict[str, Any]]] = cached_json(
+        "apollo-gateway-sample", key, lambda: _run_gateway(node, runs)
+    )
+    return answers
 
 
 def _run_gateway(node: str, runs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

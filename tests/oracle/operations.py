@@ -7,12 +7,19 @@ now and then repeats a field unaliased inside one selection (``a { x } a { y }``
 which must merge, and now and then aliases a field with the name of another field of
 its type (``id: title``), which the router must not confuse with that field (a key or
 a ``@requires`` input it fetches on its own).
+
+Generation validates every operation with graphql-core, which made it most of the time
+of a campaign's world; the operations of a world are therefore kept in the test cache
+(``support.derived_cache``), keyed by the world, its API schema, the arguments,
+graphql-core's version and the source of the modules that write them.
 """
 
 from __future__ import annotations
 
 import random
+from typing import Any
 
+import graphql
 from graphql import (
     GraphQLSchema,
     NameNode,
@@ -21,10 +28,12 @@ from graphql import (
     Visitor,
     parse,
     print_ast,
+    print_schema,
     validate,
     visit,
 )
 from graphql.language import FieldNode, SelectionSetNode
+from support.derived_cache import cached_json, source_digest
 from support.opgen import Options, generate
 
 from oracle.generate import argument_values
@@ -43,6 +52,40 @@ def operations_for(
     max_depth: int = 4,
     max_fields: int = 3,
 ) -> list[CheckedOperation]:
+    key = [
+        world.dumps(),
+        print_schema(api_schema),
+        repr((seed, count, max_depth, max_fields, graphql.version)),
+        source_digest(*_WRITERS),
+    ]
+    written = cached_json(
+        "oracle-operations",
+        key,
+        lambda: _write(world, api_schema, seed, count, max_depth, max_fields),
+    )
+    return [
+        CheckedOperation(query, variables, name, validated=True)
+        for query, variables, name in written
+    ]
+
+
+# The modules whose code decides which operations a world gets.
+_WRITERS = (
+    "tests/support/opgen.py",
+    "tests/oracle/operations.py",
+    "tests/oracle/generate.py",
+    "tests/oracle/world.py",
+)
+
+
+def _write(
+    world: World,
+    api_schema: GraphQLSchema,
+    seed: int,
+    count: int,
+    max_depth: int,
+    max_fields: int,
+) -> list[tuple[str, dict[str, Any], str]]:
     options = Options(
         max_depth=max_depth,
         max_fields=max_fields,
@@ -60,11 +103,7 @@ def operations_for(
             query = _repeat_a_field(api_schema, query, rng)
         if alias_rng.random() < 0.1:
             query = _alias_as_another_field(api_schema, query, alias_rng)
-        result.append(
-            CheckedOperation(
-                query, dict(operation.variables), operation.name, validated=True
-            )
-        )
+        result.append((query, dict(operation.variables), operation.name))
     return result
 
 

@@ -2,7 +2,9 @@
 
 `@apollo/composition` (pinned in `oracle/package.json`) is the reference our composer is
 compared with. Every case goes to node in one process: starting node and loading the
-federation packages costs far more than composing a case.
+federation packages costs far more than composing a case. A batch's results are kept in
+the test cache (`support.derived_cache`), keyed by the batch, `compose.mjs` and
+`oracle/package-lock.json`, so later runs start no node for it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import TypedDict
 
 import pytest
+
+from support.derived_cache import cached_json, source_digest
 
 __all__ = [
     "ORACLE_DIR",
@@ -95,6 +99,16 @@ def compose_with_apollo(
     if cached is not None:
         return cached
     node = require_oracle()
+    results: list[ApolloResult] = cached_json(
+        "apollo-compose",
+        [payload, source_digest("oracle/compose.mjs", "oracle/package-lock.json")],
+        lambda: _compose_in_node(node, payload, len(cases)),
+    )
+    _results_by_payload[payload] = results
+    return results
+
+
+def _compose_in_node(node: str, payload: str, count: int) -> list[ApolloResult]:
     try:
         proc = subprocess.run(
             [node, str(_COMPOSE_SCRIPT)],
@@ -107,8 +121,7 @@ def compose_with_apollo(
         )
     except subprocess.TimeoutExpired:
         pytest.fail(
-            f"oracle/compose.mjs took more than {_TIMEOUT_SECONDS}s "
-            f"for {len(cases)} cases",
+            f"oracle/compose.mjs took more than {_TIMEOUT_SECONDS}s for {count} cases",
             pytrace=False,
         )
     if proc.returncode != 0:
@@ -118,11 +131,9 @@ def compose_with_apollo(
             pytrace=False,
         )
     results: list[ApolloResult] = json.loads(proc.stdout)["results"]
-    if len(results) != len(cases):
+    if len(results) != count:
         pytest.fail(
-            f"oracle/compose.mjs returned {len(results)} results "
-            f"for {len(cases)} cases",
+            f"oracle/compose.mjs returned {len(results)} results for {count} cases",
             pytrace=False,
         )
-    _results_by_payload[payload] = results
     return results
