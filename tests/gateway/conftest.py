@@ -2,12 +2,15 @@
 
 The five example subgraphs run once for the session, both gateways once per module:
 our router (``router serve --supergraph FILE``) and Apollo Gateway (``node
-oracle/gateway.mjs``), reading the same supergraph file.
+oracle/gateway.mjs``), reading the same supergraph file. Apollo Gateway starts only
+when a test asks for it: its answers to the query corpus come from the test cache when
+nothing they depend on changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from gateway_harness import (
@@ -34,23 +37,31 @@ def subgraph_urls(node: str, example_urls: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def gateways(
-    subgraph_urls: dict[str, str],
-    node: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[str, str]]:
-    """(our router's URL, Apollo Gateway's URL), both over the module's subgraphs."""
-    folder = tmp_path_factory.mktemp("gateways")
-    supergraph = write_supergraph(folder, subgraph_urls)
-    services = [
-        launch_router(folder, supergraph),
-        launch_apollo(folder, supergraph, node),
-    ]
+def gateway_supergraph(
+    subgraph_urls: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The committed supergraph pointed at the module's subgraphs, read by both."""
+    return write_supergraph(tmp_path_factory.mktemp("gateways"), subgraph_urls)
+
+
+@pytest.fixture(scope="module")
+def our_gateway(gateway_supergraph: Path) -> Iterator[str]:
+    """Our router's URL over the module's subgraphs."""
+    service = launch_router(gateway_supergraph.parent, gateway_supergraph)
     try:
-        ours, apollo = (ready(service) for service in services)
-        yield ours.url, apollo.url
+        yield ready(service).url
     finally:
-        stop_all(services)
+        stop_all([service])
+
+
+@pytest.fixture(scope="module")
+def apollo_gateway(gateway_supergraph: Path, node: str) -> Iterator[str]:
+    """Apollo Gateway's URL over the same subgraphs (started only when a test asks)."""
+    service = launch_apollo(gateway_supergraph.parent, gateway_supergraph, node)
+    try:
+        yield ready(service).url
+    finally:
+        stop_all([service])
 
 
 @pytest.fixture(scope="module")

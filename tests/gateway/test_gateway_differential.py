@@ -7,6 +7,10 @@ hand-written planner corpus and seeded generated operations, at least 300) is PO
 both, eight requests in flight, and the two JSON responses are compared: ``data`` equal
 with keys in the same order, errors equal as a multiset of ``(path, extensions.code)``.
 Mutations run separately, in order, each gateway on a fresh orders subgraph of its own.
+Apollo Gateway's answers to the queries are kept in the test cache
+(``support.derived_cache``), keyed by the requests, the committed supergraph, the
+example subgraphs' files, the gateway script and Apollo's packages: a later run asks
+only our router, and compares its answers with the same recorded ones.
 
 Where Apollo Gateway is wrong by the GraphQL or federation spec, the difference is
 recorded in ``known_differences.yaml`` with a ``port_note`` saying why and the response
@@ -30,6 +34,7 @@ from typing import Any
 import pytest
 import yaml
 from gateway_harness import post_json
+from support.derived_cache import read_cached, source_digest, write_cached
 from support.gateway_corpus import (
     MIN_OPERATIONS,
     Difference,
@@ -181,8 +186,13 @@ class _Sender:
     operations not yet sent are then skipped, so the run fails in seconds, not hours.
     """
 
-    def __init__(self, ours_url: str, apollo_url: str) -> None:
+    def __init__(
+        self, ours_url: str, apollo_url: str, recorded: dict[str, Any] | None = None
+    ) -> None:
         self.urls = {"ours": ours_url, "Apollo's": apollo_url}
+        # Apollo Gateway's answers by operation name, from the test cache: then only
+        # our router is asked.
+        self.recorded = recorded
         self.stalled = threading.Event()
         self.timed_out: list[str] = []
 
@@ -206,7 +216,11 @@ class _Sender:
         started = time.perf_counter()
         exchange.ours = self._ask("ours", op, payload)
         middle = time.perf_counter()
-        exchange.apollo = self._ask("Apollo's", op, payload)
+        exchange.apollo = (
+            self._ask("Apollo's", op, payload)
+            if self.recorded is None
+            else self.recorded[op.name]
+        )
         exchange.apollo_seconds = time.perf_counter() - middle
         exchange.ours_seconds = middle - started
         exchange.differences = compare(exchange.ours, exchange.apollo)
@@ -249,6 +263,7 @@ class _Run:
     timed_out: list[str] = field(default_factory=list)
     seconds: float = 0.0
     setup_error: str | None = None
+    apollo_from_cache: bool = False
 
     def sent(self) -> list[Exchange]:
         return [e for e in self.exchanges if e.sent]
@@ -294,6 +309,11 @@ def _summary_lines(run: _Run) -> list[str]:
         f"in {run.seconds:.1f}s: {equal} equal, {len(differing)} differing, "
         f"{len(run.noted())} PORT_NOTE'd; {with_errors} answered with errors by "
         f"Apollo Gateway; {resent} sent again after a keep-alive race"
+        + (
+            "; Apollo Gateway's answers from the test cache"
+            if run.apollo_from_cache
+            else ""
+        )
     ]
     if run.timed_out:
         lines.append(
@@ -308,24 +328,62 @@ def _summary_lines(run: _Run) -> list[str]:
     return lines
 
 
+_APOLLO_ANSWERS = "apollo-gateway-corpus"
+
+
+def _apollo_answers_key(operations: list[CorpusOperation]) -> list[str]:
+    """What Apollo Gateway's answers to the corpus depend on: the requests, the
+    committed supergraph and the example subgraphs (code and data), the gateway script
+    and Apollo's packages. The subgraphs' ports, which change every run, are left out."""
+    return [
+        json.dumps([_payload(op) for op in operations]),
+        source_digest(
+            "supergraph.graphql",
+            "subgraphs",
+            "tests/support/gateway_corpus.py",
+            "oracle/gateway.mjs",
+            "oracle/package-lock.json",
+        ),
+    ]
+
+
 @pytest.fixture(scope="module")
 def run(request: pytest.FixtureRequest) -> _Run:
     """Both gateways' answers to every query of the corpus, once for the module."""
     plugin_name = "gateway-differential"
     if not request.config.pluginmanager.has_plugin(plugin_name):
         request.config.pluginmanager.register(_SummaryPlugin(), plugin_name)
+    operations = query_operations()
+    names = [op.name for op in operations]
+    key = _apollo_answers_key(operations)
+    recorded = (
+        read_cached(_APOLLO_ANSWERS, key) if len(set(names)) == len(names) else None
+    )
     try:
-        urls: tuple[str, str] = request.getfixturevalue("gateways")
+        ours_url: str = request.getfixturevalue("our_gateway")
+        apollo_url = "" if recorded else request.getfixturevalue("apollo_gateway")
     except BaseException as error:
         _RUN.setup_error = f"the gateways did not start ({type(error).__name__})"
         raise
     _RUN.known = load_known_differences()
-    sender = _Sender(*urls)
+    _RUN.apollo_from_cache = bool(recorded)
+    sender = _Sender(
+        ours_url,
+        apollo_url,
+        dict(zip(names, recorded, strict=True)) if recorded else None,
+    )
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
-        _RUN.exchanges = list(pool.map(sender.exchange, query_operations()))
+        _RUN.exchanges = list(pool.map(sender.exchange, operations))
     _RUN.seconds = time.perf_counter() - started
     _RUN.timed_out = sender.timed_out
+    if not recorded and not sender.timed_out:
+        apollo = [e.apollo for e in _RUN.exchanges]
+        if not any(
+            _hit_keep_alive_race(a) or (isinstance(a, dict) and "transport error" in a)
+            for a in apollo
+        ):
+            write_cached(_APOLLO_ANSWERS, key, apollo)
     dump = os.environ.get("GATEWAY_DIFFERENTIAL_DUMP")
     if dump:  # every exchange, for a look at the differences beyond the summary
         Path(dump).write_text(json.dumps([_dumped(e) for e in _RUN.exchanges]))

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["cache_dir", "cached_json", "source_digest"]
+__all__ = ["cache_dir", "cached_json", "read_cached", "source_digest", "write_cached"]
 
 _REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -40,7 +40,7 @@ def cache_dir() -> Path | None:
 @cache
 def source_digest(*paths: str) -> str:
     """One hash of the named files (relative to the repository root; a folder stands
-    for its `*.py`, `*.mjs` and `*.json` files, recursively)."""
+    for every file under it but caches and node_modules)."""
     digest = hashlib.sha256()
     for relative in paths:
         path = _REPO / relative
@@ -48,8 +48,9 @@ def source_digest(*paths: str) -> str:
             sorted(
                 p
                 for p in path.rglob("*")
-                if p.suffix in {".py", ".mjs", ".json"}
-                and "node_modules" not in p.parts
+                if p.is_file()
+                and p.suffix != ".pyc"
+                and not {"__pycache__", "node_modules"} & set(p.parts)
             )
             if path.is_dir()
             else [path]
@@ -65,23 +66,43 @@ def source_digest(*paths: str) -> str:
 def cached_json(namespace: str, key: Iterable[str], compute: Callable[[], T]) -> T:
     """`compute()`'s result, read back from the cache when the same `key` (every input
     the result depends on, as strings) was computed before; it must be JSON."""
-    folder = cache_dir()
-    if folder is None:
-        return compute()
-    digest = hashlib.sha256()
-    for part in key:
-        digest.update(hashlib.sha256(part.encode()).digest())
-    entry = folder / namespace / f"{digest.hexdigest()}.json"
-    try:
-        cached: Any = json.loads(entry.read_text())
-        return cached  # type: ignore[no-any-return]
-    except (OSError, ValueError):
-        pass
+    found = read_cached(namespace, key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
     result = compute()
+    write_cached(namespace, key, result)
+    return result
+
+
+def read_cached(namespace: str, key: Iterable[str]) -> Any:
+    """The entry stored under `key`, or None when there is none (or the cache is off)."""
+    entry = _entry(namespace, key)
+    if entry is None:
+        return None
+    try:
+        return json.loads(entry.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_cached(namespace: str, key: Iterable[str], value: Any) -> None:
+    """Stores `value` (JSON) under `key`, atomically."""
+    entry = _entry(namespace, key)
+    if entry is None:
+        return
     entry.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(
         "w", dir=entry.parent, suffix=".tmp", delete=False
     ) as handle:
-        json.dump(result, handle)
+        json.dump(value, handle)
     os.replace(handle.name, entry)
-    return result
+
+
+def _entry(namespace: str, key: Iterable[str]) -> Path | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    digest = hashlib.sha256()
+    for part in key:
+        digest.update(hashlib.sha256(part.encode()).digest())
+    return folder / namespace / f"{digest.hexdigest()}.json"
