@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(
         runs=1 if args.quick else args.runs,
         seconds=1.0 if args.quick else args.seconds,
-        warmup=1.0 if args.quick else args.warmup,
+        warmup=0.0 if args.quick else args.warmup,
         connections=10 if args.quick else args.connections,
         scenarios=tuple(args.scenario or [s.name for s in SCENARIOS if not s.optional]),
     )

@@ -510,7 +510,10 @@ def _measure(
             distinct=scenario.distinct_parts(tag) if scenario.distinct else None,
         )
 
-    load(options.warmup, tag + "w")
+    if (
+        options.warmup > 0
+    ):  # --quick (the smoke test) measures nothing, so warms nothing
+        load(options.warmup, tag + "w")
     cpu0, sub0 = target.cpu_seconds(), subgraphs.cpu_seconds()
     result = load(options.seconds, tag)
     cpu1, sub1 = target.cpu_seconds(), subgraphs.cpu_seconds()
