@@ -4,7 +4,9 @@ The corpus (``bench/plan/corpus.py``): the hand-written operations of
 ``tests/planner/corpus/``, generated operations over the example supergraph, and a few
 generated operations over every supergraph under ``tests/planner/scenarios/``. Each
 operation is planned by ``planner.planning.QueryPlanner`` and by ``@apollo/query-planner``
-(``oracle/plan.mjs``, one node process per supergraph, running while we plan).
+(``oracle/plan.mjs``, one node process per supergraph, running while we plan; its
+plans are kept in the test cache, ``support.derived_cache``, keyed by the supergraph, the
+operations, ``plan.mjs`` and Apollo's packages).
 
 Two numbers are compared per operation, on both plans:
 
@@ -24,6 +26,7 @@ printed at the end of the run (``pytest -q`` included).
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ from pathlib import Path
 import pytest
 import yaml
 from graphql import parse
+from support.derived_cache import cached_json, source_digest
 from support.oracle import require_oracle
 
 from bench.plan.apollo import ApolloPlan, plan_with_apollo
@@ -237,7 +241,7 @@ def _compare_all(graphs: list[CorpusGraph], run: _Run) -> None:
     graphs = [graph for graph in graphs if graph.operations]
     with ThreadPoolExecutor(max_workers=2) as pool:
         apollo: dict[str, Future[list[ApolloPlan]]] = {
-            graph.name: pool.submit(plan_with_apollo, graph) for graph in graphs
+            graph.name: pool.submit(_apollo_plans, graph) for graph in graphs
         }
         started = time.perf_counter()
         try:
@@ -254,6 +258,21 @@ def _compare_all(graphs: list[CorpusGraph], run: _Run) -> None:
                 _take_apollo(result, comparison)
                 if run.ours_unavailable is not None:
                     comparison.ours_error = run.ours_unavailable
+
+
+def _apollo_plans(graph: CorpusGraph) -> list[ApolloPlan]:
+    """Apollo's plans for `graph`, from the test cache when the same supergraph and
+    operations met the same `oracle/plan.mjs` and Apollo's packages before."""
+    key = [
+        json.dumps(
+            [
+                graph.supergraph_sdl,
+                [[op.query, op.operation_name] for op in graph.operations],
+            ]
+        ),
+        source_digest("oracle/plan.mjs", "oracle/package-lock.json"),
+    ]
+    return cached_json("apollo-plans", key, lambda: plan_with_apollo(graph))
 
 
 # -- the session's run and its summary -------------------------------------------------
