@@ -341,6 +341,7 @@ def _apollo_answers_key(operations: list[CorpusOperation]) -> list[str]:
             "supergraph.graphql",
             "subgraphs",
             "tests/support/gateway_corpus.py",
+            "tests/gateway/gateway_harness.py",
             "oracle/gateway.mjs",
             "oracle/package-lock.json",
         ),
