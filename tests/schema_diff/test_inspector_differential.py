@@ -2,7 +2,8 @@
 
 `@graphql-inspector/core` (pinned in `oracle/package.json`) diffs every pair of
 `generated_pairs.generated_pairs(SEED, COUNT)` in one node process
-(`oracle/inspector_diff.mjs`); `diff_schemas` diffs them here. Each side's changes are
+(`oracle/inspector_diff.mjs`; its answers are kept in the test cache,
+`support.derived_cache`); `diff_schemas` diffs them here. Each side's changes are
 put in one vocabulary, a *family* at a schema coordinate (inspector's
 `FIELD_DESCRIPTION_ADDED`, `_CHANGED` and `_REMOVED` are our
 `FIELD_DESCRIPTION_CHANGED`; its `Type.field.arg` path is our `Type.field(arg:)`), and
@@ -38,6 +39,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLSchema,
 )
+from support.derived_cache import cached_json, source_digest
 from support.oracle import ORACLE_DIR
 
 from planner.schema_diff import CHANGE_CODES, SchemaChange, diff_schemas
@@ -166,8 +168,22 @@ def _require_inspector() -> str:
 
 
 def _inspector_diffs(pairs: list[SchemaPair]) -> list[list[dict[str, Any]]]:
+    """graphql-inspector's changes for each pair, from the test cache when the same
+    pairs met the same script and packages before."""
     node = _require_inspector()
     payload = json.dumps({"pairs": [{"old": p.old, "new": p.new} for p in pairs]})
+    key = [
+        payload,
+        source_digest("oracle/inspector_diff.mjs", "oracle/package-lock.json"),
+    ]
+    results: list[list[dict[str, Any]]] = cached_json(
+        "inspector-diffs", key, lambda: _run_inspector(node, payload)
+    )
+    assert len(results) == len(pairs)
+    return results
+
+
+def _run_inspector(node: str, payload: str) -> list[list[dict[str, Any]]]:
     proc = subprocess.run(
         [node, str(_SCRIPT)],
         input=payload,
@@ -180,7 +196,6 @@ def _inspector_diffs(pairs: list[SchemaPair]) -> list[list[dict[str, Any]]]:
     if proc.returncode != 0:
         pytest.fail(f"{_SCRIPT.name} failed:\n{proc.stderr[-4000:]}", pytrace=False)
     results: list[list[dict[str, Any]]] = json.loads(proc.stdout)["results"]
-    assert len(results) == len(pairs)
     return results
 
 
