@@ -37,9 +37,10 @@ __all__ = ["FORMAT", "SharedPlans", "planner_options"]
 
 logger = logging.getLogger(__name__)
 
-# Bumped whenever plan_json's shape changes, so routers of two versions sharing one
-# Redis never read each other's plans.
-FORMAT = 1
+# Bumped whenever plan_json's shape changes or plans for the same key change, so
+# routers of two versions sharing one Redis never read each other's plans. 2: plans
+# carry clientAliases (a client alias named like a key or @requires field).
+FORMAT = 2
 
 
 def planner_options(defer_support: bool, plans_limit: int, stages: bool = True) -> str:
