@@ -65,6 +65,13 @@ def apollo_gateway(gateway_supergraph: Path, node: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def gateways(our_gateway: str, apollo_gateway: str) -> tuple[str, str]:
+    """(our router's URL, Apollo Gateway's URL) over the same subgraphs, both live (the
+    refusals module compares every answer, with nothing cached)."""
+    return our_gateway, apollo_gateway
+
+
+@pytest.fixture(scope="module")
 def mutation_gateways(
     subgraph_urls: dict[str, str],
     node: str,
