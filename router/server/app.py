@@ -208,19 +208,10 @@ class RouterApp:
         """The entity cache's invalidation endpoint, when it shares this listener."""
         from router.cache.invalidation import answer_invalidation
 
-        headers: dict[str, str] = {}
-        for name, value in scope.get("headers", ()):
-            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-        method = scope["method"]
-        try:
-            body = (
-                await _read_body(headers, receive, config.limits.http_max_request_bytes)
-                if method == "POST"
-                else b""
-            )
-        except RequestFailure as failure:
-            await _send_failure(send, failure, MediaType.JSON)
+        request = await _side_request(scope, receive, send, config)
+        if request is None:
             return
+        headers, method, body = request
         current = self.holder.current
         status, answer = await answer_invalidation(
             None if current is None else current.entity_cache,
@@ -242,19 +233,10 @@ class RouterApp:
         """A subgraph's subscription callback, when it shares this listener."""
         from router.subscriptions.callback_server import answer_callback
 
-        headers: dict[str, str] = {}
-        for name, value in scope.get("headers", ()):
-            headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-        method = scope["method"]
-        try:
-            body = (
-                await _read_body(headers, receive, config.limits.http_max_request_bytes)
-                if method == "POST"
-                else b""
-            )
-        except RequestFailure as failure:
-            await _send_failure(send, failure, MediaType.JSON)
+        request = await _side_request(scope, receive, send, config)
+        if request is None:
             return
+        _, method, body = request
         answer = answer_callback(method, identifier, body)
         await _send_bytes(
             send,
@@ -504,6 +486,27 @@ def _serves_invalidation(config: RouterConfig, path: str) -> bool:
         and endpoint.path == path
         and endpoint.listen == config.supergraph.listen
     )
+
+
+async def _side_request(
+    scope: Scope, receive: Receive, send: Send, config: RouterConfig
+) -> tuple[dict[str, str], str, bytes] | None:
+    """Headers, method and body (a POST's, read under the body cap) of a request to an
+    endpoint sharing the GraphQL listener; None once a failure has been answered."""
+    headers: dict[str, str] = {}
+    for name, value in scope.get("headers", ()):
+        headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    method = scope["method"]
+    try:
+        body = (
+            await _read_body(headers, receive, config.limits.http_max_request_bytes)
+            if method == "POST"
+            else b""
+        )
+    except RequestFailure as failure:
+        await _send_failure(send, failure, MediaType.JSON)
+        return None
+    return headers, method, body
 
 
 async def _read_body(headers: dict[str, str], receive: Receive, limit: int) -> bytes:

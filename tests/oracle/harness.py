@@ -133,12 +133,13 @@ def compose_world(world: World, server_url: str) -> Supergraph:
 class RouterUnderTest:
     """A router generation for one supergraph, in this process."""
 
-    def __init__(self, supergraph: Supergraph) -> None:
+    def __init__(self, supergraph: Supergraph, extra_config: str = "") -> None:
+        """``extra_config``: router.yaml lines added to the harness's own."""
         from router.config import parse_config
         from router.server.source import Source
         from router.server.state import build_generation
 
-        config = parse_config("include_subgraph_errors:\n  all: true\n")
+        config = parse_config("include_subgraph_errors:\n  all: true\n" + extra_config)
         self.generation = build_generation(
             Source(config, supergraph, "oracle world", ()), 1
         )

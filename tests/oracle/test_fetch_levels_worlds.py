@@ -22,8 +22,8 @@ from graphql import parse
 
 from oracle.generate import generate_world
 from oracle.harness import (
-    CheckedOperation,
     OracleServer,
+    RouterUnderTest,
     WorldRejected,
     compare,
     compose_world,
@@ -42,37 +42,13 @@ WORLDS = range(0, 8)
 OPERATIONS = 40
 
 
-class _Router:
+def _router(supergraph: Supergraph, stages: bool) -> RouterUnderTest:
     """A router generation for one supergraph, stages on or off."""
-
-    def __init__(self, supergraph: Supergraph, stages: bool) -> None:
-        from router.config import parse_config
-        from router.server.source import Source
-        from router.server.state import build_generation
-
-        config = parse_config(
-            "include_subgraph_errors:\n  all: true\n"
-            "supergraph:\n  query_planning:\n"
-            f"    merge_same_level_fetches: {str(stages).lower()}\n"
-        )
-        self.generation = build_generation(
-            Source(config, supergraph, "oracle world", ()), 1
-        )
-
-    async def run(self, operation: CheckedOperation) -> dict[str, Any]:
-        from router.server.request import GraphQLRequest
-
-        outcome = await self.generation.pipeline.run(
-            GraphQLRequest(
-                operation.query, operation.operation_name, dict(operation.variables)
-            ),
-            method="POST",
-        )
-        body: dict[str, Any] = outcome.body
-        return body
-
-    async def close(self) -> None:
-        await self.generation.close()
+    return RouterUnderTest(
+        supergraph,
+        "supergraph:\n  query_planning:\n"
+        f"    merge_same_level_fetches: {str(stages).lower()}\n",
+    )
 
 
 async def _log(
@@ -121,7 +97,7 @@ async def test_staged_plans_answer_as_apollos_shape_does_in_generated_worlds(
             monolith = Monolith(
                 world, supergraph.api_schema, supergraph.schema, world_interfaces(world)
             )
-            routers = {on: _Router(supergraph, on) for on in (False, True)}
+            routers = {on: _router(supergraph, on) for on in (False, True)}
             try:
                 for operation in differing:
                     await _log(session, oracle_server, world.name)  # start afresh
