@@ -283,19 +283,7 @@ class Tracer:
         if type(parent) is RecordingSpan:
             if parent._ended:
                 return NonRecordingSpan(parent.get_span_context())
-            return RecordingSpan(
-                self._sink,
-                name,
-                _kind_number(kind),
-                parent._trace_id,
-                parent._trace_bytes,
-                parent._trace_hex,
-                parent._trace_state,
-                parent._state_header,
-                parent._span_id,
-                _FLAGS_LOCAL_PARENT,
-                attributes,
-            )
+            return self._child(parent, name, kind, attributes)
         return self._start_root(name, kind, attributes, parent.get_span_context())
 
     def _sampled(self, trace_id: int, parent: SpanContext) -> bool:
@@ -355,7 +343,18 @@ class Tracer:
     ) -> _CurrentSpan:
         """`start_as_current_span` under `parent`, a recording span the caller holds
         (the current one, already looked up)."""
-        span = RecordingSpan(
+        span = self._child(parent, name, kind, attributes)
+        return _CurrentSpan(span, record_exception)
+
+    def _child(
+        self,
+        parent: RecordingSpan,
+        name: str,
+        kind: SpanKind,
+        attributes: dict[str, AttributeValue] | None,
+    ) -> RecordingSpan:
+        """A span of ``parent``'s trace, its child."""
+        return RecordingSpan(
             self._sink,
             name,
             _kind_number(kind),
@@ -368,7 +367,6 @@ class Tracer:
             _FLAGS_LOCAL_PARENT,
             attributes,
         )
-        return _CurrentSpan(span, record_exception)
 
     def start_as_current_span(
         self,
