@@ -56,7 +56,12 @@ from router.execution.subgraph_client import (
     SubgraphRequestError,
     SubgraphResponse,
 )
-from router.execution.subgraph_errors import client_error, entity_errors, root_errors
+from router.execution.subgraph_errors import (
+    client_error,
+    entity_errors,
+    entity_index,
+    root_errors,
+)
 from router.execution.type_conditions import (
     FRAGMENT_PREFIX,
     TypeConditions,
@@ -472,7 +477,12 @@ class _Run:
             return
         merged: set[str] = set()
         retyped = bool(fetch.output_rewrites)
-        failed = _failed_entities(body.get("errors"))
+        raw_errors = body.get("errors")
+        failed = {
+            index
+            for raw in (raw_errors if type(raw_errors) is list else ())
+            if (index := entity_index(raw)) is not None
+        }
         for index, (entity, positions) in enumerate(
             zip(entities, found.positions, strict=True)
         ):
@@ -680,21 +690,6 @@ def _with_cached(body: dict[str, Any], lookup: CachedEntities) -> dict[str, Any]
             merged[index] = entity
         result["data"] = {**data, "_entities": merged}
     return result
-
-
-def _failed_entities(raw_errors: Any) -> set[int]:
-    """Indexes of the entities an ``_entities`` fetch's errors are about."""
-    failed: set[int] = set()
-    for error in raw_errors if type(raw_errors) is list else ():
-        path = error.get("path") if type(error) is dict else None
-        if (
-            type(path) is list
-            and len(path) >= 2
-            and path[0] == "_entities"
-            and type(path[1]) is int
-        ):
-            failed.add(path[1])
-    return failed
 
 
 def _list_free(pattern: tuple[str, ...]) -> list[str | int]:

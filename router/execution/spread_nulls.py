@@ -47,6 +47,7 @@ from graphql import (
 from graphql.language import Visitor
 
 from planner.query_plan import Fetch
+from router.execution.subgraph_errors import entity_index, error_path
 
 __all__ = ["mend_entities", "mend_root"]
 
@@ -81,7 +82,7 @@ async def mend_entities(
         return body
     by_index: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for raw in raw_errors:
-        index = _entity_index(raw)
+        index = entity_index(raw)
         if index is not None and index < len(entities):
             by_index[index].append(raw)
     pruned: dict[int, frozenset[Path]] = {}
@@ -122,7 +123,7 @@ async def mend_entities(
             assert answer is not None
             again: dict[int, list[dict[str, Any]]] = defaultdict(list)
             for raw in _errors_of(answer):
-                at = _entity_index(raw)
+                at = entity_index(raw)
                 if at is not None and at < len(indexes):
                     again[at].append(raw)
             retop = _entities_selection(operation)
@@ -148,7 +149,7 @@ async def mend_entities(
                 ] + [_reindexed(raw, index) for raw in errors]
     if not mended_errors:
         return body
-    errors = [raw for raw in raw_errors if _entity_index(raw) not in mended_errors]
+    errors = [raw for raw in raw_errors if entity_index(raw) not in mended_errors]
     for index in sorted(mended_errors):
         errors.extend(mended_errors[index])
     return {
@@ -460,17 +461,7 @@ def _step(value: Any, step: str | int) -> Any:
 
 
 def _path(raw: Any) -> list[str | int]:
-    path = raw.get("path") if type(raw) is dict else None
-    if type(path) is not list or not all(type(step) in (str, int) for step in path):
-        return []
-    return path
-
-
-def _entity_index(raw: Any) -> int | None:
-    path = _path(raw)
-    if len(path) >= 2 and path[0] == "_entities" and type(path[1]) is int:
-        return path[1] if path[1] >= 0 else None
-    return None
+    return error_path(raw) or []
 
 
 def _reindexed(raw: dict[str, Any], index: int) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from router.execution.codes import DOWNSTREAM_SERVICE_ERROR
 from router.execution.paths import CursorEntry, to_list
 from router.execution.type_conditions import FRAGMENT_PREFIX
 
-__all__ = ["client_error", "entity_errors", "root_errors"]
+__all__ = ["client_error", "entity_errors", "entity_index", "error_path", "root_errors"]
 
 
 def client_error(
@@ -49,7 +49,7 @@ def root_errors(
     """Errors of a root fetch; ``prefix`` is the client path the fetch was merged at."""
     errors: list[dict[str, Any]] = []
     for raw in _as_list(raw_errors):
-        path = _raw_path(raw)
+        path = error_path(raw)
         if path and renamers:
             path = unaliased(path, renamers)
         errors.append(
@@ -68,7 +68,7 @@ def entity_errors(
     """Errors of an ``_entities`` fetch, one per client position an error applies to."""
     errors: list[dict[str, Any]] = []
     for raw in _as_list(raw_errors):
-        path = _raw_path(raw)
+        path = error_path(raw)
         if (
             path is not None
             and len(path) >= 2
@@ -109,11 +109,20 @@ def _as_list(raw_errors: Any) -> list[Any]:
     return raw_errors if type(raw_errors) is list else []
 
 
-def _raw_path(raw: Any) -> list[str | int] | None:
+def error_path(raw: Any) -> list[str | int] | None:
+    """A subgraph error's `path`, or None when it has none or it is malformed."""
     path = raw.get("path") if type(raw) is dict else None
     if type(path) is not list or not all(type(key) in (str, int) for key in path):
         return None
     return path
+
+
+def entity_index(raw: Any) -> int | None:
+    """The representation an `_entities` fetch's error is about, if its path says."""
+    path = error_path(raw)
+    if path and len(path) >= 2 and path[0] == "_entities" and type(path[1]) is int:
+        return path[1] if path[1] >= 0 else None
+    return None
 
 
 def _from_subgraph(
