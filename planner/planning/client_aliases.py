@@ -6,26 +6,29 @@ A client may name a field after another one: ``stores { rank: title tone }`` whe
 name, the client's (``title``) and the one a later fetch's representation is read
 from (``rank``), and whichever lands last is wrong (Apollo's planner has the same
 fault: federation issue 3036, router issue 6222). Such an alias is fetched as
-``<alias>__client_alias`` instead, and the executor names it back once every fetch is
-done (``router.execution.client_aliases``). Not in an operation with ``@defer``: its
-parts are sent while later fetches still read the tree.
+``<alias>__client_alias`` instead, in every operation (``@defer``, subscriptions
+alike). The fetched tree keeps that name: the shapers read each client field from its
+``fetched_name`` (``router.execution.selection_plan``), so a deferred part or a
+subscription event can be shaped while later fetches still read the planner's value,
+and only error paths are named back (``router.execution.client_aliases``).
+
+A client response name that already ends in ``__client_alias`` is fetched with the
+suffix once more, so no two client fields, and no client field and renamed alias,
+share a fetched name.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
-
-from graphql import BREAK, DirectiveNode, DocumentNode, Visitor, visit
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from planner.supergraph import Supergraph
 
 __all__ = [
     "CLIENT_ALIAS_SUFFIX",
-    "internal_alias",
+    "fetched_name",
     "planner_field_names",
-    "uses_defer",
 ]
 
 CLIENT_ALIAS_SUFFIX = "__client_alias"
@@ -51,23 +54,13 @@ def planner_field_names(supergraph: Supergraph) -> frozenset[str]:
     return frozenset(names)
 
 
-def internal_alias(alias: str) -> str:
-    return alias + CLIENT_ALIAS_SUFFIX
-
-
-def uses_defer(document: DocumentNode) -> bool:
-    finder = _DeferFinder()
-    visit(document, finder)
-    return finder.found
-
-
-class _DeferFinder(Visitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def enter_directive(self, node: DirectiveNode, *_: Any) -> Any:
-        if node.name.value == "defer":
-            self.found = True
-            return BREAK
-        return None
+def fetched_name(response_name: str, field_name: str, shadowed: frozenset[str]) -> str:
+    """The name a client field is fetched (and kept in the executor's tree) under:
+    ``<response name>__client_alias`` for an alias that differs from its field's name
+    and is one of ``shadowed`` (``planner_field_names``), or for a response name that
+    ends in the suffix already; otherwise the response name itself."""
+    if (
+        response_name != field_name and response_name in shadowed
+    ) or response_name.endswith(CLIENT_ALIAS_SUFFIX):
+        return response_name + CLIENT_ALIAS_SUFFIX
+    return response_name

@@ -47,7 +47,7 @@ from graphql import (
 )
 from graphql.type import GraphQLCompositeType
 
-from planner.planning.client_aliases import internal_alias
+from planner.planning.client_aliases import fetched_name
 from planner.planning.errors import QueryPlanningError
 
 __all__ = [
@@ -167,8 +167,8 @@ def normalize_operation(
     ``@defer`` fragments are kept as deferred (QUERY_PLANNING.md §2.10), except those
     whose ``if:`` variable is in ``defer_off``; without it every ``@defer`` is
     stripped (the whole answer in one response). Defer is a query feature: it is
-    stripped from mutations and subscriptions. A client alias that differs from its
-    field's name and is one of ``shadowed`` is renamed (``client_aliases``)."""
+    stripped from mutations and subscriptions. A client field is fetched under its
+    ``fetched_name`` for ``shadowed`` (its renamed aliases: ``client_aliases``)."""
     definition = select_operation(document, operation_name)
     root = schema.get_root_type(definition.operation)
     if root is None:
@@ -439,8 +439,10 @@ class _Normalizer:
     ) -> OpField:
         name = node.name.value
         alias = node.alias.value if node.alias else None
-        if alias is not None and alias != name and alias in self.shadowed:
-            alias = internal_alias(alias)
+        response_name = name if alias is None else alias
+        fetched = fetched_name(response_name, name, self.shadowed)
+        if fetched != response_name:
+            alias = fetched
             if alias not in self.client_aliases:
                 self.client_aliases.append(alias)
         arguments = tuple(node.arguments or ())

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from graphql import DocumentNode, OperationType
 
-from planner.planning.client_aliases import planner_field_names, uses_defer
+from planner.planning.client_aliases import planner_field_names
 from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation
 from planner.planning.fetch_graph import (
@@ -99,7 +99,9 @@ class QueryPlanner:
         defer_off: frozenset[str] = frozenset(),
     ) -> QueryPlan:
         """``defer_on``/``defer_off``: the ``@defer(if:)`` variables decided so far."""
-        shadowed = frozenset() if uses_defer(document) else self.shadowed
+        # PORT_NOTE: each subscription event is sent whole, so @defer in a
+        # subscription is ignored (the normaliser strips it) rather than planned into
+        # a Defer node.
         operation = normalize_operation(
             self.supergraph.schema,
             document,
@@ -107,21 +109,8 @@ class QueryPlanner:
             self.keep_typename,
             defer=self.config.defer_support,
             defer_off=defer_off,
-            shadowed=shadowed,
+            shadowed=self.shadowed,
         )
-        if operation.kind == OperationType.SUBSCRIPTION and (
-            self.config.defer_support or operation.client_aliases
-        ):
-            # PORT_NOTE: each event is sent whole, so @defer in a subscription is
-            # ignored rather than planned into a Defer node. Client aliases are kept
-            # as written: events are completed from the plan's Subscription node alone.
-            operation = normalize_operation(
-                self.supergraph.schema,
-                document,
-                operation_name,
-                self.keep_typename,
-                defer=False,
-            )
         undecided = [
             v for v in operation.defer_conditions if v not in defer_on | defer_off
         ]

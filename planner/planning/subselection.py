@@ -4,13 +4,16 @@ A ``Defer`` plan node names, for its primary part and for each deferred part, th
 client selections that part delivers (``subselection``): the operation, or the deferred
 fragment, with every deferred fragment inside it left out. Apollo prints it on one line
 (``{ topProducts { name } }``); fields left with nothing to select go too, and a part
-that selects nothing has no subselection (QUERY_PLANNING.md §3).
+that selects nothing has no subselection (QUERY_PLANNING.md §3). A client alias the
+planner fetches under another name (``client_aliases``) is printed as the client wrote
+it: the subselection is what the client sees.
 """
 
 from __future__ import annotations
 
 from graphql import print_ast
 
+from planner.planning.client_aliases import CLIENT_ALIAS_SUFFIX
 from planner.planning.operation import OpField, OpFragment, OpSelection
 
 __all__ = ["print_subselection"]
@@ -56,7 +59,11 @@ def _items(selections: tuple[OpSelection, ...]) -> list[str]:
 
 
 def _field(field: OpField) -> str:
-    text = f"{field.alias}: {field.name}" if field.alias else field.name
+    alias = field.alias
+    if alias is not None and alias.endswith(CLIENT_ALIAS_SUFFIX):
+        # Only a fetched name ends so: a client's own such alias got the suffix again.
+        alias = alias[: -len(CLIENT_ALIAS_SUFFIX)]
+    text = f"{alias}: {field.name}" if alias else field.name
     if field.arguments:
         text += "(" + ", ".join(print_ast(a) for a in field.arguments) + ")"
     return text + _directives(field)

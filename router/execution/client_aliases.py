@@ -1,47 +1,40 @@
-"""The client's aliases given back once every fetch of a plan is done.
+"""The client's aliases in paths: what error paths and deferred parts' paths show.
 
 The planner fetches an alias that would shadow a field it selects on its own (a key
 or a ``@requires`` field) as ``<alias>__client_alias`` (``planner.planning.
-client_aliases``), so that both values live in the tree while fetches read it. When
-the last fetch has merged, each such key takes the client's name again (the planner's
-own value under that name is no longer needed), and so do error paths.
+client_aliases``), so that both values live in the tree while fetches read it. The
+tree keeps that name for good: the shapers read each client field from where it was
+fetched (``selection_plan.OutputField.source``), which works the same for a merged
+answer, a deferred part sent while later fetches still run, and a subscription
+event. Paths taken from the tree (a fetch's errors, a deferred part's position) are
+what still carry the fetched name; these functions give them the client's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from planner.planning.client_aliases import CLIENT_ALIAS_SUFFIX
 
-__all__ = ["restore_client_aliases"]
+__all__ = ["client_names", "client_path", "name_error_paths"]
 
 
-def restore_client_aliases(
-    data: dict[str, Any] | None,
-    errors: list[dict[str, Any]],
-    aliases: Sequence[str],
-) -> None:
-    """Renames ``aliases`` back in ``data`` and in the paths of ``errors``, in place."""
-    renamed = {alias: alias[: -len(CLIENT_ALIAS_SUFFIX)] for alias in aliases}
-    if data is not None:
-        _restore(data, renamed)
+def client_names(aliases: Iterable[str]) -> dict[str, str]:
+    """Each fetched name of ``aliases`` (a plan's ``client_aliases``) to the client's."""
+    return {alias: alias[: -len(CLIENT_ALIAS_SUFFIX)] for alias in aliases}
+
+
+def client_path(path: list[Any], names: Mapping[str, str]) -> list[Any]:
+    """``path`` (keys in the fetched tree, list indexes) in the client's names."""
+    return [names.get(key, key) if type(key) is str else key for key in path]
+
+
+def name_error_paths(errors: list[dict[str, Any]], names: Mapping[str, str]) -> None:
+    """Gives the ``path`` of each of ``errors`` the client's names, in place."""
+    if not names:
+        return
     for error in errors:
         path = error.get("path")
-        if isinstance(path, list):
-            error["path"] = [
-                renamed.get(key, key) if isinstance(key, str) else key for key in path
-            ]
-
-
-def _restore(value: Any, renamed: dict[str, str]) -> None:
-    if type(value) is dict:
-        for key in [key for key in value if key in renamed]:
-            value[renamed[key]] = value.pop(key)
-        for item in value.values():
-            if type(item) is dict or type(item) is list:
-                _restore(item, renamed)
-    elif type(value) is list:
-        for item in value:
-            if type(item) is dict or type(item) is list:
-                _restore(item, renamed)
+        if type(path) is list:
+            error["path"] = client_path(path, names)

@@ -33,7 +33,7 @@ from planner.query_plan import (
     fetches_in,
 )
 from router.execution.batch_assembly import Batch
-from router.execution.client_aliases import restore_client_aliases
+from router.execution.client_aliases import client_names, name_error_paths
 from router.execution.codes import (
     INTERNAL_SERVER_ERROR,
     SUBREQUEST_HTTP_ERROR,
@@ -134,8 +134,10 @@ async def execute_plan(
     )
     if plan.node is not None:
         await run.node(plan.node, root, ())
-    if plan.client_aliases and incremental is None:
-        restore_client_aliases(data, run.errors, plan.client_aliases)
+    if plan.client_aliases:
+        # The tree keeps the fetched names (the shapers read them); errors show the
+        # client's. A deferred part's errors are named when it is sent.
+        name_error_paths(run.errors, client_names(plan.client_aliases))
     return ExecutionResult(data, run.errors)
 
 

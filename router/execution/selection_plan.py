@@ -37,6 +37,7 @@ from graphql import (
     is_leaf_type,
 )
 
+from planner.planning.client_aliases import fetched_name
 from router.execution.leaf_values import LeafCheck, leaf_check, leaf_exact_type
 
 __all__ = [
@@ -66,7 +67,9 @@ _INTROSPECTION_ROOT_FIELDS = frozenset({"__schema", "__type"})
 
 
 class ShapeContext:
-    """What compiling needs: the API schema, the fragments, the condition valuation."""
+    """What compiling needs: the API schema, the fragments, the condition valuation,
+    and the names the planner renames a client alias away from (``shadowed``: its
+    ``planner_field_names``), so each field is read where it was fetched."""
 
     __slots__ = (
         "compiled_fields",
@@ -74,6 +77,7 @@ class ShapeContext:
         "fragments",
         "over_budget",
         "schema",
+        "shadowed",
     )
 
     def __init__(
@@ -81,10 +85,12 @@ class ShapeContext:
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode],
         condition_values: Mapping[str, Any],
+        shadowed: frozenset[str] = frozenset(),
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.condition_values = condition_values
+        self.shadowed = shadowed
         # Fields compiled to Python for this valuation, and whether compiling stopped.
         self.compiled_fields = 0
         self.over_budget = False
@@ -156,6 +162,10 @@ class OutputField(NamedTuple):
     # The fragment type the field was selected on, named in error messages the way
     # Apollo's gateway names it; None means the object's own type.
     parent_name: str | None
+    # Where the value is in the executor's tree: the name the planner fetched it
+    # under (``planner.planning.client_aliases.fetched_name``), mostly the response
+    # name itself.
+    source: str
 
 
 class SelectionPlan:
@@ -262,23 +272,31 @@ class SelectionPlan:
     ) -> OutputField:
         field_name = nodes[0].name.value
         if field_name == "__typename":
-            return OutputField(TYPENAME, response_name, None, None, None, parent_name)
+            return OutputField(
+                TYPENAME, response_name, None, None, None, parent_name, response_name
+            )
         if self.is_root and field_name in _INTROSPECTION_ROOT_FIELDS:
-            return OutputField(COPY, response_name, None, None, None, parent_name)
+            # Answered by the pipeline, under the client's name.
+            return OutputField(
+                COPY, response_name, None, None, None, parent_name, response_name
+            )
+        source = fetched_name(response_name, field_name, self._context.shadowed)
         definition = getattr(runtime, "fields", {}).get(field_name)
         if definition is None:
             # Not a field of this type (validation makes this unreachable for a
             # validated document); output it as the pipeline left it.
-            return OutputField(COPY, response_name, None, None, None, parent_name)
+            return OutputField(
+                COPY, response_name, None, None, None, parent_name, source
+            )
         sub_sets = tuple(node.selection_set for node in nodes if node.selection_set)
         shape = self._shape(definition.type, sub_sets)
         leaf = shape.inner if shape.kind == NON_NULL else shape
         if leaf is not None and leaf.kind == LEAF:
             mode = NON_NULL_LEAF_FIELD if leaf is not shape else LEAF_FIELD
             return OutputField(
-                mode, response_name, leaf.exact, leaf.check, shape, parent_name
+                mode, response_name, leaf.exact, leaf.check, shape, parent_name, source
             )
-        return OutputField(VALUE, response_name, None, None, shape, parent_name)
+        return OutputField(VALUE, response_name, None, None, shape, parent_name, source)
 
     def _shape(
         self, output_type: GraphQLOutputType, sub_sets: tuple[SelectionSetNode, ...]

@@ -5,7 +5,9 @@ reference. One pass over the compiled operation (``selection_plan``): only reque
 response names, in query order, aliases honoured; fragments by runtime ``__typename``;
 ``@skip``/``@include`` applied again; the root ``__typename`` filled in; leaf values
 checked; nulls propagated through non-null positions to the nearest nullable ancestor, or
-``data: null``. Planner-added fields (keys, required fields) are simply never read.
+``data: null``. Planner-added fields (keys, required fields) are simply never read; a
+client alias the planner fetched under another name (``<alias>__client_alias``, so as
+not to shadow such a field) is read from there, given the planner's ``shadowed`` names.
 
 The per-request work runs as Python generated for the operation (``shaping_compiler``);
 the ``_Shaping`` interpreter below shapes what the generated code does not take on (any
@@ -87,6 +89,7 @@ class ResponseShaper:
         "_plans",
         "_root_type",
         "_schema",
+        "_shadowed",
         "_shapes",
         "_types",
     )
@@ -96,6 +99,7 @@ class ResponseShaper:
         schema: GraphQLSchema,
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
+        shadowed: frozenset[str] = frozenset(),
     ) -> None:
         root_type = schema.get_root_type(operation.operation)
         if root_type is None:
@@ -103,6 +107,7 @@ class ResponseShaper:
         self._schema = schema
         self._operation = operation
         self._fragments = fragments
+        self._shadowed = shadowed
         self._root_type: GraphQLObjectType = root_type
         self._types = _composite_types(schema)
         names = _condition_variables(operation.selection_set, fragments)
@@ -117,8 +122,11 @@ class ResponseShaper:
         api_schema: GraphQLSchema,
         document: DocumentNode,
         operation_name: str | None,
+        shadowed: frozenset[str] = frozenset(),
     ) -> ResponseShaper:
-        """Raises ValueError when the document has no such operation."""
+        """``shadowed``: the planner's ``planner_field_names`` (what its plans rename
+        a client alias away from). Raises ValueError when the document has no such
+        operation."""
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             raise ValueError(f"No operation {operation_name!r} in the document")
@@ -127,7 +135,7 @@ class ResponseShaper:
             for definition in document.definitions
             if isinstance(definition, FragmentDefinitionNode)
         }
-        shaper = cls(api_schema, operation, fragments)
+        shaper = cls(api_schema, operation, fragments, shadowed)
         if not shaper._condition_names:
             shaper._plan_for({})
         return shaper
@@ -173,7 +181,7 @@ class ResponseShaper:
     def type_at(
         self, query_path: tuple[str, ...], variables: Mapping[str, Any]
     ) -> GraphQLCompositeType | None:
-        """The static type of the objects at a plan's query path (response names and
+        """The static type of the objects at a plan's query path (fetched names and
         ``... on T`` steps, lists implied), or None when the operation has no such
         composite position."""
         plan = self._plan_for(variables)
@@ -186,7 +194,7 @@ class ResponseShaper:
                 current = named
                 continue
             shape = next(
-                (f.shape for f in plan.fields_for(current) if f.response_name == step),
+                (f.shape for f in plan.fields_for(current) if f.source == step),
                 None,
             )
             while shape is not None and shape.kind in (NON_NULL, LIST):
@@ -211,6 +219,7 @@ class ResponseShaper:
                 self._schema,
                 self._fragments,
                 dict(zip(self._condition_names, key, strict=True)),
+                self._shadowed,
             )
             plan = SelectionPlan(
                 context, self._root_type, (self._operation.selection_set,), is_root=True
@@ -236,8 +245,9 @@ class FragmentShaper:
         selection_set: SelectionSetNode,
         static_type: GraphQLCompositeType,
         variables: Mapping[str, Any],
+        shadowed: frozenset[str] = frozenset(),
     ) -> None:
-        context = ShapeContext(schema, {}, variables)
+        context = ShapeContext(schema, {}, variables, shadowed)
         plan = SelectionPlan(context, static_type, (selection_set,))
         self._shape = TypeShape(COMPOSITE, static_type.name, selection=plan)
         self._types = _composite_types(schema)
@@ -276,9 +286,11 @@ class _Shaping:
         """The output object, or ``_ERRORED_NULL`` when a non-null field bubbled up."""
         out: dict[str, Any] = {}
         runtime_name = runtime.name
-        for mode, name, exact, check, shape, parent_name in plan.fields_for(runtime):
+        for mode, name, exact, check, shape, parent_name, source in plan.fields_for(
+            runtime
+        ):
             if mode <= NON_NULL_LEAF_FIELD:
-                value = obj.get(name)
+                value = obj.get(source)
                 if type(value) is exact or (
                     value is not None and (check is None or check(value))
                 ):
@@ -288,7 +300,7 @@ class _Shaping:
                     out[name] = None
                     continue
             elif mode == VALUE:
-                value = obj.get(name)
+                value = obj.get(source)
             elif mode == TYPENAME:
                 if not isinstance(runtime, GraphQLObjectType):
                     # An interface name where a runtime type belongs (an @interfaceObject
@@ -297,7 +309,7 @@ class _Shaping:
                 out[name] = runtime_name
                 continue
             else:
-                out[name] = obj.get(name)
+                out[name] = obj.get(source)
                 continue
             # Slow path: nested values, and leaves that are null or invalid.
             result = self.complete(

@@ -142,10 +142,10 @@ class _Generator:
     def object_function(
         self, fields: tuple[OutputField, ...], runtime: GraphQLCompositeType
     ) -> ObjectFunction:
-        reads: list[tuple[str, str]] = []  # (variable, response name as a literal)
+        reads: list[tuple[str, str]] = []  # (variable, fetched name as a literal)
         checks: list[str] = []
         entries = []
-        for mode, name, exact, check, shape, _ in fields:
+        for mode, name, exact, check, shape, _, source in fields:
             key = repr(name)
             if mode == TYPENAME:
                 if not isinstance(runtime, GraphQLObjectType):
@@ -153,7 +153,7 @@ class _Generator:
                 entries.append(f"{key}: {runtime.name!r}")
                 continue
             var = self._name("v")
-            reads.append((var, key))
+            reads.append((var, repr(source)))
             if mode == VALUE:
                 assert shape is not None
                 self._emit(shape, var, checks, "    ")

@@ -299,6 +299,8 @@ class FederatedEngine(Engine):
             schema=self._api_schema,
             types=type_conditions_for(self._supergraph.schema),
             variables=staged.variables,
+            client_aliases=staged.plan.client_aliases,
+            shadowed=self._planner.shadowed,
         )
         return ExecutionResponse(body, subsequent)
 
@@ -315,7 +317,9 @@ class FederatedEngine(Engine):
         key = ("defer-shaper", operation_name, id(document))
         shaper: ResponseShaper | None = prepared.derived.get(key)
         if shaper is None:
-            shaper = ResponseShaper.compile(self._api_schema, document, operation_name)
+            shaper = ResponseShaper.compile(
+                self._api_schema, document, operation_name, self._planner.shadowed
+            )
             prepared.derived[key] = shaper
         return shaper
 
@@ -327,7 +331,9 @@ class FederatedEngine(Engine):
     ) -> ResponseShaper:
         shaper: ResponseShaper | None = prepared.derived.get(operation_name)
         if shaper is None:
-            shaper = ResponseShaper.compile(self._api_schema, document, operation_name)
+            shaper = ResponseShaper.compile(
+                self._api_schema, document, operation_name, self._planner.shadowed
+            )
             prepared.derived[operation_name] = shaper
         return shaper
 
@@ -510,6 +516,7 @@ class FederatedEngine(Engine):
                 shaper=self._shaper(prepared, document, operation_name),
                 post=self._plugins.subgraph_post(context, self._traffic),
                 unbatched=self._unbatched,
+                client_aliases=plan.client_aliases,
             )
 
             async def complete(event: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,9 @@ The executor fills one tree for every part (``router.execution.incremental``); e
 is shaped here when it is released, against its plan block's ``subselection`` (the
 fragment without the fragments deferred inside it) and the fields leading to those, so
 a part shows exactly its own selections, with nulls propagating no further than the
-deferred object.
+deferred object. The tree keeps a client alias the planner renamed under its fetched
+name (``planner.planning.client_aliases``): plan paths use that name, the shapers read
+it, and the items' paths and errors show the client's.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ from graphql import (
     visit,
 )
 
+from planner.planning.client_aliases import fetched_name
 from planner.query_plan import Condition, Defer, DeferredBlock, PlanNode
+from router.execution.client_aliases import client_names, client_path, name_error_paths
 from router.execution.paths import descend, to_list
 from router.execution.shaping import FragmentShaper, ResponseShaper
 
@@ -163,7 +167,10 @@ def _if_variables(document: DocumentNode) -> tuple[str, ...]:
 
 
 def _part_selection(
-    prepared: PreparedDocument, operation_name: str | None, block: DeferredBlock
+    prepared: PreparedDocument,
+    operation_name: str | None,
+    block: DeferredBlock,
+    shadowed: frozenset[str],
 ) -> SelectionSetNode:
     """What a block's part shows: its subselection (for a block with deferred fragments
     inside, its nested ``Defer``'s primary one), plus the fields on the way to each
@@ -198,7 +205,7 @@ def _part_selection(
     assert document is not None  # validated documents only
     for child in inner:
         chain = _chain(
-            document, operation_name, child.query_path, len(block.query_path)
+            document, operation_name, child.query_path, len(block.query_path), shadowed
         )
         if chain is not None:
             selections.append(chain)
@@ -211,8 +218,10 @@ def _chain(
     operation_name: str | None,
     query_path: tuple[str, ...],
     start: int,
+    shadowed: frozenset[str],
 ) -> Any:
-    """The client's fields along ``query_path`` from step ``start`` on, nested, each
+    """The client's fields along ``query_path`` (fetched names: ``shadowed`` says
+    which aliases the planner renamed) from step ``start`` on, nested, each
     with nothing else selected (``a { ... on T { b { } } }``); None when the
     operation has no such path."""
     operation = get_operation_ast(document, operation_name)
@@ -230,7 +239,7 @@ def _chain(
             if index >= start:
                 steps.append(step[len("... on ") :])
             continue
-        fields = _fields_named(sets, step, fragments)
+        fields = _fields_named(sets, step, fragments, shadowed)
         if not fields:
             return None
         if index >= start:
@@ -263,8 +272,9 @@ def _chain(
 
 def _fields_named(
     sets: list[SelectionSetNode],
-    response_name: str,
+    fetched: str,
     fragments: Mapping[str, FragmentDefinitionNode],
+    shadowed: frozenset[str],
 ) -> list[FieldNode]:
     found: list[FieldNode] = []
     pending = list(sets)
@@ -273,7 +283,7 @@ def _fields_named(
         for selection in pending.pop().selections:
             if isinstance(selection, FieldNode):
                 name = (selection.alias or selection.name).value
-                if name == response_name:
+                if fetched_name(name, selection.name.value, shadowed) == fetched:
                     found.append(selection)
             elif isinstance(selection, InlineFragmentNode):
                 pending.append(selection.selection_set)
@@ -296,11 +306,16 @@ async def subsequent_payloads(
     schema: GraphQLSchema,
     types: TypeConditions,
     variables: Mapping[str, Any],
+    client_aliases: tuple[str, ...] = (),
+    shadowed: frozenset[str] = frozenset(),
 ) -> Payloads:
     """The payloads after the first, each as soon as its part is released; ``data`` is
     the executor's tree, ``primary`` the first payload's shaped ``data``, ``full`` the
-    shaper of the whole operation (it knows the type at each path). Closing the
-    iterator early stops the parts still running."""
+    shaper of the whole operation (it knows the type at each path). ``client_aliases``
+    are the plan's renamed aliases, ``shadowed`` the planner's names they were renamed
+    away from (``full`` was compiled with them). Closing the iterator early stops the
+    parts still running."""
+    names = client_names(client_aliases)
     # Shaped data already sent that a later item's path may run through: a null there
     # means the item's object is gone (Apollo Router skips such items too).
     sent: dict[tuple[str | int, ...], Any] = {(): primary}
@@ -316,6 +331,8 @@ async def subsequent_payloads(
                 types,
                 variables,
                 sent,
+                names,
+                shadowed,
             )
             has_next = delivery.pending > 0
             if items:
@@ -336,18 +353,25 @@ def _items(
     types: TypeConditions,
     variables: Mapping[str, Any],
     sent: dict[tuple[str | int, ...], Any],
+    names: Mapping[str, str],
+    shadowed: frozenset[str],
 ) -> list[dict[str, Any]]:
     block = part.block
     static = full.type_at(block.query_path, variables)
     if static is None:
         return []
     shaper = FragmentShaper(
-        schema, _part_selection(prepared, operation_name, block), static, variables
+        schema,
+        _part_selection(prepared, operation_name, block, shadowed),
+        static,
+        variables,
+        shadowed,
     )
+    name_error_paths(part.errors, names)
     nested = isinstance(block.node, Defer)
     items: list[dict[str, Any]] = []
     for obj, node in descend([(data, None)], block.query_path, types):
-        path = to_list(node)
+        path = client_path(to_list(node), names)
         if _gone(path, sent):
             continue
         shaped, completion = shaper.shape(obj, path)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from planner.query_plan import QueryPlan
+from router.execution.client_aliases import client_names, name_error_paths
 from router.execution.executor import Post, execute_plan
 from router.execution.rewrites import apply_rewrites
 from router.execution.subgraph_errors import root_errors
@@ -105,10 +106,14 @@ def event_completer(
     shaper: ResponseShaper,
     post: Post,
     unbatched: frozenset[str],
+    client_aliases: tuple[str, ...] = (),
 ) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]:
     """What completes one subgraph event of `node` into a response body: the rest
-    of the plan on the event's data, then shaping for the client's operation."""
+    of the plan on the event's data, then shaping for the client's operation.
+    `client_aliases`: the plan's renamed aliases (the event keeps their fetched
+    names, which `shaper` reads; its errors' paths get the client's)."""
     primary = node.primary
+    names = client_names(client_aliases)
     types = type_conditions_for(schema)
     rest = QueryPlan(node.rest) if node.rest is not None else None
 
@@ -119,6 +124,7 @@ def event_completer(
         data = orjson.loads(orjson.dumps(event.get("data")))
         errors = root_errors(event.get("errors"), primary.service_name, [])
         if not isinstance(data, dict):
+            name_error_paths(errors, names)
             return shaper.shape(None, errors, variables)
         if primary.output_rewrites:
             apply_rewrites(primary.output_rewrites, data, types)
@@ -133,6 +139,7 @@ def event_completer(
                 data=data,
             )
             errors.extend(result.errors)
+        name_error_paths(errors, names)
         return shaper.shape(data, errors, variables)
 
     return complete

@@ -152,6 +152,47 @@ def test_websocket_event_joins_three_subgraphs(
     asyncio.run(scenario())
 
 
+def test_alias_named_like_a_planner_field_answers_as_a_query_does(
+    router: Service, reviews: Service, api_key: tuple[Path, str]
+) -> None:
+    """Client aliases named like a key (`upc` keys Product) or a @requires field
+    (`shippingEstimate` requires `price weight`): each event's product is what the
+    same selection answers as a query, not the client's values fed to the fetches
+    that read the planner's (`price: sku` sent as the price)."""
+    selection = "upc: name price: sku weight shippingEstimate"
+    subscription = (
+        "subscription($upc: String) { reviewAdded(productUpc: $upc) { "
+        f"id: body product {{ {selection} }} }} }}"
+    )
+    query = f'{{ product(upc: "UPC-0004") {{ {selection} }} }}'
+    want = post_json(
+        router.url,
+        {"query": query},
+        headers={"X-Api-Key": api_key[1], "accept": "application/json"},
+    ).json()
+    assert "errors" not in want, want
+    assert isinstance(want["data"]["product"]["shippingEstimate"], int), want
+
+    async def scenario() -> None:
+        client = await _connect(router, api_key[1])
+        before = await wait_for_stats(reviews.base, active=0)
+        await client.subscribe("a1", subscription, {"upc": "UPC-0004"})
+        await wait_for_stats(reviews.base, active=1, started=before["started"] + 1)
+        await asyncio.to_thread(_add_review, reviews, "UPC-0004", "7", "Aliased.")
+        event = await client.receive()
+        assert event["type"] == "next" and event["id"] == "a1", event
+        assert event["payload"] == {
+            "data": {
+                "reviewAdded": {"id": "Aliased.", "product": want["data"]["product"]}
+            }
+        }
+        await client.send({"id": "a1", "type": "complete"})
+        await wait_for_stats(reviews.base, active=0)
+        await client.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_thousand_subscribers_share_one_subgraph_subscription_and_get_every_event(
     router: Service, reviews: Service, api_key: tuple[Path, str]
 ) -> None:

@@ -20,6 +20,7 @@ from aiohttp import web
 from graphql import parse, validate
 
 from planner.plan_json import plan_from_json
+from planner.planning.client_aliases import planner_field_names
 from planner.query_plan import QueryPlan
 from planner.supergraph import load_supergraph
 from planner.supergraph.model import Supergraph
@@ -111,7 +112,12 @@ async def run_operation(
     result = await execute_plan(
         plan, variables=variables, client=client, schema=supergraph.schema
     )
-    shaper = ResponseShaper.compile(supergraph.api_schema, document, operation_name)
+    shaper = ResponseShaper.compile(
+        supergraph.api_schema,
+        document,
+        operation_name,
+        planner_field_names(supergraph),
+    )
     return shaper.shape(result.data, result.errors, variables)
 
 

@@ -20,6 +20,7 @@ from aiohttp import web
 from graphql import parse, validate
 
 from planner.planning import QueryPlanner
+from planner.planning.client_aliases import planner_field_names
 from planner.query_plan import Fetch, Flatten, Parallel, QueryPlan, Sequence
 from planner.supergraph.model import Supergraph
 from router.execution import ResponseShaper, SubgraphClient, execute_plan
@@ -67,7 +68,9 @@ async def run(
         schema=supergraph.schema,
         batch_entity_fetches=batch,
     )
-    shaper = ResponseShaper.compile(supergraph.api_schema, document, "Q")
+    shaper = ResponseShaper.compile(
+        supergraph.api_schema, document, "Q", planner_field_names(supergraph)
+    )
     shaped: dict[str, Any] = shaper.shape(result.data, result.errors, variables)
     return shaped
 

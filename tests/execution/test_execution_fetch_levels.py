@@ -23,6 +23,7 @@ from support.processes import Service
 
 from bench.plan.corpus import CorpusOperation, build_corpus
 from planner.planning import PlannerConfig, QueryPlanner
+from planner.planning.client_aliases import planner_field_names
 from planner.query_plan import (
     Condition,
     Fetch,
@@ -79,7 +80,12 @@ async def run_operation(
         schema=supergraph.schema,
         cache=cache,
     )
-    shaper = ResponseShaper.compile(supergraph.api_schema, document, operation_name)
+    shaper = ResponseShaper.compile(
+        supergraph.api_schema,
+        document,
+        operation_name,
+        planner_field_names(supergraph),
+    )
     shaped: dict[str, Any] = shaper.shape(result.data, result.errors, variables)
     return shaped
 

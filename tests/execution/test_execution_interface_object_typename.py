@@ -14,6 +14,7 @@ from aiohttp import web
 from graphql import parse
 
 from planner.planning import QueryPlanner
+from planner.planning.client_aliases import planner_field_names
 from planner.supergraph import load_supergraph
 from router.execution import ResponseShaper, SubgraphClient, execute_plan
 from router.execution.subgraph_client import SubgraphEndpoint
@@ -56,7 +57,9 @@ async def _run(loopback_app: Callable[[Handler], Awaitable[str]], runtime: str) 
         )
     finally:
         await client.close()
-    shaper = ResponseShaper.compile(supergraph.api_schema, document, None)
+    shaper = ResponseShaper.compile(
+        supergraph.api_schema, document, None, planner_field_names(supergraph)
+    )
     return shaper.shape(result.data, result.errors, {})
 
 

@@ -22,6 +22,7 @@ from graphql import parse
 from support.plan_cases import ScenarioCase, load_scenarios
 
 from planner.planning import QueryPlanner
+from planner.planning.client_aliases import planner_field_names
 from planner.supergraph import load_supergraph
 from router.execution import (
     ResponseShaper,
@@ -134,7 +135,10 @@ async def test_our_plan_for_the_scenario_gives_the_scripted_response(
             plan, variables=variables, client=client, schema=supergraph.schema
         )
         shaper = ResponseShaper.compile(
-            supergraph.api_schema, document, operation.operation_name
+            supergraph.api_schema,
+            document,
+            operation.operation_name,
+            planner_field_names(supergraph),
         )
         response = shaper.shape(result.data, result.errors, variables)
     finally:

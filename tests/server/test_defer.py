@@ -147,6 +147,54 @@ def test_defer_on_a_fragment_of_an_abstract_type(router: Router) -> None:
     assert body["data"]["productItems"]
 
 
+# Client aliases named like a key or a @requires field (Product is keyed by `upc`,
+# `shippingEstimate` requires `price weight`): the planner fetches them under another
+# name, so the deferred fetches read the planner's value, not the client's.
+_SHADOWING_ALIASES = [
+    (
+        '{ product(upc: "UPC-0001") { upc: name ... @defer { reviews { body } '
+        "shippingEstimate } } }",
+        '{ product(upc: "UPC-0001") { upc: name reviews { body } shippingEstimate } }',
+    ),
+    (
+        '{ product(upc: "UPC-0001") { price: name weight ... @defer '
+        "{ shippingEstimate } } }",
+        '{ product(upc: "UPC-0001") { price: name weight shippingEstimate } }',
+    ),
+    (
+        "{ topProducts(first: 3) { upc: name ... @defer { weight: price "
+        "price: weight shippingEstimate inStock } } }",
+        "{ topProducts(first: 3) { upc: name weight: price price: weight "
+        "shippingEstimate inStock } }",
+    ),
+    (
+        '{ upc: product(upc: "UPC-0001") { name ... @defer(label: "r") '
+        "{ reviews { id: body author { name } } } } }",
+        '{ upc: product(upc: "UPC-0001") { name reviews { id: body author { name } } } }',
+    ),
+]
+
+
+@pytest.mark.parametrize(("deferred", "plain"), _SHADOWING_ALIASES)
+def test_alias_named_like_a_planner_field_streams_the_plain_answer(
+    router: Router, deferred: str, plain: str
+) -> None:
+    want = router.query(plain)
+    assert "errors" not in want, want
+    stream = Stream(router.url, deferred)
+    assert stream.response.getheader("content-type") == CONTENT_TYPE
+    payloads = stream.rest()
+    assert len(payloads) >= 2, payloads
+    assert merge_parts(payloads) == {"data": want["data"], "errors": []}, payloads
+
+
+@pytest.mark.parametrize(("deferred", "plain"), _SHADOWING_ALIASES)
+def test_alias_named_like_a_planner_field_answers_merged(
+    router: Router, deferred: str, plain: str
+) -> None:
+    _same_answer(router, deferred, plain)
+
+
 def test_introspection_lists_defer(router: Router) -> None:
     body = router.query("{ __schema { directives { name args { name } locations } } }")
     (defer,) = [

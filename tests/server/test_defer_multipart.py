@@ -242,6 +242,31 @@ def test_errors_in_a_deferred_part_stay_in_that_part(
     assert logged["error_codes"] == [error["extensions"]["code"]]
 
 
+def test_deferred_part_under_an_alias_named_like_a_key_has_the_clients_paths(
+    router: Router, fakes: dict[str, FakeSubgraph]
+) -> None:
+    """`upc: product(...)`: the planner fetches the alias under another name (`upc`
+    keys Product); the item's path and its error's path name the client's alias."""
+    fakes["inventory"].failing = True
+    stream = Stream(
+        router.url,
+        '{ upc: product(upc: "UPC-0001") { name ... @defer(label: "stock") '
+        "{ inStock } } }",
+    )
+    first, later = stream.rest()
+    assert first == {
+        "data": {"upc": {"name": first["data"]["upc"]["name"]}},
+        "hasNext": True,
+    }
+    (item,) = later["incremental"]
+    assert item["path"] == ["upc"]
+    assert item["data"] is None
+    (error,) = item["errors"]
+    assert error["extensions"]["serviceName"] == "inventory"
+    assert error["path"][0] == "upc", error
+    assert b"__client_alias" not in stream.raw
+
+
 def test_nested_defers_in_lists_arrive_with_their_labels_and_paths(
     router: Router,
 ) -> None:
