@@ -76,17 +76,29 @@ class OtlpBatchExporter:
 
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), self._delay)
+            except TimeoutError:
+                # `scheduled_delay` without a full batch: what is queued goes now.
+                await self.flush()
+                continue
             self._wake.clear()
             self._woken = False
-            await self.flush()
+            await self.flush(full_only=True)
 
-    async def flush(self) -> None:
-        """Exports everything queued now, a batch at a time."""
-        while self._pending:
-            batch = self._pending[: self._batch_size]
-            del self._pending[: self._batch_size]
+    async def flush(self, full_only: bool = False) -> None:
+        """Exports everything queued now, a batch at a time; with `full_only`, only
+        full batches (`max_export_batch_size`), leaving the rest to wait for more.
+
+        Under load the spans that end while one batch is being posted are fewer than a
+        batch: sending them at once, as a second smaller export, made the exporter post
+        back to back in batches of a fifth of the size, each POST costing the event
+        loop as much as a full one.
+        """
+        size = self._batch_size
+        while len(self._pending) >= (size if full_only else 1):
+            batch = self._pending[:size]
+            del self._pending[:size]
             await self._export(batch)
         if self._dropped:
             self._log(

@@ -84,10 +84,13 @@ def decode_export(
 class OtlpReceiver:
     """Collects exported spans; `endpoint` is what router.yaml's otlp.endpoint gets."""
 
-    def __init__(self, protocol: str = "grpc") -> None:
+    def __init__(self, protocol: str = "grpc", answer_after: float = 0.0) -> None:
+        """`answer_after`: seconds each export waits for its answer (a slow collector)."""
         self.protocol = protocol
         self.spans: list[ReceivedSpan] = []
         self.exports = 0
+        self.export_sizes: list[int] = []  # spans in each export, in arrival order
+        self._answer_after = answer_after
         self._lock = threading.Lock()
         self._grpc: Any = None
         self._http: ThreadingHTTPServer | None = None
@@ -97,9 +100,13 @@ class OtlpReceiver:
             self._start_http()
 
     def _record(self, request: trace_service_pb2.ExportTraceServiceRequest) -> None:
+        spans = decode_export(request)
         with self._lock:
-            self.spans.extend(decode_export(request))
+            self.spans.extend(spans)
             self.exports += 1
+            self.export_sizes.append(len(spans))
+        if self._answer_after:
+            time.sleep(self._answer_after)
 
     def _start_grpc(self) -> None:
         import grpc

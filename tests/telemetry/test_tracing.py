@@ -147,6 +147,33 @@ def test_http_protobuf_export_adds_the_traces_path(
         receiver.stop()
 
 
+def test_exports_wait_for_full_batches_until_the_scheduled_delay(
+    proxies: dict[str, RecordingProxy], start_router: Callable[..., Router]
+) -> None:
+    # A slow collector: the spans of the requests answered while one export waits
+    # must join the next full batch, not go out at once as a small export of their own.
+    receiver = OtlpReceiver("http", answer_after=0.5)
+    try:
+        batch = """
+          max_export_batch_size: 8
+          scheduled_delay: 60s"""
+        router = start_router(
+            _urls(proxies),
+            _tracing_yaml(receiver.endpoint, "http").replace(
+                "\n          scheduled_delay: 50ms", batch
+            ),
+        )
+        for _ in range(12):  # four spans each (six for the first: parse, validate)
+            reply = router.post({"query": "{ topProducts(first: 1) { name } }"})
+            assert reply.status == 200
+        spans = receiver.wait_for(lambda s: len(s) >= 48, timeout=20)
+        assert len(spans) >= 48  # six full batches; the rest waits for more
+        time.sleep(1.0)  # an export of what is left would have arrived by now
+        assert set(receiver.export_sizes) == {8}, receiver.export_sizes
+    finally:
+        receiver.stop()
+
+
 def test_b3_and_jaeger_propagation_when_configured(
     session_receiver: OtlpReceiver,
     proxies: dict[str, RecordingProxy],
