@@ -11,7 +11,14 @@ compares each operation's answer with the monolith's. A disagreement is:
   null, only whether there is an error counts);
 - ``fetch``: a subgraph got a request that is invalid in its own schema, or one that
   asked it for something it cannot answer (``oracle.subgraph_schema``), even when the
-  answer came out right.
+  answer came out right;
+- ``streamed``: an operation with ``@defer``, asked again as a multipart client asks
+  it (its deferred parts streamed while later fetches still run), whose payloads,
+  merged as a client merges them, differ from the monolith's answer in data or error
+  paths (field order aside: a client merges each part at the end of its object). A
+  failing non-null field in a deferred fragment nulls only that part, as the
+  incremental delivery spec says, where the monolith nulls further up: worlds that
+  check streamed answers keep such fields out of deferred fragments.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import Any
 
 import aiohttp
 from graphql import parse, validate
+from support.incremental import merge_parts
 from support.processes import Service
 
 from oracle.monolith import Monolith
@@ -45,6 +53,7 @@ __all__ = [
 ]
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
+_MULTIPART = "multipart/mixed;deferSpec=20220824, application/json"
 
 
 @dataclass(frozen=True)
@@ -155,6 +164,36 @@ class RouterUnderTest:
         )
         body: dict[str, Any] = outcome.body
         return body
+
+    async def run_streamed(self, operation: CheckedOperation) -> dict[str, Any]:
+        """``operation`` as a client accepting multipart ``@defer`` answers gets it,
+        its payloads merged as that client merges them (``{"data", "errors"}``), or
+        the one response when the router sent one (nothing deferred after all)."""
+        from router.plugins.context import RequestContext
+        from router.server.request import GraphQLRequest
+
+        context = RequestContext(
+            "POST",
+            "/",
+            {"content-type": "application/json", "accept": _MULTIPART},
+            multipart_defer=True,
+        )
+        outcome = await self.generation.pipeline.run(
+            GraphQLRequest(
+                operation.query, operation.operation_name, dict(operation.variables)
+            ),
+            method="POST",
+            context=context,
+        )
+        if outcome.subsequent is None:
+            body: dict[str, Any] = outcome.body
+            return body
+        payloads = [outcome.body] + [payload async for payload in outcome.subsequent]
+        try:
+            return merge_parts(payloads)
+        except (KeyError, IndexError, TypeError, ValueError) as error:
+            # An item at a path the client never got: no client could merge it.
+            return {"errors": [{"message": f"unmergeable payloads: {error!r}"}]}
 
     async def close(self) -> None:
         await self.generation.close()
@@ -312,10 +351,16 @@ async def check_world(
                 operation.query, operation.variables, operation.operation_name
             )
             got = await router.run(operation)
+            kinds, detail = compare(expected, got)
+            if not kinds and "@defer" in operation.query:
+                streamed = await router.run_streamed(operation)
+                streamed_kinds, streamed_detail = compare(expected, streamed)
+                if set(streamed_kinds) - {"order"}:
+                    kinds.append("streamed")
+                    detail, got = streamed_detail, streamed
             async with session.get(f"{server.url}/worlds/{world.name}/log") as response:
                 log = await response.json()
             fetches: list[Any] = log["violations"]
-            kinds, detail = compare(expected, got)
             if fetches:
                 kinds.append("fetch")
             if kinds:
