@@ -156,12 +156,13 @@ def test_alias_named_like_a_planner_field_answers_as_a_query_does(
     router: Service, reviews: Service, api_key: tuple[Path, str]
 ) -> None:
     """Client aliases named like a key (`upc` keys Product) or a @requires field
-    (`shippingEstimate` requires `price weight`): each event's product is what the
-    same selection answers as a query, not the client's values fed to the fetches
-    that read the planner's (`price: sku` sent as the price)."""
+    (`shippingEstimate` requires `price weight`), the subscription field's own alias
+    (`id`) too: each event's product is what the same selection answers as a query,
+    not the client's values fed to the fetches that read the planner's (`price: sku`
+    sent as the price)."""
     selection = "upc: name price: sku weight shippingEstimate"
     subscription = (
-        "subscription($upc: String) { reviewAdded(productUpc: $upc) { "
+        "subscription($upc: String) { id: reviewAdded(productUpc: $upc) { "
         f"id: body product {{ {selection} }} }} }}"
     )
     query = f'{{ product(upc: "UPC-0004") {{ {selection} }} }}'
@@ -182,9 +183,7 @@ def test_alias_named_like_a_planner_field_answers_as_a_query_does(
         event = await client.receive()
         assert event["type"] == "next" and event["id"] == "a1", event
         assert event["payload"] == {
-            "data": {
-                "reviewAdded": {"id": "Aliased.", "product": want["data"]["product"]}
-            }
+            "data": {"id": {"id": "Aliased.", "product": want["data"]["product"]}}
         }
         await client.send({"id": "a1", "type": "complete"})
         await wait_for_stats(reviews.base, active=0)
