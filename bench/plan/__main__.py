@@ -18,6 +18,10 @@ from bench.plan.measure import median_or_none, time_cache_hits, time_ours
 
 __all__ = ["main"]
 
+SLOWEST_SHOWN = 5
+# An operation is slow for us past this, unless Apollo takes longer still (issue 19).
+SLOW_MS = 50.0
+
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -39,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": None,
         "cache_hit_us": None,
         "compared": 0,
+        "slowest": [],
+        "slow_operations": None,
     }
     started = time.perf_counter()
     ours_medians: list[list[float | None]] | None = None
@@ -56,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     except ApolloUnavailable as error:
         report["apollo"]["unavailable"] = str(error)
 
-    _fill(report, ours_medians, apollo_medians)
+    names = [f"{g.name}/{op.name}" for g in graphs for op in g.operations]
+    _fill(report, ours_medians, apollo_medians, names)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -69,9 +76,12 @@ def _fill(
     report: dict[str, Any],
     ours: list[list[float | None]] | None,
     apollo: list[list[float | None]] | None,
+    names: list[str],
 ) -> None:
     """Medians and totals over the operations both sides planned (or one side's own
-    when the other is unavailable)."""
+    when the other is unavailable), and the tail: our slowest operations beside
+    Apollo's time on them, and how many take us over ``SLOW_MS`` and longer than
+    Apollo."""
     flat_ours = [x for row in ours for x in row] if ours is not None else None
     flat_apollo = [x for row in apollo for x in row] if apollo is not None else None
     if flat_ours is not None:
@@ -87,6 +97,17 @@ def _fill(
         ours_ms = [o for o, _ in pairs]
         apollo_ms = [a for _, a in pairs]
         report["compared"] = len(pairs)
+        timed = [
+            (o, a, name)
+            for o, a, name in zip(flat_ours, flat_apollo, names, strict=True)
+            if o is not None and a is not None
+        ]
+        timed.sort(key=lambda row: -row[0])
+        report["slowest"] = [
+            {"operation": name, "ours_ms": o, "apollo_ms": a}
+            for o, a, name in timed[:SLOWEST_SHOWN]
+        ]
+        report["slow_operations"] = sum(o > SLOW_MS and o > a for o, a, _ in timed)
     else:
         ours_ms = [x for x in flat_ours or [] if x is not None]
         apollo_ms = [x for x in flat_apollo or [] if x is not None]
@@ -146,6 +167,15 @@ def _print_table(report: dict[str, Any]) -> None:
         "cold run(s) after one warm-up; fresh planner per run, query graph built "
         "outside the timing"
     )
+    if report["slowest"]:
+        print(
+            f"slowest (ms, ours/apollo); {report['slow_operations']} operation(s) "
+            f"over {SLOW_MS:.0f} ms and slower than Apollo:"
+        )
+        for row in report["slowest"]:
+            print(
+                f"  {row['operation']}: {row['ours_ms']:.1f} / {row['apollo_ms']:.1f}"
+            )
     for side, data in (("ours", ours), ("apollo", apollo)):
         if data["unavailable"]:
             print(f"{side}: not measured: {data['unavailable']}")
