@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.planning.fetch_graph import FetchGraph, FetchGroup
-from planner.planning.paths import GraphPath, Option
+from planner.planning.paths import FieldStep, GraphPath, Option
 from planner.planning.selection import SelectionTree
 from planner.planning.traversal import Branch
 
@@ -104,25 +104,56 @@ def choose_paths(
     options = [branch.options[0] for branch in current]
     if all(len(branch.options) == 1 for branch in branches):
         return _flatten(options)
-    best_cost = evaluate(_flatten(options))
-    budget.evaluated += 1
+    undecided = [
+        index for index, branch in enumerate(branches) if len(branch.options) > 1
+    ]
+    parting = [_response_path(_parting_point(branches[i])[0]) for i in undecided]
+    for group in _independent(parting):
+        component = [undecided[position] for position in group]
+        if not _improve(branches, options, component, evaluate, budget):
+            break
+    return _flatten(options)
+
+
+def _improve(
+    branches: list[Branch],
+    options: list[Option],
+    component: list[int],
+    evaluate: Callable[[list[GraphPath]], float],
+    budget: _Budget,
+) -> bool:
+    """Tries every other option of each branch of ``component`` in turn, keeping one
+    that lowers the cost, until none does (``options`` is updated in place). Other
+    components' branches are left out: they cannot change what a swap here saves.
+    False when the budget ran out."""
+    members = set(component)
+
+    def cost_of(choice: list[Option]) -> float:
+        kept = [
+            option
+            for index, option in enumerate(choice)
+            if index in members or len(branches[index].options) == 1
+        ]
+        budget.evaluated += 1
+        return evaluate(_flatten(kept))
+
+    best_cost = cost_of(options)
     improved = True
     while improved:
         improved = False
-        for index, branch in enumerate(branches):
-            if len(branch.options) < 2:
-                continue
-            for option in branch.options:
+        for index in component:
+            for option in branches[index].options:
                 if option is options[index]:
                     continue
                 if budget.spent():
-                    return _flatten(options)
-                trial = [*options[:index], option, *options[index + 1 :]]
-                cost = evaluate(_flatten(trial))
-                budget.evaluated += 1
+                    return False
+                previous, options[index] = options[index], option
+                cost = cost_of(options)
                 if cost < best_cost:
-                    best_cost, options, improved = cost, trial, True
-    return _flatten(options)
+                    best_cost, improved = cost, True
+                else:
+                    options[index] = previous
+    return True
 
 
 def _branch_and_bound(
@@ -131,8 +162,57 @@ def _branch_and_bound(
     evaluate: Callable[[list[GraphPath]], float],
     budget: _Budget,
 ) -> dict[int, int]:
-    """The cheapest alternative per decision found within the budget. A partial choice
-    leaves undecided branches out; its cost bounds every completion."""
+    """The cheapest alternative per decision found within the budget, searched
+    group of dependent decisions by group (``_independent``): the cost of a choice is
+    the sum of what each group's part of it adds, so each group's cheapest alternatives
+    make the cheapest choice, and each group is searched with the others left out."""
+    choice: dict[int, int] = {}
+    for component in _independent([decision.at for decision in decisions]):
+        found = _search(branches, [decisions[i] for i in component], evaluate, budget)
+        for position, index in enumerate(component):
+            choice[index] = found[position]
+    return choice
+
+
+def _independent(paths: list[tuple[str, ...]]) -> list[list[int]]:
+    """Positions of ``paths`` in groups whose choices cannot change each other's
+    cost, each group in order.
+
+    Options that part at response paths neither of which is a prefix of the other
+    (``product.item`` and ``product.reviews``) cannot interact: the fields, keys and
+    fetches each alternative adds sit below its own path, fetches are only shared or
+    merged at one response path, and a fetch's stage depends on the fetches above it,
+    which the steps shared before the parting point fix. Choices at the same path, or
+    one below the other, stay together (so do the root's, at the empty path).
+    """
+    parent = list(range(len(paths)))
+
+    def find(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for i, one in enumerate(paths):
+        for j in range(i):
+            other = paths[j]
+            shorter = min(len(one), len(other))
+            if one[:shorter] == other[:shorter]:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for index in range(len(paths)):
+        groups.setdefault(find(index), []).append(index)
+    return list(groups.values())
+
+
+def _search(
+    branches: list[Branch],
+    decisions: list[_Decision],
+    evaluate: Callable[[list[GraphPath]], float],
+    budget: _Budget,
+) -> dict[int, int]:
+    """Depth-first branch-and-bound over ``decisions``: a partial choice leaves
+    undecided branches (other decisions' too) out; its cost bounds every completion."""
     picks = _picks(branches, decisions)
     best_choice: dict[int, int] = {index: 0 for index in range(len(decisions))}
     best_cost = evaluate(_flatten(_assemble(branches, picks, best_choice)))
@@ -187,6 +267,8 @@ class _Decision:
 
     branches: list[int]
     alternatives: list[object]
+    # The response path where the options part (fields' response names).
+    at: tuple[str, ...]
 
 
 _PATH_BREAK = object()  # separates the paths of a simultaneous option in its signature
@@ -230,9 +312,21 @@ def _decisions(branches: list[Branch]) -> list[_Decision]:
         decision = by_key.get(key)
         if decision is None:
             alternatives = list(dict.fromkeys(nexts))
-            decision = by_key[key] = _Decision([], alternatives)
+            decision = by_key[key] = _Decision([], alternatives, _response_path(prefix))
         decision.branches.append(index)
     return list(by_key.values())
+
+
+def _response_path(steps: tuple[object, ...]) -> tuple[str, ...]:
+    """The response path shared steps end at: the fields of the last path they reach
+    into (every path of an option leads to the same leaf)."""
+    names: list[str] = []
+    for step in steps:
+        if step is _PATH_BREAK:
+            names.clear()
+        elif isinstance(step, FieldStep):
+            names.append(step.field.response_name)
+    return tuple(names)
 
 
 def _picks(

@@ -48,6 +48,24 @@ def test_the_full_search_finds_the_parallel_plan() -> None:
     assert text.splitlines()[1].strip() == "Parallel {"
 
 
+# Thirteen leaves under interface fields in four parts of the response (orders' lines,
+# a user's address, a product's item, product items), each part entered through a key
+# on the interface or exploded into its implementations: 2^6 choices of alternatives.
+INDEPENDENT_CHOICES = (
+    REPO / "tests/planner/fixtures/independent_choices.graphql"
+).read_text()
+
+
+def test_choices_in_separate_parts_of_the_response_fit_a_small_plans_limit() -> None:
+    """Choices whose parts of the response cannot share a fetch are searched one part
+    at a time: forty evaluated plans find the plan the full search finds, where
+    searching every combination would be cut short with a costlier plan."""
+    document = parse(INDEPENDENT_CHOICES)
+    full = QueryPlanner(EXAMPLE).plan(document)
+    capped = QueryPlanner(EXAMPLE, PlannerConfig(max_evaluated_plans=40)).plan(document)
+    assert format_query_plan(capped) == format_query_plan(full)
+
+
 def _nested_document(depth: int) -> DocumentNode:
     """``{ me { reviews { author { reviews { ... { id } } } } } }``, built without the
     parser (which stops far earlier) to reach the planner's own limits."""
