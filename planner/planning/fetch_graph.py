@@ -287,13 +287,6 @@ class _Builder:
         self._defer: str | None = None
         self._query_path: tuple[str, ...] = ()
         self.defers: dict[str, DeferBlock] = {}
-        # How ``_visit`` walks each kind of step.
-        self._walk_step: dict[type, Callable[..., None]] = {
-            FieldStep: self._field,
-            FragmentStep: self._fragment,
-            KeyStep: self._key,
-            RootJumpStep: self._root_jump,
-        }
 
     def _new_group(
         self,
@@ -330,9 +323,9 @@ class _Builder:
         path: tuple[str, ...],
         conditions: Conditions,
     ) -> None:
-        walk = self._walk_step
+        walk = _WALK_STEP
         for step, child in node.children.items():
-            walk[type(step)](step, child, group, selection, path, conditions)
+            walk[type(step)](self, step, child, group, selection, path, conditions)
 
     def _field(
         self,
@@ -699,6 +692,17 @@ class _Builder:
             for path in min(branch.options, key=lambda o: sum(p.cost for p in o))
         ]
         return key, PathTree.from_paths(paths)
+
+
+# How ``_Builder._visit`` walks each kind of step: plain functions, so that a builder
+# holds no bound method of its own (a cycle would keep every fetch graph the search
+# builds alive until the cycle collector runs).
+_WALK_STEP: dict[type, Callable[..., None]] = {
+    FieldStep: _Builder._field,
+    FragmentStep: _Builder._fragment,
+    KeyStep: _Builder._key,
+    RootJumpStep: _Builder._root_jump,
+}
 
 
 def _field_signature(

@@ -563,6 +563,8 @@ def _print_variable(definition: VariableDefinitionNode) -> str:
 def _used_variables(body: str, operation: OperationDefinitionNode) -> list[str]:
     """Variables referenced in the printed selection, in order of appearance (read with
     GraphQL's own lexer, so `$` inside string and block-string values never counts)."""
+    if "$" not in body:
+        return []
     known = {d.variable.name.value for d in operation.variable_definitions or ()}
     names: list[str] = []
     lexer = Lexer(Source(body))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from graphql import DocumentNode, OperationType
 
+from planner.collector import collector_paused
 from planner.planning.client_aliases import planner_field_names
 from planner.planning.errors import QueryPlanningError
 from planner.planning.federation import Federation
@@ -80,7 +81,10 @@ class QueryPlanner:
         """The plan for ``operation_name`` in ``document`` (validated against the API
         schema). Raises ``QueryPlanningError``."""
         try:
-            plan = self._plan(document, operation_name, override_labels)
+            # Every choice the search evaluates builds a fetch graph; the collector
+            # would rescan the caller's heap for them (``planner.collector``).
+            with collector_paused():
+                plan = self._plan(document, operation_name, override_labels)
         except RecursionError as error:
             raise QueryPlanningError(
                 "QUERY_PLANNING_FAILED", "The operation is too deeply nested to plan."

@@ -1,0 +1,33 @@
+"""Holding off Python's cycle collector while the planner builds a large result.
+
+Composition and planning allocate hundreds of thousands of containers, most of them
+alive until the call returns (documents, schemas, paths, fetch graphs of every choice
+evaluated). Each young collection then finds little garbage, and as survivors pile up
+into the older generations, the collector's thresholds trigger full collections that
+walk the caller's whole heap again: a third of a planning pass over the bench corpus,
+half of the composition time of a 100-subgraph graph. One young collection at the end
+frees the same cyclic garbage in a single pass; nothing older is touched.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["collector_paused"]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic collection inside the block, then one young collection. A caller that
+    turned the collector off (or another thread's pause) manages it: left alone."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
