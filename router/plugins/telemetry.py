@@ -30,7 +30,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -47,6 +46,8 @@ from router.plugins.plugin import (
 )
 from router.telemetry.access_log import AccessLog
 from router.telemetry.active import ACTIVE, ActiveTelemetry
+from router.telemetry.current import current_span, enter, leave
+from router.telemetry.metric_values import add
 from router.telemetry.metrics import RouterMetrics, process_metrics
 from router.telemetry.metrics_server import configure_metrics_server
 from router.telemetry.plan_exposure import EXPOSE_QUERY_PLAN, expose_mode
@@ -170,10 +171,10 @@ class TelemetryPlugin(Plugin):
                     "request.id": context.request_id,
                 },
             )
-            span_token = otel_context.attach(trace.set_span_in_context(span, parent))
+            span_token = enter(span, parent)
         metrics = self._metrics
         if metrics is not None:
-            metrics.active_requests.inc()
+            add(metrics.active_requests)
         started = time.perf_counter()
         status = 500
         response: HttpResponse | None = None
@@ -189,7 +190,7 @@ class TelemetryPlugin(Plugin):
             else:
                 codes = _error_codes(response.body)
             if metrics is not None:
-                metrics.active_requests.dec()
+                add(metrics.active_requests, -1)
                 metrics.observe_request(
                     context.operation_name,
                     context.operation_type,
@@ -234,7 +235,7 @@ class TelemetryPlugin(Plugin):
             # The context variables go back now, in the task that set them (a stream
             # is sent from another task; the parts it waits for copied them already).
             if span_token is not None:
-                otel_context.detach(span_token)
+                leave(span_token)
             if active_token is not None:
                 ACTIVE.reset(active_token)
 
@@ -251,7 +252,7 @@ class TelemetryPlugin(Plugin):
         span_scope: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
         # Unsampled requests pass their context on without a fetch span of their own.
         if self._tracing is not None:
-            parent = trace.get_current_span()
+            parent = current_span()
             if type(parent) is RecordingSpan and parent.is_recording():
                 attributes: dict[str, AttributeValue] = {
                     "subgraph.name": request.subgraph,

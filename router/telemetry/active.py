@@ -15,9 +15,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from opentelemetry import trace
 from opentelemetry.trace import Span
 
+from router.telemetry.current import current_span
+from router.telemetry.metric_values import add
 from router.telemetry.spans import RecordingSpan
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def stage_span(
     if active is None or active.tracer is None:
         return _NO_SPAN
     # An unsampled request gets no child spans: nothing would export them.
-    parent = trace.get_current_span()
+    parent = current_span()
     if type(parent) is not RecordingSpan or not parent.is_recording():
         return _NO_SPAN
     return active.tracer.start_child_as_current(parent, name, attributes=attributes)
@@ -106,7 +107,7 @@ def observe_cache(
         return
     metrics = active.metrics
     counter = metrics.cache_hits_of if hit else metrics.cache_misses_of
-    counter(cache, subgraph, type_).inc(count)
+    add(counter(cache, subgraph, type_), count)
 
 
 # What router.traffic reports about each fetch. The fetch span is the current span
@@ -121,9 +122,9 @@ def observe_fetch(active: ActiveTelemetry, subgraph: str, tried: Sequence[str]) 
     if active.metrics is not None:
         counter = active.metrics.upstream_requests_of
         for url in tried:
-            counter(subgraph, url).inc()
+            add(counter(subgraph, url))
     if active.tracer is not None:
-        span = trace.get_current_span()
+        span = current_span()
         if span.is_recording():
             span.set_attribute("url.full", tried[-1])
             span.set_attribute("http.request.resend_count", len(tried) - 1)
@@ -143,9 +144,9 @@ def observe_subgraph_deduplicated(subgraph: str) -> None:
     if active is None:
         return
     if active.metrics is not None:
-        active.metrics.upstream_deduplicated_of(subgraph).inc()
+        add(active.metrics.upstream_deduplicated_of(subgraph))
     if active.tracer is not None:
-        span = trace.get_current_span()
+        span = current_span()
         if span.is_recording():
             span.set_attribute("subgraph.deduplicated", True)
 
@@ -175,7 +176,7 @@ def observe_circuit_open(subgraph: str) -> None:
     active = ACTIVE.get()
     if active is None or active.tracer is None:
         return
-    span = trace.get_current_span()
+    span = current_span()
     if span.is_recording():
         span.set_attribute("subgraph.circuit_open", True)
 

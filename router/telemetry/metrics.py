@@ -33,6 +33,7 @@ from router.execution.codes import EXECUTION_CODES
 from router.server.errors import SERVER_CODES
 from router.subscriptions.codes import SUBSCRIPTION_CODES
 from router.telemetry.labels import BoundedLabel
+from router.telemetry.metric_values import add, observe
 
 __all__ = [
     "ANONYMOUS",
@@ -277,8 +278,8 @@ class RouterMetrics:
             operation_type or "",
             str(status),
         )
-        self.request_duration_of(*labels).observe(seconds)
-        self.requests_of(*labels).inc()
+        observe(self.request_duration_of(*labels), seconds)
+        add(self.requests_of(*labels))
         for code in error_codes:
             self.errors.labels(self.code_label(code)).inc()
         if status == 429:
@@ -287,7 +288,7 @@ class RouterMetrics:
     def observe_upstream(
         self, subgraph: str, seconds: float, error_codes: Iterable[str]
     ) -> None:
-        self.upstream_latency_of(subgraph).observe(seconds)
+        observe(self.upstream_latency_of(subgraph), seconds)
         for code in error_codes:
             self.upstream_errors.labels(subgraph, self.code_label(code)).inc()
 

@@ -18,7 +18,6 @@ import traceback
 from collections.abc import Callable, Mapping
 from types import TracebackType
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import (
@@ -32,6 +31,7 @@ from opentelemetry.trace import (
 )
 from opentelemetry.util import types
 
+from router.telemetry.current import current_span, enter, leave
 from router.telemetry.otlp_encoding import AttributeValue, encode_span
 
 __all__ = ["RecordingSpan", "SpanSink", "Tracer"]
@@ -245,7 +245,7 @@ class _CurrentSpan:
         self._token: object = None
 
     def __enter__(self) -> trace.Span:
-        self._token = otel_context.attach(trace.set_span_in_context(self._span))
+        self._token = enter(self._span)
         return self._span
 
     def __exit__(
@@ -254,7 +254,7 @@ class _CurrentSpan:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        otel_context.detach(self._token)  # type: ignore[arg-type]
+        leave(self._token)  # type: ignore[arg-type]
         span = self._span
         if exc is not None and self._record and span.is_recording():
             span.record_exception(exc, escaped=True)
@@ -279,7 +279,7 @@ class Tracer:
         kind: SpanKind = SpanKind.INTERNAL,
         attributes: dict[str, AttributeValue] | None = None,
     ) -> trace.Span:
-        parent = trace.get_current_span(context)
+        parent = current_span() if context is None else trace.get_current_span(context)
         if type(parent) is RecordingSpan:
             if parent._ended:
                 return NonRecordingSpan(parent.get_span_context())

@@ -15,7 +15,6 @@ import asyncio
 import logging
 from collections.abc import Mapping, MutableMapping
 
-from opentelemetry import trace
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.context import Context
 from opentelemetry.propagators import textmap
@@ -23,6 +22,7 @@ from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
 
 from router.config.telemetry import PropagationConfig, TelemetryConfig
+from router.telemetry.current import current_span
 from router.telemetry.otlp_encoding import encode_resource_and_scope
 from router.telemetry.otlp_export import OtlpBatchExporter
 from router.telemetry.spans import RecordingSpan, Tracer
@@ -77,7 +77,7 @@ class Tracing:
     def inject(self, headers: MutableMapping[str, str], baggage: bool = True) -> None:
         """Writes the current span's context into `headers` (a subgraph request's);
         `baggage=False` when the context can hold none, to skip looking for it."""
-        span = trace.get_current_span()
+        span = current_span()
         if not self._w3c_only:
             self.propagator.inject(headers)
             return

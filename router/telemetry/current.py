@@ -1,0 +1,64 @@
+"""The current span, read and made current without the OpenTelemetry API's layers.
+
+`trace.get_current_span()` goes through four calls and an ABC `isinstance` check, and
+`context.attach(trace.set_span_in_context(span))` through six and two copies of the
+context; a traced request does each about ten times. OpenTelemetry's default runtime
+context is one `ContextVar` holding an immutable `Context` mapping: these helpers read
+and set that variable directly, so what they do stays visible to the API (and the API's
+changes to them). Under another runtime context (`OTEL_PYTHON_CONTEXT`) they call the
+API.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar, Token
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
+from opentelemetry.trace import INVALID_SPAN, Span
+from opentelemetry.trace.propagation import _SPAN_KEY
+
+__all__ = ["current_span", "enter", "leave"]
+
+logger = logging.getLogger(__name__)
+
+_runtime = otel_context._RUNTIME_CONTEXT
+_CURRENT: ContextVar[Context] | None = (
+    _runtime._current_context if type(_runtime) is ContextVarsRuntimeContext else None
+)
+
+
+def current_span() -> Span:
+    """`trace.get_current_span()`: the current span, else the invalid span.
+
+    Only `set_span_in_context` writes under the API's private span key, always a
+    `Span`, so no type check is needed."""
+    if _CURRENT is None:
+        return trace.get_current_span()
+    span = _CURRENT.get().get(_SPAN_KEY)
+    return INVALID_SPAN if span is None else span  # type: ignore[return-value]
+
+
+def enter(span: Span, context: Context | None = None) -> Token[Context]:
+    """`context.attach(trace.set_span_in_context(span, context))`: `span` becomes
+    current, in `context` (the current one when None); `leave` undoes it."""
+    if _CURRENT is None:
+        return otel_context.attach(trace.set_span_in_context(span, context))
+    entered = Context(_CURRENT.get() if context is None else context)
+    dict.__setitem__(entered, _SPAN_KEY, span)  # Context forbids item assignment
+    return _CURRENT.set(entered)
+
+
+def leave(token: Token[Context]) -> None:
+    """`context.detach(token)`: what was current before `enter` is again (a token
+    from another context is logged, as the API does, not raised)."""
+    if _CURRENT is None:
+        otel_context.detach(token)
+        return
+    try:
+        _CURRENT.reset(token)
+    except ValueError:
+        logger.exception("Failed to detach context")
