@@ -17,6 +17,7 @@ its one root fetch is the subgraph subscription, the rest runs once per event.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from graphql import (
@@ -560,6 +561,9 @@ def _print_variable(definition: VariableDefinitionNode) -> str:
     return text
 
 
+_VARIABLE = re.compile(r"\$\s*([_A-Za-z][_0-9A-Za-z]*)")
+
+
 def _used_variables(body: str, operation: OperationDefinitionNode) -> list[str]:
     """Variables referenced in the printed selection, in order of appearance (read with
     GraphQL's own lexer, so `$` inside string and block-string values never counts)."""
@@ -567,6 +571,12 @@ def _used_variables(body: str, operation: OperationDefinitionNode) -> list[str]:
         return []
     known = {d.variable.name.value for d in operation.variable_definitions or ()}
     names: list[str] = []
+    if '"' not in body:
+        # No string value: every `$` starts a variable.
+        for name in _VARIABLE.findall(body):
+            if name in known and name not in names:
+                names.append(name)
+        return names
     lexer = Lexer(Source(body))
     after_dollar = False
     token = lexer.advance()

@@ -107,10 +107,13 @@ def choose_paths(
     undecided = [
         index for index, branch in enumerate(branches) if len(branch.options) > 1
     ]
-    parting = [_response_path(_parting_point(branches[i])[0]) for i in undecided]
+    parting = [
+        _parting_at(branches[i], _parting_point(branches[i])[0]) for i in undecided
+    ]
     for group in _independent(parting):
         component = [undecided[position] for position in group]
-        if not _improve(branches, options, component, evaluate, budget):
+        at_root = any(parting[position][1] for position in group)
+        if not _improve(branches, options, component, evaluate, budget, at_root):
             break
     return _flatten(options)
 
@@ -121,12 +124,14 @@ def _improve(
     component: list[int],
     evaluate: Callable[[list[GraphPath]], float],
     budget: _Budget,
+    at_root: bool,
 ) -> bool:
     """Tries every other option of each branch of ``component`` in turn, keeping one
     that lowers the cost, until none does (``options`` is updated in place). Other
-    components' branches are left out: they cannot change what a swap here saves.
-    False when the budget ran out."""
-    members = set(component)
+    components' branches are left out: they cannot change what a swap here saves,
+    unless the component chooses root fetches (``at_root``), which the others' root
+    fields may share: they are kept then. False when the budget ran out."""
+    members = set(range(len(branches))) if at_root else set(component)
 
     def cost_of(choice: list[Option]) -> float:
         kept = [
@@ -167,25 +172,39 @@ def _branch_and_bound(
     the sum of what each group's part of it adds, so each group's cheapest alternatives
     make the cheapest choice, and each group is searched with the others left out."""
     choice: dict[int, int] = {}
-    for component in _independent([decision.at for decision in decisions]):
-        found = _search(branches, [decisions[i] for i in component], evaluate, budget)
+    for component in _independent([(d.at, d.at_root) for d in decisions]):
+        others: dict[int, Option] = {}
+        if any(decisions[i].at_root for i in component):
+            # Root fetches are shared by subgraph: the other components' root fields
+            # say which exist (whatever they choose below them).
+            mine = {index for i in component for index in decisions[i].branches}
+            others = {
+                index: branch.options[0]
+                for index, branch in enumerate(branches)
+                if len(branch.options) > 1 and index not in mine
+            }
+        found = _search(
+            branches, [decisions[i] for i in component], evaluate, budget, others
+        )
         for position, index in enumerate(component):
             choice[index] = found[position]
     return choice
 
 
-def _independent(paths: list[tuple[str, ...]]) -> list[list[int]]:
-    """Positions of ``paths`` in groups whose choices cannot change each other's
-    cost, each group in order.
+def _independent(parts: list[tuple[tuple[str, ...], bool]]) -> list[list[int]]:
+    """Positions of ``parts`` (where options part: response path, and whether at a
+    root field) in groups whose choices cannot change each other's cost, each group in
+    order.
 
     Options that part at response paths neither of which is a prefix of the other
     (``product.item`` and ``product.reviews``) cannot interact: the fields, keys and
     fetches each alternative adds sit below its own path, fetches are only shared or
     merged at one response path, and a fetch's stage depends on the fetches above it,
     which the steps shared before the parting point fix. Choices at the same path, or
-    one below the other, stay together (so do the root's, at the empty path).
+    one below the other, stay together, and so do all choices of a root field's
+    subgraph: root fetches are shared by subgraph, whatever the path.
     """
-    parent = list(range(len(paths)))
+    parent = list(range(len(parts)))
 
     def find(index: int) -> int:
         while parent[index] != index:
@@ -193,14 +212,14 @@ def _independent(paths: list[tuple[str, ...]]) -> list[list[int]]:
             index = parent[index]
         return index
 
-    for i, one in enumerate(paths):
+    for i, (one, one_at_root) in enumerate(parts):
         for j in range(i):
-            other = paths[j]
+            other, other_at_root = parts[j]
             shorter = min(len(one), len(other))
-            if one[:shorter] == other[:shorter]:
+            if (one_at_root and other_at_root) or one[:shorter] == other[:shorter]:
                 parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
-    for index in range(len(paths)):
+    for index in range(len(parts)):
         groups.setdefault(find(index), []).append(index)
     return list(groups.values())
 
@@ -210,12 +229,14 @@ def _search(
     decisions: list[_Decision],
     evaluate: Callable[[list[GraphPath]], float],
     budget: _Budget,
+    others: dict[int, Option],
 ) -> dict[int, int]:
     """Depth-first branch-and-bound over ``decisions``: a partial choice leaves
-    undecided branches (other decisions' too) out; its cost bounds every completion."""
+    undecided branches (other decisions' too, but for ``others``, taken as given) out;
+    its cost bounds every completion."""
     picks = _picks(branches, decisions)
     best_choice: dict[int, int] = {index: 0 for index in range(len(decisions))}
-    best_cost = evaluate(_flatten(_assemble(branches, picks, best_choice)))
+    best_cost = evaluate(_flatten(_assemble(branches, picks, best_choice, others)))
     budget.evaluated += 1
     chosen: dict[int, int] = {}
 
@@ -225,7 +246,7 @@ def _search(
             if budget.spent():
                 return
             chosen[position] = alternative
-            cost = evaluate(_flatten(_assemble(branches, picks, chosen)))
+            cost = evaluate(_flatten(_assemble(branches, picks, chosen, others)))
             budget.evaluated += 1
             if cost < best_cost:
                 if position == len(decisions) - 1:
@@ -267,8 +288,10 @@ class _Decision:
 
     branches: list[int]
     alternatives: list[object]
-    # The response path where the options part (fields' response names).
+    # The response path where the options part (fields' response names), and
+    # whether they part at a root field (its path is then the root field's).
     at: tuple[str, ...]
+    at_root: bool
 
 
 _PATH_BREAK = object()  # separates the paths of a simultaneous option in its signature
@@ -312,21 +335,35 @@ def _decisions(branches: list[Branch]) -> list[_Decision]:
         decision = by_key.get(key)
         if decision is None:
             alternatives = list(dict.fromkeys(nexts))
-            decision = by_key[key] = _Decision([], alternatives, _response_path(prefix))
+            at, at_root = _parting_at(branch, prefix)
+            decision = by_key[key] = _Decision([], alternatives, at, at_root)
         decision.branches.append(index)
     return list(by_key.values())
 
 
-def _response_path(steps: tuple[object, ...]) -> tuple[str, ...]:
-    """The response path shared steps end at: the fields of the last path they reach
-    into (every path of an option leads to the same leaf)."""
+def _parting_at(
+    branch: Branch, prefix: tuple[object, ...]
+) -> tuple[tuple[str, ...], bool]:
+    """Where the branch's options part after the steps they share (``prefix``): the
+    response path (the fields of the last path the prefix reaches into; every path of
+    an option leads to the same leaf), and whether they part at a root field, which
+    subgraph to take it from (the path is then that field's)."""
     names: list[str] = []
-    for step in steps:
+    paths = 0
+    for step in prefix:
         if step is _PATH_BREAK:
             names.clear()
+            paths += 1
         elif isinstance(step, FieldStep):
             names.append(step.field.response_name)
-    return tuple(names)
+    if names:
+        return tuple(names), False
+    option = branch.options[0]
+    if paths < len(option) and option[paths].steps:
+        first = option[paths].steps[0]
+        if isinstance(first, FieldStep):
+            return (first.field.response_name,), True
+    return (), True
 
 
 def _picks(
@@ -361,10 +398,11 @@ def _assemble(
     branches: list[Branch],
     picks: list[list[list[tuple[int, Option]]]],
     chosen: dict[int, int],
+    others: dict[int, Option],
 ) -> list[Option]:
-    """The options of a (partial) choice: fixed branches, and those whose decision is
-    made; undecided branches are left out."""
-    picked: dict[int, Option] = {}
+    """The options of a (partial) choice: fixed branches, ``others``, and those whose
+    decision is made; undecided branches are left out."""
+    picked: dict[int, Option] = dict(others)
     for position, alternative_index in chosen.items():
         for index, option in picks[position][alternative_index]:
             picked[index] = option
