@@ -1,9 +1,9 @@
-"""Batches encoded spans and sends them to the collector from the event loop.
+"""Batches ended spans and sends them to the collector from the event loop.
 
 https://www.apollographql.com/docs/graphos/routing/observability/telemetry/trace-exporters/otlp
-(`batch_processor`). Ended spans arrive already encoded (`otlp_encoding`), so an export
-is a join of bytes and one request: over OTLP/HTTP an aiohttp POST, over gRPC a
-`grpc.aio` call with the bytes as the message. Both wait on the loop without a thread,
+(`batch_processor`). An export encodes its batch's spans (`otlp_encoding`, each span
+writing its own bytes), joins them, and sends one request: over OTLP/HTTP an aiohttp
+POST, over gRPC a `grpc.aio` call with the bytes as the message. Both wait on the loop without a thread,
 so nothing competes with request handling for the GIL. A span that finds
 `max_queue_size` spans waiting is dropped (and counted in the log); a failed export is
 logged and its spans dropped, never retried into a growing backlog, and never seen by
@@ -16,19 +16,25 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from router.telemetry.otlp_encoding import encode_export_request
 
 if TYPE_CHECKING:
     from router.config.telemetry import OtlpConfig
 
-__all__ = ["OtlpBatchExporter"]
+__all__ = ["EndedSpan", "OtlpBatchExporter"]
 
 logger = logging.getLogger(__name__)
 
 _GRPC_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 _LOG_EVERY = 60.0  # seconds between two logged failures or drops
+
+
+class EndedSpan(Protocol):
+    def encode(self) -> bytes:
+        """The span as one `ScopeSpans.spans` field."""
+        ...
 
 
 class OtlpBatchExporter:
@@ -47,7 +53,7 @@ class OtlpBatchExporter:
         self._batch_size = min(batch.max_export_batch_size, batch.max_queue_size)
         self._resource_field = resource_field
         self._scope_field = scope_field
-        self._pending: list[bytes] = []
+        self._pending: list[EndedSpan] = []
         self._dropped = 0
         self._wake = asyncio.Event()
         self._woken = False
@@ -57,8 +63,8 @@ class OtlpBatchExporter:
         self._close: Any = None
         self._last_logged = -_LOG_EVERY
 
-    def add(self, span: bytes) -> None:
-        """Queues one encoded span (any thread; `list.append` is atomic)."""
+    def add(self, span: EndedSpan) -> None:
+        """Queues one ended span (any thread; `list.append` is atomic)."""
         pending = self._pending
         if len(pending) >= self._max_queue:
             self._dropped += 1
@@ -109,8 +115,18 @@ class OtlpBatchExporter:
             )
             self._dropped = 0
 
-    async def _export(self, batch: list[bytes]) -> None:
-        body = encode_export_request(self._resource_field, self._scope_field, batch)
+    async def _export(self, batch: list[EndedSpan]) -> None:
+        encoded = []
+        for span in batch:
+            try:
+                encoded.append(span.encode())
+            except Exception as error:  # an attribute value OTLP cannot hold
+                self._log(
+                    "telemetry: dropped a span that could not be encoded: %s: %s",
+                    type(error).__name__,
+                    error,
+                )
+        body = encode_export_request(self._resource_field, self._scope_field, encoded)
         try:
             if self._send is None:
                 self._send, self._close = self._connect()

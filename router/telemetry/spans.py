@@ -1,11 +1,13 @@
-"""The router's own spans: OpenTelemetry API spans that encode themselves when they end.
+"""The router's own spans: OpenTelemetry API spans with plain fields, encoded at export.
 
 The SDK's span validates and copies attributes into locked bounded mappings, runs span
 processors, and is turned into protobuf objects later in an export thread whose Python
 work holds the GIL against the event loop. Ours is a `opentelemetry.trace.Span` (so the
 API's context, `get_current_span` and the propagators work unchanged) holding plain
-fields; `end()` writes its OTLP bytes (`otlp_encoding`) and hands them to a sink (the
-batch exporter). Sampling is decided once per request, at the root span, as the SDK's
+fields; `end()` hands the ended span to a sink (the batch exporter), which writes its
+OTLP bytes (`encode()`, `otlp_encoding`) with the rest of its batch, off the request's
+path: encoding a batch in one go keeps the encoder's code and caches warm. Sampling is
+decided once per request, at the root span, as the SDK's
 `ParentBased(TraceIdRatioBased(ratio))` (or the bare ratio sampler) decides; children of
 a recording span record.
 """
@@ -36,7 +38,7 @@ from router.telemetry.otlp_encoding import AttributeValue, encode_span
 
 __all__ = ["RecordingSpan", "SpanSink", "Tracer"]
 
-SpanSink = Callable[[bytes], None]
+SpanSink = Callable[["RecordingSpan"], None]
 
 _KINDS = {  # OTLP's numbers
     SpanKind.INTERNAL: 1,
@@ -81,6 +83,7 @@ class RecordingSpan(trace.Span):
     __slots__ = (
         "_attributes",
         "_context",
+        "_end_ns",
         "_ended",
         "_events",
         "_flags",
@@ -133,6 +136,7 @@ class RecordingSpan(trace.Span):
         self._context: SpanContext | None = None
         self._traceparent = ""
         self._ended = False
+        self._end_ns = 0
         self._start_ns = _time_ns()
 
     def get_span_context(self) -> SpanContext:
@@ -215,22 +219,25 @@ class RecordingSpan(trace.Span):
         if self._ended:
             return
         self._ended = True
-        self._sink(
-            encode_span(
-                self._trace_bytes,
-                self._span_id,
-                self._parent_span_id,
-                self._state_header,
-                self._name,
-                self._kind,
-                self._start_ns,
-                end_time or _time_ns(),
-                self._attributes,
-                self._events,
-                self._status_code,
-                self._status_message,
-                self._flags,
-            )
+        self._end_ns = end_time or _time_ns()
+        self._sink(self)
+
+    def encode(self) -> bytes:
+        """The ended span as OTLP protobuf (a `ScopeSpans.spans` field)."""
+        return encode_span(
+            self._trace_bytes,
+            self._span_id,
+            self._parent_span_id,
+            self._state_header,
+            self._name,
+            self._kind,
+            self._start_ns,
+            self._end_ns,
+            self._attributes,
+            self._events,
+            self._status_code,
+            self._status_message,
+            self._flags,
         )
 
 
