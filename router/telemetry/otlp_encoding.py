@@ -44,6 +44,8 @@ _SCALARS = frozenset((str, bool, int, float))
 def _varint(value: int) -> bytes:
     if value < 0x80:
         return _SMALL[value]
+    if value < 0x4000:  # a span's or an attribute's length, mostly
+        return bytes(((value & 0x7F) | 0x80, value >> 7))
     out = bytearray()
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
@@ -100,28 +102,17 @@ def encode_attributes(tag: bytes, attributes: Mapping[str, AttributeValue]) -> b
     )
 
 
-def _span_attributes(attributes: Mapping[str, AttributeValue]) -> bytes:
-    """`Span.attributes` (field 9), from `_PAIRS` where it can."""
-    pairs = _PAIRS
-    parts = []
-    for key, value in attributes.items():
-        kind = type(value)
-        if kind in _SCALARS:
-            cache_key = (key, value, kind)
-            encoded = pairs.get(cache_key)
-            if encoded is None:
-                encoded = length_delimited(
-                    b"\x4a", _key(key) + length_delimited(b"\x12", _any_value(value))
-                )
-                if len(pairs) >= _MAX_PAIRS:
-                    pairs.clear()
-                pairs[cache_key] = encoded
-        else:
-            encoded = length_delimited(
-                b"\x4a", _key(key) + length_delimited(b"\x12", _any_value(value))
-            )
-        parts.append(encoded)
-    return b"".join(parts)
+def _attribute(key: str, value: AttributeValue) -> bytes:
+    """One `Span.attributes` entry (field 9), kept in `_PAIRS` when `value` is a
+    scalar."""
+    encoded = length_delimited(
+        b"\x4a", _key(key) + length_delimited(b"\x12", _any_value(value))
+    )
+    if type(value) in _SCALARS:
+        if len(_PAIRS) >= _MAX_PAIRS:
+            _PAIRS.clear()
+        _PAIRS[(key, value, type(value))] = encoded
+    return encoded
 
 
 # Protobuf fields may come in any order: the fixed-width ones are packed together.
@@ -172,7 +163,13 @@ def encode_span(
         _TIMES_FLAGS.pack(0x39, start_ns, 0x41, end_ns, 0x0185, flags),
     ]
     if attributes:
-        parts.append(_span_attributes(attributes))
+        pairs = _PAIRS
+        for key, value in attributes.items():
+            try:  # the type is in the key: True == 1, but they encode apart
+                encoded = pairs.get((key, value, type(value)))
+            except TypeError:  # unhashable: a list or a mapping
+                encoded = None
+            parts.append(encoded or _attribute(key, value))
     if trace_state:
         parts.append(_text(b"\x1a", trace_state))
     for event_name, time_ns, event_attributes in events:

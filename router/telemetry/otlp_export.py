@@ -1,8 +1,8 @@
 """Batches ended spans and sends them to the collector from the event loop.
 
 https://www.apollographql.com/docs/graphos/routing/observability/telemetry/trace-exporters/otlp
-(`batch_processor`). An export encodes its batch's spans (`otlp_encoding`, each span
-writing its own bytes), joins them, and sends one request: over OTLP/HTTP an aiohttp
+(`batch_processor`). An export encodes its batch's spans (the encoder it was given,
+`spans.encode_spans`), joins them, and sends one request: over OTLP/HTTP an aiohttp
 POST, over gRPC a `grpc.aio` call with the bytes as the message. Both wait on the loop without a thread,
 so nothing competes with request handling for the GIL. A span that finds
 `max_queue_size` spans waiting is dropped (and counted in the log); a failed export is
@@ -16,14 +16,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from router.telemetry.otlp_encoding import encode_export_request
 
 if TYPE_CHECKING:
     from router.config.telemetry import OtlpConfig
 
-__all__ = ["EndedSpan", "OtlpBatchExporter"]
+__all__ = ["OtlpBatchExporter", "SpanEncoder"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,17 +32,19 @@ _GRPC_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 _LOG_EVERY = 60.0  # seconds between two logged failures or drops
 
 
-class EndedSpan(Protocol):
-    def encode(self) -> bytes:
-        """The span as one `ScopeSpans.spans` field."""
-        ...
+# Ended spans to `ScopeSpans.spans` fields, one each, in order.
+SpanEncoder = Callable[[list[Any]], list[bytes]]
 
 
 class OtlpBatchExporter:
     """The span sink of one `Tracing`: `add` from the hot path, `run` as a task."""
 
     def __init__(
-        self, otlp: OtlpConfig, resource_field: bytes, scope_field: bytes
+        self,
+        otlp: OtlpConfig,
+        resource_field: bytes,
+        scope_field: bytes,
+        encode: SpanEncoder,
     ) -> None:
         batch = otlp.batch_processor
         self._protocol = otlp.protocol
@@ -53,7 +56,8 @@ class OtlpBatchExporter:
         self._batch_size = min(batch.max_export_batch_size, batch.max_queue_size)
         self._resource_field = resource_field
         self._scope_field = scope_field
-        self._pending: list[EndedSpan] = []
+        self._encode = encode
+        self._pending: list[Any] = []
         self._dropped = 0
         self._wake = asyncio.Event()
         self._woken = False
@@ -63,7 +67,7 @@ class OtlpBatchExporter:
         self._close: Any = None
         self._last_logged = -_LOG_EVERY
 
-    def add(self, span: EndedSpan) -> None:
+    def add(self, span: Any) -> None:
         """Queues one ended span (any thread; `list.append` is atomic)."""
         pending = self._pending
         if len(pending) >= self._max_queue:
@@ -115,17 +119,20 @@ class OtlpBatchExporter:
             )
             self._dropped = 0
 
-    async def _export(self, batch: list[EndedSpan]) -> None:
-        encoded = []
-        for span in batch:
-            try:
-                encoded.append(span.encode())
-            except Exception as error:  # an attribute value OTLP cannot hold
-                self._log(
-                    "telemetry: dropped a span that could not be encoded: %s: %s",
-                    type(error).__name__,
-                    error,
-                )
+    async def _export(self, batch: list[Any]) -> None:
+        try:
+            encoded = self._encode(batch)
+        except Exception:  # an attribute value OTLP cannot hold: find its span
+            encoded = []
+            for span in batch:
+                try:
+                    encoded += self._encode([span])
+                except Exception as error:
+                    self._log(
+                        "telemetry: dropped a span that could not be encoded: %s: %s",
+                        type(error).__name__,
+                        error,
+                    )
         body = encode_export_request(self._resource_field, self._scope_field, encoded)
         try:
             if self._send is None:

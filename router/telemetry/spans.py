@@ -5,7 +5,7 @@ processors, and is turned into protobuf objects later in an export thread whose 
 work holds the GIL against the event loop. Ours is a `opentelemetry.trace.Span` (so the
 API's context, `get_current_span` and the propagators work unchanged) holding plain
 fields; `end()` hands the ended span to a sink (the batch exporter), which writes its
-OTLP bytes (`encode()`, `otlp_encoding`) with the rest of its batch, off the request's
+OTLP bytes (`encode_spans`, `otlp_encoding`) with the rest of its batch, off the request's
 path: encoding a batch in one go keeps the encoder's code and caches warm. Sampling is
 decided once per request, at the root span, as the SDK's
 `ParentBased(TraceIdRatioBased(ratio))` (or the bare ratio sampler) decides; children of
@@ -36,7 +36,7 @@ from opentelemetry.util import types
 from router.telemetry.current import current_span, enter, leave
 from router.telemetry.otlp_encoding import AttributeValue, encode_span
 
-__all__ = ["RecordingSpan", "SpanSink", "Tracer"]
+__all__ = ["RecordingSpan", "SpanSink", "Tracer", "encode_spans"]
 
 SpanSink = Callable[["RecordingSpan"], None]
 
@@ -97,7 +97,6 @@ class RecordingSpan(trace.Span):
         "_status_code",
         "_status_message",
         "_trace_bytes",
-        "_trace_hex",
         "_trace_id",
         "_trace_state",
         "_traceparent",
@@ -110,7 +109,6 @@ class RecordingSpan(trace.Span):
         kind: int,
         trace_id: int,
         trace_bytes: bytes,
-        trace_hex: str,
         trace_state: TraceState,
         state_header: str,
         parent_span_id: int | None,
@@ -123,14 +121,13 @@ class RecordingSpan(trace.Span):
         self._kind = kind
         self._trace_id = trace_id
         self._trace_bytes = trace_bytes
-        self._trace_hex = trace_hex
         self._trace_state = trace_state
         self._state_header = state_header
         self._span_id = _new_id(64)
         self._parent_span_id = parent_span_id
         self._flags = flags
         self._attributes = {} if attributes is None else attributes
-        self._events: list[tuple[str, int, Mapping[str, AttributeValue]]] = []
+        self._events: list[tuple[str, int, Mapping[str, AttributeValue]]] | None = None
         self._status_code = 0
         self._status_message = ""
         self._context: SpanContext | None = None
@@ -153,7 +150,7 @@ class RecordingSpan(trace.Span):
     def traceparent(self) -> str:
         """Its W3C `traceparent` header value (and `state_header` is its tracestate)."""
         if not self._traceparent:
-            self._traceparent = f"00-{self._trace_hex}-{self._span_id:016x}-01"
+            self._traceparent = f"00-{self._trace_id:032x}-{self._span_id:016x}-01"
         return self._traceparent
 
     @property
@@ -178,6 +175,8 @@ class RecordingSpan(trace.Span):
         timestamp: int | None = None,
     ) -> None:
         if not self._ended:
+            if self._events is None:
+                self._events = []
             self._events.append((name, timestamp or _time_ns(), dict(attributes or {})))
 
     def update_name(self, name: str) -> None:
@@ -222,23 +221,28 @@ class RecordingSpan(trace.Span):
         self._end_ns = end_time or _time_ns()
         self._sink(self)
 
-    def encode(self) -> bytes:
-        """The ended span as OTLP protobuf (a `ScopeSpans.spans` field)."""
-        return encode_span(
-            self._trace_bytes,
-            self._span_id,
-            self._parent_span_id,
-            self._state_header,
-            self._name,
-            self._kind,
-            self._start_ns,
-            self._end_ns,
-            self._attributes,
-            self._events,
-            self._status_code,
-            self._status_message,
-            self._flags,
+
+def encode_spans(spans: list[RecordingSpan]) -> list[bytes]:
+    """Ended spans as OTLP protobuf (`ScopeSpans.spans` fields): the exporter's
+    encoder, one loop over a batch."""
+    return [
+        encode_span(
+            s._trace_bytes,
+            s._span_id,
+            s._parent_span_id,
+            s._state_header,
+            s._name,
+            s._kind,
+            s._start_ns,
+            s._end_ns,
+            s._attributes,
+            s._events or (),
+            s._status_code,
+            s._status_message,
+            s._flags,
         )
+        for s in spans
+    ]
 
 
 class _CurrentSpan:
@@ -332,7 +336,6 @@ class Tracer:
             _kind_number(kind),
             trace_id,
             trace_id.to_bytes(16, "big"),
-            f"{trace_id:032x}",
             trace_state,
             trace_state.to_header() if trace_state else "",
             parent_span_id,
@@ -367,7 +370,6 @@ class Tracer:
             _kind_number(kind),
             parent._trace_id,
             parent._trace_bytes,
-            parent._trace_hex,
             parent._trace_state,
             parent._state_header,
             parent._span_id,

@@ -25,7 +25,7 @@ from router.config.telemetry import PropagationConfig, TelemetryConfig
 from router.telemetry.current import current_span
 from router.telemetry.otlp_encoding import encode_resource_and_scope
 from router.telemetry.otlp_export import OtlpBatchExporter
-from router.telemetry.spans import RecordingSpan, Tracer
+from router.telemetry.spans import RecordingSpan, Tracer, encode_spans
 
 __all__ = ["Tracing", "build_propagator"]
 
@@ -50,6 +50,7 @@ class Tracing:
         self.exporter = OtlpBatchExporter(
             tracing.otlp,
             *encode_resource_and_scope(resource, INSTRUMENTATION_NAME, ""),
+            encode_spans,
         )
         self.tracer = Tracer(
             common.ratio, common.parent_based_sampler, self.exporter.add
