@@ -92,12 +92,13 @@ def choose_paths(
     decision may do better apart (a shareable root field taken in two subgraphs).
     """
     budget = _Budget(limits)
+    leaves = [_leaf_path(branch) for branch in branches]
     current = list(branches)
     while True:
         decisions = [d for d in _decisions(current) if len(d.alternatives) > 1]
         if not decisions:
             break
-        choice = _branch_and_bound(current, decisions, evaluate, budget)
+        choice = _branch_and_bound(current, decisions, evaluate, budget, leaves)
         current = _narrow(current, decisions, choice)
     # Options no decision tells apart (identical up to where they end) are equivalent
     # for the search: the first one stands.
@@ -112,10 +113,47 @@ def choose_paths(
     ]
     for group in _independent(parting):
         component = [undecided[position] for position in group]
-        at_root = any(parting[position][1] for position in group)
-        if not _improve(branches, options, component, evaluate, budget, at_root):
+        if any(parting[position][1] for position in group):
+            # Root fetches are shared by subgraph: every root field counts.
+            kept = set(range(len(branches)))
+        else:
+            kept = set(component) | _fixed_around(
+                branches, leaves, [parting[position][0] for position in group]
+            )
+        if not _improve(branches, options, component, evaluate, budget, kept):
             break
     return _flatten(options)
+
+
+def _fixed_around(
+    branches: list[Branch], leaves: list[tuple[str, ...]], paths: list[tuple[str, ...]]
+) -> set[int]:
+    """The branches with one option whose leaf is at, above or below one of ``paths``.
+    The others cannot change what choosing there costs: what they fetch sits at
+    response paths of their own (the fetches on the way, shared or not, are there
+    whatever is chosen), so a group of choices is costed without them."""
+    return {
+        index
+        for index, branch in enumerate(branches)
+        if len(branch.options) == 1
+        and any(_comparable(leaves[index], path) for path in paths)
+    }
+
+
+def _comparable(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    """Whether one response path is a prefix of the other."""
+    shorter = min(len(one), len(other))
+    return one[:shorter] == other[:shorter]
+
+
+def _leaf_path(branch: Branch) -> tuple[str, ...]:
+    """The response path of the branch's leaf (the same for every path of every
+    option)."""
+    return tuple(
+        step.field.response_name
+        for step in branch.options[0][0].steps
+        if isinstance(step, FieldStep)
+    )
 
 
 def _improve(
@@ -124,23 +162,18 @@ def _improve(
     component: list[int],
     evaluate: Callable[[list[GraphPath]], float],
     budget: _Budget,
-    at_root: bool,
+    kept: set[int],
 ) -> bool:
     """Tries every other option of each branch of ``component`` in turn, keeping one
-    that lowers the cost, until none does (``options`` is updated in place). Other
-    components' branches are left out: they cannot change what a swap here saves,
-    unless the component chooses root fetches (``at_root``), which the others' root
-    fields may share: they are kept then. False when the budget ran out."""
-    members = set(range(len(branches))) if at_root else set(component)
+    that lowers the cost, until none does (``options`` is updated in place). Only the
+    branches in ``kept`` are costed: the others cannot change what a swap here saves.
+    False when the budget ran out."""
 
     def cost_of(choice: list[Option]) -> float:
-        kept = [
-            option
-            for index, option in enumerate(choice)
-            if index in members or len(branches[index].options) == 1
-        ]
         budget.evaluated += 1
-        return evaluate(_flatten(kept))
+        return evaluate(
+            _flatten([option for index, option in enumerate(choice) if index in kept])
+        )
 
     best_cost = cost_of(options)
     improved = True
@@ -166,15 +199,27 @@ def _branch_and_bound(
     decisions: list[_Decision],
     evaluate: Callable[[list[GraphPath]], float],
     budget: _Budget,
+    leaves: list[tuple[str, ...]],
 ) -> dict[int, int]:
     """The cheapest alternative per decision found within the budget, searched
     group of dependent decisions by group (``_independent``): the cost of a choice is
     the sum of what each group's part of it adds, so each group's cheapest alternatives
-    make the cheapest choice, and each group is searched with the others left out."""
+    make the cheapest choice, and each group is searched with the others left out,
+    as are the fixed branches elsewhere in the response (``_fixed_around``)."""
     choice: dict[int, int] = {}
     for component in _independent([(d.at, d.at_root) for d in decisions]):
         others: dict[int, Option] = {}
-        if any(decisions[i].at_root for i in component):
+        left_out: set[int] = set()
+        if not any(decisions[i].at_root for i in component):
+            around = _fixed_around(
+                branches, leaves, [decisions[i].at for i in component]
+            )
+            left_out = {
+                index
+                for index, branch in enumerate(branches)
+                if len(branch.options) == 1 and index not in around
+            }
+        else:
             # Root fetches are shared by subgraph: the other components' root fields
             # say which exist (whatever they choose below them).
             mine = {index for i in component for index in decisions[i].branches}
@@ -184,7 +229,12 @@ def _branch_and_bound(
                 if len(branch.options) > 1 and index not in mine
             }
         found = _search(
-            branches, [decisions[i] for i in component], evaluate, budget, others
+            branches,
+            [decisions[i] for i in component],
+            evaluate,
+            budget,
+            others,
+            left_out,
         )
         for position, index in enumerate(component):
             choice[index] = found[position]
@@ -230,13 +280,16 @@ def _search(
     evaluate: Callable[[list[GraphPath]], float],
     budget: _Budget,
     others: dict[int, Option],
+    left_out: set[int],
 ) -> dict[int, int]:
     """Depth-first branch-and-bound over ``decisions``: a partial choice leaves
     undecided branches (other decisions' too, but for ``others``, taken as given) out;
-    its cost bounds every completion."""
+    its cost bounds every completion. Fixed branches in ``left_out`` are left out."""
     picks = _picks(branches, decisions)
     best_choice: dict[int, int] = {index: 0 for index in range(len(decisions))}
-    best_cost = evaluate(_flatten(_assemble(branches, picks, best_choice, others)))
+    best_cost = evaluate(
+        _flatten(_assemble(branches, picks, best_choice, others, left_out))
+    )
     budget.evaluated += 1
     chosen: dict[int, int] = {}
 
@@ -246,7 +299,9 @@ def _search(
             if budget.spent():
                 return
             chosen[position] = alternative
-            cost = evaluate(_flatten(_assemble(branches, picks, chosen, others)))
+            cost = evaluate(
+                _flatten(_assemble(branches, picks, chosen, others, left_out))
+            )
             budget.evaluated += 1
             if cost < best_cost:
                 if position == len(decisions) - 1:
@@ -399,9 +454,10 @@ def _assemble(
     picks: list[list[list[tuple[int, Option]]]],
     chosen: dict[int, int],
     others: dict[int, Option],
+    left_out: set[int],
 ) -> list[Option]:
-    """The options of a (partial) choice: fixed branches, ``others``, and those whose
-    decision is made; undecided branches are left out."""
+    """The options of a (partial) choice: fixed branches but ``left_out``,
+    ``others``, and those whose decision is made; undecided branches are left out."""
     picked: dict[int, Option] = dict(others)
     for position, alternative_index in chosen.items():
         for index, option in picks[position][alternative_index]:
@@ -409,7 +465,8 @@ def _assemble(
     result = []
     for index, branch in enumerate(branches):
         if len(branch.options) == 1:
-            result.append(branch.options[0])
+            if index not in left_out:
+                result.append(branch.options[0])
         elif index in picked:
             result.append(picked[index])
     return result
