@@ -39,6 +39,9 @@ __all__ = [
 ]
 
 MAX_KEY_CHAIN = 3
+# Vertices whose key jumps an advancer keeps (a planner keeps its advancers between
+# operations; vertices narrowed by type conditions or @provides vary with them).
+_JUMPS_KEPT = 20_000
 JUMP_COST = 1
 REQUIRES_COST = 1
 
@@ -506,6 +509,8 @@ class PathAdvancer:
             frontier = next_frontier
             if not frontier:
                 break
+        if len(self._jump_cache) >= _JUMPS_KEPT:
+            self._jump_cache.clear()
         self._jump_cache[tail] = results
         return results
 

@@ -40,6 +40,8 @@ from planner.supergraph import Supergraph
 
 __all__ = ["PlannerConfig", "QueryPlanner"]
 
+_ADVANCERS_KEPT = 16
+
 
 @dataclass(frozen=True, slots=True)
 class PlannerConfig:
@@ -71,6 +73,19 @@ class QueryPlanner:
             for name, join in supergraph.types.items()
             if any(j.is_interface_object for j in join.joins)
         )
+        # Per set of active override labels (a few per supergraph: progressive
+        # override rolls them per request).
+        self._advancers: dict[frozenset[str], PathAdvancer] = {}
+
+    def _advancer(self, labels: frozenset[str]) -> PathAdvancer:
+        """The path advancer for these override labels, kept between operations: the
+        key jumps it finds from a vertex depend on the supergraph and labels only."""
+        advancer = self._advancers.get(labels)
+        if advancer is None:
+            if len(self._advancers) >= _ADVANCERS_KEPT:
+                self._advancers.clear()
+            advancer = self._advancers[labels] = PathAdvancer(self.federation, labels)
+        return advancer
 
     def plan(
         self,
@@ -138,7 +153,7 @@ class QueryPlanner:
                 Condition(variable, deferred.node, whole.node),
                 operation.client_aliases,
             )
-        advancer = PathAdvancer(self.federation, override_labels)
+        advancer = self._advancer(override_labels)
         fields = distribute_root_fragments(operation.selections)
         serial = operation.kind == OperationType.MUTATION
         limits = SearchLimits(
