@@ -15,6 +15,7 @@ from typing import Any
 from bench.plan.apollo import ApolloUnavailable, time_with_apollo
 from bench.plan.corpus import build_corpus
 from bench.plan.measure import median_or_none, time_cache_hits, time_ours
+from bench.plan.worlds import world_graphs
 
 __all__ = ["main"]
 
@@ -26,7 +27,11 @@ SLOW_MS = 50.0
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     runs = args.runs if args.runs is not None else (1 if args.quick else 3)
-    graphs = build_corpus(quick=args.quick)
+    if args.worlds is not None:
+        seed, count = args.worlds
+        graphs = world_graphs(seed, count)
+    else:
+        graphs = build_corpus(quick=args.quick)
     operations = sum(len(g.operations) for g in graphs)
 
     report: dict[str, Any] = {
@@ -131,8 +136,23 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="hand-written operations and 10 generated ones, 1 run (smoke test)",
     )
+    parser.add_argument(
+        "--worlds",
+        type=_seed_and_count,
+        metavar="SEED:COUNT",
+        help="plan the operations of COUNT generated worlds of SEED (the oracle's "
+        "random supergraphs) instead of the corpus",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON, not a table")
     return parser
+
+
+def _seed_and_count(text: str) -> tuple[int, int]:
+    seed, _, count = text.partition(":")
+    try:
+        return int(seed), int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected SEED:COUNT, got {text!r}") from None
 
 
 def _print_table(report: dict[str, Any]) -> None:

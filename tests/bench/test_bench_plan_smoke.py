@@ -45,3 +45,37 @@ def test_bench_plan_quick_times_both_planners_and_the_cache() -> None:
     assert report["cache_hit_us"] is not None
     assert report["compared"] >= 60, "the hand-written corpus was not planned by both"
     assert proc.returncode == 0, proc.stderr
+
+
+def test_bench_plan_times_both_planners_over_generated_worlds() -> None:
+    missing = apollo_missing()
+    if missing is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"Apollo's planner is required in CI: {missing}")
+        pytest.skip(f"Apollo's planner is unavailable: {missing}")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.plan",
+            "--worlds",
+            "7:2",
+            "--runs",
+            "1",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["supergraphs"] == 2, "a world of seed 7 was not composed"
+    assert report["operations"] > 0
+    assert report["compared"] == report["operations"], (
+        report["ours"].get("errors"),
+        report["apollo"],
+    )
+    assert report["slowest"], "no operation was timed on both sides"
