@@ -30,7 +30,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 from router.server.errors import INVALID_GRAPHQL_REQUEST, graphql_error
 from router.subscriptions.http_stream import SUBSCRIPTION_STREAM
@@ -161,10 +164,99 @@ class CappedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        existing = self.cycle
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not existing and type(cycle) is RequestResponseCycle:
+            # uvicorn builds its cycle by name in the method above; the subclass adds
+            # no state of its own, only `send`.
+            cycle.__class__ = _OneWriteCycle
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._completed += 1
         self._in_head = True
         self._head_bytes = 0
+
+
+class _OneWriteCycle(RequestResponseCycle):
+    """uvicorn's request cycle, writing a response of known length in one system call.
+
+    uvicorn writes a response's head when the app sends `http.response.start` and its
+    body at `http.response.body`: two writes, so two syscalls and two TCP segments for
+    a small answer. Here the head of a response with a Content-Length is held until the
+    body comes (the router sends both in one step, with no await between), then both
+    go out in one vectored write. Streams (chunked) and HEAD answers write the head at
+    once, as uvicorn does.
+    """
+
+    _held: bytes | None = None
+
+    async def send(self, message: Any) -> None:
+        if (
+            message["type"] == "http.response.start"
+            and not self.response_started
+            and not self.flow.write_paused
+        ):
+            # No await inside: uvicorn only waits when writing is paused.
+            transport = self.transport
+            collected = _Collected()
+            self.transport = collected  # type: ignore[assignment]
+            try:
+                await super().send(message)
+            finally:
+                self.transport = transport
+            if not collected.parts:
+                return  # disconnected: nothing was written
+            if self.chunked_encoding or self.scope["method"] == "HEAD":
+                transport.write(b"".join(collected.parts))
+            else:
+                self._held = b"".join(collected.parts)
+            return
+        head = self._held
+        if head is None:
+            await super().send(message)
+            return
+        self._held = None
+        transport = self.transport
+        self.transport = _Prefixed(transport, head)  # type: ignore[assignment]
+        try:
+            await super().send(message)
+        finally:
+            self.transport = transport
+
+
+class _Collected:
+    """Stands for the transport while uvicorn writes a response's head."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.parts.append(data)
+
+
+class _Prefixed:
+    """Stands for the transport while uvicorn writes a body: the held head goes first,
+    in the same write."""
+
+    __slots__ = ("head", "transport")
+
+    def __init__(self, transport: Any, head: bytes) -> None:
+        self.transport = transport
+        self.head = head
+
+    def write(self, data: bytes) -> None:
+        head, self.head = self.head, b""
+        self.transport.writelines((head, data) if head else (data,))
+
+    def close(self) -> None:
+        if self.head:
+            self.transport.write(self.head)
+            self.head = b""
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        return bool(self.transport.is_closing())
