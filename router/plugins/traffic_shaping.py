@@ -13,12 +13,11 @@ timeout and concurrency limit, around everything the router does for one request
 
 from __future__ import annotations
 
-import asyncio
-
 from router.config import RouterConfig
 from router.plugins.codes import GATEWAY_TIMEOUT, REQUEST_CONCURRENCY_LIMITED
 from router.plugins.context import RequestContext
 from router.plugins.plugin import HttpResponse, Plugin, RouterNext
+from router.traffic.deadlines import Deadlines
 
 __all__ = ["DEFAULT_ROUTER_TIMEOUT", "TrafficShapingPlugin", "build"]
 
@@ -29,7 +28,8 @@ class TrafficShapingPlugin(Plugin):
     name = "traffic_shaping"
 
     def __init__(self, timeout: float, concurrency_limit: int | None) -> None:
-        self._timeout = timeout
+        # One timer for every request's deadline (router.traffic.deadlines).
+        self._deadlines = Deadlines(timeout)
         self._limit = concurrency_limit
         self._in_flight = 0
 
@@ -43,10 +43,10 @@ class TrafficShapingPlugin(Plugin):
                 503,
             )
         self._in_flight += 1
-        deadline = asyncio.timeout(self._timeout)
+        deadline = self._deadlines.start()
         streamed = False
         try:
-            async with deadline:
+            with deadline:
                 response = await call_next(context)
             # A streamed `@defer` answer is in flight until its last part is sent.
             # PORT_NOTE: as in Apollo Router, the timeout bounds the first part only;

@@ -5,6 +5,7 @@ products subgraph is held by a proxy until the test releases it."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -48,6 +49,28 @@ def test_a_request_past_the_router_timeout_gets_504_and_the_router_serves_on(
     # Requests that fit in the deadline are unaffected.
     fast = post(router, FAST)
     assert fast.status == 200 and fast.json()["data"]["me"]["id"]
+
+
+def test_each_request_gets_its_whole_timeout_after_earlier_ones_finished(
+    held_products: Callable[[str], tuple[Router, RecordingProxy]],
+) -> None:
+    # Deadlines share one timer, set for the oldest request (router.traffic.deadlines):
+    # a request that started later must not be cut at an earlier one's deadline.
+    router, products = held_products("traffic_shaping:\n  router:\n    timeout: 1s\n")
+    assert post(router, FAST).status == 200
+    time.sleep(0.5)
+    started = time.monotonic()
+    replies: list[Reply] = []
+    slow = threading.Thread(target=lambda: replies.append(post(router, SLOW)))
+    slow.start()
+    assert products.arrived.wait(30), "the request never reached the subgraph"
+    slow.join(30)
+    waited = time.monotonic() - started
+    products.release()
+    assert replies and replies[0].status == 504, replies
+    assert replies[0].json()["errors"][0]["extensions"]["code"] == "GATEWAY_TIMEOUT"
+    assert waited >= 0.95, f"cut off after {waited:.2f} s of its 1 s"
+    assert post(router, FAST).status == 200
 
 
 def test_a_client_that_never_sends_its_body_is_cut_off_at_the_timeout(
