@@ -135,6 +135,19 @@ class PlanCache:
             raise entry.result.with_traceback(None)
         return entry.result
 
+    def cached(self, key: PlanCacheKey) -> QueryPlan | None:
+        """The plan cached for ``key``, counted as a hit as ``get_or_plan`` counts it;
+        None when there is none or the entry is a planning error (``get_or_plan`` then
+        raises it, or plans): the hot path of a repeated operation, in one lookup."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or isinstance(entry.result, QueryPlanningError):
+                return None
+            self._entries.move_to_end(key)
+            entry.uses += 1
+            self.hits += 1
+            return entry.result
+
     def put(
         self, key: PlanCacheKey, plan: QueryPlan, document: DocumentNode | None = None
     ) -> None:

@@ -350,7 +350,15 @@ class FederatedEngine(Engine):
         (QUERY_PLANNING_BUSY past it); a plan past the deadline answers
         QUERY_PLANNING_FAILED (the planner's own budget normally ends it far sooner)."""
         key = self._key(document_hash, operation_name, override_labels)
-        if key in self._plans:
+        hit = self._plans.cached(key)
+        if hit is not None:
+            # What `_plan` reports for a hit, without its planning closure.
+            with stage_span("query_planning") as span:
+                observe_planning(True, 0.0)
+                if span is not None:
+                    span.set_attribute("query_planning.cache", "hit")
+            return hit
+        if key in self._plans:  # a planning error, raised again
             return self._plan(key, document, operation_name)[0]
         if self.shared is not None:
             with stage_span("query_planning") as span:

@@ -105,6 +105,28 @@ def test_planning_errors_are_cached_and_raised_again() -> None:
     assert (cache.hits, cache.misses) == (2, 1)
 
 
+def test_cached_answers_a_hit_as_a_hit_and_leaves_misses_and_errors_alone() -> None:
+    cache, planner = PlanCache(2), CountingPlanner()
+    a, b, failed = _key("{a}"), _key("{b}"), _key("{c}")
+    assert cache.cached(a) is None
+    assert (cache.hits, cache.misses) == (0, 0)
+    plan = cache.get_or_plan(a, planner)
+    cache.get_or_plan(b, planner)
+    assert cache.cached(a) is plan  # a hit: counted, and a is now the most recent
+    assert cache.hits == 1
+    cache.get_or_plan(_key("{d}"), planner)  # evicts b, not a
+    assert a in cache and b not in cache
+
+    def failing() -> QueryPlan:
+        raise QueryPlanningError("QUERY_PLANNING_FAILED", "cannot satisfy field x")
+
+    with pytest.raises(QueryPlanningError):
+        cache.get_or_plan(failed, failing)
+    # A cached error is for get_or_plan to raise again: `cached` has no plan for it.
+    assert cache.cached(failed) is None
+    assert cache.hits == 1
+
+
 def test_unexpected_exceptions_are_not_cached() -> None:
     cache, planner = PlanCache(4), CountingPlanner()
 
