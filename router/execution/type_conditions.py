@@ -64,9 +64,20 @@ _BY_SCHEMA: weakref.WeakKeyDictionary[GraphQLSchema, TypeConditions] = (
 )
 
 
+# The schema asked for last and its answer: nearly every call (one per plan execution)
+# asks for the schema being served, and a WeakKeyDictionary lookup is Python code
+# that makes a weak reference per call.
+_last: tuple[weakref.ref[GraphQLSchema], TypeConditions] | None = None
+
+
 def type_conditions_for(schema: GraphQLSchema) -> TypeConditions:
     """The shared ``TypeConditions`` of ``schema`` (made on first request)."""
+    global _last
+    last = _last
+    if last is not None and last[0]() is schema:
+        return last[1]
     conditions = _BY_SCHEMA.get(schema)
     if conditions is None:
         conditions = _BY_SCHEMA[schema] = TypeConditions(schema)
+    _last = (weakref.ref(schema), conditions)
     return conditions

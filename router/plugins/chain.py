@@ -129,6 +129,7 @@ class PluginChain:
         self._supergraph = self._hooks("supergraph")
         self._execution = self._hooks("execution")
         self._subgraph = self._hooks("subgraph")
+        self._subgraph_built: tuple[SubgraphTraffic, SubgraphNext] | None = None
 
     def _hooks(self, stage: str) -> tuple[Any, ...]:
         hooks = (entry.hook(stage) for entry in self.entries)
@@ -202,6 +203,25 @@ class PluginChain:
         """What the executor calls for each fetch: the subgraph hooks around
         `traffic.post` (which picks the instance by the client's headers),
         recording each answer's headers in `context`."""
+        final = self._subgraph_handler(traffic)
+        ctx = context if context is not None else RequestContext("POST", "", {})
+
+        async def post(
+            subgraph: str,
+            payload: dict[str, Any],
+            headers: Mapping[str, str] | None,
+        ) -> SubgraphResponse:
+            request = SubgraphRequest(subgraph, payload, dict(headers or {}))
+            return await final(ctx, request)
+
+        return post
+
+    def _subgraph_handler(self, traffic: SubgraphTraffic) -> SubgraphNext:
+        """The subgraph hooks around `traffic.post`, built once per traffic (a
+        generation has one) rather than per request."""
+        built = self._subgraph_built
+        if built is not None and built[0] is traffic:
+            return built[1]
 
         async def core(ctx: RequestContext, request: SubgraphRequest) -> Any:
             response = await traffic.post(
@@ -215,18 +235,8 @@ class PluginChain:
         handler: SubgraphNext = core
         for hook in reversed(self._subgraph):
             handler = partial(hook, call_next=handler)
-        ctx = context if context is not None else RequestContext("POST", "", {})
-        final = handler
-
-        async def post(
-            subgraph: str,
-            payload: dict[str, Any],
-            headers: Mapping[str, str] | None,
-        ) -> SubgraphResponse:
-            request = SubgraphRequest(subgraph, payload, dict(headers or {}))
-            return await final(ctx, request)
-
-        return post
+        self._subgraph_built = (traffic, handler)
+        return handler
 
     async def subgraph_headers(
         self, context: RequestContext, subgraph: str, payload: dict[str, Any]

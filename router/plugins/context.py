@@ -61,19 +61,20 @@ class RequestContext:
     @classmethod
     def from_scope(cls, scope: Mapping[str, Any]) -> RequestContext:
         """A context for an ASGI HTTP scope."""
-        pairs = tuple(
+        pairs = [
             (name.decode("latin-1").lower(), value.decode("latin-1"))
             for name, value in scope.get("headers", ())
-        )
+        ]
         headers: dict[str, str] = {}
         for name, value in pairs:
-            headers.setdefault(name, value)
+            if name not in headers:
+                headers[name] = value
         client = scope.get("client")
         return cls(
             method=scope.get("method", "GET"),
             path=scope.get("path", "/"),
             headers=headers,
-            header_values=pairs,
+            header_values=tuple(pairs),
             query_string=scope.get("query_string", b"").decode("latin-1"),
             client_address=client[0] if client else None,
         )

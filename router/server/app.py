@@ -325,7 +325,7 @@ class RouterApp:
         streaming = stream_kind(headers.get("accept"))
         multipart = accepts_multipart_defer(context.all_values("accept"))
         try:
-            media = MediaType.JSON if streaming else negotiate(headers.get("accept"))
+            media = _JSON if streaming else negotiate(headers.get("accept"))
         except RequestFailure as failure:
             if not multipart:
                 return _failure_response(failure, MediaType.JSON)
@@ -560,11 +560,17 @@ async def _drain(receive: Receive, size: int = 0) -> None:
             return
 
 
-_CONTENT_TYPES = {media: f"{media.value}; charset=utf-8" for media in MediaType}
+# Per media type, found by identity: reading `MediaType.JSON` through the class, or
+# hashing a member, is a Python call on Python 3.11.
+_JSON = MediaType.JSON
+_CONTENT_TYPES = tuple((media, f"{media.value}; charset=utf-8") for media in MediaType)
 
 
 def _content_type(media: MediaType) -> str:
-    return _CONTENT_TYPES[media]
+    for member, content_type in _CONTENT_TYPES:
+        if media is member:
+            return content_type
+    raise ValueError(f"no content type for {media}")
 
 
 def _outcome_response(outcome: Outcome, media: MediaType) -> HttpResponse:
@@ -583,7 +589,7 @@ def _outcome_response(outcome: Outcome, media: MediaType) -> HttpResponse:
             later_parts(outcome.subsequent, codes),
         )
     status = outcome.status
-    if media is MediaType.JSON and outcome.well_formed:
+    if media is _JSON and outcome.well_formed:
         status = 200
     return HttpResponse(
         status,
