@@ -92,13 +92,14 @@ def choose_paths(
     decision may do better apart (a shareable root field taken in two subgraphs).
     """
     budget = _Budget(limits)
-    leaves = [_leaf_path(branch) for branch in branches]
+    # Where each branch's fetches can be: at or below these paths.
+    reaches = [_reach(branch, _leaf_path(branch)) for branch in branches]
     current = list(branches)
     while True:
         decisions = [d for d in _decisions(current) if len(d.alternatives) > 1]
         if not decisions:
             break
-        choice = _branch_and_bound(current, decisions, evaluate, budget, leaves)
+        choice = _branch_and_bound(current, decisions, evaluate, budget, reaches)
         current = _narrow(current, decisions, choice)
     # Options no decision tells apart (identical up to where they end) are equivalent
     # for the search: the first one stands.
@@ -108,9 +109,10 @@ def choose_paths(
     undecided = [
         index for index, branch in enumerate(branches) if len(branch.options) > 1
     ]
-    parting = [
-        _parting_at(branches[i], _parting_point(branches[i])[0]) for i in undecided
-    ]
+    parting = []
+    for index in undecided:
+        at, at_root = _parting_at(branches[index], _parting_point(branches[index])[0])
+        parting.append((_reach(branches[index], at), at_root))
     for group in _independent(parting):
         component = [undecided[position] for position in group]
         if any(parting[position][1] for position in group):
@@ -118,7 +120,7 @@ def choose_paths(
             kept = set(range(len(branches)))
         else:
             kept = set(component) | _fixed_around(
-                branches, leaves, [parting[position][0] for position in group]
+                branches, reaches, [parting[position][0] for position in group]
             )
         if not _improve(branches, options, component, evaluate, budget, kept):
             break
@@ -126,18 +128,43 @@ def choose_paths(
 
 
 def _fixed_around(
-    branches: list[Branch], leaves: list[tuple[str, ...]], paths: list[tuple[str, ...]]
+    branches: list[Branch],
+    reaches: list[tuple[str, ...]],
+    paths: list[tuple[str, ...]],
 ) -> set[int]:
-    """The branches with one option whose leaf is at, above or below one of ``paths``.
-    The others cannot change what choosing there costs: what they fetch sits at
-    response paths of their own (the fetches on the way, shared or not, are there
-    whatever is chosen), so a group of choices is costed without them."""
+    """The branches with one option whose fetches may be at, above or below one of
+    ``paths`` (``reaches``: see ``_reach``). The others cannot change what choosing
+    there costs: what they fetch sits at response paths of their own (the fetches on
+    the way, shared or not, are there whatever is chosen), so a group of choices is
+    costed without them."""
     return {
         index
         for index, branch in enumerate(branches)
         if len(branch.options) == 1
-        and any(_comparable(leaves[index], path) for path in paths)
+        and any(_comparable(reaches[index], path) for path in paths)
     }
+
+
+def _reach(branch: Branch, at: tuple[str, ...]) -> tuple[str, ...]:
+    """``at``, cut back to the entity of every @requires field the branch's options
+    take: the fetches of its required fields are at response paths below that entity,
+    not below the field."""
+    reach = at
+    for option in branch.options:
+        for path in option:
+            names: list[str] = []
+            for step in path.steps:
+                if isinstance(step, FieldStep):
+                    if step.requires is not None:
+                        common = 0
+                        while (
+                            common < min(len(reach), len(names))
+                            and reach[common] == names[common]
+                        ):
+                            common += 1
+                        reach = reach[:common]
+                    names.append(step.field.response_name)
+    return reach
 
 
 def _comparable(one: tuple[str, ...], other: tuple[str, ...]) -> bool:
@@ -199,7 +226,7 @@ def _branch_and_bound(
     decisions: list[_Decision],
     evaluate: Callable[[list[GraphPath]], float],
     budget: _Budget,
-    leaves: list[tuple[str, ...]],
+    reaches: list[tuple[str, ...]],
 ) -> dict[int, int]:
     """The cheapest alternative per decision found within the budget, searched
     group of dependent decisions by group (``_independent``): the cost of a choice is
@@ -212,7 +239,7 @@ def _branch_and_bound(
         left_out: set[int] = set()
         if not any(decisions[i].at_root for i in component):
             around = _fixed_around(
-                branches, leaves, [decisions[i].at for i in component]
+                branches, reaches, [decisions[i].at for i in component]
             )
             left_out = {
                 index
@@ -343,8 +370,9 @@ class _Decision:
 
     branches: list[int]
     alternatives: list[object]
-    # The response path where the options part (fields' response names), and
-    # whether they part at a root field (its path is then the root field's).
+    # The response path where the options part (fields' response names), cut back to
+    # the entity of any @requires field an option takes (``_reach``), and whether
+    # they part at a root field (the path is then the root field's).
     at: tuple[str, ...]
     at_root: bool
 
@@ -393,6 +421,7 @@ def _decisions(branches: list[Branch]) -> list[_Decision]:
             at, at_root = _parting_at(branch, prefix)
             decision = by_key[key] = _Decision([], alternatives, at, at_root)
         decision.branches.append(index)
+        decision.at = _reach(branch, decision.at)
     return list(by_key.values())
 
 
