@@ -360,6 +360,9 @@ def _set_header(headers: dict[str, str], name: str, value: str) -> None:
 def _finish_router_span(
     span: trace.Span, context: RequestContext, status: int, codes: list[str]
 ) -> None:
+    if type(span) is not RecordingSpan:  # unsampled: nothing to record
+        span.end()
+        return
     span.set_attribute("http.response.status_code", status)
     if context.operation_name is not None:
         span.set_attribute("graphql.operation.name", context.operation_name)

@@ -21,7 +21,7 @@ from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
 from opentelemetry.trace import INVALID_SPAN, Span
 from opentelemetry.trace.propagation import _SPAN_KEY
 
-__all__ = ["current_span", "enter", "leave"]
+__all__ = ["current_span", "enter", "leave", "span_in"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,13 @@ def current_span() -> Span:
     if _CURRENT is None:
         return trace.get_current_span()
     span = _CURRENT.get().get(_SPAN_KEY)
+    return INVALID_SPAN if span is None else span  # type: ignore[return-value]
+
+
+def span_in(context: Context) -> Span:
+    """`trace.get_current_span(context)`: the span `context` holds, else the invalid
+    span."""
+    span = context.get(_SPAN_KEY)
     return INVALID_SPAN if span is None else span  # type: ignore[return-value]
 
 
@@ -60,5 +67,5 @@ def leave(token: Token[Context]) -> None:
         return
     try:
         _CURRENT.reset(token)
-    except ValueError:
+    except (ValueError, RuntimeError):  # another context's token; used already
         logger.exception("Failed to detach context")

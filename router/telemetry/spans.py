@@ -33,7 +33,7 @@ from opentelemetry.trace import (
 )
 from opentelemetry.util import types
 
-from router.telemetry.current import current_span, enter, leave
+from router.telemetry.current import current_span, enter, leave, span_in
 from router.telemetry.otlp_encoding import AttributeValue, encode_span
 
 __all__ = ["RecordingSpan", "SpanSink", "Tracer", "encode_spans"]
@@ -290,7 +290,7 @@ class Tracer:
         kind: SpanKind = SpanKind.INTERNAL,
         attributes: dict[str, AttributeValue] | None = None,
     ) -> trace.Span:
-        parent = current_span() if context is None else trace.get_current_span(context)
+        parent = current_span() if context is None else span_in(context)
         if type(parent) is RecordingSpan:
             if parent._ended:
                 return NonRecordingSpan(parent.get_span_context())
