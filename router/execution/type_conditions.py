@@ -23,12 +23,15 @@ FRAGMENT_PREFIX = "... on "
 
 
 class TypeConditions:
-    """Cached subtype answers for one schema; build once per schema and share."""
+    """Cached subtype answers for one schema; build once per schema and share.
 
-    __slots__ = ("__weakref__", "_cache", "_schema")
+    It holds its schema weakly: `_BY_SCHEMA` is keyed by the schema, and a value that
+    held its key would keep every schema a reload replaced alive."""
+
+    __slots__ = ("__weakref__", "_cache", "_schema_ref")
 
     def __init__(self, schema: GraphQLSchema) -> None:
-        self._schema = schema
+        self._schema_ref = weakref.ref(schema)
         self._cache: dict[tuple[str, str], bool] = {}
 
     def matches(self, typename: str, condition: str) -> bool:
@@ -40,6 +43,12 @@ class TypeConditions:
         if known is None:
             known = self._cache[key] = self._is_subtype(typename, condition)
         return known
+
+    @property
+    def _schema(self) -> GraphQLSchema:
+        schema = self._schema_ref()
+        assert schema is not None, "used after its schema was freed"
+        return schema
 
     @property
     def schema(self) -> GraphQLSchema:
