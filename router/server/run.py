@@ -79,6 +79,10 @@ def serve(
             "router.server.app:app_from_environment",
             factory=True,
             workers=workers,
+            # uvicorn kills a worker whose health thread has not answered in this
+            # long; its 5 s default killed busy workers (a large reload, a CPU-starved
+            # machine) with their requests in flight, adding to the load that slowed them.
+            timeout_worker_healthcheck=30,
             **options,  # type: ignore[arg-type]
         )
         # Workers share their metrics through files (router.telemetry.multiprocess).
