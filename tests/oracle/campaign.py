@@ -24,7 +24,7 @@ from oracle.harness import (
     check_world,
     compose_world,
 )
-from oracle.operations import operations_for
+from oracle.operations import DEFER_SHARE, operations_for
 
 __all__ = ["CI_OPERATIONS", "CI_SEED", "CI_WORLDS", "CampaignResult", "run_campaign"]
 
@@ -67,6 +67,7 @@ async def run_campaign(
     *,
     max_depth: int = 4,
     max_fields: int = 3,
+    defer_share: float = DEFER_SHARE,
 ) -> CampaignResult:
     result = CampaignResult()
     timeout = aiohttp.ClientTimeout(total=60)
@@ -85,6 +86,7 @@ async def run_campaign(
                 operations_per_world,
                 max_depth=max_depth,
                 max_fields=max_fields,
+                defer_share=defer_share,
             )
             report = await check_world(
                 session, server, world, operations, supergraph=supergraph
@@ -101,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--operations", type=int, default=50)
     parser.add_argument("--depth", type=int, default=4, help="operation depth bound")
     parser.add_argument("--fields", type=int, default=3, help="fields per selection")
+    parser.add_argument(
+        "--defer-share",
+        type=float,
+        default=DEFER_SHARE,
+        help="share of operations given @defer (also checked streamed)",
+    )
     parser.add_argument("--minimise", action="store_true")
     parser.add_argument("--show", type=int, default=10, help="disagreements to print")
     args = parser.parse_args(argv)
@@ -115,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.operations,
                 max_depth=args.depth,
                 max_fields=args.fields,
+                defer_share=args.defer_share,
             )
         )
         for disagreement in result.disagreements[: args.show]:

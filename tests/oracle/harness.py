@@ -15,10 +15,11 @@ compares each operation's answer with the monolith's. A disagreement is:
 - ``streamed``: an operation with ``@defer``, asked again as a multipart client asks
   it (its deferred parts streamed while later fetches still run), whose payloads,
   merged as a client merges them, differ from the monolith's answer in data or error
-  paths (field order aside: a client merges each part at the end of its object). A
-  failing non-null field in a deferred fragment nulls only that part, as the
-  incremental delivery spec says, where the monolith nulls further up: worlds that
-  check streamed answers keep such fields out of deferred fragments.
+  paths (field order aside: a client merges each part at the end of its object).
+  The truth there is the monolith's answer as the incremental delivery spec delivers
+  it (``oracle.incremental``): a failing non-null field in a deferred fragment nulls
+  only that fragment's payload, where the monolith nulls further up; a failure
+  outside deferred fragments nulls as it does in one response.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from graphql import parse, validate
+from graphql import parse, print_ast, validate
 from support.incremental import merge_parts
 from support.processes import Service
 
+from oracle.incremental import nullable_schema, streamed_truth, with_typenames
 from oracle.monolith import Monolith
 from oracle.server import world_interfaces
 from oracle.world import World
@@ -302,6 +304,19 @@ def compare(
     return kinds, "\n".join(notes)
 
 
+def _streamed_truth(
+    raw_monolith: Monolith, supergraph: Supergraph, operation: CheckedOperation
+) -> dict[str, Any]:
+    """What a multipart client must hold after ``operation`` (``oracle.incremental``)."""
+    document = parse(operation.query)
+    raw = raw_monolith.execute(
+        print_ast(with_typenames(document)),
+        operation.variables,
+        operation.operation_name,
+    )
+    return streamed_truth(supergraph.api_schema, document, operation.variables, raw)
+
+
 @dataclass
 class WorldReport:
     world: World
@@ -334,6 +349,7 @@ async def check_world(
     # The router's API schema under its default `defer_support: true`.
     client_schema = with_defer(supergraph.api_schema)
     report = WorldReport(world)
+    raw_monolith: Monolith | None = None  # its raw answers, for deferred operations
     try:
         for operation in operations:
             problems = (
@@ -353,11 +369,22 @@ async def check_world(
             got = await router.run(operation)
             kinds, detail = compare(expected, got)
             if not kinds and "@defer" in operation.query:
+                if raw_monolith is None:
+                    raw_monolith = Monolith(
+                        world,
+                        nullable_schema(supergraph.api_schema),
+                        supergraph.schema,
+                        world_interfaces(world),
+                    )
                 streamed = await router.run_streamed(operation)
-                streamed_kinds, streamed_detail = compare(expected, streamed)
+                truth = _streamed_truth(raw_monolith, supergraph, operation)
+                streamed_kinds, streamed_detail = compare(truth, streamed)
                 if set(streamed_kinds) - {"order"}:
                     kinds.append("streamed")
-                    detail, got = streamed_detail, streamed
+                    detail = (
+                        "as streamed (monolith: the spec's view)\n" + streamed_detail
+                    )
+                    expected, got = truth, streamed
             async with session.get(f"{server.url}/worlds/{world.name}/log") as response:
                 log = await response.json()
             fetches: list[Any] = log["violations"]

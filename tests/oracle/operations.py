@@ -6,7 +6,9 @@ variables, ``__typename``); this module gives it the world's keys as argument va
 now and then repeats a field unaliased inside one selection (``a { x } a { y }``),
 which must merge, and now and then aliases a field with the name of another field of
 its type (``id: title``), which the router must not confuse with that field (a key or
-a ``@requires`` input it fetches on its own).
+a ``@requires`` input it fetches on its own), and adds ``@defer`` to some of them
+(``oracle.deferring``; ``defer_share`` of the operations, drawn from a stream of its own
+so that the operations it leaves alone are those of campaigns before it).
 
 Generation validates every operation with graphql-core, which made it most of the time
 of a campaign's world; the operations of a world are therefore kept in the test cache
@@ -36,11 +38,16 @@ from graphql.language import FieldNode, SelectionSetNode
 from support.derived_cache import cached_json, source_digest
 from support.opgen import Options, generate
 
+from oracle.deferring import add_defers
 from oracle.generate import argument_values
 from oracle.harness import CheckedOperation
 from oracle.world import World
+from planner.supergraph.api_schema import with_defer
 
-__all__ = ["operations_for"]
+__all__ = ["DEFER_SHARE", "operations_for"]
+
+# The share of operations that get `@defer` (each is then also run streamed).
+DEFER_SHARE = 0.1
 
 
 def operations_for(
@@ -51,17 +58,20 @@ def operations_for(
     *,
     max_depth: int = 4,
     max_fields: int = 3,
+    defer_share: float = DEFER_SHARE,
 ) -> list[CheckedOperation]:
     key = [
         world.dumps(),
         print_schema(api_schema),
-        repr((seed, count, max_depth, max_fields, graphql.version)),
+        repr((seed, count, max_depth, max_fields, defer_share, graphql.version)),
         source_digest(*_WRITERS),
     ]
     written = cached_json(
         "oracle-operations",
         key,
-        lambda: _write(world, api_schema, seed, count, max_depth, max_fields),
+        lambda: _write(
+            world, api_schema, seed, count, max_depth, max_fields, defer_share
+        ),
     )
     return [
         CheckedOperation(query, variables, name, validated=True)
@@ -73,6 +83,7 @@ def operations_for(
 _WRITERS = (
     "tests/support/opgen.py",
     "tests/oracle/operations.py",
+    "tests/oracle/deferring.py",
     "tests/oracle/generate.py",
     "tests/oracle/world.py",
 )
@@ -85,6 +96,7 @@ def _write(
     count: int,
     max_depth: int,
     max_fields: int,
+    defer_share: float,
 ) -> list[tuple[str, dict[str, Any], str]]:
     options = Options(
         max_depth=max_depth,
@@ -96,6 +108,8 @@ def _write(
     rng = random.Random(f"oracle-ops:{seed}:{world.name}")
     # Its own draws: the operations it leaves alone stay as they were before it.
     alias_rng = random.Random(f"oracle-alias:{seed}:{world.name}")
+    defer_rng = random.Random(f"oracle-defer:{seed}:{world.name}")
+    client_schema = with_defer(api_schema)
     result = []
     for operation in generate(api_schema, seed, count, options):
         query = operation.document
@@ -103,7 +117,10 @@ def _write(
             query = _repeat_a_field(api_schema, query, rng)
         if alias_rng.random() < 0.1:
             query = _alias_as_another_field(api_schema, query, alias_rng)
-        result.append((query, dict(operation.variables), operation.name))
+        variables = dict(operation.variables)
+        if defer_rng.random() < defer_share:
+            query, variables = add_defers(client_schema, query, variables, defer_rng)
+        result.append((query, variables, operation.name))
     return result
 
 
