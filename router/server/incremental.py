@@ -47,6 +47,7 @@ from planner.query_plan import Condition, Defer, DeferredBlock, PlanNode
 from router.execution.client_aliases import client_names, client_path, name_error_paths
 from router.execution.paths import descend, to_list
 from router.execution.shaping import FragmentShaper, ResponseShaper
+from router.execution.type_conditions import FRAGMENT_PREFIX
 
 if TYPE_CHECKING:
     from router.execution.incremental import DeferredPart, IncrementalDelivery
@@ -385,6 +386,8 @@ def _items(
         items.append(item)
         if nested or shaped is None:
             sent[tuple(path)] = shaped
+    if part.errors and not items:
+        items = _failed_items(part.errors, block, sent)
     if part.errors and items:
         _assign_errors(part.errors, items)
     return [
@@ -392,6 +395,35 @@ def _items(
         for item in items
         if item["data"] is not None or "errors" in item or "extensions" in item
     ]
+
+
+def _failed_items(
+    errors: list[dict[str, Any]],
+    block: DeferredBlock,
+    sent: dict[tuple[str | int, ...], Any],
+) -> list[dict[str, Any]]:
+    """Items with ``data: null`` for a part whose own failure took every object it was
+    for out of the tree (an entity fetch that answered null for a non-null field), at
+    the paths its errors are under, so the client still gets the errors: the spec's
+    payload whose null reached the deferred fragment. The client keeps the objects the
+    first payload gave it; the merged answer nulls them."""
+    depth = sum(1 for step in block.query_path if not step.startswith(FRAGMENT_PREFIX))
+    items: dict[tuple[str | int, ...], dict[str, Any]] = {}
+    for error in errors:
+        where = error.get("path")
+        if type(where) is not list or len(where) < depth:
+            continue
+        path = where[:depth]
+        if tuple(path) in items or _gone(path, sent):
+            continue
+        item: dict[str, Any] = {}
+        if block.label is not None:
+            item["label"] = block.label
+        item["data"] = None
+        item["path"] = path
+        items[tuple(path)] = item
+        sent[tuple(path)] = None
+    return list(items.values())
 
 
 def _assign_errors(errors: list[dict[str, Any]], items: list[dict[str, Any]]) -> None:
