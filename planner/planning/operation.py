@@ -286,6 +286,7 @@ class _Normalizer:
         self.defer_off = defer_off
         self.defer_conditions: list[str] = []
         self._defer_count = 0
+        self._defer_keys: set[str] = set()
         self.roots = [
             schema.query_type,
             schema.mutation_type,
@@ -421,7 +422,14 @@ class _Normalizer:
                 self.defer_conditions.append(variable)
             if variable in self.defer_off:
                 return None
-        key = label if label is not None else f"qp__{self._defer_count}"
+        # A label is written once but met once per spread of a named fragment: each
+        # meeting is its own deferred part, at its own path.
+        key = (
+            label
+            if label is not None and label not in self._defer_keys
+            else f"qp__{self._defer_count}"
+        )
+        self._defer_keys.add(key)
         self._defer_count += 1
         wrap = (
             condition_name
