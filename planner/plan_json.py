@@ -177,6 +177,10 @@ def _deferred_to_json(block: DeferredBlock) -> JsonObject:
     if block.label is not None:
         out["label"] = block.label
     out["queryPath"] = list(block.query_path)
+    if block.conditions:
+        out["conditions"] = [
+            {"variable": name, "value": value} for name, value in block.conditions
+        ]
     out.update(_block_to_json(block.subselection, block.node))
     return out
 
@@ -305,7 +309,11 @@ def _defer(obj: JsonObject, path: str) -> Defer:
 
 
 def _deferred(data: object, path: str) -> DeferredBlock:
-    obj = _object(data, path, {"depends", "label", "queryPath", "subselection", "node"})
+    obj = _object(
+        data,
+        path,
+        {"depends", "label", "queryPath", "conditions", "subselection", "node"},
+    )
     node = obj.get("node")
     return DeferredBlock(
         depends=tuple(
@@ -317,6 +325,7 @@ def _deferred(data: object, path: str) -> DeferredBlock:
         label=_optional(obj, path, "label", str),
         subselection=_optional(obj, path, "subselection", str),
         node=None if node is None else _node(node, f"{path}.node"),
+        conditions=_condition_set(obj.get("conditions", []), f"{path}.conditions"),
     )
 
 

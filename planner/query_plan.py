@@ -168,6 +168,9 @@ class DeferredBlock:
     label: str | None = None
     subselection: str | None = None
     node: PlanNode | None = None
+    # The variable @skip/@include the part is under, (variable, included when): it is
+    # sent only when all hold. Ours (Apollo's plans have none; not printed).
+    conditions: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

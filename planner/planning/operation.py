@@ -104,13 +104,17 @@ class DeferInfo:
     client's label, or a generated one); ``label`` is the client's label, if any;
     ``condition`` the ``if:`` variable; ``wrap`` the fragment's type condition when it
     narrows the parent type or names a fragment (the deferred subselection prints it);
-    ``narrows`` whether it narrows the parent type."""
+    ``narrows`` whether it narrows the parent type; ``conditions`` the variable
+    ``@skip``/``@include`` of the fragment and of the fragments around it up to the
+    nearest field, as ``(variable, included when)``: the part is sent only when all
+    hold (the subselection, in Apollo's format, cannot say so)."""
 
     key: str
     label: str | None
     condition: str | None
     wrap: str | None
     narrows: bool = False
+    conditions: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +291,9 @@ class _Normalizer:
         self.defer_conditions: list[str] = []
         self._defer_count = 0
         self._defer_keys: set[str] = set()
+        # Variable conditions of the fragments around the selections being collected,
+        # up to the nearest field (for ``DeferInfo.conditions``).
+        self._enclosing: tuple[tuple[str, bool], ...] = ()
         self.roots = [
             schema.query_type,
             schema.mutation_type,
@@ -357,6 +364,7 @@ class _Normalizer:
                     condition_name,
                     parent,
                     spread=isinstance(selection, FragmentSpreadNode),
+                    conditions=self._enclosing + condition_variables(directives),
                 )
                 if deferred is not None
                 else None
@@ -371,7 +379,12 @@ class _Normalizer:
             ):
                 self._collect(selection_set, parent, runtime, out)
                 continue
-            inner = self.selection_set(selection_set, condition, narrowed)  # type: ignore[arg-type]
+            enclosing = self._enclosing
+            self._enclosing = enclosing + condition_variables(directives)
+            try:
+                inner = self.selection_set(selection_set, condition, narrowed)  # type: ignore[arg-type]
+            finally:
+                self._enclosing = enclosing
             if (
                 defer_info is None
                 and not directives
@@ -400,6 +413,7 @@ class _Normalizer:
         parent: GraphQLCompositeType,
         *,
         spread: bool,
+        conditions: tuple[tuple[str, bool], ...] = (),
     ) -> DeferInfo | None:
         """What a ``@defer`` on a fragment means here; None when it is not kept. A
         named fragment's type condition is printed in the deferred subselection even
@@ -437,7 +451,7 @@ class _Normalizer:
             else None
         )
         narrows = condition_name is not None and condition_name != parent.name
-        return DeferInfo(key, label, variable, wrap, narrows)
+        return DeferInfo(key, label, variable, wrap, narrows, conditions)
 
     def _field(
         self,
@@ -471,7 +485,11 @@ class _Normalizer:
         if node.selection_set is not None and name != "__typename":
             field = parent.fields[name]  # type: ignore[union-attr]
             child = get_named_type(field.type)
-            selections = self.selection_set(node.selection_set, child)
+            enclosing, self._enclosing = self._enclosing, ()
+            try:
+                selections = self.selection_set(node.selection_set, child)
+            finally:
+                self._enclosing = enclosing
         return OpField(
             name=name,
             alias=alias,

@@ -175,6 +175,7 @@ class _PlanBuilder:
             label=block.info.label,
             subselection=subselection,
             node=node,
+            conditions=block.info.conditions,
         )
 
     def _part(self, scope: str | None) -> PlanNode | None:

@@ -41,8 +41,9 @@ logger = logging.getLogger(__name__)
 # routers of two versions sharing one Redis never read each other's plans. 2: plans
 # carry clientAliases (a client alias named like a key or @requires field). 3: so do
 # plans with @defer and subscriptions (the shapers read such an alias where it was
-# fetched, so a plan that kept it as written would be answered wrong).
-FORMAT = 3
+# fetched, so a plan that kept it as written would be answered wrong). 4: deferred
+# blocks carry the @skip/@include conditions they are under.
+FORMAT = 4
 
 
 def planner_options(defer_support: bool, plans_limit: int, stages: bool = True) -> str:

@@ -358,6 +358,8 @@ def _items(
     shadowed: frozenset[str],
 ) -> list[dict[str, Any]]:
     block = part.block
+    if any(variables.get(name) is not value for name, value in block.conditions):
+        return []  # an @skip/@include around the deferred fragment turns it off
     static = full.type_at(block.query_path, variables)
     if static is None:
         return []

@@ -122,6 +122,7 @@ EVERY_FORM = QueryPlan(
                         label="lbl",
                         subselection="{ b }",
                         node=_fetch("b"),
+                        conditions=(("w", True), ("s", False)),
                     ),
                     DeferredBlock(depends=(), query_path=("a",)),
                 ),
