@@ -80,8 +80,13 @@ async def run_sample(
             monolith = Monolith(
                 world, supergraph.api_schema, supergraph.schema, world_interfaces(world)
             )
+            # Without @defer: the record is of one-response answers.
             operations = operations_for(
-                world, supergraph.api_schema, CI_SEED * 1000 + index, CI_OPERATIONS
+                world,
+                supergraph.api_schema,
+                CI_SEED * 1000 + index,
+                CI_OPERATIONS,
+                defer_share=0.0,
             )
             runs.append(
                 {
