@@ -499,7 +499,13 @@ class _Builder:
         else:
             target = self._entity_group(group, selection, step.to_graph, path)
         self._add_input(target, step.source_type, step.key.selection)
-        if into_interface_object:
+        # In a deferred part, an object met as an interface object may have got its
+        # own type from a fetch of the primary part: back into the interface object's
+        # subgraph, it goes as the interface again.
+        if into_interface_object or (
+            self._defer is not None
+            and self.fed.is_interface_object(step.target_type, step.to_graph)
+        ):
             setter = ValueSetter(
                 (f"... on {step.source_type}", "__typename"), step.target_type
             )
