@@ -319,7 +319,11 @@ async def subsequent_payloads(
     names = client_names(client_aliases)
     # Shaped data already sent that a later item's path may run through: a null there
     # means the item's object is gone (Apollo Router skips such items too).
-    sent: dict[tuple[str | int, ...], Any] = {(): primary}
+    # Kept per part (None: the primary one): a part's null data hides only the parts
+    # nested in it, never a sibling part's items at the same objects.
+    sent: dict[DeferredPart | None, dict[tuple[str | int, ...], Any]] = {
+        None: {(): primary}
+    }
     try:
         async for part in delivery.released():
             items = _items(
@@ -353,11 +357,21 @@ def _items(
     schema: GraphQLSchema,
     types: TypeConditions,
     variables: Mapping[str, Any],
-    sent: dict[tuple[str | int, ...], Any],
+    sent_by_part: dict[DeferredPart | None, dict[tuple[str | int, ...], Any]],
     names: Mapping[str, str],
     shadowed: frozenset[str],
 ) -> list[dict[str, Any]]:
     block = part.block
+    # What the client got from this part's enclosing parts, the outermost first.
+    sent: dict[tuple[str | int, ...], Any] = {}
+    lineage: list[DeferredPart | None] = [None]
+    above = part.parent
+    while above is not None:
+        lineage.insert(1, above)
+        above = above.parent
+    for enclosing in lineage:
+        sent.update(sent_by_part.get(enclosing, {}))
+    own = sent_by_part.setdefault(part, {})
     if any(variables.get(name) is not value for name, value in block.conditions):
         return []  # an @skip/@include around the deferred fragment turns it off
     static = full.type_at(block.query_path, variables)
@@ -387,9 +401,9 @@ def _items(
             item["extensions"] = {"valueCompletion": completion}
         items.append(item)
         if nested or shaped is None:
-            sent[tuple(path)] = shaped
+            own[tuple(path)] = shaped
     if part.errors and not items:
-        items = _failed_items(part.errors, block, sent)
+        items = _failed_items(part.errors, block, sent, own)
     if part.errors and items:
         _assign_errors(part.errors, items)
     return [
@@ -403,6 +417,7 @@ def _failed_items(
     errors: list[dict[str, Any]],
     block: DeferredBlock,
     sent: dict[tuple[str | int, ...], Any],
+    own: dict[tuple[str | int, ...], Any],
 ) -> list[dict[str, Any]]:
     """Items with ``data: null`` for a part whose own failure took every object it was
     for out of the tree (an entity fetch that answered null for a non-null field), at
@@ -424,7 +439,7 @@ def _failed_items(
         item["data"] = None
         item["path"] = path
         items[tuple(path)] = item
-        sent[tuple(path)] = None
+        own[tuple(path)] = None
     return list(items.values())
 
 
