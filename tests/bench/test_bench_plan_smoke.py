@@ -17,20 +17,25 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.oracle
 
 
-def test_bench_plan_quick_times_both_planners_and_the_cache() -> None:
+def _bench_plan(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bench.plan ARGS`, once Apollo's planner is known to be there."""
     missing = apollo_missing()
     if missing is not None:
         if os.environ.get("CI"):
             pytest.fail(f"Apollo's planner is required in CI: {missing}")
         pytest.skip(f"Apollo's planner is unavailable: {missing}")
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.plan", "--quick", "--json"],
+    return subprocess.run(
+        [sys.executable, "-m", "bench.plan", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=240,
         check=False,
     )
+
+
+def test_bench_plan_quick_times_both_planners_and_the_cache() -> None:
+    proc = _bench_plan("--quick", "--json")
     try:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -48,28 +53,7 @@ def test_bench_plan_quick_times_both_planners_and_the_cache() -> None:
 
 
 def test_bench_plan_times_both_planners_over_generated_worlds() -> None:
-    missing = apollo_missing()
-    if missing is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"Apollo's planner is required in CI: {missing}")
-        pytest.skip(f"Apollo's planner is unavailable: {missing}")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.plan",
-            "--worlds",
-            "7:2",
-            "--runs",
-            "1",
-            "--json",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    proc = _bench_plan("--worlds", "7:2", "--runs", "1", "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["supergraphs"] == 2, "a world of seed 7 was not composed"
