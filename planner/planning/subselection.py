@@ -3,8 +3,9 @@
 A ``Defer`` plan node names, for its primary part and for each deferred part, the
 client selections that part delivers (``subselection``): the operation, or the deferred
 fragment, with every deferred fragment inside it left out. Apollo prints it on one line
-(``{ topProducts { name } }``); fields left with nothing to select go too, and a part
-that selects nothing has no subselection (QUERY_PLANNING.md §3). A client alias the
+(``{ topProducts { name } }``); fields left with nothing to select because their
+selections are all deferred deeper go too, and a part that selects nothing has no
+subselection (QUERY_PLANNING.md §3). A client alias the
 planner fetches under another name (``client_aliases``) is printed as the client wrote
 it: the subselection is what the client sees.
 """
@@ -17,6 +18,15 @@ from planner.planning.client_aliases import CLIENT_ALIAS_SUFFIX
 from planner.planning.operation import OpField, OpFragment, OpSelection
 
 __all__ = ["print_subselection"]
+
+# The body of a field whose selections the client turned all off with literal
+# conditions (``store { code @skip(if: true) }``, folded away by normalisation).
+#
+# PORT_NOTE: Apollo keeps the client's literal conditions and prints them; ours are
+# folded, so the field is printed selecting nothing the shaper will answer: a part is
+# shaped from its subselection, and the field must come as ``{}`` (or null), as the
+# monolith answers it, not be left out.
+_NOTHING_SELECTED = "__typename @skip(if: true)"
 
 
 def print_subselection(
@@ -50,7 +60,9 @@ def _items(selections: tuple[OpSelection, ...]) -> list[str]:
         if selection.selections is not None:
             inner = _items(selection.selections)
             if not inner:
-                continue
+                if _deferred_deeper(selection.selections):
+                    continue
+                inner = [_NOTHING_SELECTED]
             text += " { " + " ".join(inner) + " }"
         if selection.typename_before:
             printed.append("__typename")
@@ -71,3 +83,20 @@ def _field(field: OpField) -> str:
 
 def _directives(selection: OpSelection) -> str:
     return "".join(" " + print_ast(d) for d in selection.directives)
+
+
+def _deferred_deeper(selections: tuple[OpSelection, ...]) -> bool:
+    """Is some field among ``selections`` in a deferred fragment (a nested part of its
+    own, which the runtime shows the way to)?"""
+    for selection in selections:
+        if isinstance(selection, OpFragment):
+            if selection.defer is not None:
+                if _has_fields(selection.selections):
+                    return True
+            elif _deferred_deeper(selection.selections):
+                return True
+    return False
+
+
+def _has_fields(selections: tuple[OpSelection, ...]) -> bool:
+    return any(isinstance(s, OpField) or _has_fields(s.selections) for s in selections)

@@ -42,8 +42,9 @@ logger = logging.getLogger(__name__)
 # carry clientAliases (a client alias named like a key or @requires field). 3: so do
 # plans with @defer and subscriptions (the shapers read such an alias where it was
 # fetched, so a plan that kept it as written would be answered wrong). 4: deferred
-# blocks carry the @skip/@include conditions they are under.
-FORMAT = 4
+# blocks carry the @skip/@include conditions they are under. 5: a deferred
+# subselection keeps a field whose selections literal conditions all turn off.
+FORMAT = 5
 
 
 def planner_options(defer_support: bool, plans_limit: int, stages: bool = True) -> str:
