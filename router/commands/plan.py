@@ -6,9 +6,9 @@ API schema as the router does for a request (with `@defer`, as under the default
 is printed with its code (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
 GRAPHQL_UNKNOWN_OPERATION_NAME, QUERY_PLANNING_FAILED) and the exit status is 1. Otherwise
 the plan is printed in Apollo's text format (`--format text`, what Apollo's
-`prettyFormatQueryPlan` prints) or its JSON form (`--format json`). The supergraph defaults
-to router.yaml's `supergraph.file` when router.yaml is in the working directory, else
-./supergraph.graphql.
+`prettyFormatQueryPlan` prints) or its JSON form (`--format json`). The config is
+`--config`, else ./router.yaml when present, else the defaults; the supergraph defaults
+to the config's `supergraph.file`, else ./supergraph.graphql.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
@@ -34,6 +34,10 @@ from planner.query_plan import QueryPlan
 from planner.supergraph import Supergraph, SupergraphError, load_supergraph
 from planner.supergraph.api_schema import with_defer
 from router.commands.common import CommandError, eprint, load
+from router.config import RouterConfig
+
+if TYPE_CHECKING:
+    from planner.planning import PlannerConfig
 
 __all__ = ["add_parser", "run"]
 
@@ -62,9 +66,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "query_file", metavar="QUERY_FILE", help="the operation's file, or - for stdin"
     )
     parser.add_argument(
+        "--config",
+        help="router.yaml whose planner settings to plan with (default: ./router.yaml "
+        "if present, else the defaults)",
+    )
+    parser.add_argument(
         "--supergraph",
-        help="supergraph SDL file (default: router.yaml's supergraph.file if router.yaml "
-        "is here, else supergraph.graphql)",
+        help="supergraph SDL file (default: the config's supergraph.file, else "
+        "supergraph.graphql)",
     )
     parser.add_argument(
         "--operation-name", help="which operation of the document to plan"
@@ -81,14 +90,21 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    supergraph = _load_supergraph(args.supergraph)
+    config, base_dir = _load_config(args.config)
+    supergraph = _load_supergraph(_supergraph_path(args.supergraph, config, base_dir))
+    planner_config = config.planner_config()
+    api_schema = supergraph.api_schema
+    if planner_config.defer_support:
+        api_schema = with_defer(api_schema)
     source, query = _read_query(args.query_file)
     try:
-        document = _prepare(
-            with_defer(supergraph.api_schema), query, args.operation_name
-        )
+        document = _prepare(api_schema, query, args.operation_name)
         plan = _plan(
-            supergraph, document, args.operation_name, frozenset(args.override_label)
+            supergraph,
+            planner_config,
+            document,
+            args.operation_name,
+            frozenset(args.override_label),
         )
     except _QueryErrors as failure:
         _print_errors(failure.errors, source, args.format)
@@ -100,18 +116,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _supergraph_path(explicit: str | None) -> Path:
+def _load_config(explicit: str | None) -> tuple[RouterConfig, Path]:
+    if explicit:
+        return load(explicit)
+    if Path("router.yaml").is_file():
+        return load("router.yaml")
+    return RouterConfig(), Path.cwd()
+
+
+def _supergraph_path(
+    explicit: str | None, config: RouterConfig, base_dir: Path
+) -> Path:
     if explicit:
         return Path(explicit)
-    if Path("router.yaml").is_file():
-        config, base_dir = load("router.yaml")
-        if config.supergraph.file:
-            return base_dir / config.supergraph.file
+    if config.supergraph.file:
+        return base_dir / config.supergraph.file
     return Path("supergraph.graphql")
 
 
-def _load_supergraph(explicit: str | None) -> Supergraph:
-    path = _supergraph_path(explicit)
+def _load_supergraph(path: Path) -> Supergraph:
     try:
         sdl = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -157,6 +180,7 @@ def _prepare(
 
 def _plan(
     supergraph: Supergraph,
+    config: PlannerConfig,
     document: DocumentNode,
     operation_name: str | None,
     override_labels: frozenset[str],
@@ -165,7 +189,7 @@ def _plan(
     from planner.planning import QueryPlanner, QueryPlanningError
 
     try:
-        plan: QueryPlan = QueryPlanner(supergraph).plan(
+        plan: QueryPlan = QueryPlanner(supergraph, config).plan(
             document, operation_name=operation_name, override_labels=override_labels
         )
     except QueryPlanningError as exc:

@@ -11,7 +11,7 @@ other key is an error naming it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -41,6 +41,9 @@ from router.config.traffic import (
     traffic_problems,
 )
 from router.execution.content_coding import BROTLI
+
+if TYPE_CHECKING:
+    from planner.planning import PlannerConfig
 
 __all__ = [
     "BUILT_IN_PLUGIN_KEYS",
@@ -433,6 +436,21 @@ class RouterConfig(_Strict):
         `limits.max_evaluated_plans`."""
         planning = self.supergraph.query_planning.experimental_plans_limit
         return planning if planning is not None else self.limits.max_evaluated_plans
+
+    def planner_config(self) -> PlannerConfig:
+        """The planner's settings as router.yaml gives them: the server and `router plan`
+        plan alike."""
+        from planner.planning import PlannerConfig
+
+        planning = self.supergraph.query_planning
+        options: dict[str, Any] = {
+            "defer_support": self.supergraph.defer_support,
+            "merge_same_level_fetches": planning.merge_same_level_fetches,
+        }
+        limit = self.plans_limit()
+        if limit is not None:
+            options["max_evaluated_plans"] = limit
+        return PlannerConfig(**options)
 
     def warmed_up_queries(self) -> int:
         """Operations re-planned before a reloaded schema serves: Apollo Router's

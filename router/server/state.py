@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from planner.plan_cache import PlanCache
-from planner.planning import PlannerConfig, QueryPlanner
+from planner.planning import QueryPlanner
 from planner.supergraph.api_schema import with_defer
 from router.config import RouterConfig
 from router.execution.subgraph_client import SubgraphClient
@@ -190,16 +190,8 @@ def build_generation(source: Source, number: int) -> Generation:
     plugins = build_chain(config, source.plugins)
     planning = config.supergraph.query_planning
     concurrency = planning.concurrency
-    plans_limit = config.plans_limit()
-    defer_support = config.supergraph.defer_support
-    stages = planning.merge_same_level_fetches
-    planner_config = (
-        PlannerConfig(defer_support=defer_support, merge_same_level_fetches=stages)
-        if plans_limit is None
-        else PlannerConfig(
-            plans_limit, defer_support=defer_support, merge_same_level_fetches=stages
-        )
-    )
+    planner_config = config.planner_config()
+    defer_support = planner_config.defer_support
     # What clients validate against and introspect: `@defer` only with defer support,
     # as Apollo Router's API schema (`ApiSchemaOptions.include_defer`).
     api_schema = (
@@ -214,7 +206,11 @@ def build_generation(source: Source, number: int) -> Generation:
         if planning.cache.redis is None
         else SharedPlans(
             planning.cache.redis,
-            planner_options(defer_support, planner_config.max_evaluated_plans, stages),
+            planner_options(
+                defer_support,
+                planner_config.max_evaluated_plans,
+                planner_config.merge_same_level_fetches,
+            ),
         )
     )
     entity_cache = None

@@ -220,3 +220,69 @@ def test_plan_accepts_defer_and_prints_the_defer_node(
     printed = capsys.readouterr().out
     assert "  Defer {\n    Primary {" in printed
     assert 'Deferred(depends: [0], path: "product", label: "r")' in printed
+
+
+BENCH = REPO / "bench" / "gateway" / "inputs"
+
+
+def _bench_here(tmp_path: Path, router_yaml: str) -> Path:
+    shutil.copy(BENCH / "supergraph.graphql", tmp_path / "supergraph.graphql")
+    shutil.copy(BENCH / "query.graphql", tmp_path / "query.graphql")
+    (tmp_path / "router.yaml").write_text(router_yaml, encoding="utf-8")
+    return tmp_path
+
+
+def test_plan_lays_out_stages_as_router_yaml_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The plan printed is the one the router runs: with same-level stages off in
+    router.yaml, Apollo's shape; by default, the staged plan."""
+    (tmp_path / "staged").mkdir()
+    (tmp_path / "apollo").mkdir()
+    staged_dir = _bench_here(tmp_path / "staged", "supergraph: {}\n")
+    monkeypatch.chdir(staged_dir)
+    assert main(["plan", "query.graphql"]) == 0
+    staged = capsys.readouterr().out
+
+    off = "supergraph:\n  query_planning:\n    merge_same_level_fetches: false\n"
+    apollo_dir = _bench_here(tmp_path / "apollo", off)
+    monkeypatch.chdir(apollo_dir)
+    assert main(["plan", "query.graphql"]) == 0
+    apollo_shape = capsys.readouterr().out
+    # --config names the file explicitly, from anywhere.
+    monkeypatch.chdir(staged_dir)
+    config = str(apollo_dir / "router.yaml")
+    assert main(["plan", "--config", config, "query.graphql"]) == 0
+    assert capsys.readouterr().out == apollo_shape
+
+    # Staged: four stages, the entity fetches of a stage side by side.
+    assert staged.startswith("QueryPlan {\n  Sequence {\n    Parallel {\n")
+    assert staged.count("Flatten(") == apollo_shape.count("Flatten(")
+    assert staged != apollo_shape
+    # Apollo's shape nests each entity fetch under the fetch it depends on.
+    assert apollo_shape.count("Sequence {") > staged.count("Sequence {")
+
+
+def test_plan_without_defer_support_refuses_defer_as_the_router_does(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (here / "router.yaml").write_text(
+        "supergraph:\n  file: supergraph.graphql\n  defer_support: false\n",
+        encoding="utf-8",
+    )
+    query = '{ product(upc: "UPC-0001") { name ... @defer { reviews { body } } } }'
+    assert main(["plan", "--format", "json", _query(here, query)]) == 1
+    errors = json.loads(capsys.readouterr().out)["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "defer" in errors[0]["message"]
+
+
+def test_plan_with_a_bad_config_names_the_config_error(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (here / "router.yaml").write_text(
+        "supergraph:\n  query_planning:\n    merge_same_level_fetches: sometimes\n",
+        encoding="utf-8",
+    )
+    assert main(["plan", _query(here, "{ topProducts { name } }")]) == 1
+    assert "merge_same_level_fetches" in capsys.readouterr().err
