@@ -7,7 +7,15 @@ into the older generations, the collector's thresholds trigger full collections 
 walk the caller's whole heap again: a third of a planning pass over the bench corpus,
 half of the composition time of a 100-subgraph graph. One collection at the end
 frees the same cyclic garbage in a single pass: the young generation, or an older one
-when the collector's thresholds say it is due, as they would have without the pause.
+when the collector's own rules say it is due, as they would have without the pause.
+
+Those rules include CPython's guard on full collections (`collect_generations` in
+Modules/gcmodule.c): the oldest generation's threshold counts middle collections, but
+a full collection also waits until the oldest generation has grown by a quarter since
+the last one, so that a process with a large, stable heap does not walk all of it
+every hundred plans. Without the guard, a process holding a million objects (a test
+worker, a router with many supergraphs' plans cached) spent more time in full
+collections than in planning.
 """
 
 from __future__ import annotations
@@ -17,6 +25,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 __all__ = ["collector_paused"]
+
+# CPython's rule: a full collection once the oldest generation grew by this share.
+_FULL_COLLECTION_GROWTH = 0.25
 
 
 @contextmanager
@@ -31,15 +42,51 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-        gc.collect(_oldest_generation_due())
+        generation = _oldest_generation_due()
+        gc.collect(generation)
+        if generation == 2:
+            _oldest.measure()
 
 
 def _oldest_generation_due() -> int:
-    """The generation the collector's own thresholds would collect now. Collecting only
+    """The generation the collector's own rules would collect now. Collecting only
     the young one would leave older cyclic garbage to automatic collections, which a
     process planning without pause (a stream of new operations) would rarely get."""
     counts, thresholds = gc.get_count(), gc.get_threshold()
-    for generation in (2, 1):
-        if thresholds[generation] and counts[generation] > thresholds[generation]:
-            return generation
+    if thresholds[2] and counts[2] > thresholds[2] and _oldest.grown(counts[2]):
+        return 2
+    if thresholds[1] and counts[1] > thresholds[1]:
+        return 1
     return 0
+
+
+class _OldestGeneration:
+    """The oldest generation's size after the last full collection, and whether it
+    has grown by `_FULL_COLLECTION_GROWTH` since. Counting it walks the generation's
+    list (far cheaper than collecting it), so it is counted again only after another
+    `threshold[2]` middle collections, as CPython would look again."""
+
+    def __init__(self) -> None:
+        self.size: int | None = None
+        self.full_collections = -1  # gc.get_stats()'s count when `size` was taken
+        self.looked_at = 0  # the generation's count when growth was last checked
+
+    def measure(self) -> None:
+        self.size = len(gc.get_objects(generation=2))
+        self.full_collections = gc.get_stats()[2]["collections"]
+        self.looked_at = 0
+
+    def grown(self, count: int) -> bool:
+        if self.size is None:
+            return True  # never measured: collect, and measure after
+        if gc.get_stats()[2]["collections"] != self.full_collections:
+            self.measure()  # an automatic full collection since: the new base
+            return False
+        if count < self.looked_at + gc.get_threshold()[2]:
+            return False
+        self.looked_at = count
+        grown = len(gc.get_objects(generation=2)) - self.size
+        return grown > self.size * _FULL_COLLECTION_GROWTH
+
+
+_oldest = _OldestGeneration()
