@@ -30,7 +30,7 @@ test: install oracle
 # A ground-truth campaign beside CI's (tests/oracle): other worlds and larger operations;
 # every disagreement between our router and the monolith is printed minimised.
 # SEED=n picks another campaign; WORLDS, OPERATIONS, DEPTH and FIELDS size it; DEFER is the
-# share of operations given @defer (also checked streamed).
+# share of operations given @defer (also checked streamed); WIDE=1 draws wider worlds.
 SEED ?= 11
 WORLDS ?= 100
 OPERATIONS ?= 40
@@ -38,7 +38,7 @@ DEPTH ?= 5
 FIELDS ?= 3
 DEFER ?= 0.1
 fuzz: install
-	cd tests && ../$(BIN)/python -m oracle.campaign --seed $(SEED) --worlds $(WORLDS) --operations $(OPERATIONS) --depth $(DEPTH) --fields $(FIELDS) --defer-share $(DEFER) --minimise
+	cd tests && ../$(BIN)/python -m oracle.campaign --seed $(SEED) --worlds $(WORLDS) --operations $(OPERATIONS) --depth $(DEPTH) --fields $(FIELDS) --defer-share $(DEFER) $(if $(WIDE),--wide) --minimise
 
 lint: install
 	$(BIN)/ruff check planner router subgraphs tests bench examples

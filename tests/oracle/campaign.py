@@ -68,12 +68,13 @@ async def run_campaign(
     max_depth: int = 4,
     max_fields: int = 3,
     defer_share: float = DEFER_SHARE,
+    wide: bool = False,
 ) -> CampaignResult:
     result = CampaignResult()
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         for index in indexes:
-            world = generate_world(seed, index)
+            world = generate_world(seed, index, wide=wide)
             try:
                 supergraph = compose_world(world, server.url)
             except WorldRejected as rejected:
@@ -109,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFER_SHARE,
         help="share of operations given @defer (also checked streamed)",
     )
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help="wider worlds (oracle.generate's `wide`: other worlds than the seed's)",
+    )
     parser.add_argument("--minimise", action="store_true")
     parser.add_argument("--show", type=int, default=10, help="disagreements to print")
     args = parser.parse_args(argv)
@@ -124,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 max_depth=args.depth,
                 max_fields=args.fields,
                 defer_share=args.defer_share,
+                wide=args.wide,
             )
         )
         for disagreement in result.disagreements[: args.show]:

@@ -22,7 +22,12 @@ with records. What the draws cover:
 - value types; interfaces (value interfaces defined in several subgraphs with other
   implementations in each; entity interfaces with an ``@interfaceObject`` elsewhere);
   unions whose members differ between subgraphs;
-- root fields: lists, lookups by key, abstract lists, and shareable root fields.
+- root fields: lists, lookups by key, abstract lists, and shareable root fields;
+- with ``wide`` (``--wide`` campaigns; other worlds than the seed's, drawn after the
+  main draws from a stream of their own): ``@interfaceObject`` in more subgraphs (a
+  second one, or a subgraph of its own when every other one knows an implementation),
+  ``@provides`` on root fields (lists and lookups) and overrides in force
+  (``percent(100)``).
 
 Every field's values only use runtime types that each subgraph resolving it knows, and
 every object a subgraph returns is one it defines, so each subgraph is a correct one:
@@ -62,10 +67,12 @@ ALT_KEYS = ("sku", "code num", "loc { code zone }")
 RECORDS_PER_ENTITY = (2, 4)
 
 
-def generate_world(seed: int, index: int) -> World:
-    """World ``index`` of the campaign ``seed``."""
+def generate_world(seed: int, index: int, *, wide: bool = False) -> World:
+    """World ``index`` of the campaign ``seed``; ``wide`` adds the draws of
+    ``_Generator._widen`` (the same world without them otherwise, so seeds that
+    campaigns and CI ran keep their worlds)."""
     rng = random.Random(f"oracle-world:{seed}:{index}")
-    return _Generator(rng, f"w{seed}x{index}").build()
+    return _Generator(rng, f"w{seed}x{index}", wide=wide).build()
 
 
 def argument_values(world: World) -> dict[str, list[object]]:
@@ -88,9 +95,10 @@ def argument_values(world: World) -> dict[str, list[object]]:
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, name: str) -> None:
+    def __init__(self, rng: random.Random, name: str, *, wide: bool = False) -> None:
         self.rng = rng
         self.name = name
+        self.wide = wide
         count = rng.randint(2, 5)
         self.model = Model(list(SUBGRAPHS[:count]))
         self.features: set[str] = set()
@@ -133,6 +141,8 @@ class _Generator:
                 self._interface_object_requires(gen)
         self._roots()
         self._mutations()
+        if self.wide:
+            self._widen(random.Random(f"{self.name}:wide"))
         self._finish_keys()
         self._data()
         subgraphs = {
@@ -215,9 +225,12 @@ class _Generator:
     def _resolvable_in(self, gen: GenType) -> list[str]:
         return [s for s, keys in gen.presence.items() if any(ok for _, ok in keys)]
 
-    def _ensure_present(self, type_name: str, subgraph: str) -> bool:
+    def _ensure_present(
+        self, type_name: str, subgraph: str, rng: random.Random | None = None
+    ) -> bool:
         """Makes ``type_name`` known to ``subgraph`` (an entity as a stub, by one of its
         keys); False when that cannot be done (abstract types are where they are)."""
+        rng = rng or self.rng
         gen = self.model.types[type_name]
         if gen.kind == "entity":
             if subgraph not in gen.presence and self._seen_as_interface_object(
@@ -225,8 +238,8 @@ class _Generator:
             ):
                 return False
             if subgraph not in gen.presence:
-                key = self.rng.choice(gen.keys)
-                gen.presence[subgraph] = [(key, self.rng.random() < 0.3)]
+                key = rng.choice(gen.keys)
+                gen.presence[subgraph] = [(key, rng.random() < 0.3)]
             return True
         if gen.kind in ("interface", "union"):
             return self.model.defines(type_name, subgraph)
@@ -674,6 +687,14 @@ class _Generator:
         if not fields:
             return
         _, gen_field = rng.choice(fields)
+        if self._provide_under(gen_field, rng):
+            self.features.add(
+                "@provides" + (" through a list" if gen_field.is_list else "")
+            )
+
+    def _provide_under(self, gen_field: GenField, rng: random.Random) -> bool:
+        """Gives ``gen_field`` (of an entity type, one resolver) a ``@provides`` of
+        some of its type's fields; False when none can be provided."""
         subgraph = gen_field.resolvers[0]
         target = self.model.types[gen_field.named]
         candidates = [
@@ -684,7 +705,7 @@ class _Generator:
             not in ("entity", "interface", "union")
         ]
         if not candidates:
-            return
+            return False
         chosen = rng.sample(candidates, min(len(candidates), rng.randint(1, 2)))
         parts = []
         for provided in chosen:
@@ -695,18 +716,17 @@ class _Generator:
                 parts.append(provided.name + " { " + " ".join(gen.fields) + " }")
             else:
                 parts.append(provided.name)
-        nested = self._nested_provision(target, subgraph)
+        nested = self._nested_provision(target, subgraph, rng)
         if nested is not None:
             parts.append(nested)
         gen_field.provides[subgraph] = " ".join(parts)
-        self.features.add(
-            "@provides" + (" through a list" if gen_field.is_list else "")
-        )
+        return True
 
-    def _nested_provision(self, target: GenType, subgraph: str) -> str | None:
+    def _nested_provision(
+        self, target: GenType, subgraph: str, rng: random.Random
+    ) -> str | None:
         """Sometimes ``owner { name }``: an entity field of the provided type and one of
         that entity's fields, both provided."""
-        rng = self.rng
         if rng.random() > 0.4:
             return None
         links = [
@@ -730,7 +750,7 @@ class _Generator:
                 if _lendable(g, subgraph)
                 and g.named in ("String", "Int", "Float", "Boolean")
             ]
-            if not leaves or not self._ensure_present(inner.name, subgraph):
+            if not leaves or not self._ensure_present(inner.name, subgraph, rng):
                 continue
             leaf = rng.choice(leaves)
             for provided in (link, leaf):
@@ -739,6 +759,78 @@ class _Generator:
             self.features.add("@provides nested")
             return f"{link.name} {{ {leaf.name} }}"
         return None
+
+    # -- wider worlds ---------------------------------------------------------------
+
+    def _widen(self, rng: random.Random) -> None:
+        """What ``wide`` worlds add, from a stream of their own: one more subgraph
+        with an ``@interfaceObject`` of an entity interface (often a second one),
+        ``@provides`` on root fields (lists and lookups), and overrides in force
+        (``percent(100)``)."""
+        for gen in list(self.model.types.values()):
+            if gen.entity_interface and rng.random() < 0.8:
+                self._another_interface_object(gen, rng)
+        roots = [
+            f
+            for f in self.model.query.fields.values()
+            if self.model.types.get(f.named, GenType("", "")).kind == "entity"
+            and not f.provides
+        ]
+        rng.shuffle(roots)
+        for gen_field in roots[: rng.randint(0, 3)]:
+            if self._provide_under(gen_field, rng):
+                self.features.add("@provides on a root field")
+        for entity in self.model.entities():
+            for gen_field in entity.fields.values():
+                if gen_field.override_from is not None and rng.random() < 0.6:
+                    gen_field.override_label = "percent(100)"
+                    self.features.add("@override in force")
+
+    def _another_interface_object(self, interface: GenType, rng: random.Random) -> None:
+        """One more subgraph sees ``interface`` as an ``@interfaceObject`` and adds a
+        field of its own to it (and sometimes a root field listing it)."""
+        implementers = [self.model.types[n] for n in interface.implementers]
+        free = [
+            s
+            for s in self.model.subgraphs
+            if s not in interface.defined_in
+            and s not in interface.interface_objects
+            and all(s not in e.presence for e in implementers)
+        ]
+        words = [
+            w
+            for w in SCALAR_WORDS
+            if w not in interface.fields
+            and all(w not in e.fields for e in implementers)
+        ]
+        if not free and len(self.model.subgraphs) < len(SUBGRAPHS):
+            # A subgraph of its own: every other one knows an implementation.
+            free = [SUBGRAPHS[len(self.model.subgraphs)]]
+        if not free or not words:
+            return
+        other = rng.choice(free)
+        if other not in self.model.subgraphs:
+            self.model.subgraphs.append(other)
+        word = rng.choice(words)
+        type_text = self._scalar_type(word, nullable=rng.random() < 0.7)
+        self.features.add(
+            "@interfaceObject in several subgraphs"
+            if interface.interface_objects
+            else "@interfaceObject"
+        )
+        interface.interface_objects.append(other)
+        interface.fields["id"].resolvers.append(other)
+        interface.fields[word] = GenField(word, type_text, resolvers=[other])
+        for entity in implementers:
+            entity.fields[word] = GenField(
+                word, type_text, resolvers=[other], via_interface_object=True
+            )
+        if rng.random() < 0.5:
+            query = self.model.query
+            name = self._fresh_name(query, interface.name.lower() + other.capitalize())
+            query.fields[name] = GenField(
+                name, f"[{interface.name}!]!", resolvers=[other]
+            )
 
     # -- roots ----------------------------------------------------------------------
 

@@ -206,11 +206,13 @@ class Data:
         field: GraphQLField,
         args: Mapping[str, Any],
         type_names: list[str],
+        provided: Mapping[str, Any] | None = None,
     ) -> Any:
-        """A root lookup: records of ``type_names`` whose fields equal ``args``."""
+        """A root lookup: records of ``type_names`` whose fields equal ``args``
+        (``provided``: the lookup's ``@provides``, as ``wrap`` takes it)."""
         wanted = {k: v for k, v in args.items() if v is not None}
         found = [
-            Obj(record)
+            Obj(record, provided=provided)
             for name in type_names
             for record in self.by_type.get(name, ())
             if all(canonical(record.get(k)) == canonical(v) for k, v in wanted.items())

@@ -268,7 +268,9 @@ class SubgraphRuntime:
             return derive(compute(values, named), args, named)
         roots = (self.schema.query_type, self.schema.mutation_type)
         if parent in roots and self.data.is_lookup(name, args):
-            return self.data.lookup(field_def, args, self._object_types(named.name))
+            return self.data.lookup(
+                field_def, args, self._object_types(named.name), meta.provides
+            )
         if meta.provides is not None:
             below: dict[str, Any] | None = meta.provides
         elif provided_here:

@@ -1,7 +1,8 @@
 """The worlds CI checks compose, with our composer and with Apollo's.
 
 A world Apollo refuses would not be a world a team could run; one we refuse and Apollo
-accepts is a composition bug of ours (either way the campaign could not trust it).
+accepts is a composition bug of ours (either way the campaign could not trust it). Wide
+worlds (`--wide` campaigns) are checked too.
 """
 
 from __future__ import annotations
@@ -16,8 +17,16 @@ from planner.composition import SubgraphInput, compose
 pytestmark = pytest.mark.oracle
 
 
+# Wide worlds (`generate_world(..., wide=True)`, `--wide` campaigns) checked as well.
+WIDE_SEED = 137
+WIDE_WORLDS = 40
+
+
 def test_the_campaign_worlds_compose_with_both_composers() -> None:
     worlds = [generate_world(CI_SEED, index) for index in range(CI_WORLDS)]
+    worlds += [
+        generate_world(WIDE_SEED, index, wide=True) for index in range(WIDE_WORLDS)
+    ]
     apollo = compose_with_apollo(
         [
             [
