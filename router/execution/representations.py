@@ -153,6 +153,8 @@ def _collect_flat(
     if "__typename" not in names:
         return Representations(items, positions)  # none would carry its type
     typename_at = names.index("__typename")
+    if len(names) == 2:
+        return _collect_pair(entries, condition, names, typename_at, types)
     index_of: dict[tuple[Any, ...] | bytes, int] = {}
     matches = types.matches
     dumps = orjson.dumps
@@ -186,6 +188,54 @@ def _collect_flat(
                 continue
         index_of[key] = len(items)
         items.append(dict(zip(names, values, strict=True)))
+        positions.append([entry])
+    return Representations(items, positions)
+
+
+def _collect_pair(
+    entries: list[CursorEntry],
+    condition: str | None,
+    names: tuple[str, ...],
+    typename_at: int,
+    types: TypeConditions,
+) -> Representations:
+    """``_collect_flat`` for two names (``__typename`` and one key field, nearly every
+    entity key): the values read and checked inline, with no tuple getter or loop over
+    them per object."""
+    first, second = names
+    items: list[dict[str, Any]] = []
+    positions: list[list[CursorEntry]] = []
+    index_of: dict[tuple[Any, Any] | bytes, int] = {}
+    matches = types.matches
+    key: tuple[Any, Any] | bytes
+    for entry in entries:
+        obj = entry[0]
+        try:
+            a = obj[first]
+            b = obj[second]
+        except KeyError:
+            continue
+        # As in ``_collect_flat``: only strings, ints and nulls compare as their JSON.
+        kind_a = type(a)
+        kind_b = type(b)
+        if (kind_a is str or kind_a is int or a is None) and (
+            kind_b is str or kind_b is int or b is None
+        ):
+            key = (a, b)
+        else:
+            key = orjson.dumps((a, b))
+        index = index_of.get(key)
+        if index is not None:
+            positions[index].append(entry)
+            continue
+        if condition is not None:
+            typename = b if typename_at else a
+            if typename != condition and (
+                typename is None or not matches(typename, condition)
+            ):
+                continue
+        index_of[key] = len(items)
+        items.append({first: a, second: b})
         positions.append([entry])
     return Representations(items, positions)
 

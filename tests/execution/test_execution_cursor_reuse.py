@@ -13,6 +13,7 @@ import copy
 import itertools
 from typing import Any
 
+import pytest
 from graphql import build_schema
 
 from planner.query_plan import (
@@ -416,15 +417,21 @@ def test_merging_into_each_position_equals_merging_one_by_one() -> None:
     assert [list(t) for t in targets] == [list(t) for t in expected]  # key order
 
 
-def test_representations_keep_values_that_only_python_calls_equal_apart() -> None:
+@pytest.mark.parametrize(
+    "other_fields",
+    [(), ("shelf",)],
+    ids=["typename-and-one-key-field", "more-key-fields"],
+)
+def test_representations_keep_values_that_only_python_calls_equal_apart(
+    other_fields: tuple[str, ...],
+) -> None:
     objects = [
-        {"__typename": "Book", "id": value}
+        {"__typename": "Book", "id": value, **dict.fromkeys(other_fields, "s")}
         for value in (1, True, 1.0, 1, None, None, "1", [1], [1.0], [True], -0.0, 0)
     ]
     entries: list[CursorEntry] = [(obj, None) for obj in objects]
-    requires = (
-        RequiredFragment("Book", (RequiredField("__typename"), RequiredField("id"))),
-    )
+    fields = ("__typename", "id", *other_fields)
+    requires = (RequiredFragment("Book", tuple(RequiredField(f) for f in fields)),)
 
     found = collect_representations(entries, requires, (), TYPES)
 
