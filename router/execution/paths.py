@@ -40,7 +40,21 @@ def descend(
     if not path:
         return list(_objects(list(entries)))
     values: list[tuple[Any, PathNode]] = list(entries)
-    for step in path:
+    at_step = 0
+    last = len(path) - 1
+    while at_step <= last:
+        step = path[at_step]
+        at_step += 1
+        if (
+            at_step <= last
+            and path[at_step] == "@"
+            and step != "@"
+            and not step.startswith(FRAGMENT_PREFIX)
+        ):
+            # A name and then "@" (``reviews.@``) in one pass.
+            at_step += 1
+            values = _items_under(values, step)
+            continue
         stepped: list[tuple[Any, PathNode]] = []
         append = stepped.append
         if step == "@":
@@ -69,6 +83,33 @@ def descend(
                         append((child, (at, step)))
         values = stepped
     return _objects(values)
+
+
+def _items_under(
+    values: list[tuple[Any, PathNode]], name: str
+) -> list[tuple[Any, PathNode]]:
+    """The steps ``name`` and then ``"@"`` of ``descend``: the non-null items of the
+    lists under ``name``, with no list of the lists in between."""
+    stepped: list[tuple[Any, PathNode]] = []
+    append = stepped.append
+    for value, node in values:
+        if type(value) is dict:
+            child = value.get(name)
+            if type(child) is list:
+                named = (node, name)
+                for index, item in enumerate(child):
+                    if item is not None:
+                        append((item, (named, index)))
+            continue
+        # A list where a name is expected: its objects, in order.
+        for obj, at in _objects([(value, node)]):
+            child = obj.get(name)
+            if type(child) is list:
+                named = (at, name)
+                for index, item in enumerate(child):
+                    if item is not None:
+                        append((item, (named, index)))
+    return stepped
 
 
 def _objects(values: list[tuple[Any, PathNode]]) -> list[CursorEntry]:
