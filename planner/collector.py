@@ -11,16 +11,19 @@ when the collector's own rules say it is due, as they would have without the pau
 
 Those rules include CPython's guard on full collections (`collect_generations` in
 Modules/gcmodule.c): the oldest generation's threshold counts middle collections, but
-a full collection also waits until the oldest generation has grown by a quarter since
+a full collection also waits until long-lived objects have grown by a quarter since
 the last one, so that a process with a large, stable heap does not walk all of it
 every hundred plans. Without the guard, a process holding a million objects (a test
 worker, a router with many supergraphs' plans cached) spent more time in full
-collections than in planning.
+collections than in planning. CPython does not expose its count of long-lived objects;
+the heap's size in allocated blocks (`sys.getallocatedblocks`, a walk of the
+allocator's pools, far cheaper than one of the objects) stands for it.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -61,18 +64,17 @@ def _oldest_generation_due() -> int:
 
 
 class _OldestGeneration:
-    """The oldest generation's size after the last full collection, and whether it
-    has grown by `_FULL_COLLECTION_GROWTH` since. Counting it walks the generation's
-    list (far cheaper than collecting it), so it is counted again only after another
+    """The heap's size after the last full collection, and whether it has grown by
+    `_FULL_COLLECTION_GROWTH` since; looked at again only after another
     `threshold[2]` middle collections, as CPython would look again."""
 
     def __init__(self) -> None:
         self.size: int | None = None
         self.full_collections = -1  # gc.get_stats()'s count when `size` was taken
-        self.looked_at = 0  # the generation's count when growth was last checked
+        self.looked_at = 0  # the oldest generation's count when last looked at
 
     def measure(self) -> None:
-        self.size = len(gc.get_objects(generation=2))
+        self.size = sys.getallocatedblocks()
         self.full_collections = gc.get_stats()[2]["collections"]
         self.looked_at = 0
 
@@ -85,7 +87,7 @@ class _OldestGeneration:
         if count < self.looked_at + gc.get_threshold()[2]:
             return False
         self.looked_at = count
-        grown = len(gc.get_objects(generation=2)) - self.size
+        grown = sys.getallocatedblocks() - self.size
         return grown > self.size * _FULL_COLLECTION_GROWTH
 
 
