@@ -105,9 +105,11 @@ class DeferInfo:
     ``condition`` the ``if:`` variable; ``wrap`` the fragment's type condition when it
     narrows the parent type or names a fragment (the deferred subselection prints it);
     ``narrows`` whether it narrows the parent type; ``conditions`` the variable
-    ``@skip``/``@include`` of the fragment and of the fragments around it up to the
-    nearest field, as ``(variable, included when)``: the part is sent only when all
-    hold (the subselection, in Apollo's format, cannot say so)."""
+    ``@skip``/``@include`` of the fragment and of the fields and fragments around it
+    from the root on, as ``(variable, included when)``: the part is sent only when all
+    hold (the subselection, in Apollo's format, cannot say so). A field's count too:
+    the same response name selected again without the condition keeps the object in
+    the answer, but not this fragment."""
 
     key: str
     label: str | None
@@ -291,8 +293,8 @@ class _Normalizer:
         self.defer_conditions: list[str] = []
         self._defer_count = 0
         self._defer_keys: set[str] = set()
-        # Variable conditions of the fragments around the selections being collected,
-        # up to the nearest field (for ``DeferInfo.conditions``).
+        # Variable conditions of the fields and fragments around the selections being
+        # collected, from the root on (for ``DeferInfo.conditions``).
         self._enclosing: tuple[tuple[str, bool], ...] = ()
         self.roots = [
             schema.query_type,
@@ -485,7 +487,8 @@ class _Normalizer:
         if node.selection_set is not None and name != "__typename":
             field = parent.fields[name]  # type: ignore[union-attr]
             child = get_named_type(field.type)
-            enclosing, self._enclosing = self._enclosing, ()
+            enclosing = self._enclosing
+            self._enclosing = enclosing + condition_variables(directives)
             try:
                 selections = self.selection_set(node.selection_set, child)
             finally:

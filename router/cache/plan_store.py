@@ -43,8 +43,9 @@ logger = logging.getLogger(__name__)
 # plans with @defer and subscriptions (the shapers read such an alias where it was
 # fetched, so a plan that kept it as written would be answered wrong). 4: deferred
 # blocks carry the @skip/@include conditions they are under. 5: a deferred
-# subselection keeps a field whose selections literal conditions all turn off.
-FORMAT = 5
+# subselection keeps a field whose selections literal conditions all turn off. 6: a
+# deferred block's conditions include those of the fields above it.
+FORMAT = 6
 
 
 def planner_options(defer_support: bool, plans_limit: int, stages: bool = True) -> str:
