@@ -33,7 +33,13 @@ from router.execution.codes import EXECUTION_CODES
 from router.server.errors import SERVER_CODES
 from router.subscriptions.codes import SUBSCRIPTION_CODES
 from router.telemetry.labels import BoundedLabel
-from router.telemetry.metric_values import add, observe
+from router.telemetry.metric_values import (
+    LoopCounter,
+    LoopGauge,
+    LoopHistogram,
+    add,
+    observe,
+)
 
 __all__ = [
     "ANONYMOUS",
@@ -106,69 +112,69 @@ class RouterMetrics:
         self.registry = CollectorRegistry()
         bounds = tuple(buckets)
         request = ("operation_name", "operation_type", "status_code")
-        self.request_duration = Histogram(
+        self.request_duration = LoopHistogram(
             "api_request_duration_seconds",
             "Time from the request's arrival to its response, by operation and status.",
             request,
             buckets=bounds,
             registry=self.registry,
         )
-        self.requests = Counter(
+        self.requests = LoopCounter(
             "api_requests",
             "GraphQL requests answered, by operation and HTTP status.",
             request,
             registry=self.registry,
         )
-        self.errors = Counter(
+        self.errors = LoopCounter(
             "api_errors",
             "GraphQL errors in responses, by extensions.code.",
             ("code",),
             registry=self.registry,
         )
-        self.active_requests = Gauge(
+        self.active_requests = LoopGauge(
             "api_active_requests",
             "Requests being served now.",
             registry=self.registry,
             multiprocess_mode="livesum",  # across --workers, of the live ones
         )
-        self.rate_limit_hits = Counter(
+        self.rate_limit_hits = LoopCounter(
             "api_rate_limit_hits",
             "Requests refused by a rate limit (HTTP 429).",
             registry=self.registry,
         )
-        self.upstream_latency = Histogram(
+        self.upstream_latency = LoopHistogram(
             "api_upstream_latency_seconds",
             "Time of each subgraph request, by subgraph.",
             ("subgraph",),
             buckets=bounds,
             registry=self.registry,
         )
-        self.upstream_errors = Counter(
+        self.upstream_errors = LoopCounter(
             "api_upstream_errors",
             "Subgraph requests that failed or answered errors, by subgraph and code.",
             ("subgraph", "code"),
             registry=self.registry,
         )
-        self.upstream_requests = Counter(
+        self.upstream_requests = LoopCounter(
             "api_upstream_requests",
             "HTTP requests sent to each subgraph instance (every try of a fetch).",
             ("subgraph", "instance"),
             registry=self.registry,
         )
-        self.upstream_retries = Counter(
+        self.upstream_retries = LoopCounter(
             "api_upstream_retries",
             "Subgraph fetches sent again, by subgraph and the failure that caused it "
             "(unreached, timeout, transport, http_5xx).",
             ("subgraph", "reason"),
             registry=self.registry,
         )
-        self.upstream_deduplicated = Counter(
+        self.upstream_deduplicated = LoopCounter(
             "api_upstream_deduplicated",
             "Subgraph fetches answered by an identical request already in flight.",
             ("subgraph",),
             registry=self.registry,
         )
-        self.circuit_breaker_state = Gauge(
+        self.circuit_breaker_state = LoopGauge(
             "api_circuit_breaker_state",
             "Each subgraph's circuit breaker: 0 closed, 1 open, 2 half-open.",
             ("subgraph",),
@@ -176,14 +182,14 @@ class RouterMetrics:
             # Each worker has its own breakers: the scrape shows the highest.
             multiprocess_mode="livemax",
         )
-        self.circuit_breaker_transitions = Counter(
+        self.circuit_breaker_transitions = LoopCounter(
             "api_circuit_breaker_transitions",
             "Changes of state of each subgraph's circuit breaker, by the state entered "
             "(closed, open, half_open).",
             ("subgraph", "state"),
             registry=self.registry,
         )
-        self.upstream_healthy = Gauge(
+        self.upstream_healthy = LoopGauge(
             "api_upstream_healthy_count",
             "Instances of each subgraph that may get fetches: passing their health "
             "checks and not ejected.",
@@ -192,19 +198,19 @@ class RouterMetrics:
             # Each worker checks on its own: the scrape shows the most pessimistic.
             multiprocess_mode="livemin",
         )
-        self.upstream_ejections = Counter(
+        self.upstream_ejections = LoopCounter(
             "api_upstream_ejections",
             "Instances ejected by outlier detection, by subgraph and instance URL.",
             ("subgraph", "instance"),
             registry=self.registry,
         )
-        self.subscriptions_open = Gauge(
+        self.subscriptions_open = LoopGauge(
             "api_subscriptions_open",
             "Client subscriptions open now (WebSocket, SSE and multipart).",
             registry=self.registry,
             multiprocess_mode="livesum",
         )
-        self.subscription_upstreams = Gauge(
+        self.subscription_upstreams = LoopGauge(
             "api_subscription_upstreams",
             "Subscriptions open to each subgraph now (one WebSocket or callback "
             "subscription each, shared by the clients of identical subscriptions).",
@@ -212,12 +218,12 @@ class RouterMetrics:
             registry=self.registry,
             multiprocess_mode="livesum",
         )
-        self.deduplicated_requests = Counter(
+        self.deduplicated_requests = LoopCounter(
             "api_deduplicated_requests",
             "Client operations answered by an identical one already in flight.",
             registry=self.registry,
         )
-        self.planning_duration = Histogram(
+        self.planning_duration = LoopHistogram(
             "api_query_planning_duration_seconds",
             "Time spent planning operations the plan cache did not hold.",
             buckets=bounds,
@@ -225,21 +231,21 @@ class RouterMetrics:
         )
         # `subgraph` and `type` are the entity cache's (empty for the other caches).
         cache = ("cache", "subgraph", "type")
-        self.cache_hits = Counter(
+        self.cache_hits = LoopCounter(
             "api_cache_hits",
             "Cache lookups that found an entry, by cache (entity cache: by subgraph "
             "and entity type, `root` for root fetches).",
             cache,
             registry=self.registry,
         )
-        self.cache_misses = Counter(
+        self.cache_misses = LoopCounter(
             "api_cache_misses",
             "Cache lookups that found nothing, by cache (entity cache: by subgraph "
             "and entity type, `root` for root fetches).",
             cache,
             registry=self.registry,
         )
-        self.cache_size = Gauge(
+        self.cache_size = LoopGauge(
             "api_cache_size_bytes",
             "Bytes of entries a cache holds in this process's memory, by cache.",
             ("cache",),
