@@ -250,6 +250,7 @@ class TelemetryPlugin(Plugin):
         if isinstance(called, list) and request.subgraph not in called:
             called.append(request.subgraph)
         span_scope: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        parent = None
         # Unsampled requests pass their context on without a fetch span of their own.
         if self._tracing is not None:
             parent = current_span()
@@ -274,7 +275,11 @@ class TelemetryPlugin(Plugin):
             if self._tracing is not None:
                 carrier: dict[str, str] = {}
                 # Baggage only ever comes from the client's `baggage` header.
-                self._tracing.inject(carrier, baggage="baggage" in context.headers)
+                self._tracing.inject(
+                    carrier,
+                    baggage="baggage" in context.headers,
+                    span=parent if span is None else span,
+                )
                 for name, value in carrier.items():
                     _set_header(request.headers, name, value)
             try:

@@ -47,7 +47,11 @@ from router.server.incremental import (
 )
 from router.server.pipeline import Engine
 from router.server.planning_slots import PlanningBusy, PlanningSlots
-from router.telemetry.active import observe_planning, stage_span
+from router.telemetry.active import (
+    observe_planning,
+    record_stage_span,
+    stage_span,
+)
 from router.telemetry.plan_exposure import DRY_RUN, EXPOSE_QUERY_PLAN, plan_extension
 
 if TYPE_CHECKING:
@@ -353,10 +357,8 @@ class FederatedEngine(Engine):
         hit = self._plans.cached(key)
         if hit is not None:
             # What `_plan` reports for a hit, without its planning closure.
-            with stage_span("query_planning") as span:
-                observe_planning(True, 0.0)
-                if span is not None:
-                    span.set_attribute("query_planning.cache", "hit")
+            observe_planning(True, 0.0)
+            record_stage_span("query_planning", {"query_planning.cache": "hit"})
             return hit
         if key in self._plans:  # a planning error, raised again
             return self._plan(key, document, operation_name)[0]

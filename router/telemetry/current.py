@@ -19,14 +19,23 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
 from opentelemetry.trace import INVALID_SPAN, Span
-from opentelemetry.trace.propagation import _SPAN_KEY
+from opentelemetry.trace.propagation import _SPAN_KEY as SPAN_KEY
 
-__all__ = ["current_span", "enter", "leave", "span_in"]
+__all__ = [
+    "CURRENT_CONTEXT",
+    "SPAN_KEY",
+    "current_span",
+    "enter",
+    "leave",
+    "span_in",
+]
 
 logger = logging.getLogger(__name__)
 
 _runtime = otel_context._RUNTIME_CONTEXT
-_CURRENT: ContextVar[Context] | None = (
+# The runtime context's variable, None under another runtime context; the span is
+# under SPAN_KEY (for spans.py's context manager, which inlines `enter`).
+CURRENT_CONTEXT: ContextVar[Context] | None = (
     _runtime._current_context if type(_runtime) is ContextVarsRuntimeContext else None
 )
 
@@ -36,36 +45,36 @@ def current_span() -> Span:
 
     Only `set_span_in_context` writes under the API's private span key, always a
     `Span`, so no type check is needed."""
-    if _CURRENT is None:
+    if CURRENT_CONTEXT is None:
         return trace.get_current_span()
-    span = _CURRENT.get().get(_SPAN_KEY)
+    span = CURRENT_CONTEXT.get().get(SPAN_KEY)
     return INVALID_SPAN if span is None else span  # type: ignore[return-value]
 
 
 def span_in(context: Context) -> Span:
     """`trace.get_current_span(context)`: the span `context` holds, else the invalid
     span."""
-    span = context.get(_SPAN_KEY)
+    span = context.get(SPAN_KEY)
     return INVALID_SPAN if span is None else span  # type: ignore[return-value]
 
 
 def enter(span: Span, context: Context | None = None) -> Token[Context]:
     """`context.attach(trace.set_span_in_context(span, context))`: `span` becomes
     current, in `context` (the current one when None); `leave` undoes it."""
-    if _CURRENT is None:
+    if CURRENT_CONTEXT is None:
         return otel_context.attach(trace.set_span_in_context(span, context))
-    entered = Context(_CURRENT.get() if context is None else context)
-    dict.__setitem__(entered, _SPAN_KEY, span)  # Context forbids item assignment
-    return _CURRENT.set(entered)
+    entered = Context(CURRENT_CONTEXT.get() if context is None else context)
+    dict.__setitem__(entered, SPAN_KEY, span)  # Context forbids item assignment
+    return CURRENT_CONTEXT.set(entered)
 
 
 def leave(token: Token[Context]) -> None:
     """`context.detach(token)`: what was current before `enter` is again (a token
     from another context is logged, as the API does, not raised)."""
-    if _CURRENT is None:
+    if CURRENT_CONTEXT is None:
         otel_context.detach(token)
         return
     try:
-        _CURRENT.reset(token)
+        CURRENT_CONTEXT.reset(token)
     except (ValueError, RuntimeError):  # another context's token; used already
         logger.exception("Failed to detach context")

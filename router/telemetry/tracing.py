@@ -20,6 +20,7 @@ from opentelemetry.context import Context
 from opentelemetry.propagators import textmap
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
+from opentelemetry.trace import Span
 
 from router.config.telemetry import PropagationConfig, TelemetryConfig
 from router.telemetry.current import current_span
@@ -75,10 +76,17 @@ class Tracing:
             return Context()  # what the propagators would find: nothing
         return self.propagator.extract(headers)
 
-    def inject(self, headers: MutableMapping[str, str], baggage: bool = True) -> None:
+    def inject(
+        self,
+        headers: MutableMapping[str, str],
+        baggage: bool = True,
+        span: Span | None = None,
+    ) -> None:
         """Writes the current span's context into `headers` (a subgraph request's);
-        `baggage=False` when the context can hold none, to skip looking for it."""
-        span = current_span()
+        `baggage=False` when the context can hold none, to skip looking for it; `span`
+        is the current span when the caller holds it already."""
+        if span is None:
+            span = current_span()
         if not self._w3c_only:
             self.propagator.inject(headers)
             return

@@ -131,6 +131,10 @@ def test_a_repeated_operation_is_a_plan_cache_hit_in_its_span(
         for t in (first, second)
     ]
     assert cache == ["miss", "hit"]
+    # The hit's span, recorded without being made current, hangs off the router span.
+    (root,) = _of_trace(spans, second, "router")
+    (hit,) = _of_trace(spans, second, "query_planning")
+    assert hit.parent_span_id == root.span_id
 
 
 def test_http_protobuf_export_adds_the_traces_path(
