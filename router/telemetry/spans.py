@@ -43,7 +43,13 @@ from router.telemetry.current import (
 )
 from router.telemetry.otlp_encoding import AttributeValue, encode_span
 
-__all__ = ["RecordingSpan", "SpanSink", "Tracer", "encode_spans"]
+__all__ = [
+    "RecordingSpan",
+    "SpanSink",
+    "Tracer",
+    "UnsampledSpan",
+    "encode_spans",
+]
 
 SpanSink = Callable[["RecordingSpan"], None]
 
@@ -229,6 +235,45 @@ class RecordingSpan(trace.Span):
         self._sink(self)
 
 
+class UnsampledSpan(NonRecordingSpan):
+    """The root span of a request not sampled: `NonRecordingSpan` of the same ids, whose
+    `SpanContext` is made only if asked for (nothing under an unsampled root asks but
+    the access log), and whose `traceparent` is written once for all its fetches."""
+
+    def __init__(self, trace_id: int, span_id: int, trace_state: TraceState) -> None:
+        self._context: SpanContext | None = None  # type: ignore[assignment]
+        self._trace_id = trace_id
+        self._span_id = span_id
+        self._trace_state = trace_state
+        self._traceparent = ""
+
+    def get_span_context(self) -> SpanContext:
+        if self._context is None:
+            self._context = SpanContext(
+                self._trace_id,
+                self._span_id,
+                is_remote=False,
+                trace_flags=_UNSAMPLED,
+                trace_state=self._trace_state,
+            )
+        return self._context
+
+    def traceparent(self) -> str:
+        """Its W3C `traceparent` header value (the unsampled flag, 00)."""
+        if not self._traceparent:
+            self._traceparent = f"00-{self._trace_id:032x}-{self._span_id:016x}-00"
+        return self._traceparent
+
+    @property
+    def state_header(self) -> str:
+        """Its `tracestate` header value ("" for none)."""
+        state = self._trace_state
+        return "" if state is _EMPTY_STATE or not state else state.to_header()
+
+    def __repr__(self) -> str:
+        return f"UnsampledSpan({self.get_span_context()!r})"
+
+
 def encode_spans(spans: list[RecordingSpan]) -> list[bytes]:
     """Ended spans as OTLP protobuf (`ScopeSpans.spans` fields): the exporter's
     encoder, one loop over a batch."""
@@ -334,15 +379,7 @@ class Tracer:
             parent_span_id = None
             trace_state = _EMPTY_STATE
         if not self._sampled(trace_id, parent):
-            return NonRecordingSpan(
-                SpanContext(
-                    trace_id,
-                    _new_id(64),
-                    is_remote=False,
-                    trace_flags=_UNSAMPLED,
-                    trace_state=trace_state,
-                )
-            )
+            return UnsampledSpan(trace_id, _new_id(64), trace_state)
         return RecordingSpan(
             self._sink,
             name,

@@ -26,7 +26,7 @@ from router.config.telemetry import PropagationConfig, TelemetryConfig
 from router.telemetry.current import current_span
 from router.telemetry.otlp_encoding import encode_resource_and_scope
 from router.telemetry.otlp_export import OtlpBatchExporter
-from router.telemetry.spans import RecordingSpan, Tracer, encode_spans
+from router.telemetry.spans import RecordingSpan, Tracer, UnsampledSpan, encode_spans
 
 __all__ = ["Tracing", "build_propagator"]
 
@@ -90,11 +90,12 @@ class Tracing:
         if not self._w3c_only:
             self.propagator.inject(headers)
             return
-        if type(span) is RecordingSpan:
+        if type(span) is RecordingSpan or type(span) is UnsampledSpan:
             headers["traceparent"] = span.traceparent()
-            if span.state_header:
-                headers["tracestate"] = span.state_header
-        else:  # an unsampled request's: what TraceContextTextMapPropagator writes
+            state = span.state_header
+            if state:
+                headers["tracestate"] = state
+        else:  # another span's: what TraceContextTextMapPropagator writes
             context = span.get_span_context()
             if context.is_valid:
                 headers["traceparent"] = (

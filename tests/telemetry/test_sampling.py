@@ -16,8 +16,20 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from router.config.load import parse_config
+from router.telemetry.current import enter, leave
 from router.telemetry.spans import RecordingSpan, Tracer
+from router.telemetry.tracing import Tracing
+
+UNSAMPLED = """
+telemetry:
+  exporters:
+    tracing:
+      common: {sampler: 0.0}
+      otlp: {enabled: true, protocol: http, endpoint: http://127.0.0.1:9}
+"""
 
 
 def _parent(trace_id: int, sampled: bool | None) -> trace.Span | None:
@@ -85,3 +97,41 @@ def test_children_of_a_recording_span_record_and_share_its_trace() -> None:
     root.end()  # ending twice exports once
     assert len(ended) == 3
     assert not root.is_recording()
+
+
+@pytest.mark.parametrize("client_state", ["", "vendor=abc,other=1"])
+@pytest.mark.parametrize("client_parent", [True, False])
+def test_an_unsampled_request_propagates_what_the_w3c_propagator_writes(
+    client_state: str, client_parent: bool
+) -> None:
+    """The unsampled root's cached traceparent and tracestate, sent to every subgraph,
+    are those OpenTelemetry's W3C propagator writes for its span context."""
+    config = parse_config(UNSAMPLED).telemetry
+    tracing = Tracing(config)
+    headers: dict[str, str] = {}
+    if client_parent:
+        trace_id = random.getrandbits(128) or 1
+        headers["traceparent"] = f"00-{trace_id:032x}-{'1' * 16}-00"
+        if client_state:
+            headers["tracestate"] = client_state
+    span = tracing.tracer.start_span(
+        "router", context=tracing.extract(headers), kind=trace.SpanKind.SERVER
+    )
+    assert not span.is_recording()
+    expected: dict[str, str] = {}
+    TraceContextTextMapPropagator().inject(
+        expected, context=trace.set_span_in_context(span)
+    )
+    assert expected["traceparent"].endswith("-00")
+    for _ in range(2):  # the second fetch gets the cached value
+        sent: dict[str, str] = {}
+        tracing.inject(sent, baggage=False, span=span)
+        assert sent == expected
+        token = enter(span)
+        try:
+            sent = {}
+            tracing.inject(sent, baggage=False)
+        finally:
+            leave(token)
+        assert sent == expected
+    assert ("tracestate" in expected) == bool(client_parent and client_state)
