@@ -19,7 +19,6 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     parse,
-    validate,
 )
 
 from router.server.errors import (
@@ -28,6 +27,7 @@ from router.server.errors import (
     graphql_error,
 )
 from router.server.selection_fanout import excessive_fanout
+from router.server.validation import validate_document
 from router.telemetry.active import observe_cache, stage_span
 
 __all__ = ["DocumentCache", "PreparedDocument"]
@@ -109,7 +109,7 @@ class DocumentCache:
             )
         try:
             with stage_span("validate"):
-                errors = validate(
+                errors = validate_document(
                     self._schema, document, max_errors=_MAX_VALIDATION_ERRORS
                 )
         except RecursionError:

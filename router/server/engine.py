@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from graphql import DocumentNode, GraphQLSchema, validate
+from graphql import DocumentNode, GraphQLSchema
 
 from planner.plan_cache import PlanCache, PlanCacheKey, PlannedOperation
 from planner.planning import QueryPlanner, QueryPlanningError
@@ -47,6 +47,7 @@ from router.server.incremental import (
 )
 from router.server.pipeline import Engine
 from router.server.planning_slots import PlanningBusy, PlanningSlots
+from router.server.validation import validate_document
 from router.telemetry.active import (
     observe_planning,
     record_stage_span,
@@ -152,7 +153,7 @@ class FederatedEngine(Engine):
         return warmed
 
     def _warm_one(self, key: PlanCacheKey, document: DocumentNode) -> QueryPlan | None:
-        if validate(self._api_schema, document):
+        if validate_document(self._api_schema, document):
             return None  # the new schema refuses it: a request would fail validation
         try:
             return self._plans.get_or_plan(

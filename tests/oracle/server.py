@@ -31,12 +31,12 @@ from graphql import (
     GraphQLSchema,
     execute,
     parse,
-    validate,
 )
 
 from oracle.semantics import Data, Violation
 from oracle.subgraph_schema import SubgraphRuntime, build_subgraph
 from oracle.world import World
+from router.server.validation import validate_document
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -82,7 +82,7 @@ class HostedWorld:
             try:
                 document: DocumentNode | None = parse(query)
                 assert document is not None
-                errors = [e.message for e in validate(schema, document)]
+                errors = [e.message for e in validate_document(schema, document)]
             except GraphQLError as error:
                 document, errors = None, [f"parse: {error.message}"]
             cached = (document, errors)
