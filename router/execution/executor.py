@@ -312,11 +312,15 @@ class _Run:
         self, fetch: Fetch, entries: list[CursorEntry], pattern: tuple[str, ...]
     ) -> Coroutine[Any, Any, None]:
         """The root or entity fetch's coroutine (returned, not wrapped in another)."""
-        used = {
-            name: self.variables[name]
-            for name in fetch.variable_usages
-            if name in self.variables
-        }
+        used = (
+            {
+                name: self.variables[name]
+                for name in fetch.variable_usages
+                if name in self.variables
+            }
+            if fetch.variable_usages
+            else {}
+        )
         if fetch.requires is None:
             work = self._root_fetch(fetch, entries, pattern, used)
         else:
@@ -353,12 +357,16 @@ class _Run:
                 await cache.keep_root(fetch, lookup, outcome.headers, body)
             elif self.cache is not None:
                 self.cache.answered(fetch.service_name, outcome.headers)
-        prefix = to_list(entries[0][1]) if len(entries) == 1 else _list_free(pattern)
-        self.errors.extend(
-            root_errors(
-                body.get("errors"), fetch.service_name, prefix, fetch.output_rewrites
+        raw_errors = body.get("errors")
+        if raw_errors:
+            prefix = (
+                to_list(entries[0][1]) if len(entries) == 1 else _list_free(pattern)
             )
-        )
+            self.errors.extend(
+                root_errors(
+                    raw_errors, fetch.service_name, prefix, fetch.output_rewrites
+                )
+            )
         data = body.get("data")
         if type(data) is not dict:
             return
@@ -447,16 +455,17 @@ class _Run:
                     self.cache.answered(service, outcome.headers)
                 if lookup is not None:
                     body = _with_cached(body, lookup)
-        fallback = _list_free(pattern)
-        self.errors.extend(
-            entity_errors(
-                body.get("errors"),
-                service,
-                found.positions,
-                fallback,
-                fetch.output_rewrites,
+        raw_errors = body.get("errors")
+        if raw_errors:
+            self.errors.extend(
+                entity_errors(
+                    raw_errors,
+                    service,
+                    found.positions,
+                    _list_free(pattern),
+                    fetch.output_rewrites,
+                )
             )
-        )
         data = body.get("data")
         if data is None:
             return
@@ -473,13 +482,12 @@ class _Run:
                     f"{len(found.items)} items in `data._entities`, got {got}",
                     SUBREQUEST_MALFORMED_RESPONSE,
                     service,
-                    fallback,
+                    _list_free(pattern),
                 )
             )
             return
         merged: set[str] = set()
         retyped = bool(fetch.output_rewrites)
-        raw_errors = body.get("errors")
         failed = {
             index
             for raw in (raw_errors if type(raw_errors) is list else ())
