@@ -228,9 +228,7 @@ class _Run:
             for child in node.nodes:
                 await self.node(child, entries, pattern)
         elif isinstance(node, Parallel):
-            await asyncio.gather(
-                *(self.node(child, entries, pattern) for child in node.nodes)
-            )
+            await self._parallel(node.nodes, entries, pattern)
         elif isinstance(node, Condition):
             # Coerced variables hold the operation's defaults; a variable still missing
             # counts as true, as in Apollo Router.
@@ -255,6 +253,31 @@ class _Run:
             await self.fetch(node.primary, entries, pattern)
             if node.rest is not None:
                 await self.node(node.rest, entries, pattern)
+
+    async def _parallel(
+        self,
+        nodes: tuple[PlanNode, ...],
+        entries: list[CursorEntry],
+        pattern: tuple[str, ...],
+    ) -> None:
+        """The children as tasks, awaited in order: what ``asyncio.gather`` does here
+        without its per-child futures and callbacks (a few percent of the benchmark
+        query's CPU). The tasks are created in plan order, so every child starts in
+        the next event-loop step, in that order, as under ``gather``: entity batches
+        get the same members in the same order. If this is cancelled or a child
+        fails, the children still running are cancelled."""
+        create_task = asyncio.get_running_loop().create_task
+        tasks = [create_task(self.node(child, entries, pattern)) for child in nodes]
+        try:
+            for task in tasks:
+                await task
+        except BaseException:
+            for task in tasks:
+                if not task.done():
+                    task.cancel()
+                elif not task.cancelled():
+                    task.exception()  # retrieved: asyncio would log it as lost
+            raise
 
     async def _defer(
         self,
