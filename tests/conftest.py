@@ -2,9 +2,10 @@
 that differential tests print after the test summary.
 
 With `-n N`, tests are handed out a module at a time (`_ModuleScheduling`): a module's
-routers and subgraphs (module fixtures) start once, on one worker. The oracle
-campaign's chunks are handed out one by one instead. The longest modules
-(`LONGEST_FIRST`) go out first. The modules that
+routers and subgraphs (module fixtures) start once, on one worker. The longest modules
+(`LONGEST_FIRST`) go out first, the oracle campaign's chunks last, one by one: short
+and alike, they fill whichever worker is free, so both workers finish within a chunk
+of each other instead of one idling while the other runs a long module. The modules that
 start a router from the reference router.yaml, which binds Prometheus to the fixed
 port 9090, go to one worker together, so that they never run at the same time.
 
@@ -34,25 +35,25 @@ FIXED_PORT_MODULES = frozenset(
         "tests/telemetry/test_reference_config.py",
     }
 )
-# The oracle campaign's chunks are independent and long: each goes to whichever worker
-# is free (each worker starts its own subgraph server).
+# The oracle campaign's chunks are independent: each goes to whichever worker is free
+# (each worker starts its own subgraph server), after every other module.
 SPREAD_MODULE = "tests/oracle/test_oracle_campaign.py"
 # Modules sharing a session fixture too costly to compute on both workers (Apollo's and
 # our composition of the generated sets) go to one worker.
 SAME_WORKER_MODULES = {
     "tests/composition/test_hints_with_apollo.py": "tests/composition/test_generated_differential.py",
 }
-# Handed out first, longest first (each a module, or the campaign's chunks), so that no
-# long module starts last and keeps one worker busy while the other idles; the rest
-# follow by number of tests. Measured in a full `make test` (2026-12-07): the gateway
-# differential about 130 s, the generated composition differential 85 s, each campaign
-# chunk 40-80 s, the bench smoke tests 25-45 s. Reorder when the durations change.
+# Handed out first, longest first, so that no long module starts last and keeps one
+# worker busy while the other idles; the rest follow by number of tests, then the
+# campaign's chunks. Measured in a full `make test` (2026-12-07): the gateway
+# differential about 130 s, the generated composition differential 85 s, the bench
+# smoke tests 25-45 s. Reorder when the durations change.
 LONGEST_FIRST = (
     "tests/gateway/test_gateway_differential.py",
     "tests/oracle/test_fetch_levels_worlds.py",
     "tests/composition/test_generated_differential.py",
     "tests/oracle/test_apollo_gateway_sample.py",
-    SPREAD_MODULE,
+    "tests/execution/test_execution_vs_apollo_gateway.py",
     "tests/bench/test_bench_gateway_smoke.py",
     "tests/planner/test_differential.py",
     "tests/oracle/test_scenario_worlds.py",
@@ -85,6 +86,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
                         s for s in self.workqueue if s.split("::")[0] == module
                     ]:
                         self.workqueue.move_to_end(scope, last=False)
+                for scope in [
+                    s for s in self.workqueue if s.split("::")[0] == SPREAD_MODULE
+                ]:
+                    self.workqueue.move_to_end(scope)
             super()._assign_work_unit(node)
 
     return _ModuleScheduling(config, log)
