@@ -7,7 +7,11 @@ later payload at its object's path, with every field of the fragment (those the 
 payload has too) and its own nested defers as payloads after it. A non-null field that
 fails nulls up to the nearest nullable field *of its own payload*: reaching a deferred
 fragment's root, that payload's ``data`` is null and only its fields are missing, where
-the monolith (and the merged answer) nulls further up. A payload whose object was nulled
+the monolith (and the merged answer) nulls further up. A deferred fragment at the root of
+a query (no field above it) is delivered inline, in the first payload, as our planner
+plans it (README: a known difference from Apollo; the incremental delivery working
+group lets a server inline any deferred fragment): a non-null field failing there nulls
+as in one response. A payload whose object was nulled
 in the payload above it is never sent. The client deep-merges the payloads in order
 (``support.incremental.merge_parts``), parents before children.
 
@@ -172,7 +176,11 @@ class _Walker:
         selection_sets: list[SelectionSetNode],
         fields: dict[str, list[FieldNode]],
         deferred: list[list[SelectionSetNode]],
+        *,
+        at_root: bool = False,
     ) -> None:
+        """``at_root``: the operation's own selections (no field above them), whose
+        deferred fragments the router delivers inline (see the module's docstring)."""
         for selection_set in selection_sets:
             for node in selection_set.selections:
                 if not self._included(node):
@@ -190,10 +198,10 @@ class _Walker:
                     condition, inner = node.type_condition, node.selection_set
                 if not self._applies(condition, type_):
                     continue
-                if self._deferred(node):
+                if self._deferred(node) and not at_root:
                     deferred.append([inner])
                 else:
-                    self.collect(type_, [inner], fields, deferred)
+                    self.collect(type_, [inner], fields, deferred, at_root=at_root)
 
     def fields(
         self,
@@ -205,7 +213,8 @@ class _Walker:
     ) -> Any:
         fields: dict[str, list[FieldNode]] = {}
         deferred: list[list[SelectionSetNode]] = []
-        self.collect(type_, selection_sets, fields, deferred)
+        at_root = not path and type_ is self.schema.query_type
+        self.collect(type_, selection_sets, fields, deferred, at_root=at_root)
         for inner in deferred:
             patches.append(_Patch(path, type_, raw, inner))
         result: dict[str, Any] = {}

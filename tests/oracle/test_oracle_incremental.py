@@ -57,3 +57,17 @@ def test_a_streamed_answer_that_nulls_further_up_or_differs_is_caught() -> None:
     wrong = {"data": {"top": {"id": "b2"}}, "errors": truth["errors"]}
     assert "data" in compare(truth, wrong)[0]
     assert "errors" in compare(truth, {"data": {"top": {"id": "b1"}}})[0]
+
+
+def test_a_deferred_fragment_at_the_root_of_a_query_is_delivered_inline() -> None:
+    # The router plans it as one part (README: a known difference from Apollo), so a
+    # failure there nulls as in one response; a defer under a field inside it is
+    # still its own payload.
+    merged, truth = _answers(
+        "{ maybe { id } ... @defer { rated { ... on Book { pages } } } }"
+    )
+    assert truth["data"] == merged["data"] is None
+    nested = "{ ... @defer { top { id ... @defer { ... on Book { pages } } } } }"
+    merged, truth = _answers(nested)
+    assert merged["data"] == {"top": None}
+    assert truth["data"] == {"top": {"id": "b1"}}
