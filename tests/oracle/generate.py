@@ -26,8 +26,9 @@ with records. What the draws cover:
 - with ``wide`` (``--wide`` campaigns; other worlds than the seed's, drawn after the
   main draws from a stream of their own): ``@interfaceObject`` in more subgraphs (a
   second one, or a subgraph of its own when every other one knows an implementation),
-  ``@provides`` on root fields (lists and lookups) and overrides in force
-  (``percent(100)``).
+  ``@provides`` on root fields (lists and lookups) and under type conditions on
+  abstract fields, ``@requires`` fields whose value is an entity or a list of them,
+  and overrides in force (``percent(100)``).
 
 Every field's values only use runtime types that each subgraph resolving it knows, and
 every object a subgraph returns is one it defines, so each subgraph is a correct one:
@@ -765,7 +766,8 @@ class _Generator:
     def _widen(self, rng: random.Random) -> None:
         """What ``wide`` worlds add, from a stream of their own: one more subgraph
         with an ``@interfaceObject`` of an entity interface (often a second one),
-        ``@provides`` on root fields (lists and lookups), and overrides in force
+        ``@provides`` on root fields (lists and lookups) and on an abstract field,
+        a ``@requires`` field whose value is an entity, and overrides in force
         (``percent(100)``)."""
         for gen in list(self.model.types.values()):
             if gen.entity_interface and rng.random() < 0.8:
@@ -780,11 +782,82 @@ class _Generator:
         for gen_field in roots[: rng.randint(0, 3)]:
             if self._provide_under(gen_field, rng):
                 self.features.add("@provides on a root field")
+        if rng.random() < 0.6:
+            self._requires_an_entity(rng)
+        if rng.random() < 0.6:
+            self._provides_on_an_abstract_field(rng)
         for entity in self.model.entities():
             for gen_field in entity.fields.values():
                 if gen_field.override_from is not None and rng.random() < 0.6:
                     gen_field.override_label = "percent(100)"
                     self.features.add("@override in force")
+
+    def _provides_on_an_abstract_field(self, rng: random.Random) -> None:
+        """``@provides(fields: "... on Book { title }")`` on a field of an interface
+        or union type: a member's field, provided under a type condition."""
+        fields = [
+            f
+            for gen in (*self.model.entities(), self.model.query)
+            for f in gen.fields.values()
+            if self.model.types.get(f.named, GenType("", "")).kind
+            in ("union", "interface")
+            and len(f.resolvers) == 1
+            and not f.provides
+            and f.override_from is None
+            and f.resolvers[0] not in self.model.types[f.named].interface_objects
+        ]
+        rng.shuffle(fields)
+        for gen_field in fields:
+            subgraph = gen_field.resolvers[0]
+            parts = []
+            for member_name in self._allowed_types(gen_field):
+                member = self.model.types[member_name]
+                leaves = [
+                    g
+                    for g in member.fields.values()
+                    if _lendable(g, subgraph)
+                    and g.named in ("String", "Int", "Float", "Boolean")
+                ]
+                if subgraph not in member.presence or not leaves:
+                    continue
+                leaf = rng.choice(leaves)
+                leaf.external.add(subgraph)
+                leaf.provided = True
+                parts.append(f"... on {member_name} {{ {leaf.name} }}")
+            if parts:
+                gen_field.provides[subgraph] = " ".join(parts)
+                self.features.add("@provides on an abstract field")
+                return
+
+    def _requires_an_entity(self, rng: random.Random) -> None:
+        """A ``@requires`` field whose value is an entity or a list of them (picked
+        by the required values), so that a plan goes on from what it answers."""
+        entities = self.model.entities()
+        entity = rng.choice(entities)
+        requirers = self._resolvable_in(entity)
+        if not requirers:
+            return
+        subgraph = rng.choice(requirers)
+        candidates = [
+            f
+            for f in entity.fields.values()
+            if _lendable(f, subgraph)
+            and f.named in ("String", "Int", "Float", "Boolean")
+        ]
+        target = rng.choice(entities)
+        if not candidates or not self._ensure_present(target.name, subgraph, rng):
+            return
+        required = rng.choice(candidates)
+        required.external.add(subgraph)
+        many = rng.random() < 0.5
+        name = self._fresh_name(entity, "req" + target.name + ("s" if many else ""))
+        entity.fields[name] = GenField(
+            name,
+            f"[{target.name}!]" if many else target.name,
+            resolvers=[subgraph],
+            requires=required.name,
+        )
+        self.features.add("@requires of an entity")
 
     def _another_interface_object(self, interface: GenType, rng: random.Random) -> None:
         """One more subgraph sees ``interface`` as an ``@interfaceObject`` and adds a

@@ -48,6 +48,7 @@ __all__ = [
     "canonical",
     "compute",
     "derive",
+    "is_list_type",
     "parse_field_set",
     "serialize_leaf",
 ]
@@ -153,9 +154,20 @@ def _derive(
     return value
 
 
-def compute(values: Any, named: GraphQLNamedType) -> Any:
-    """What a ``@requires`` field answers for these required values."""
+def compute(
+    values: Any, named: GraphQLNamedType, many: bool = False, data: Data | None = None
+) -> Any:
+    """What a ``@requires`` field answers for these required values: an object type's
+    field (``many``: a list) answers records of that type, picked by the values."""
     h = stable_hash(values)
+    if isinstance(named, GraphQLObjectType):
+        assert data is not None, named.name
+        records = data.by_type.get(named.name, [])
+        if not records:
+            return [] if many else None
+        if many:
+            return [Obj(records[(h + i) % len(records)]) for i in range(h % 4)]
+        return Obj(records[h % len(records)])
     if isinstance(named, GraphQLEnumType):
         names = list(named.values)
         return names[h % len(names)]
@@ -217,7 +229,7 @@ class Data:
             for record in self.by_type.get(name, ())
             if all(canonical(record.get(k)) == canonical(v) for k, v in wanted.items())
         ]
-        if _is_list(field.type):
+        if is_list_type(field.type):
             return found
         return found[0] if found else None
 
@@ -225,7 +237,7 @@ class Data:
         return bool(args) and field_name not in self.query
 
 
-def _is_list(type_: Any) -> bool:
+def is_list_type(type_: Any) -> bool:
     from graphql import GraphQLList, GraphQLNonNull
 
     while isinstance(type_, GraphQLNonNull):
@@ -258,8 +270,11 @@ class RecordEvaluator:
         """The monolith's value of ``type_name.field_name`` on ``record`` (wrapped)."""
         required = self.computed.get((type_name, field_name))
         if required is not None:
-            raw = compute(self.evaluate(record, type_name, required), named)
-            return derive(raw, args, named)
+            parent = self.schema.get_type(type_name)
+            assert isinstance(parent, GraphQLObjectType), type_name
+            many = is_list_type(parent.fields[field_name].type)
+            values = self.evaluate(record, type_name, required)
+            return derive(compute(values, named, many, self.data), args, named)
         return derive(self.data.wrap(self.data.stored(record, field_name)), args, named)
 
     def evaluate(

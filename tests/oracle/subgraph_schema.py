@@ -52,6 +52,7 @@ from oracle.semantics import (
     canonical,
     compute,
     derive,
+    is_list_type,
     parse_field_set,
     project_representation,
 )
@@ -265,7 +266,8 @@ class SubgraphRuntime:
             values = project_representation(
                 source.rep, meta.requires, self.schema, parent.name
             )
-            return derive(compute(values, named), args, named)
+            many = is_list_type(field_def.type)
+            return derive(compute(values, named, many, self.data), args, named)
         roots = (self.schema.query_type, self.schema.mutation_type)
         if parent in roots and self.data.is_lookup(name, args):
             return self.data.lookup(
