@@ -405,13 +405,20 @@ class _Builder:
         outer_query_path = self._query_path
         # A deferred fragment's own type condition is in its subselection, not its
         # path; the fragments deferred inside one that narrows see it in theirs.
+        # PORT_NOTE: the client's type condition, not the one this subgraph has it as
+        # (``... on Node`` that a subgraph without ``Node`` asks as ``... on Book`` and
+        # ``... on Review``): Apollo's path names the first of those, and its deferred
+        # part misses the objects of the others.
         if (
             (defer is None or defer.narrows)
             and step.fragment is not None
             and not step.fragment.untyped
             and step.printed_condition is not None
         ):
-            self._query_path = (*outer_query_path, f"... on {step.type_condition}")
+            self._query_path = (
+                *outer_query_path,
+                f"... on {step.fragment.type_condition}",
+            )
         try:
             self._visit(
                 node,

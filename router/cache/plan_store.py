@@ -44,8 +44,9 @@ logger = logging.getLogger(__name__)
 # fetched, so a plan that kept it as written would be answered wrong). 4: deferred
 # blocks carry the @skip/@include conditions they are under. 5: a deferred
 # subselection keeps a field whose selections literal conditions all turn off. 6: a
-# deferred block's conditions include those of the fields above it.
-FORMAT = 6
+# deferred block's conditions include those of the fields above it. 7: a deferred
+# block's path names the client's type conditions.
+FORMAT = 7
 
 
 def planner_options(defer_support: bool, plans_limit: int, stages: bool = True) -> str:
