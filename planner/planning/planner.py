@@ -116,8 +116,13 @@ class QueryPlanner:
         override_labels: frozenset[str],
         defer_on: frozenset[str] = frozenset(),
         defer_off: frozenset[str] = frozenset(),
+        share: float = 1.0,
     ) -> QueryPlan:
-        """``defer_on``/``defer_off``: the ``@defer(if:)`` variables decided so far."""
+        """``defer_on``/``defer_off``: the ``@defer(if:)`` variables decided so far;
+        ``share``: the part of the time budget this plan may search for. Each
+        valuation of those variables is a plan of its own, and together they get the
+        operation's budget, not one each: two variables planned four times over ran
+        past the router's planning deadline."""
         # PORT_NOTE: each subscription event is sent whole, so @defer in a
         # subscription is ignored (the normaliser strips it) rather than planned into
         # a Defer node.
@@ -141,6 +146,7 @@ class QueryPlanner:
                 override_labels,
                 defer_on | {variable},
                 defer_off,
+                share / 2,
             )
             whole = self._plan(
                 document,
@@ -148,6 +154,7 @@ class QueryPlanner:
                 override_labels,
                 defer_on,
                 defer_off | {variable},
+                share / 2,
             )
             return QueryPlan(
                 Condition(variable, deferred.node, whole.node),
@@ -157,7 +164,7 @@ class QueryPlanner:
         fields = distribute_root_fragments(operation.selections)
         serial = operation.kind == OperationType.MUTATION
         limits = SearchLimits(
-            self.config.max_evaluated_plans, self.config.time_budget_seconds
+            self.config.max_evaluated_plans, self.config.time_budget_seconds * share
         )
 
         # The search comes back to choices it already costed (about one in six). Each

@@ -107,3 +107,29 @@ def test_several_operations_without_a_name_is_a_coded_error() -> None:
     with pytest.raises(QueryPlanningError) as caught:
         QueryPlanner(EXAMPLE).plan(document)
     assert caught.value.code == "GRAPHQL_UNKNOWN_OPERATION_NAME"
+
+
+def test_the_plans_of_defer_if_variables_share_one_time_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each valuation of the ``@defer(if:)`` variables is planned on its own; together
+    they search no longer than the operation's budget (four full budgets ran past the
+    router's planning deadline: campaign seed 109, w109x20 Op14)."""
+    from planner.planning import planner as planner_module
+
+    budgets: list[float] = []
+    choose_paths = planner_module.choose_paths
+
+    def recording(branches, evaluate, limits):  # type: ignore[no-untyped-def]
+        budgets.append(limits.time_budget_seconds)
+        return choose_paths(branches, evaluate, limits)
+
+    monkeypatch.setattr(planner_module, "choose_paths", recording)
+    query = """query($a: Boolean!, $b: Boolean!) { me { id
+        ... @defer(if: $a) { prop1 } ... @defer(if: $b) { prop2 } } }"""
+    plan = QueryPlanner(SHAREABLE, PlannerConfig(time_budget_seconds=4.0)).plan(
+        parse(query)
+    )
+    assert len(budgets) == 4
+    assert sum(budgets) <= 4.0
+    assert "Condition" in format_query_plan(plan)
