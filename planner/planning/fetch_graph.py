@@ -207,11 +207,15 @@ class FetchGraph:
         groups: list[FetchGroup],
         root_order: list[FetchGroup],
         defers: dict[str, DeferBlock] | None = None,
+        unnarrowed: frozenset[tuple[tuple[str, ...], str]] = frozenset(),
     ) -> None:
         self.groups = groups
         self.root_order = root_order
         # The deferred fragments, in the order the walk met them.
         self.defers: dict[str, DeferBlock] = defers or {}
+        # (response path, type) of client fragments that keep every object there
+        # (``... @include(if: $x)``): no type condition for a Flatten path.
+        self.unnarrowed = unnarrowed
 
     def children_of(self, group: FetchGroup) -> list[FetchGroup]:
         return [g for g in self.groups if group in g.parents]
@@ -246,7 +250,12 @@ def build_fetch_graph(
         {} if requirements is None else requirements,
     )
     builder.build(tree)
-    graph = FetchGraph(builder.groups, builder.root_order, builder.defers)
+    graph = FetchGraph(
+        builder.groups,
+        builder.root_order,
+        builder.defers,
+        frozenset(builder.unnarrowed),
+    )
     optimize(graph)
     return graph
 
@@ -272,6 +281,7 @@ class _Builder:
         ] = {}
         # The type conditions the walk is under: (position in the response path, type).
         self._branch: Branch = frozenset()
+        self.unnarrowed: set[tuple[tuple[str, ...], str]] = set()
         self._touched: set[int] = set()
         self._requirement_depth = 0
         # The key jump being walked into each entity selection: (group id, id of the
@@ -393,6 +403,8 @@ class _Builder:
             fragment_children.add_field("__typename")
         outer_branch, outer_defer = self._branch, self._defer
         self._branch = outer_branch | {(len(path), step.type_condition)}
+        if step.fragment is not None and not step.fragment.narrows:
+            self.unnarrowed.add((path, step.type_condition))
         if defer is not None:
             if defer.key not in self.defers:
                 self.defers[defer.key] = DeferBlock(
@@ -857,13 +869,23 @@ def _type_kept_apart(graph: FetchGraph) -> None:
             and set(other.parents) == set(group.parents)
         ]
         if branch and siblings:
-            group.typed_path = _with_type_conditions(group.merge_at, branch)
+            group.typed_path = _with_type_conditions(
+                group.merge_at, branch, graph.unnarrowed
+            )
 
 
-def _with_type_conditions(path: tuple[str, ...], branch: Branch) -> tuple[str, ...]:
+def _with_type_conditions(
+    path: tuple[str, ...],
+    branch: Branch,
+    unnarrowed: frozenset[tuple[tuple[str, ...], str]],
+) -> tuple[str, ...]:
+    """``path`` with the branch's type conditions, but those of fragments that keep
+    every object: the objects there are of one type, fetched without ``__typename``,
+    and a condition would keep none of them."""
     steps = list(path)
     for position, type_name in sorted(branch, reverse=True):
-        steps.insert(position, f"... on {type_name}")
+        if (path[:position], type_name) not in unnarrowed:
+            steps.insert(position, f"... on {type_name}")
     return tuple(steps)
 
 

@@ -93,6 +93,9 @@ class OpFragment:
     # ``... @include(if: $x) { }``: no type condition in the client's fragment.
     untyped: bool = False
     defer: DeferInfo | None = None
+    # False when it keeps every object where it stands (``... @include(if: $x)``,
+    # ``... on Book @skip(if: $y)`` on a ``Book``): only its directives kept it.
+    narrows: bool = True
 
 
 OpSelection = OpField | OpFragment
@@ -371,14 +374,10 @@ class _Normalizer:
                 if deferred is not None
                 else None
             )
-            if (
-                defer_info is None
-                and not directives
-                and (
-                    condition is parent
-                    or (is_object_type(parent) and narrowed == runtime)
-                )
-            ):
+            narrows = not (
+                condition is parent or (is_object_type(parent) and narrowed == runtime)
+            )
+            if defer_info is None and not directives and not narrows:
                 self._collect(selection_set, parent, runtime, out)
                 continue
             enclosing = self._enclosing
@@ -405,6 +404,7 @@ class _Normalizer:
                     + (f"@defer:{defer_info.key}" if defer_info else ""),
                     untyped=condition_name is None,
                     defer=defer_info,
+                    narrows=narrows,
                 )
             )
 
@@ -629,5 +629,6 @@ def merge_selections(selections: list[OpSelection]) -> tuple[OpSelection, ...]:
                 merge_key=existing.merge_key,
                 untyped=existing.untyped,
                 defer=existing.defer,
+                narrows=existing.narrows,
             )
     return tuple(merged.values())
