@@ -28,7 +28,7 @@ with records. What the draws cover:
   second one, or a subgraph of its own when every other one knows an implementation),
   ``@provides`` on root fields (lists and lookups) and under type conditions on
   abstract fields, ``@requires`` fields whose value is an entity or a list of them,
-  and overrides in force (``percent(100)``).
+  entity fields in value types, and overrides in force (``percent(100)``).
 
 Every field's values only use runtime types that each subgraph resolving it knows, and
 every object a subgraph returns is one it defines, so each subgraph is a correct one:
@@ -767,8 +767,8 @@ class _Generator:
         """What ``wide`` worlds add, from a stream of their own: one more subgraph
         with an ``@interfaceObject`` of an entity interface (often a second one),
         ``@provides`` on root fields (lists and lookups) and on an abstract field,
-        a ``@requires`` field whose value is an entity, and overrides in force
-        (``percent(100)``)."""
+        a ``@requires`` field whose value is an entity, an entity field in a value
+        type, and overrides in force (``percent(100)``)."""
         for gen in list(self.model.types.values()):
             if gen.entity_interface and rng.random() < 0.8:
                 self._another_interface_object(gen, rng)
@@ -786,6 +786,8 @@ class _Generator:
             self._requires_an_entity(rng)
         if rng.random() < 0.6:
             self._provides_on_an_abstract_field(rng)
+        if rng.random() < 0.6:
+            self._entity_in_a_value_type(rng)
         for entity in self.model.entities():
             for gen_field in entity.fields.values():
                 if gen_field.override_from is not None and rng.random() < 0.6:
@@ -828,6 +830,35 @@ class _Generator:
                 gen_field.provides[subgraph] = " ".join(parts)
                 self.features.add("@provides on an abstract field")
                 return
+
+    def _entity_in_a_value_type(self, rng: random.Random) -> None:
+        """A value type (``@shareable``, printed wherever it is used) with a field of
+        an entity type: every subgraph using the value type resolves it."""
+        values = [
+            t
+            for t in self.model.types.values()
+            if t.kind == "value" and t.name != "Loc"
+        ]
+        if not values:
+            return
+        value = rng.choice(values)
+        target = rng.choice(self.model.entities())
+        places = {
+            s
+            for gen in self.model.types.values()
+            for f in gen.fields.values()
+            if f.named == value.name
+            for s in (*f.resolvers, *f.external, f.override_from)
+            if s is not None
+        }
+        if not all(self._ensure_present(target.name, s, rng) for s in sorted(places)):
+            return
+        many = rng.random() < 0.4
+        name = self._fresh_name(value, target.name.lower() + ("s" if many else ""))
+        value.fields[name] = GenField(
+            name, f"[{target.name}!]" if many else target.name
+        )
+        self.features.add("entity in a value type")
 
     def _requires_an_entity(self, rng: random.Random) -> None:
         """A ``@requires`` field whose value is an entity or a list of them (picked
