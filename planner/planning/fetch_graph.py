@@ -518,19 +518,18 @@ class _Builder:
         else:
             target = self._entity_group(group, selection, step.to_graph, path)
         self._add_input(target, step.source_type, step.key.selection)
-        # In a deferred part, an object met as an interface object may have got its
-        # own type from a fetch of the primary part: back into the interface object's
-        # subgraph, it goes as the interface again.
-        if into_interface_object or (
-            self._defer is not None
-            and self.fed.is_interface_object(step.target_type, step.to_graph)
-        ):
+        # An object met as an interface object may have got its own type from an
+        # earlier fetch (one that resolved it for a fragment on its type, or a
+        # deferred part's primary one): into an interface object's subgraph, it goes
+        # as the interface again.
+        if self.fed.is_interface_object(step.target_type, step.to_graph):
             setter = ValueSetter(
                 (f"... on {step.source_type}", "__typename"), step.target_type
             )
             if setter not in target.input_rewrites:
                 target.input_rewrites.append(setter)
-            target.into_interface_object = True
+            if into_interface_object or self._defer is not None:
+                target.into_interface_object = True
         inner = _entity_selection(target, step.target_type, conditions)
         if self.fed.is_abstract(step.target_type) and not self.fed.is_interface_object(
             step.target_type, step.to_graph
