@@ -27,8 +27,8 @@ from router.server.errors import (
     graphql_error,
 )
 from router.server.selection_fanout import excessive_fanout
-from router.server.validation import validate_document
 from router.telemetry.active import observe_cache, stage_span
+from router.validation import validate_document
 
 __all__ = ["DocumentCache", "PreparedDocument"]
 

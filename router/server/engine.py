@@ -47,13 +47,13 @@ from router.server.incremental import (
 )
 from router.server.pipeline import Engine
 from router.server.planning_slots import PlanningBusy, PlanningSlots
-from router.server.validation import validate_document
 from router.telemetry.active import (
     observe_planning,
     record_stage_span,
     stage_span,
 )
 from router.telemetry.plan_exposure import DRY_RUN, EXPOSE_QUERY_PLAN, plan_extension
+from router.validation import validate_document
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator

@@ -36,7 +36,7 @@ from graphql import (
 from oracle.semantics import Data, Violation
 from oracle.subgraph_schema import SubgraphRuntime, build_subgraph
 from oracle.world import World
-from router.server.validation import validate_document
+from router.validation import validate_document
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]

@@ -1,4 +1,4 @@
-"""The router's validation (`router.server.validation`) is graphql-core's, only faster:
+"""The router's validation (`router.validation`) is graphql-core's, only faster:
 the same methods for every rule and node kind, the same errors for every document."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from graphql import (
 from graphql.language import ast
 
 from planner.supergraph import load_supergraph
-from router.server.validation import SPECIFIED_RULES, validate_document
+from router.validation import SPECIFIED_RULES, validate_document
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA: GraphQLSchema = load_supergraph(
