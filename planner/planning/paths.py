@@ -421,9 +421,19 @@ class PathAdvancer:
         printed: str | None,
     ) -> GraphPath:
         step = FragmentStep(fragment, graph, type_condition, printed)
-        enclosing = path.tail.runtime
+        tail = path.tail
+        enclosing = tail.runtime
         if enclosing is None:
-            enclosing = frozenset(self.fed.possible_types(path.tail.type))
+            # What the subgraph at hand can return, not what the supergraph allows:
+            # ``... on Feed { ... on Order }`` under a ``Media`` field of a subgraph
+            # where ``Order`` is no ``Media`` must not ask ``... on Order`` there (the
+            # subgraph refuses the query).
+            if tail.graph is not None and not self.fed.is_interface_object(
+                tail.type, tail.graph
+            ):
+                enclosing = frozenset(self.fed.possible_types_in(tail.type, tail.graph))
+            else:
+                enclosing = frozenset(self.fed.possible_types(tail.type))
         runtime = enclosing & frozenset(self.fed.possible_types(type_condition))
         return GraphPath(
             (*path.steps, step),

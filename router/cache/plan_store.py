@@ -45,8 +45,9 @@ logger = logging.getLogger(__name__)
 # blocks carry the @skip/@include conditions they are under. 5: a deferred
 # subselection keeps a field whose selections literal conditions all turn off. 6: a
 # deferred block's conditions include those of the fields above it. 7: a deferred
-# block's path names the client's type conditions.
-FORMAT = 7
+# block's path names the client's type conditions. 8: a type condition under an
+# abstract field asks only the types the subgraph resolving it can return.
+FORMAT = 8
 
 
 def planner_options(defer_support: bool, plans_limit: int, stages: bool = True) -> str:
