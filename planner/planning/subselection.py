@@ -56,6 +56,10 @@ def _items(selections: tuple[OpSelection, ...]) -> list[str]:
                 head + _directives(selection) + " { " + " ".join(inner) + " }"
             )
             continue
+        # A sibling __typename folded into this field is the client's even where the
+        # field itself is left out.
+        if selection.typename_before:
+            printed.append("__typename")
         text = _field(selection)
         if selection.selections is not None:
             inner = _items(selection.selections)
@@ -64,8 +68,6 @@ def _items(selections: tuple[OpSelection, ...]) -> list[str]:
                     continue
                 inner = [_NOTHING_SELECTED]
             text += " { " + " ".join(inner) + " }"
-        if selection.typename_before:
-            printed.append("__typename")
         printed.append(text)
     return printed
 
