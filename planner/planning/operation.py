@@ -391,7 +391,11 @@ class _Normalizer:
                 and not directives
                 and is_abstract_type(parent)
                 and is_abstract_type(condition)
-                and all(isinstance(item, OpFragment) for item in inner)
+                # An untyped fragment inside (``... @defer { }``) narrows by this
+                # one's condition only: lifted out, it would apply to every object.
+                and all(
+                    isinstance(item, OpFragment) and not item.untyped for item in inner
+                )
             ):
                 out.extend(inner)
                 continue
