@@ -11,7 +11,8 @@ the monolith (and the merged answer) nulls further up. A deferred fragment at th
 a query (no field above it) is delivered inline, in the first payload, as our planner
 plans it (README: a known difference from Apollo; the incremental delivery working
 group lets a server inline any deferred fragment): a non-null field failing there nulls
-as in one response. A payload whose object was nulled
+as in one response; so is every deferred fragment of a mutation (the router strips
+``@defer`` from mutations). A payload whose object was nulled
 in the payload above it is never sent. The client deep-merges the payloads in order
 (``support.incremental.merge_parts``), parents before children.
 
@@ -146,6 +147,8 @@ class _Walker:
         self.variables = coerced
         self.error_paths = set(raw_errors)
         self.patches: list[_Patch] = []
+        # The router strips @defer from mutations: one response.
+        self.inline_all = operation.operation != OperationType.QUERY
 
     def _included(self, node: Any) -> bool:
         skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
@@ -155,6 +158,8 @@ class _Walker:
         return not (include and include.get("if") is False)
 
     def _deferred(self, node: Any) -> bool:
+        if self.inline_all:
+            return False
         defer = get_directive_values(GraphQLDeferDirective, node, self.variables)
         return defer is not None and defer.get("if") is not False
 
