@@ -52,7 +52,9 @@ pytestmark = pytest.mark.oracle
 HERE = Path(__file__).parent
 KNOWN_DIFFERENCES = HERE / "known_differences.yaml"
 IN_FLIGHT = 8
-REQUEST_TIMEOUT = 30.0
+# Long enough for Apollo Gateway's slowest plans on a machine loaded by other jobs (it
+# went past 30 s for 8 operations at load 10-17); a runaway plan still fails the run.
+REQUEST_TIMEOUT = 90.0
 _SHOWN = 5
 _KINDS = {"data", "order", "errors"}
 
