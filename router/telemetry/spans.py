@@ -90,8 +90,39 @@ def _new_id(bits: int) -> int:
     return value
 
 
-class RecordingSpan(trace.Span):
+class _Identity:
+    """A span's `SpanContext` and W3C `traceparent` header value, each made the first
+    time it is asked for (`_FLAGS`: sampled or not)."""
+
+    _FLAGS: TraceFlags
+    _context: SpanContext | None
+    _trace_id: int
+    _span_id: int
+    _trace_state: TraceState
+    _traceparent: str
+
+    def get_span_context(self) -> SpanContext:
+        if self._context is None:
+            self._context = SpanContext(
+                self._trace_id,
+                self._span_id,
+                is_remote=False,
+                trace_flags=self._FLAGS,
+                trace_state=self._trace_state,
+            )
+        return self._context
+
+    def traceparent(self) -> str:
+        if not self._traceparent:
+            flags = "01" if self._FLAGS.sampled else "00"
+            self._traceparent = f"00-{self._trace_id:032x}-{self._span_id:016x}-{flags}"
+        return self._traceparent
+
+
+class RecordingSpan(_Identity, trace.Span):
     """A sampled span of ours; see the module docstring."""
+
+    _FLAGS = _SAMPLED
 
     __slots__ = (
         "_attributes",
@@ -148,23 +179,6 @@ class RecordingSpan(trace.Span):
         self._ended = False
         self._end_ns = 0
         self._start_ns = _time_ns()
-
-    def get_span_context(self) -> SpanContext:
-        if self._context is None:
-            self._context = SpanContext(
-                self._trace_id,
-                self._span_id,
-                is_remote=False,
-                trace_flags=_SAMPLED,
-                trace_state=self._trace_state,
-            )
-        return self._context
-
-    def traceparent(self) -> str:
-        """Its W3C `traceparent` header value (and `state_header` is its tracestate)."""
-        if not self._traceparent:
-            self._traceparent = f"00-{self._trace_id:032x}-{self._span_id:016x}-01"
-        return self._traceparent
 
     @property
     def state_header(self) -> str:
@@ -235,10 +249,12 @@ class RecordingSpan(trace.Span):
         self._sink(self)
 
 
-class UnsampledSpan(NonRecordingSpan):
+class UnsampledSpan(_Identity, NonRecordingSpan):
     """The root span of a request not sampled: `NonRecordingSpan` of the same ids, whose
     `SpanContext` is made only if asked for (nothing under an unsampled root asks but
     the access log), and whose `traceparent` is written once for all its fetches."""
+
+    _FLAGS = _UNSAMPLED
 
     def __init__(self, trace_id: int, span_id: int, trace_state: TraceState) -> None:
         self._context: SpanContext | None = None  # type: ignore[assignment]
@@ -246,23 +262,6 @@ class UnsampledSpan(NonRecordingSpan):
         self._span_id = span_id
         self._trace_state = trace_state
         self._traceparent = ""
-
-    def get_span_context(self) -> SpanContext:
-        if self._context is None:
-            self._context = SpanContext(
-                self._trace_id,
-                self._span_id,
-                is_remote=False,
-                trace_flags=_UNSAMPLED,
-                trace_state=self._trace_state,
-            )
-        return self._context
-
-    def traceparent(self) -> str:
-        """Its W3C `traceparent` header value (the unsampled flag, 00)."""
-        if not self._traceparent:
-            self._traceparent = f"00-{self._trace_id:032x}-{self._span_id:016x}-00"
-        return self._traceparent
 
     @property
     def state_header(self) -> str:
