@@ -43,6 +43,11 @@ __all__ = ["PlannerConfig", "QueryPlanner"]
 _ADVANCERS_KEPT = 16
 
 
+# `@defer(if: $v)` variables planned both ways (a `Condition` node each, so up to
+# 2**MAX_DEFER_CONDITIONS plans per operation): fourteen took 39 s of planning.
+MAX_DEFER_CONDITIONS = 4
+
+
 @dataclass(frozen=True, slots=True)
 class PlannerConfig:
     """Planning limits: plans evaluated per operation and wall-clock seconds (the best plan
@@ -135,9 +140,20 @@ class QueryPlanner:
             defer_off=defer_off,
             shadowed=self.shadowed,
         )
-        undecided = [
-            v for v in operation.defer_conditions if v not in defer_on | defer_off
-        ]
+        decided = defer_on | defer_off
+        undecided = [v for v in operation.defer_conditions if v not in decided]
+        if undecided and len(decided) >= MAX_DEFER_CONDITIONS:
+            # PORT_NOTE: each variable doubles the plans; past the cap, the remaining
+            # fragments are delivered inline whatever their variable says, which the
+            # incremental-delivery spec allows (a server may always not defer).
+            return self._plan(
+                document,
+                operation_name,
+                override_labels,
+                defer_on,
+                defer_off | frozenset(undecided),
+                share,
+            )
         if undecided:
             variable = undecided[0]
             deferred = self._plan(

@@ -48,8 +48,9 @@ logger = logging.getLogger(__name__)
 # block's path names the client's type conditions. 8: a type condition under an
 # abstract field asks only the types the subgraph resolving it can return. 9: a
 # deferred subselection keeps a __typename folded into a field it leaves out. 10: an
-# untyped fragment keeps the type condition of the fragment around it.
-FORMAT = 10
+# untyped fragment keeps the type condition of the fragment around it. 11: only the
+# first four @defer(if:) variables get a Condition.
+FORMAT = 11
 
 
 def planner_options(defer_support: bool, plans_limit: int, stages: bool = True) -> str:

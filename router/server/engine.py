@@ -42,6 +42,7 @@ from router.server.errors import (
 )
 from router.server.incremental import (
     active_defer,
+    planned_conditions,
     primary_document,
     subsequent_payloads,
 )
@@ -287,7 +288,12 @@ class FederatedEngine(Engine):
         data = result.data
         if prefilled and data is not None:
             data.update(prefilled)
-        primary = self._primary_shaper(prepared, operation_name, staged.variables)
+        primary = self._primary_shaper(
+            prepared,
+            operation_name,
+            staged.variables,
+            planned_conditions(staged.plan.node, staged.variables),
+        )
         body = primary.shape(data, result.errors, staged.variables)
         if data is None or body.get("data") is None or not delivery.pending:
             # Nothing can follow (no data to add to, or no part): one response.
@@ -314,11 +320,12 @@ class FederatedEngine(Engine):
         prepared: PreparedDocument,
         operation_name: str | None,
         variables: dict[str, Any],
+        planned: set[str],
     ) -> ResponseShaper:
         """The shaper of the operation without its deferred fragments."""
         query_type = self._api_schema.query_type
         assert query_type is not None  # a schema without one loads no supergraph
-        document = primary_document(prepared, variables, query_type.name)
+        document = primary_document(prepared, variables, query_type.name, planned)
         key = ("defer-shaper", operation_name, id(document))
         shaper: ResponseShaper | None = prepared.derived.get(key)
         if shaper is None:

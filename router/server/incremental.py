@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Payloads",
     "active_defer",
+    "planned_conditions",
     "primary_document",
     "redacted",
     "subsequent_payloads",
@@ -78,32 +79,52 @@ def active_defer(node: PlanNode | None, variables: Mapping[str, Any]) -> bool:
     return isinstance(node, Defer)
 
 
+def planned_conditions(node: PlanNode | None, variables: Mapping[str, Any]) -> set[str]:
+    """The ``Condition`` variables the plan decides on its way to what runs under
+    ``variables``: the ``@defer(if:)`` variables it plans both ways. The planner plans
+    a few (``MAX_DEFER_CONDITIONS``); the fragments of the others come inline."""
+    names: set[str] = set()
+    while isinstance(node, Condition):
+        names.add(node.condition)
+        node = (
+            node.if_clause
+            if variables.get(node.condition, True) is True
+            else node.else_clause
+        )
+    return names
+
+
 def primary_document(
-    prepared: PreparedDocument, variables: Mapping[str, Any], root_type: str
+    prepared: PreparedDocument,
+    variables: Mapping[str, Any],
+    root_type: str,
+    planned: set[str],
 ) -> DocumentNode:
     """The client document without the fragments deferred under ``variables``: what the
     first payload shows. Kept per valuation of the ``if:`` variables.
 
     A deferred fragment at the root of the operation (no field above it) stays: the
     planner does not defer it, its fields come in the primary part (``root_type``
-    names the query type, which a named fragment at the root is on)."""
+    names the query type, which a named fragment at the root is on). So does one whose
+    ``if:`` variable the plan does not decide (not in ``planned``)."""
     document = prepared.document
     assert document is not None  # validated documents only
     names_key = ("defer-if",)
     names: tuple[str, ...] | None = prepared.derived.get(names_key)
     if names is None:
         names = prepared.derived[names_key] = _if_variables(document)
-    key = ("defer-primary", tuple(variables.get(n, True) is True for n in names))
+    deferring = {n: n in planned and variables.get(n, True) is True for n in names}
+    key = ("defer-primary", tuple(deferring.values()))
     primary: DocumentNode | None = prepared.derived.get(key)
     if primary is None:
         primary = prepared.derived[key] = visit(
-            document, _WithoutDeferred(variables, root_type)
+            document, _WithoutDeferred(deferring, root_type)
         )
     return primary
 
 
 def _deferred(
-    node: InlineFragmentNode | FragmentSpreadNode, variables: Mapping[str, Any]
+    node: InlineFragmentNode | FragmentSpreadNode, variables: Mapping[str, bool]
 ) -> bool:
     for directive in node.directives or ():
         if directive.name.value != "defer":
@@ -114,13 +135,13 @@ def _deferred(
             if isinstance(argument.value, BooleanValueNode):
                 return argument.value.value
             if isinstance(argument.value, VariableNode):
-                return variables.get(argument.value.name.value, True) is True
+                return variables[argument.value.name.value]
         return True
     return False
 
 
 class _WithoutDeferred(Visitor):
-    def __init__(self, variables: Mapping[str, Any], root_type: str) -> None:
+    def __init__(self, variables: Mapping[str, bool], root_type: str) -> None:
         super().__init__()
         self._variables = variables
         self._root_type = root_type

@@ -137,7 +137,7 @@ def test_plans_are_stored_under_the_namespace_by_schema(
         )
         assert len(keys) == 1
         assert re.fullmatch(
-            rf"{redis_prefix}plan:v10:[0-9a-f]{{64}}:[0-9a-f]{{64}}", keys[0]
+            rf"{redis_prefix}plan:v11:[0-9a-f]{{64}}:[0-9a-f]{{64}}", keys[0]
         )
         assert '"kind":"QueryPlan"' in client.get(keys[0])
     finally:

@@ -358,3 +358,26 @@ def test_apollo_client_reads_the_stream(
         if client.poll() is None:
             client.kill()
             client.wait()
+
+
+def test_defer_if_variables_past_the_cap_are_delivered_inline(router: Router) -> None:
+    """Each `@defer(if: $v)` variable doubles the plans; past four, the fragments come
+    in the first payload (a server may always not defer), and every field still comes."""
+    count = 6
+    declared = ", ".join(f"$v{n}: Boolean!" for n in range(count))
+    fragments = " ".join(
+        f'... @defer(if: $v{n}, label: "d{n}") {{ f{n}: name }}' for n in range(count)
+    )
+    query = (
+        f'query Six({declared}) {{ product(upc: "UPC-0001") {{ upc {fragments} }} }}'
+    )
+    variables = {f"v{n}": True for n in range(count)}
+    first, *later = Stream(router.url, query, variables=variables).rest()
+    product = first["data"]["product"]
+    items = [item for payload in later for item in payload["incremental"]]
+    # The first four are deferred; the fifth and sixth came inline.
+    assert sorted(i["label"] for i in items) == ["d0", "d1", "d2", "d3"]
+    assert set(product) == {"upc", "f4", "f5"}
+    name = product["f4"]
+    assert all(i["data"] == {f"f{i['label'][1]}": name} for i in items)
+    assert later[-1]["hasNext"] is False
