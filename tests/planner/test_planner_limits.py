@@ -18,6 +18,7 @@ from graphql import (
 )
 
 from planner.planning import PlannerConfig, QueryPlanner, QueryPlanningError
+from planner.planning import planner as planner_module
 from planner.printer import format_query_plan
 from planner.query_plan import fetches_in
 from planner.supergraph import load_supergraph
@@ -109,22 +110,26 @@ def test_several_operations_without_a_name_is_a_coded_error() -> None:
     assert caught.value.code == "GRAPHQL_UNKNOWN_OPERATION_NAME"
 
 
+@pytest.fixture
+def budgets(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The time budget of each search the planner runs (one per plan it builds)."""
+    searched: list[float] = []
+    choose_paths = planner_module.choose_paths
+
+    def recording(branches, evaluate, limits):  # type: ignore[no-untyped-def]
+        searched.append(limits.time_budget_seconds)
+        return choose_paths(branches, evaluate, limits)
+
+    monkeypatch.setattr(planner_module, "choose_paths", recording)
+    return searched
+
+
 def test_the_plans_of_defer_if_variables_share_one_time_budget(
-    monkeypatch: pytest.MonkeyPatch,
+    budgets: list[float],
 ) -> None:
     """Each valuation of the ``@defer(if:)`` variables is planned on its own; together
     they search no longer than the operation's budget (four full budgets ran past the
     router's planning deadline: campaign seed 109, w109x20 Op14)."""
-    from planner.planning import planner as planner_module
-
-    budgets: list[float] = []
-    choose_paths = planner_module.choose_paths
-
-    def recording(branches, evaluate, limits):  # type: ignore[no-untyped-def]
-        budgets.append(limits.time_budget_seconds)
-        return choose_paths(branches, evaluate, limits)
-
-    monkeypatch.setattr(planner_module, "choose_paths", recording)
     query = """query($a: Boolean!, $b: Boolean!) { me { id
         ... @defer(if: $a) { prop1 } ... @defer(if: $b) { prop2 } } }"""
     plan = QueryPlanner(SHAREABLE, PlannerConfig(time_budget_seconds=4.0)).plan(
@@ -136,21 +141,11 @@ def test_the_plans_of_defer_if_variables_share_one_time_budget(
 
 
 def test_defer_if_variables_past_the_cap_are_planned_inline(
-    monkeypatch: pytest.MonkeyPatch,
+    budgets: list[float],
 ) -> None:
     """Every ``@defer(if:)`` variable doubles the plans (fourteen took 39 s): the first
     ``MAX_DEFER_CONDITIONS`` get a ``Condition`` each, the fragments of the others are
     planned inline in every branch."""
-    from planner.planning import planner as planner_module
-
-    planned: list[float] = []
-    choose_paths = planner_module.choose_paths
-
-    def recording(branches, evaluate, limits):  # type: ignore[no-untyped-def]
-        planned.append(limits.time_budget_seconds)
-        return choose_paths(branches, evaluate, limits)
-
-    monkeypatch.setattr(planner_module, "choose_paths", recording)
     count = planner_module.MAX_DEFER_CONDITIONS + 3
     declared = ", ".join(f"$v{n}: Boolean!" for n in range(count))
     fragments = " ".join(
@@ -162,8 +157,8 @@ def test_defer_if_variables_past_the_cap_are_planned_inline(
     )
     printed = format_query_plan(plan)
     valuations = 2**planner_module.MAX_DEFER_CONDITIONS
-    assert len(planned) == valuations
-    assert sum(planned) <= 4.0
+    assert len(budgets) == valuations
+    assert sum(budgets) <= 4.0
     assert printed.count("Condition(if: $") == valuations - 1
     capped = range(planner_module.MAX_DEFER_CONDITIONS, count)
     assert not any(f'label: "d{n}"' in printed for n in capped)
