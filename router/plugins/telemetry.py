@@ -168,8 +168,8 @@ class TelemetryPlugin(Plugin):
                     "http.request.method": context.method,
                     "url.path": context.path,
                     "client.address": context.client_address or "",
-                    "request.id": context.request_id,
                 },
+                request_id=context.request_id,
             )
             span_token = enter(span, parent)
         metrics = self._metrics
@@ -260,7 +260,6 @@ class TelemetryPlugin(Plugin):
                     "graphql.operation.name": str(
                         request.payload.get("operationName", "")
                     ),
-                    "request.id": context.request_id,
                 }
                 span_scope = self._tracing.tracer.start_child_as_current(
                     parent,
@@ -268,6 +267,7 @@ class TelemetryPlugin(Plugin):
                     kind=SpanKind.CLIENT,
                     attributes=attributes,
                     record_exception=False,
+                    request_id=context.request_id,
                 )
         started = time.perf_counter()
         codes: list[str] = []
@@ -368,13 +368,14 @@ def _finish_router_span(
     if type(span) is not RecordingSpan:  # unsampled: nothing to record
         span.end()
         return
-    span.set_attribute("http.response.status_code", status)
+    finished: dict[str, AttributeValue] = {"http.response.status_code": status}
     if context.operation_name is not None:
-        span.set_attribute("graphql.operation.name", context.operation_name)
+        finished["graphql.operation.name"] = context.operation_name
     if context.operation_type is not None:
-        span.set_attribute("graphql.operation.type", context.operation_type)
+        finished["graphql.operation.type"] = context.operation_type
     if codes:
-        span.set_attribute("graphql.error.codes", sorted(set(codes)))
+        finished["graphql.error.codes"] = sorted(set(codes))
+    span.set_attributes(finished)
     if status >= 500:
         span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
     span.end()

@@ -102,17 +102,64 @@ def encode_attributes(tag: bytes, attributes: Mapping[str, AttributeValue]) -> b
     )
 
 
-def _attribute(key: str, value: AttributeValue) -> bytes:
-    """One `Span.attributes` entry (field 9), kept in `_PAIRS` when `value` is a
-    scalar."""
-    encoded = length_delimited(
+def _encode_attribute(key: str, value: AttributeValue) -> bytes:
+    """One `Span.attributes` entry (field 9)."""
+    return length_delimited(
         b"\x4a", _key(key) + length_delimited(b"\x12", _any_value(value))
     )
-    if type(value) in _SCALARS:
-        if len(_PAIRS) >= _MAX_PAIRS:
-            _PAIRS.clear()
-        _PAIRS[(key, value, type(value))] = encoded
+
+
+def _attribute(key: str, value: AttributeValue) -> bytes:
+    """`_encode_attribute`, found in `_PAIRS` or kept there when `value` is a scalar."""
+    try:  # the type is in the key: True == 1, but they encode apart
+        encoded = _PAIRS.get((key, value, type(value)))
+    except TypeError:  # unhashable: a list or a mapping
+        return _encode_attribute(key, value)
+    if encoded is None:
+        encoded = _encode_attribute(key, value)
+        if type(value) in _SCALARS:
+            if len(_PAIRS) >= _MAX_PAIRS:
+                _PAIRS.clear()
+            _PAIRS[(key, value, type(value))] = encoded
     return encoded
+
+
+# A span's whole attribute set, encoded: spans of one kind repeat theirs from request to
+# request (a fetch's subgraph, operation and status), so one lookup finds all of them.
+# Only sets of scalars are kept, whose types are part of the key, and only short ones.
+_BLOCKS: dict[tuple[object, ...], bytes] = {}
+_MAX_BLOCKS = 4096
+_MAX_BLOCK_SIZE = 1024
+
+
+def _attributes(attributes: Mapping[str, AttributeValue]) -> bytes:
+    types = tuple(map(type, attributes.values()))
+    if not _SCALARS.issuperset(types):
+        return b"".join([_attribute(k, v) for k, v in attributes.items()])
+    key = (tuple(attributes.items()), types)
+    block = _BLOCKS.get(key)
+    if block is None:
+        block = b"".join([_attribute(k, v) for k, v in attributes.items()])
+        if len(block) <= _MAX_BLOCK_SIZE:
+            if len(_BLOCKS) >= _MAX_BLOCKS:
+                _BLOCKS.clear()
+            _BLOCKS[key] = block
+    return block
+
+
+# `request.id`, new on every request, is written as a prefix kept per value length (the
+# field's key, lengths and attribute name) followed by the value's bytes.
+_REQUEST_ID = "request.id"
+_REQUEST_ID_PREFIXES: dict[int, bytes] = {}
+
+
+def _request_id_prefix(size: int) -> bytes:
+    prefix = _REQUEST_ID_PREFIXES.get(size)
+    if prefix is None:
+        prefix = _encode_attribute(_REQUEST_ID, "-" * size)[:-size]
+        if len(_REQUEST_ID_PREFIXES) < _MAX_KEYS:
+            _REQUEST_ID_PREFIXES[size] = prefix
+    return prefix
 
 
 # Protobuf fields may come in any order: the fixed-width ones are packed together.
@@ -139,12 +186,14 @@ def encode_span(
     status_code: int,
     status_message: str,
     flags: int,
+    request_id: str = "",
 ) -> bytes:
     """One `Span` as a `ScopeSpans.spans` field (key and length included).
 
     `kind` and `status_code` are OTLP's enum numbers (SpanKind: 1 internal, 2 server,
     3 client; StatusCode: 0 unset, 2 error); `flags` is `Span.flags` (the W3C trace
-    flags and whether the parent is remote).
+    flags and whether the parent is remote); `request_id`, when given, is written as
+    the `request.id` attribute.
     """
     if parent_span_id is None:
         ids = _IDS.pack(b"\x0a\x10", trace_id, b"\x12\x08", span_id)
@@ -163,13 +212,18 @@ def encode_span(
         _TIMES_FLAGS.pack(0x39, start_ns, 0x41, end_ns, 0x0185, flags),
     ]
     if attributes:
-        pairs = _PAIRS
-        for key, value in attributes.items():
-            try:  # the type is in the key: True == 1, but they encode apart
-                encoded = pairs.get((key, value, type(value)))
-            except TypeError:  # unhashable: a list or a mapping
-                encoded = None
-            parts.append(encoded or _attribute(key, value))
+        try:  # `_attributes`' lookup, inlined
+            block = _BLOCKS.get(
+                (tuple(attributes.items()), tuple(map(type, attributes.values())))
+            )
+        except TypeError:  # an unhashable value: never kept
+            block = None
+        parts.append(_attributes(attributes) if block is None else block)
+    if request_id:
+        raw = request_id.encode()
+        prefix = _REQUEST_ID_PREFIXES.get(len(raw))
+        parts.append(_request_id_prefix(len(raw)) if prefix is None else prefix)
+        parts.append(raw)
     if trace_state:
         parts.append(_text(b"\x1a", trace_state))
     for event_name, time_ns, event_attributes in events:

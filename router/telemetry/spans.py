@@ -134,6 +134,7 @@ class RecordingSpan(_Identity, trace.Span):
         "_kind",
         "_name",
         "_parent_span_id",
+        "_request_id",
         "_sink",
         "_span_id",
         "_start_ns",
@@ -158,8 +159,10 @@ class RecordingSpan(_Identity, trace.Span):
         parent_span_id: int | None,
         flags: int,
         attributes: dict[str, AttributeValue] | None,
+        request_id: str,
     ) -> None:
-        """`kind` is OTLP's number; `attributes` becomes the span's (not copied)."""
+        """`kind` is OTLP's number; `attributes` becomes the span's (not copied);
+        `request_id` (or "") is exported as its `request.id` attribute."""
         self._sink = sink
         self._name = name
         self._kind = kind
@@ -167,10 +170,11 @@ class RecordingSpan(_Identity, trace.Span):
         self._trace_bytes = trace_bytes
         self._trace_state = trace_state
         self._state_header = state_header
-        self._span_id = _new_id(64)
+        self._span_id = _getrandbits(64) or _new_id(64)  # all-zero ids are invalid
         self._parent_span_id = parent_span_id
         self._flags = flags
         self._attributes = {} if attributes is None else attributes
+        self._request_id = request_id
         self._events: list[tuple[str, int, Mapping[str, AttributeValue]]] | None = None
         self._status_code = 0
         self._status_message = ""
@@ -291,6 +295,7 @@ def encode_spans(spans: list[RecordingSpan]) -> list[bytes]:
             s._status_code,
             s._status_message,
             s._flags,
+            s._request_id,
         )
         for s in spans
     ]
@@ -322,7 +327,13 @@ class _CurrentSpan:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        leave(self._token)  # type: ignore[arg-type]
+        if CURRENT_CONTEXT is None:
+            leave(self._token)  # type: ignore[arg-type]
+        else:  # `leave`, inlined
+            try:
+                CURRENT_CONTEXT.reset(self._token)  # type: ignore[arg-type]
+            except (ValueError, RuntimeError):
+                leave(self._token)  # type: ignore[arg-type]  # logs it
         span = self._span
         if exc is not None and self._record and span.is_recording():
             span.record_exception(exc, escaped=True)
@@ -346,13 +357,19 @@ class Tracer:
         context: Context | None = None,
         kind: SpanKind = SpanKind.INTERNAL,
         attributes: dict[str, AttributeValue] | None = None,
+        request_id: str = "",
     ) -> trace.Span:
+        """A child of the span `context` holds (the current one when None), else a
+        root; `request_id` becomes its `request.id` attribute (kept apart from
+        `attributes`, which repeat from request to request and are encoded once)."""
         parent = current_span() if context is None else span_in(context)
         if type(parent) is RecordingSpan:
             if parent._ended:
                 return NonRecordingSpan(parent.get_span_context())
-            return self._child(parent, name, kind, attributes)
-        return self._start_root(name, kind, attributes, parent.get_span_context())
+            return self._child(parent, name, _kind_number(kind), attributes, request_id)
+        return self._start_root(
+            name, kind, attributes, parent.get_span_context(), request_id
+        )
 
     def _sampled(self, trace_id: int, parent: SpanContext) -> bool:
         """`ParentBased(TraceIdRatioBased(ratio))`'s decision, or the ratio's alone."""
@@ -368,6 +385,7 @@ class Tracer:
         kind: SpanKind,
         attributes: dict[str, AttributeValue] | None,
         parent: SpanContext,
+        request_id: str,
     ) -> trace.Span:
         if parent.is_valid:
             trace_id = parent.trace_id
@@ -390,6 +408,7 @@ class Tracer:
             parent_span_id,
             _FLAGS_REMOTE_PARENT if parent.is_remote else _FLAGS_LOCAL_PARENT,
             attributes,
+            request_id,
         )
 
     def start_child_as_current(
@@ -399,10 +418,11 @@ class Tracer:
         kind: SpanKind = SpanKind.INTERNAL,
         attributes: dict[str, AttributeValue] | None = None,
         record_exception: bool = True,
+        request_id: str = "",
     ) -> _CurrentSpan:
         """`start_as_current_span` under `parent`, a recording span the caller holds
         (the current one, already looked up)."""
-        span = self._child(parent, name, kind, attributes)
+        span = self._child(parent, name, _kind_number(kind), attributes, request_id)
         return _CurrentSpan(span, record_exception)
 
     def record_child(
@@ -414,20 +434,24 @@ class Tracer:
         """An internal span under `parent` that starts and ends now: a stage whose
         work was done already (a plan-cache hit). Never current, since nothing runs
         under it."""
-        self._child(parent, name, SpanKind.INTERNAL, attributes).end()
+        span = self._child(parent, name, 1, attributes, "")
+        span._ended = True
+        span._end_ns = span._start_ns
+        self._sink(span)
 
     def _child(
         self,
         parent: RecordingSpan,
         name: str,
-        kind: SpanKind,
+        kind: int,
         attributes: dict[str, AttributeValue] | None,
+        request_id: str,
     ) -> RecordingSpan:
-        """A span of ``parent``'s trace, its child."""
+        """A span of ``parent``'s trace, its child (`kind`: OTLP's number)."""
         return RecordingSpan(
             self._sink,
             name,
-            _kind_number(kind),
+            kind,
             parent._trace_id,
             parent._trace_bytes,
             parent._trace_state,
@@ -435,6 +459,7 @@ class Tracer:
             parent._span_id,
             _FLAGS_LOCAL_PARENT,
             attributes,
+            request_id,
         )
 
     def start_as_current_span(

@@ -115,3 +115,59 @@ def test_repeated_attribute_values_encode_the_same_as_new_ones() -> None:
     spans = _decode([first, flag]).resource_spans[0].scope_spans[0].spans
     assert [_value(s.attributes[0].value) for s in spans] == [1, True]
     assert [type(_value(s.attributes[0].value)) for s in spans] == [int, bool]
+
+
+def test_a_repeated_attribute_set_encodes_as_when_first_seen() -> None:
+    """Whole attribute sets are kept encoded: sets equal but for a value's type
+    (`True` and `1`, `1.0`) stay apart, and a set holding a list is never kept."""
+    sets = [
+        {"subgraph.name": "products", "status": 1},
+        {"subgraph.name": "products", "status": True},
+        {"subgraph.name": "products", "status": 1.0},
+        {"subgraph.name": "products", "codes": ["A"]},
+        {"subgraph.name": "products", "codes": ["B"]},
+    ]
+    first = [
+        encode_span(TRACE, 1, None, "", "fetch", 3, 0, 0, a, [], 0, "", 0) for a in sets
+    ]
+    again = [
+        encode_span(TRACE, 1, None, "", "fetch", 3, 0, 0, a, [], 0, "", 0) for a in sets
+    ]
+    assert first == again
+    spans = _decode(again).resource_spans[0].scope_spans[0].spans
+    read = [{kv.key: _value(kv.value) for kv in s.attributes} for s in spans]
+    assert read == [
+        {"subgraph.name": "products", "status": 1},
+        {"subgraph.name": "products", "status": True},
+        {"subgraph.name": "products", "status": 1.0},
+        {"subgraph.name": "products", "codes": ["A"]},
+        {"subgraph.name": "products", "codes": ["B"]},
+    ]
+    assert [type(r.get("status")) for r in read[:3]] == [int, bool, float]
+
+
+def test_the_request_id_reads_back_beside_the_other_attributes() -> None:
+    ids = ["2f1e0c4a-9b7d-4c1e-8f00-123456789abc", "client-42", "ünï-" * 40]
+    spans = [
+        encode_span(
+            TRACE,
+            1,
+            None,
+            "",
+            "router",
+            2,
+            0,
+            0,
+            {"url.path": "/graphql"},
+            [],
+            0,
+            "",
+            0,
+            request_id,
+        )
+        for request_id in ids
+    ]
+    decoded = _decode(spans).resource_spans[0].scope_spans[0].spans
+    assert [{kv.key: _value(kv.value) for kv in s.attributes} for s in decoded] == [
+        {"url.path": "/graphql", "request.id": request_id} for request_id in ids
+    ]
