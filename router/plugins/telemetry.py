@@ -65,6 +65,8 @@ __all__ = ["TelemetryPlugin", "build", "propagation_headers"]
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "x-request-id"
+# Stateless, so one serves every fetch without a span.
+_NO_FETCH_SPAN = contextlib.nullcontext()
 _MAX_REQUEST_ID = 128
 _SUBGRAPHS_KEY = "telemetry.subgraphs"
 _PLUGINS_KEY = "experimental.expose_query_plan"
@@ -249,7 +251,7 @@ class TelemetryPlugin(Plugin):
         called = context.values.get(_SUBGRAPHS_KEY)
         if isinstance(called, list) and request.subgraph not in called:
             called.append(request.subgraph)
-        span_scope: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        span_scope: contextlib.AbstractContextManager[Any] = _NO_FETCH_SPAN
         parent = None
         # Unsampled requests pass their context on without a fetch span of their own.
         if self._tracing is not None:

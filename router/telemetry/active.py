@@ -139,8 +139,9 @@ def observe_fetch(active: ActiveTelemetry, subgraph: str, tried: Sequence[str]) 
     if active.tracer is not None:
         span = current_span()
         if span.is_recording():
-            span.set_attribute("url.full", tried[-1])
-            span.set_attribute("http.request.resend_count", len(tried) - 1)
+            span.set_attributes(
+                {"url.full": tried[-1], "http.request.resend_count": len(tried) - 1}
+            )
 
 
 def observe_subgraph_retry(subgraph: str, reason: str) -> None:
