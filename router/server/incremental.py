@@ -67,31 +67,33 @@ __all__ = [
 Payloads = AsyncGenerator[dict[str, Any], None]
 
 
-def active_defer(node: PlanNode | None, variables: Mapping[str, Any]) -> bool:
-    """Does the plan, under these variables, run a ``Defer`` node? (``@defer(if: $v)``
-    plans a ``Condition`` over a deferred and a plain plan; mutations have none.)"""
+def _run_under(
+    node: PlanNode | None, variables: Mapping[str, Any]
+) -> tuple[PlanNode | None, set[str]]:
+    """The node the plan runs under ``variables``, past its ``Condition`` nodes, and the
+    variables those conditions decided on the way."""
+    decided: set[str] = set()
     while isinstance(node, Condition):
+        decided.add(node.condition)
         node = (
             node.if_clause
             if variables.get(node.condition, True) is True
             else node.else_clause
         )
-    return isinstance(node, Defer)
+    return node, decided
+
+
+def active_defer(node: PlanNode | None, variables: Mapping[str, Any]) -> bool:
+    """Does the plan, under these variables, run a ``Defer`` node? (``@defer(if: $v)``
+    plans a ``Condition`` over a deferred and a plain plan; mutations have none.)"""
+    return isinstance(_run_under(node, variables)[0], Defer)
 
 
 def planned_conditions(node: PlanNode | None, variables: Mapping[str, Any]) -> set[str]:
     """The ``Condition`` variables the plan decides on its way to what runs under
     ``variables``: the ``@defer(if:)`` variables it plans both ways. The planner plans
     a few (``MAX_DEFER_CONDITIONS``); the fragments of the others come inline."""
-    names: set[str] = set()
-    while isinstance(node, Condition):
-        names.add(node.condition)
-        node = (
-            node.if_clause
-            if variables.get(node.condition, True) is True
-            else node.else_clause
-        )
-    return names
+    return _run_under(node, variables)[1]
 
 
 def primary_document(
