@@ -132,18 +132,18 @@ _MAX_BLOCKS = 4096
 _MAX_BLOCK_SIZE = 1024
 
 
-def _attributes(attributes: Mapping[str, AttributeValue]) -> bytes:
-    types = tuple(map(type, attributes.values()))
-    if not _SCALARS.issuperset(types):
-        return b"".join([_attribute(k, v) for k, v in attributes.items()])
-    key = (tuple(attributes.items()), types)
-    block = _BLOCKS.get(key)
-    if block is None:
-        block = b"".join([_attribute(k, v) for k, v in attributes.items()])
-        if len(block) <= _MAX_BLOCK_SIZE:
-            if len(_BLOCKS) >= _MAX_BLOCKS:
-                _BLOCKS.clear()
-            _BLOCKS[key] = block
+def _attributes(
+    attributes: Mapping[str, AttributeValue],
+    key: tuple[object, ...] | None,
+    types: tuple[type, ...],
+) -> bytes:
+    """`attributes` encoded, when `_BLOCKS` has no entry under `key` (None: a value is
+    unhashable); kept there when all of them are scalars."""
+    block = b"".join([_attribute(k, v) for k, v in attributes.items()])
+    if key is not None and len(block) <= _MAX_BLOCK_SIZE and _SCALARS.issuperset(types):
+        if len(_BLOCKS) >= _MAX_BLOCKS:
+            _BLOCKS.clear()
+        _BLOCKS[key] = block
     return block
 
 
@@ -154,11 +154,10 @@ _REQUEST_ID_PREFIXES: dict[int, bytes] = {}
 
 
 def _request_id_prefix(size: int) -> bytes:
-    prefix = _REQUEST_ID_PREFIXES.get(size)
-    if prefix is None:
-        prefix = _encode_attribute(_REQUEST_ID, "-" * size)[:-size]
-        if len(_REQUEST_ID_PREFIXES) < _MAX_KEYS:
-            _REQUEST_ID_PREFIXES[size] = prefix
+    """The prefix of a `request.id` value of `size` bytes, made and kept."""
+    prefix = _encode_attribute(_REQUEST_ID, "-" * size)[:-size]
+    if len(_REQUEST_ID_PREFIXES) < _MAX_KEYS:
+        _REQUEST_ID_PREFIXES[size] = prefix
     return prefix
 
 
@@ -212,17 +211,17 @@ def encode_span(
         _TIMES_FLAGS.pack(0x39, start_ns, 0x41, end_ns, 0x0185, flags),
     ]
     if attributes:
-        try:  # `_attributes`' lookup, inlined
-            block = _BLOCKS.get(
-                (tuple(attributes.items()), tuple(map(type, attributes.values())))
-            )
+        types = tuple(map(type, attributes.values()))
+        key = (tuple(attributes.items()), types)
+        try:
+            block = _BLOCKS.get(key)
         except TypeError:  # an unhashable value: never kept
-            block = None
-        parts.append(_attributes(attributes) if block is None else block)
+            block = _attributes(attributes, None, types)
+        parts.append(_attributes(attributes, key, types) if block is None else block)
     if request_id:
         raw = request_id.encode()
-        prefix = _REQUEST_ID_PREFIXES.get(len(raw))
-        parts.append(_request_id_prefix(len(raw)) if prefix is None else prefix)
+        size = len(raw)
+        parts.append(_REQUEST_ID_PREFIXES.get(size) or _request_id_prefix(size))
         parts.append(raw)
     if trace_state:
         parts.append(_text(b"\x1a", trace_state))

@@ -178,7 +178,8 @@ class OtlpBatchExporter:
         """A plain-HTTP collector through the subgraph client's keep-alive pool
         (`router.execution.http1`): an aiohttp POST cost about a twentieth of a small
         traced request's time, spread over the requests of a batch."""
-        pools = Pools(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        pools = Pools(loop)
         target = url.path + (f"?{url.query}" if url.query else "")
         origin = Origin.of(
             url.hostname or "",
@@ -186,7 +187,6 @@ class OtlpBatchExporter:
             target,
             {**self._headers, "content-type": "application/x-protobuf"},
         )
-        loop = asyncio.get_running_loop()
 
         async def send(body: bytes) -> None:
             deadline = loop.time() + self._timeout

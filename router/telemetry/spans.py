@@ -170,7 +170,7 @@ class RecordingSpan(_Identity, trace.Span):
         self._trace_bytes = trace_bytes
         self._trace_state = trace_state
         self._state_header = state_header
-        self._span_id = _getrandbits(64) or _new_id(64)  # all-zero ids are invalid
+        self._span_id = _new_id(64)
         self._parent_span_id = parent_span_id
         self._flags = flags
         self._attributes = {} if attributes is None else attributes
@@ -327,13 +327,7 @@ class _CurrentSpan:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if CURRENT_CONTEXT is None:
-            leave(self._token)  # type: ignore[arg-type]
-        else:  # `leave`, inlined
-            try:
-                CURRENT_CONTEXT.reset(self._token)  # type: ignore[arg-type]
-            except (ValueError, RuntimeError):
-                leave(self._token)  # type: ignore[arg-type]  # logs it
+        leave(self._token)  # type: ignore[arg-type]
         span = self._span
         if exc is not None and self._record and span.is_recording():
             span.record_exception(exc, escaped=True)
@@ -435,9 +429,7 @@ class Tracer:
         work was done already (a plan-cache hit). Never current, since nothing runs
         under it."""
         span = self._child(parent, name, 1, attributes, "")
-        span._ended = True
-        span._end_ns = span._start_ns
-        self._sink(span)
+        span.end(span._start_ns)
 
     def _child(
         self,
